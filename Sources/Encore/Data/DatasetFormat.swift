@@ -1,0 +1,104 @@
+import Foundation
+
+/// The public music (and movie) data sets Encore reads by name, plus plain delimited text.
+public enum DatasetFormat: String, CaseIterable, Sendable {
+    /// Any delimited text; layout from `DelimitedReadOptions`.
+    case delimited
+    /// HetRec 2011 Last.fm 2K `user_artists.dat`; artist names from `artists.dat` beside it.
+    case lastfm2k = "lastfm-2k"
+    /// Last.fm 360K `usersha1-artmbid-artname-plays.tsv`; the artist name is the item.
+    case lastfm360k = "lastfm-360k"
+    /// Last.fm 1K `userid-timestamp-artid-artname-traid-traname.tsv`; one row per play, counted
+    /// per user and artist (the artist name is the item), timestamps kept.
+    case lastfm1k = "lastfm-1k"
+    /// Echo Nest Taste Profile `train_triplets.txt` (user, song, play count).
+    case echoNest = "echonest"
+    /// MovieLens `ratings.csv` (with titles from `movies.csv` beside it).
+    case movielensCSV = "movielens-csv"
+    /// MovieLens `ratings.dat` ("::"-separated; titles from `movies.dat` beside it).
+    case movielensDat = "movielens-dat"
+
+    /// The preset whose well-known file name matches `path`, or `.delimited`.
+    public static func detect(path: String) -> DatasetFormat {
+        switch (path as NSString).lastPathComponent {
+        case "user_artists.dat": return .lastfm2k
+        case "usersha1-artmbid-artname-plays.tsv": return .lastfm360k
+        case "userid-timestamp-artid-artname-traid-traname.tsv": return .lastfm1k
+        case "train_triplets.txt": return .echoNest
+        case "ratings.csv": return .movielensCSV
+        case "ratings.dat": return .movielensDat
+        default: return .delimited
+        }
+    }
+
+    /// The file layout of this preset; for `.delimited`, `custom` is used as given.
+    public func readOptions(custom: DelimitedReadOptions) -> DelimitedReadOptions {
+        var options = DelimitedReadOptions()
+        options.skipInvalid = custom.skipInvalid
+        switch self {
+        case .delimited:
+            return custom
+        case .lastfm2k:
+            options.delimiter = .exactly("\t")
+            options.header = .present
+        case .lastfm360k:
+            options.delimiter = .exactly("\t")
+            options.header = .absent
+            options.itemColumn = .index(2)
+            options.weightColumn = .index(3)
+        case .lastfm1k:
+            options.delimiter = .exactly("\t")
+            options.header = .absent
+            options.itemColumn = .index(3)
+            options.weightColumn = nil
+            options.timestampColumn = .index(1)
+        case .echoNest:
+            options.delimiter = .exactly("\t")
+            options.header = .absent
+        case .movielensCSV:
+            options.delimiter = .exactly(",")
+            options.header = .present
+            options.timestampColumn = .index(3)
+        case .movielensDat:
+            options.delimiter = .exactly("::")
+            options.header = .absent
+            options.timestampColumn = .index(3)
+        }
+        return options
+    }
+
+    /// Where item display names live for this preset, relative to the ratings file, and how to
+    /// read them: (file name, ID column, name column, delimiter, has header).
+    var namesFile: (name: String, key: Int, value: Int, delimiter: String, header: Bool)? {
+        switch self {
+        case .lastfm2k: return ("artists.dat", 0, 1, "\t", true)
+        case .movielensCSV: return ("movies.csv", 0, 1, ",", true)
+        case .movielensDat: return ("movies.dat", 0, 1, "::", false)
+        default: return nil
+        }
+    }
+}
+
+/// Reads a data set file in a given format, attaching item names where the format has them.
+public enum DatasetLoader {
+    /// Reads `path` as `format` (`nil` = detect from the file name). Names come from the
+    /// preset's companion file when it exists beside `path`; a missing one is not an error.
+    public static func load(
+        path: String, format: DatasetFormat?, options: DelimitedReadOptions = DelimitedReadOptions(),
+        progress: ((Double) -> Void)? = nil
+    ) throws -> (Interactions, ReadReport) {
+        let format = format ?? DatasetFormat.detect(path: path)
+        var (interactions, report) = try DelimitedReader.read(path: path, options: format.readOptions(custom: options), progress: progress)
+        if let names = format.namesFile {
+            let directory = (path as NSString).deletingLastPathComponent
+            let namesPath = directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)
+            if FileManager.default.fileExists(atPath: namesPath) {
+                let lookup = try DelimitedReader.readLookup(path: namesPath, keyColumn: names.key, valueColumn: names.value, delimiter: names.delimiter, hasHeader: names.header)
+                interactions.itemNames = interactions.itemIDs.ids.map { lookup[$0] ?? "" }
+            }
+        } else if format == .lastfm360k || format == .lastfm1k {
+            interactions.itemNames = interactions.itemIDs.ids
+        }
+        return (interactions, report)
+    }
+}

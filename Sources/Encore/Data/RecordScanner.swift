@@ -1,0 +1,154 @@
+import Foundation
+
+/// Walks the records of delimited text held in memory, field by field, without allocating per
+/// row. Handles CRLF, blank lines and, for comma- or semicolon-separated text, RFC 4180 quoted
+/// fields (which may hold delimiters, doubled quotes and line breaks). Tab- and "::"-separated
+/// files take quotes literally, because music data sets put raw quotes in artist names.
+struct RecordScanner {
+    private let base: UnsafePointer<UInt8>
+    private let count: Int
+    private let delimiter: [UInt8]
+    private let quoting: Bool
+    private let fileName: String
+    private(set) var position = 0
+    private var line = 1
+    /// 1-based line on which the current record starts.
+    private(set) var recordLine = 0
+    private var starts: [Int] = []
+    private var lengths: [Int] = []
+    private var inScratch: [Bool] = []
+    private var scratch: UnsafeMutablePointer<UInt8>
+    private var scratchCapacity = 256
+    private var scratchCount = 0
+
+    init(base: UnsafePointer<UInt8>, count: Int, delimiter: [UInt8], fileName: String) {
+        self.base = base
+        self.count = count
+        self.delimiter = delimiter
+        self.quoting = delimiter == [UInt8(ascii: ",")] || delimiter == [UInt8(ascii: ";")]
+        self.fileName = fileName
+        scratch = .allocate(capacity: scratchCapacity)
+    }
+
+    /// Frees the scratch space; call once when done.
+    func release() { scratch.deallocate() }
+
+    /// Number of fields in the current record.
+    var fieldCount: Int { starts.count }
+
+    /// The bytes of field `i` of the current record.
+    @inline(__always) func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: (inScratch[i] ? UnsafePointer(scratch) : base) + starts[i], count: lengths[i])
+    }
+
+    /// Field `i` as a String.
+    func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+
+    /// Moves to the next non-blank record; false at the end of the text.
+    mutating func next() throws -> Bool {
+        while position < count {
+            try scanRecord()
+            if !(starts.count == 1 && lengths[0] == 0) { return true }
+        }
+        return false
+    }
+
+    private mutating func scanRecord() throws {
+        starts.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        inScratch.removeAll(keepingCapacity: true)
+        scratchCount = 0
+        recordLine = line
+        let newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), quote = UInt8(ascii: "\"")
+        let first = delimiter[0]
+        while true {
+            if quoting && position < count && base[position] == quote {
+                try scanQuotedField()
+            } else {
+                let start = position
+                while position < count {
+                    let byte = base[position]
+                    if byte == newline || (byte == first && atDelimiter()) { break }
+                    position += 1
+                }
+                var end = position
+                if end > start && base[end - 1] == cr && (position == count || base[position] == newline) { end -= 1 }
+                starts.append(start)
+                lengths.append(end - start)
+                inScratch.append(false)
+            }
+            if position >= count { return }
+            if base[position] == newline {
+                position += 1
+                line += 1
+                return
+            }
+            position += delimiter.count
+        }
+    }
+
+    @inline(__always) private func atDelimiter() -> Bool {
+        if delimiter.count == 1 { return true }
+        guard position + delimiter.count <= count else { return false }
+        for (offset, byte) in delimiter.enumerated() where base[position + offset] != byte { return false }
+        return true
+    }
+
+    private mutating func scanQuotedField() throws {
+        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let openingLine = line
+        position += 1
+        let start = scratchCount
+        while true {
+            guard position < count else {
+                throw EncoreError.invalidRow(file: fileName, line: openingLine, reason: "a quoted field is never closed (missing '\"')")
+            }
+            let byte = base[position]
+            if byte == quote {
+                if position + 1 < count && base[position + 1] == quote {
+                    appendScratch(quote)
+                    position += 2
+                    continue
+                }
+                position += 1
+                break
+            }
+            if byte == newline { line += 1 }
+            appendScratch(byte)
+            position += 1
+        }
+        if position < count && base[position] == cr && (position + 1 == count || base[position + 1] == newline) { position += 1 }
+        if position < count && base[position] != newline && !(base[position] == delimiter[0] && atDelimiter()) {
+            throw EncoreError.invalidRow(file: fileName, line: line, reason: "unexpected text after a closing quote")
+        }
+        starts.append(start)
+        lengths.append(scratchCount - start)
+        inScratch.append(true)
+    }
+
+    private mutating func appendScratch(_ byte: UInt8) {
+        if scratchCount == scratchCapacity {
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity * 2)
+            bigger.update(from: scratch, count: scratchCount)
+            scratch.deallocate()
+            scratch = bigger
+            scratchCapacity *= 2
+        }
+        scratch[scratchCount] = byte
+        scratchCount += 1
+    }
+
+    /// Picks the delimiter from the first line: tab, then "::", then comma, then semicolon.
+    static func detectDelimiter(base: UnsafePointer<UInt8>, count: Int) -> [UInt8] {
+        var end = 0
+        while end < count && base[end] != UInt8(ascii: "\n") { end += 1 }
+        let firstLine = UnsafeBufferPointer(start: base, count: end)
+        if firstLine.contains(UInt8(ascii: "\t")) { return [UInt8(ascii: "\t")] }
+        for index in 0..<max(0, end - 1) where firstLine[index] == UInt8(ascii: ":") && firstLine[index + 1] == UInt8(ascii: ":") {
+            return Array("::".utf8)
+        }
+        if firstLine.contains(UInt8(ascii: ",")) { return [UInt8(ascii: ",")] }
+        if firstLine.contains(UInt8(ascii: ";")) { return [UInt8(ascii: ";")] }
+        return [UInt8(ascii: "\t")]
+    }
+}

@@ -1,0 +1,140 @@
+/// A compressed-sparse-row matrix of Float32 values with UInt32 column indices and Int row
+/// offsets (so more than 2³¹ non-zeros work). Columns within a row are sorted and distinct.
+public struct SparseMatrix: Sendable, Equatable {
+    /// Number of rows.
+    public let rowCount: Int
+    /// Number of columns.
+    public let columnCount: Int
+    /// Row r's entries are at positions offsets[r] ..< offsets[r + 1].
+    public let offsets: [Int]
+    /// Column of each stored entry.
+    public let indices: [UInt32]
+    /// Value of each stored entry.
+    public let values: [Float]
+
+    /// A matrix from validated CSR arrays.
+    public init(rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) throws {
+        guard offsets.count == rowCount + 1, offsets.first == 0, offsets.last == indices.count, indices.count == values.count else {
+            throw EncoreError.invalidArgument("CSR arrays are inconsistent: \(rowCount) rows, \(offsets.count) offsets, \(indices.count) indices, \(values.count) values")
+        }
+        for r in 0..<rowCount {
+            guard offsets[r] <= offsets[r + 1] else { throw EncoreError.invalidArgument("CSR row offsets decrease at row \(r)") }
+            var previous = -1
+            for p in offsets[r]..<offsets[r + 1] {
+                let c = Int(indices[p])
+                guard c > previous, c < columnCount else {
+                    throw EncoreError.invalidArgument("CSR row \(r) has an unsorted, repeated or out-of-range column \(c)")
+                }
+                previous = c
+            }
+        }
+        self.rowCount = rowCount
+        self.columnCount = columnCount
+        self.offsets = offsets
+        self.indices = indices
+        self.values = values
+    }
+
+    /// Builds the matrix from coordinate triples, summing the values of repeated (row, column)
+    /// pairs. Two stable counting sorts (by column, then by row) give sorted rows in O(nnz).
+    public init(rowCount: Int, columnCount: Int, rows: [UInt32], columns: [UInt32], values: [Float]) {
+        precondition(rows.count == columns.count && columns.count == values.count, "coordinate arrays differ in length")
+        let n = rows.count
+        var columnStarts = [Int](repeating: 0, count: columnCount + 1)
+        for c in columns { columnStarts[Int(c) + 1] += 1 }
+        for c in 0..<columnCount { columnStarts[c + 1] += columnStarts[c] }
+        var byColumn = [Int](repeating: 0, count: n)
+        for p in 0..<n {
+            let c = Int(columns[p])
+            byColumn[columnStarts[c]] = p
+            columnStarts[c] += 1
+        }
+        var rowStarts = [Int](repeating: 0, count: rowCount + 1)
+        for r in rows { rowStarts[Int(r) + 1] += 1 }
+        for r in 0..<rowCount { rowStarts[r + 1] += rowStarts[r] }
+        var sortedIndices = [UInt32](repeating: 0, count: n)
+        var sortedValues = [Float](repeating: 0, count: n)
+        var cursor = rowStarts
+        for p in byColumn {
+            let r = Int(rows[p])
+            sortedIndices[cursor[r]] = columns[p]
+            sortedValues[cursor[r]] = values[p]
+            cursor[r] += 1
+        }
+        // Merge repeated columns within each row, summing in Double so counts stay exact.
+        var offsets = [Int](repeating: 0, count: rowCount + 1)
+        var write = 0
+        for r in 0..<rowCount {
+            var p = rowStarts[r]
+            let end = rowStarts[r + 1]
+            while p < end {
+                let column = sortedIndices[p]
+                var sum = Double(sortedValues[p])
+                p += 1
+                while p < end && sortedIndices[p] == column {
+                    sum += Double(sortedValues[p])
+                    p += 1
+                }
+                sortedIndices[write] = column
+                sortedValues[write] = Float(sum)
+                write += 1
+            }
+            offsets[r + 1] = write
+        }
+        sortedIndices.removeSubrange(write...)
+        sortedValues.removeSubrange(write...)
+        self.rowCount = rowCount
+        self.columnCount = columnCount
+        self.offsets = offsets
+        self.indices = sortedIndices
+        self.values = sortedValues
+    }
+
+    /// Number of stored entries.
+    public var nonZeroCount: Int { indices.count }
+
+    /// Positions of row r's entries in `indices` and `values`.
+    @inline(__always) public func range(ofRow r: Int) -> Range<Int> { offsets[r]..<offsets[r + 1] }
+
+    /// The columns stored in row r.
+    public func columns(ofRow r: Int) -> ArraySlice<UInt32> { indices[range(ofRow: r)] }
+
+    /// The value at (row, column), or 0 when it is not stored.
+    public func value(row: Int, column: Int) -> Float {
+        let slice = columns(ofRow: row)
+        var low = slice.startIndex, high = slice.endIndex
+        while low < high {
+            let mid = (low + high) / 2
+            if Int(indices[mid]) < column { low = mid + 1 } else { high = mid }
+        }
+        return low < slice.endIndex && Int(indices[low]) == column ? values[low] : 0
+    }
+
+    /// The transpose, with sorted rows.
+    public func transposed() -> SparseMatrix {
+        var counts = [Int](repeating: 0, count: columnCount + 1)
+        for c in indices { counts[Int(c) + 1] += 1 }
+        for c in 0..<columnCount { counts[c + 1] += counts[c] }
+        var cursor = counts
+        var newIndices = [UInt32](repeating: 0, count: nonZeroCount)
+        var newValues = [Float](repeating: 0, count: nonZeroCount)
+        for r in 0..<rowCount {
+            for p in range(ofRow: r) {
+                let c = Int(indices[p])
+                newIndices[cursor[c]] = UInt32(r)
+                newValues[cursor[c]] = values[p]
+                cursor[c] += 1
+            }
+        }
+        return SparseMatrix(uncheckedRowCount: columnCount, columnCount: rowCount, offsets: counts, indices: newIndices, values: newValues)
+    }
+
+    /// A matrix from arrays already known to be valid.
+    init(uncheckedRowCount rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) {
+        self.rowCount = rowCount
+        self.columnCount = columnCount
+        self.offsets = offsets
+        self.indices = indices
+        self.values = values
+    }
+}

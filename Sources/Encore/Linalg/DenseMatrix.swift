@@ -1,0 +1,76 @@
+import Foundation
+
+/// A row-major Float32 matrix whose rows start on 64-byte boundaries, so that each row is one
+/// contiguous, SIMD-friendly run. Padding past `columns` is kept at zero.
+public final class DenseMatrix: @unchecked Sendable {
+    /// Number of rows.
+    public let rows: Int
+    /// Number of meaningful columns in each row.
+    public let columns: Int
+    /// Distance in elements between the starts of two consecutive rows (a multiple of 16).
+    public let stride: Int
+    /// The first element of row 0; row `r` starts at `storage + r * stride`.
+    public let storage: UnsafeMutablePointer<Float>
+
+    /// A zero-filled matrix of the given shape.
+    public init(rows: Int, columns: Int) {
+        precondition(rows >= 0 && columns >= 0, "matrix shape must not be negative")
+        self.rows = rows
+        self.columns = columns
+        self.stride = max(16, (columns + 15) / 16 * 16)
+        let count = max(1, rows * stride)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.size, alignment: 64)
+        storage = raw.bindMemory(to: Float.self, capacity: count)
+        storage.initialize(repeating: 0, count: count)
+    }
+
+    /// A matrix holding `values`, given row by row without padding.
+    public convenience init(rows: Int, columns: Int, values: [Float]) {
+        precondition(values.count == rows * columns, "expected \(rows * columns) values, got \(values.count)")
+        self.init(rows: rows, columns: columns)
+        values.withUnsafeBufferPointer { source in
+            for r in 0..<rows { (storage + r * stride).update(from: source.baseAddress! + r * columns, count: columns) }
+        }
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The first element of row `r`.
+    @inline(__always) public func row(_ r: Int) -> UnsafeMutablePointer<Float> { storage + r * stride }
+
+    /// Element at row `r`, column `c`.
+    public subscript(r: Int, c: Int) -> Float {
+        get { storage[r * stride + c] }
+        set { storage[r * stride + c] = newValue }
+    }
+
+    /// Row `r` as a Swift array, without padding.
+    public func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: columns)) }
+
+    /// An independent copy.
+    public func copy() -> DenseMatrix {
+        let result = DenseMatrix(rows: rows, columns: columns)
+        result.storage.update(from: storage, count: rows * stride)
+        return result
+    }
+
+    /// True when every element is finite.
+    public func allFinite() -> Bool {
+        for r in 0..<rows {
+            let p = row(r)
+            for c in 0..<columns where !p[c].isFinite { return false }
+        }
+        return true
+    }
+
+    /// A copy whose rows are scaled to unit Euclidean length (zero rows stay zero); used for cosine.
+    public func rowNormalized() -> DenseMatrix {
+        let result = copy()
+        for r in 0..<rows {
+            let p = result.row(r)
+            let norm = VectorKernels.dot(p, p, columns).squareRoot()
+            if norm > 0 { VectorKernels.scale(p, 1 / norm, columns) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+/// One scored item: its dense index and score.
+public struct ScoredItem: Equatable, Sendable {
+    /// Dense item (or user) index.
+    public var index: Int
+    /// Its score; larger is better.
+    public var score: Float
+
+    /// A scored entry.
+    public init(index: Int, score: Float) {
+        self.index = index
+        self.score = score
+    }
+}
+
+/// Keeps the best `k` of a stream of scores with a bounded min-heap; ties go to the lower
+/// index so results never depend on scan order.
+public struct TopK {
+    /// How many entries are kept.
+    public let k: Int
+    private var heap: [ScoredItem] = []
+
+    /// A selector keeping the best `k` entries.
+    public init(k: Int) {
+        self.k = max(0, k)
+        heap.reserveCapacity(self.k)
+    }
+
+    /// True when `a` ranks below `b` (lower score, or equal score and higher index).
+    @inline(__always) static func worse(_ a: ScoredItem, _ b: ScoredItem) -> Bool {
+        a.score < b.score || (a.score == b.score && a.index > b.index)
+    }
+
+    /// The lowest score kept, or -infinity while fewer than `k` entries are held.
+    @inline(__always) public var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
+
+    /// Offers one entry.
+    @inline(__always) public mutating func offer(index: Int, score: Float) {
+        guard k > 0, !score.isNaN else { return }
+        let entry = ScoredItem(index: index, score: score)
+        if heap.count < k {
+            heap.append(entry)
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                if TopK.worse(heap[child], heap[parent]) { heap.swapAt(child, parent); child = parent } else { break }
+            }
+        } else if TopK.worse(heap[0], entry) {
+            heap[0] = entry
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < heap.count && TopK.worse(heap[left], heap[smallest]) { smallest = left }
+                if right < heap.count && TopK.worse(heap[right], heap[smallest]) { smallest = right }
+                if smallest == parent { break }
+                heap.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+    }
+
+    /// The kept entries, best first.
+    public func sorted() -> [ScoredItem] { heap.sorted { TopK.worse($1, $0) } }
+
+    /// Empties the selector for reuse.
+    public mutating func reset() { heap.removeAll(keepingCapacity: true) }
+}

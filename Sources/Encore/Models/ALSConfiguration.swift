@@ -1,0 +1,68 @@
+/// How λ is scaled per row: Spark multiplies it by the row's number of positive entries.
+public enum RegularizationScaling: String, Codable, Sendable, CaseIterable {
+    /// λ·n_u per user and λ·n_i per item (Spark MLlib).
+    case spark
+    /// λ for every row (the `implicit` library).
+    case flat
+}
+
+/// How each row's normal equations are solved.
+public enum ALSSolverKind: String, Codable, Sendable, CaseIterable {
+    /// Exact solve by Cholesky factorisation, accumulated in Double (Spark's way).
+    case cholesky
+    /// A few conjugate-gradient steps warm-started from the previous vector (Takács et al. 2011).
+    case cg
+}
+
+/// Every hyperparameter of implicit ALS. The defaults are Spark's `ALS(implicitPrefs=True)`.
+public struct ALSConfiguration: Codable, Equatable, Sendable {
+    /// Latent dimension k.
+    public var factors = 10
+    /// Number of full iterations (items then users).
+    public var iterations = 10
+    /// λ.
+    public var regularization: Float = 0.1
+    /// α in c = 1 + α·g(r).
+    public var alpha: Float = 1.0
+    /// g in c = 1 + α·g(r).
+    public var confidence: ConfidenceFunction = .linear
+    /// ε in g(r) = log(1 + r/ε).
+    public var epsilon: Float = 1.0
+    /// Flat or Spark's per-row scaling of λ.
+    public var regularizationScaling: RegularizationScaling = .spark
+    /// Row solver.
+    public var solver: ALSSolverKind = .cholesky
+    /// Conjugate-gradient steps per row and half-step (with `.cg`).
+    public var cgSteps = 3
+    /// Constrain factors to be non-negative (Spark's `nonnegative`), solved by NNLS.
+    public var nonnegative = false
+    /// Seed of the initial factors; the same seed gives the same model for any thread count.
+    public var seed: UInt64 = 0
+
+    /// Spark's defaults.
+    public init() {}
+
+    /// Throws a readable error for settings no model can be trained with.
+    public func validate() throws {
+        func check(_ condition: Bool, _ message: String) throws {
+            if !condition { throw EncoreError.invalidArgument(message) }
+        }
+        try check(factors >= 1 && factors <= 4096, "--factors must be between 1 and 4096 (got \(factors))")
+        try check(iterations >= 0, "--iterations must not be negative (got \(iterations))")
+        try check(regularization.isFinite && regularization >= 0, "--regularization must be a finite number ≥ 0 (got \(regularization))")
+        try check(alpha.isFinite && alpha >= 0, "--alpha must be a finite number ≥ 0 (got \(alpha))")
+        try check(epsilon.isFinite && epsilon > 0, "--epsilon must be a finite number > 0 (got \(epsilon))")
+        try check(cgSteps >= 1, "--cg-steps must be at least 1 (got \(cgSteps))")
+        try check(!(nonnegative && solver == .cg), "--nonnegative needs --solver cholesky (the non-negative solve is exact)")
+    }
+}
+
+/// What one training iteration reports to the caller's progress callback.
+public struct ALSIterationReport: Sendable {
+    /// 1-based iteration number.
+    public var iteration: Int
+    /// The full objective after this iteration (see DESIGN.md, "The model, exactly").
+    public var loss: Double
+    /// Wall-clock seconds this iteration took, loss included.
+    public var seconds: Double
+}

@@ -1,0 +1,25 @@
+/// The learned factors: one k-vector per user and per item, in users × items orientation.
+public struct FactorModel: Sendable {
+    /// Users × k.
+    public let userFactors: DenseMatrix
+    /// Items × k.
+    public let itemFactors: DenseMatrix
+    /// Objective after each iteration.
+    public let lossHistory: [Double]
+
+    /// Factors as learned (or loaded).
+    public init(userFactors: DenseMatrix, itemFactors: DenseMatrix, lossHistory: [Double] = []) {
+        precondition(userFactors.columns == itemFactors.columns, "user and item factors differ in rank")
+        self.userFactors = userFactors
+        self.itemFactors = itemFactors
+        self.lossHistory = lossHistory
+    }
+
+    /// Latent dimension k.
+    public var factors: Int { userFactors.columns }
+
+    /// x_uᵀ y_i.
+    public func score(user: Int, item: Int) -> Float {
+        VectorKernels.dot(userFactors.row(user), itemFactors.row(item), factors)
+    }
+}

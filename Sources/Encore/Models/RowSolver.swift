@@ -1,0 +1,176 @@
+/// One thread's workspace for solving a row's normal equations
+/// `(G + Σ_i c1_i y_i y_iᵀ + λ s I) x = Σ_i c_i p_i y_i`, with G = YᵀY shared by every row.
+/// Allocated once per thread and reused for every row, so the hot loop allocates nothing.
+final class RowSolver {
+    let k: Int
+    let configuration: ALSConfiguration
+    // Scratch space, allocated once per thread; raw pointers keep the hot loops free of
+    // copy-on-write checks and exclusivity bookkeeping.
+    private let a: UnsafeMutablePointer<Double>
+    private let b: UnsafeMutablePointer<Double>
+    private let solution: UnsafeMutablePointer<Double>
+    private let savedA: UnsafeMutablePointer<Double>
+    private let gathered: UnsafeMutablePointer<Double>
+    private var packed: UnsafeMutablePointer<Float>
+    private var packedConfidence: UnsafeMutablePointer<Float>
+    private var packedCapacity = 0
+    private let residual: UnsafeMutablePointer<Float>
+    private let direction: UnsafeMutablePointer<Float>
+    private let product: UnsafeMutablePointer<Float>
+    private var nnls: NonNegativeLeastSquares?
+    /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
+    private static let gatherBlock = 256
+
+    init(k: Int, configuration: ALSConfiguration) {
+        self.k = k
+        self.configuration = configuration
+        a = .allocate(capacity: k * k)
+        savedA = .allocate(capacity: k * k)
+        b = .allocate(capacity: k)
+        solution = .allocate(capacity: k)
+        gathered = .allocate(capacity: RowSolver.gatherBlock * k)
+        packed = .allocate(capacity: 1)
+        packedConfidence = .allocate(capacity: 1)
+        residual = .allocate(capacity: k)
+        direction = .allocate(capacity: k)
+        product = .allocate(capacity: k)
+        nnls = configuration.nonnegative ? NonNegativeLeastSquares(k: k) : nil
+    }
+
+    deinit {
+        for pointer in [a, savedA, b, solution, gathered] { pointer.deallocate() }
+        for pointer in [packed, packedConfidence, residual, direction, product] { pointer.deallocate() }
+    }
+
+    /// Solves one row in place into `target` (k values, warm start for CG). `columns`/`values`
+    /// are the row's observed entries; `source` holds the other side's factors; `gram` is YᵀY
+    /// (k×k Double) and `gramFloat` the same in Float. Returns false if the result is not finite.
+    func solve(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
+        gram: UnsafePointer<Double>, gramFloat: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
+        forceCholesky: Bool = false
+    ) -> Bool {
+        if configuration.solver == .cg && !forceCholesky {
+            conjugateGradient(columns: columns, values: values, source: source, gram: gramFloat, x: target)
+        } else {
+            exact(columns: columns, values: values, source: source, gram: gram, x: target)
+        }
+        for j in 0..<k where !target[j].isFinite { return false }
+        return true
+    }
+
+    /// λ·s for a row with `positives` entries of r > 0.
+    @inline(__always) private func lambda(positives: Int) -> Float {
+        configuration.regularizationScaling == .spark ? configuration.regularization * Float(positives) : configuration.regularization
+    }
+
+    private func exact(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
+        gram: UnsafePointer<Double>, x: UnsafeMutablePointer<Float>
+    ) {
+        let k = self.k, alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
+        var positives = 0
+        a.update(from: gram, count: k * k)
+        b.update(repeating: 0, count: k)
+        var filled = 0
+        for p in 0..<columns.count {
+            let r = values[p]
+            let c1 = confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon)
+            let y = source.row(Int(columns[p]))
+            if r > 0 {
+                positives += 1
+                let weight = 1 + Double(c1)
+                for j in 0..<k { b[j] += weight * Double(y[j]) }
+            }
+            if c1 > 0 {
+                let scale = Double(c1).squareRoot()
+                let row = gathered + filled * k
+                for j in 0..<k { row[j] = scale * Double(y[j]) }
+                filled += 1
+                if filled == RowSolver.gatherBlock {
+                    BLAS.addGram(gathered, rows: filled, k: k, into: a)
+                    filled = 0
+                }
+            }
+        }
+        BLAS.addGram(gathered, rows: filled, k: k, into: a)
+        for i in 0..<k { for j in (i + 1)..<max(i + 1, k) { a[j * k + i] = a[i * k + j] } }
+        let ridge = Double(lambda(positives: positives))
+        for j in 0..<k { a[j * k + j] += ridge }
+
+        if (0..<k).allSatisfy({ b[$0] == 0 }) {
+            // No positive observation: the minimiser is the zero vector, whatever A is.
+            x.update(repeating: 0, count: k)
+            return
+        }
+        if nnls != nil {
+            nnls!.solve(a: a, b: b, x: solution)
+        } else {
+            savedA.update(from: a, count: k * k)
+            solution.update(from: b, count: k)
+            if !BLAS.solvePositiveDefinite(a, solution, k: k) {
+                // Not positive definite (e.g. more factors than observed items with λ = 0): add
+                // a small ridge relative to the diagonal rather than emit NaN.
+                a.update(from: savedA, count: k * k)
+                var trace = 0.0
+                for j in 0..<k { trace += a[j * k + j] }
+                let extra = max(1e-9, 1e-6 * trace / Double(k))
+                for j in 0..<k { a[j * k + j] += extra }
+                solution.update(from: b, count: k)
+                if !DenseCholesky.solve(a, solution, n: k) { solution.update(repeating: 0, count: k) }
+            }
+        }
+        for j in 0..<k { x[j] = Float(solution[j]) }
+    }
+
+    private func conjugateGradient(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
+        gram: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>
+    ) {
+        let k = self.k, n = columns.count
+        let alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
+        if packedCapacity < n {
+            packed.deallocate()
+            packedConfidence.deallocate()
+            packedCapacity = max(n, 2 * packedCapacity)
+            packed = .allocate(capacity: packedCapacity * k)
+            packedConfidence = .allocate(capacity: packedCapacity)
+        }
+        let ys = packed, c1s = packedConfidence, r = residual, d = direction, ap = product
+        var positives = 0
+        // r = b − A x, with the row's item vectors packed once so every CG step runs from cache.
+        for i in 0..<k { r[i] = -VectorKernels.dot(gram + i * k, x, k) }
+        for p in 0..<n {
+            let y = ys + p * k
+            y.update(from: source.row(Int(columns[p])), count: k)
+            let weight = values[p]
+            let c1 = confidence.confidenceMinusOne(weight, alpha: alpha, epsilon: epsilon)
+            c1s[p] = c1
+            if weight > 0 { positives += 1 }
+            let target: Float = weight > 0 ? 1 + c1 : 0
+            VectorKernels.axpy(target - c1 * VectorKernels.dot(y, x, k), y, r, k)
+        }
+        let ridge = lambda(positives: positives)
+        VectorKernels.axpy(-ridge, x, r, k)
+        d.update(from: r, count: k)
+        var rsOld = VectorKernels.dot(r, r, k)
+        if rsOld < 1e-20 { return }
+        for _ in 0..<configuration.cgSteps {
+            for i in 0..<k { ap[i] = VectorKernels.dot(gram + i * k, d, k) + ridge * d[i] }
+            for p in 0..<n {
+                let y = ys + p * k
+                VectorKernels.axpy(c1s[p] * VectorKernels.dot(y, d, k), y, ap, k)
+            }
+            let curvature = VectorKernels.dot(d, ap, k)
+            guard curvature > 0 else { break }
+            let step = rsOld / curvature
+            VectorKernels.axpy(step, d, x, k)
+            VectorKernels.axpy(-step, ap, r, k)
+            let rsNew = VectorKernels.dot(r, r, k)
+            if rsNew < 1e-20 { break }
+            let beta = rsNew / rsOld
+            for i in 0..<k { d[i] = r[i] + beta * d[i] }
+            rsOld = rsNew
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Facts about how a model was trained, kept in the model file.
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    /// Objective after each iteration.
+    public var lossHistory: [Double]
+    /// Seconds spent fitting (not reading or writing files).
+    public var trainSeconds: Double
+    /// Where the data came from, as the user named it.
+    public var source: String
+    /// When training finished (ISO 8601).
+    public var createdAt: String
+
+    /// A summary with the given facts.
+    public init(lossHistory: [Double], trainSeconds: Double, source: String, createdAt: String) {
+        self.lossHistory = lossHistory
+        self.trainSeconds = trainSeconds
+        self.source = source
+        self.createdAt = createdAt
+    }
+}
+
+/// Everything a trained model is: factors, hyperparameters, ID tables, item names and each
+/// user's training items with their weights. This is what the model file stores and what
+/// retrieval, the CLI and the server work from.
+public final class TrainedModel: Recommender, @unchecked Sendable {
+    /// The hyperparameters it was trained with.
+    public let configuration: ALSConfiguration
+    /// Users' original IDs.
+    public let userIDs: IDIndex
+    /// Items' original IDs.
+    public let itemIDs: IDIndex
+    /// Display names by item index ("" where unknown), when the data set has them.
+    public let itemNames: [String]?
+    /// Users × k and items × k.
+    public let factors: FactorModel
+    /// Users × items training weights (duplicates summed): what each user has already heard.
+    public let interactions: SparseMatrix
+    /// How it was trained.
+    public let summary: TrainingSummary
+    private let normalizedItemsLock = NSLock()
+    private var normalizedItemsCache: DenseMatrix?
+
+    /// A model from its parts, checked for consistent shapes.
+    public init(
+        configuration: ALSConfiguration, userIDs: IDIndex, itemIDs: IDIndex, itemNames: [String]?,
+        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary
+    ) throws {
+        guard factors.userFactors.rows == userIDs.count, factors.itemFactors.rows == itemIDs.count,
+              interactions.rowCount == userIDs.count, interactions.columnCount == itemIDs.count,
+              itemNames == nil || itemNames!.count == itemIDs.count, factors.factors == configuration.factors
+        else {
+            throw EncoreError.invalidArgument("model parts disagree in shape: \(userIDs.count) users, \(itemIDs.count) items, factors \(factors.userFactors.rows)×\(factors.factors) and \(factors.itemFactors.rows)×\(factors.factors)")
+        }
+        self.configuration = configuration
+        self.userIDs = userIDs
+        self.itemIDs = itemIDs
+        self.itemNames = itemNames
+        self.factors = factors
+        self.interactions = interactions
+        self.summary = summary
+    }
+
+    /// Trains a model on `data` and returns it with the fitting time.
+    public static func train(
+        _ data: Interactions, configuration: ALSConfiguration, threads: Int = Parallel.defaultThreadCount,
+        source: String = "", progress: ((ALSIterationReport) -> Void)? = nil
+    ) throws -> TrainedModel {
+        let matrix = data.userItemMatrix()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let factors = try ImplicitALS(configuration: configuration, threads: threads).fit(matrix, progress: progress)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let summary = TrainingSummary(
+            lossHistory: factors.lossHistory, trainSeconds: seconds, source: source,
+            createdAt: ISO8601DateFormatter().string(from: Date())
+        )
+        return try TrainedModel(
+            configuration: configuration, userIDs: data.userIDs, itemIDs: data.itemIDs, itemNames: data.itemNames,
+            factors: factors, interactions: matrix, summary: summary
+        )
+    }
+
+    public var userCount: Int { userIDs.count }
+    public var itemCount: Int { itemIDs.count }
+
+    public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        let x = factors.userFactors.row(user), k = factors.factors
+        for item in 0..<itemCount { scores[item] = VectorKernels.dot(x, factors.itemFactors.row(item), k) }
+    }
+
+    /// The display name of an item, or nil when the data set has none for it.
+    public func name(ofItem item: Int) -> String? {
+        guard let itemNames, !itemNames[item].isEmpty else { return nil }
+        return itemNames[item]
+    }
+
+    /// Item factors scaled to unit length (computed once), for cosine similarity.
+    public var normalizedItemFactors: DenseMatrix {
+        normalizedItemsLock.lock()
+        defer { normalizedItemsLock.unlock() }
+        if let normalizedItemsCache { return normalizedItemsCache }
+        let normalized = factors.itemFactors.rowNormalized()
+        normalizedItemsCache = normalized
+        return normalized
+    }
+
+    /// The dense index of a user ID, or an `unknownUser` error.
+    public func userIndex(_ id: String) throws -> Int {
+        guard let index = userIDs.index(of: id) else { throw EncoreError.unknownUser(id) }
+        return index
+    }
+
+    /// The dense index of an item ID, or an `unknownItem` error.
+    public func itemIndex(_ id: String) throws -> Int {
+        guard let index = itemIDs.index(of: id) else { throw EncoreError.unknownItem(id) }
+        return index
+    }
+}

@@ -1,0 +1,87 @@
+/// Top-N lists for many users at once from a factor model: blocks of users are scored against
+/// blocks of items by SGEMM and the scores go straight into per-user top-k selection, so the
+/// full users × items score matrix never exists.
+public struct BatchRecommender {
+    /// Users scored together in one GEMM.
+    static let userBlock = 64
+    /// Items scored together in one GEMM; 64 × 4096 floats stay in L2.
+    static let itemBlock = 4096
+    /// Users whose lists are held before being handed to the caller in order.
+    static let waveSize = 8192
+
+    /// The user factors.
+    public let users: DenseMatrix
+    /// The item factors.
+    public let items: DenseMatrix
+    /// Items to leave out per user (users × items), or nil to keep everything.
+    public let seen: SparseMatrix?
+    /// Threads to use; results do not depend on it.
+    public let threads: Int
+
+    /// A batch recommender over the given factors.
+    public init(users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix?, threads: Int = Parallel.defaultThreadCount) {
+        precondition(users.columns == items.columns, "user and item factors differ in rank")
+        self.users = users
+        self.items = items
+        self.seen = seen
+        self.threads = max(1, threads)
+    }
+
+    /// Computes the `count` best items for each of `userList` (all users when nil) and hands
+    /// them to `emit` in the order of the list. `emit` may throw to stop early.
+    public func recommend(count: Int, userList: [Int]? = nil, emit: (Int, [ScoredItem]) throws -> Void) throws {
+        BLAS.ensureSingleThreaded()
+        let total = userList?.count ?? users.rows
+        var waveStart = 0
+        while waveStart < total {
+            let waveCount = min(BatchRecommender.waveSize, total - waveStart)
+            var results = [[ScoredItem]](repeating: [], count: waveCount)
+            results.withUnsafeMutableBufferPointer { results in
+                Parallel.forEachChunk(count: waveCount, chunkSize: BatchRecommender.userBlock, threads: threads) { chunk, _ in
+                    let lists = scoreBlock(chunk.map { userList?[waveStart + $0] ?? (waveStart + $0) }, count: count)
+                    for (offset, list) in zip(chunk, lists) { results[offset] = list }
+                }
+            }
+            for offset in 0..<waveCount { try emit(userList?[waveStart + offset] ?? (waveStart + offset), results[offset]) }
+            waveStart += waveCount
+        }
+    }
+
+    /// Top-k for one block of users.
+    private func scoreBlock(_ block: [Int], count: Int) -> [[ScoredItem]] {
+        let k = users.columns, m = block.count
+        let packedUsers = DenseMatrix(rows: m, columns: k)
+        for (row, user) in block.enumerated() { packedUsers.row(row).update(from: users.row(user), count: k) }
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * BatchRecommender.itemBlock)
+        defer { scores.deallocate() }
+        var selectors = [TopK](repeating: TopK(k: count), count: m)
+        // Each user's seen items are sorted, so one cursor per user walks them across item blocks.
+        var seenCursor = [Int](repeating: 0, count: m)
+        if let seen { for (row, user) in block.enumerated() where user < seen.rowCount { seenCursor[row] = seen.offsets[user] } }
+        var itemStart = 0
+        while itemStart < items.rows {
+            let n = min(BatchRecommender.itemBlock, items.rows - itemStart)
+            BLAS.multiplyTransposed(packedUsers.storage, m: m, lda: packedUsers.stride, items.row(itemStart), n: n, ldb: items.stride, k: k, into: scores, ldc: n)
+            for (row, user) in block.enumerated() {
+                let rowScores = scores + row * n
+                if let seen, user < seen.rowCount {
+                    let end = seen.offsets[user + 1]
+                    while seenCursor[row] < end {
+                        let item = Int(seen.indices[seenCursor[row]])
+                        if item >= itemStart + n { break }
+                        rowScores[item - itemStart] = -.infinity
+                        seenCursor[row] += 1
+                    }
+                }
+                var threshold = selectors[row].threshold
+                // Items arrive in increasing index, so an equal score never displaces a kept one.
+                for j in 0..<n where rowScores[j] > threshold {
+                    selectors[row].offer(index: itemStart + j, score: rowScores[j])
+                    threshold = selectors[row].threshold
+                }
+            }
+            itemStart += n
+        }
+        return selectors.map { $0.sorted() }
+    }
+}

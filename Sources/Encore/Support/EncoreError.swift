@@ -1,0 +1,36 @@
+import Foundation
+
+/// Every failure the library reports, each with a message a person can act on.
+public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// A row of an input file could not be used: which file, which 1-based line, and why.
+    case invalidRow(file: String, line: Int, reason: String)
+    /// An input file held no usable rows.
+    case emptyInput(file: String)
+    /// A file could not be opened, read or written.
+    case io(path: String, reason: String)
+    /// A model file is truncated, corrupted, of another version, or not a model file at all.
+    case invalidModelFile(path: String, reason: String)
+    /// A user ID that the model does not know.
+    case unknownUser(String)
+    /// An item ID that the model does not know.
+    case unknownItem(String)
+    /// An argument or setting outside what the operation accepts.
+    case invalidArgument(String)
+    /// Training produced a value that is not finite; it is reported, never written.
+    case nonFinite(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidRow(file, line, reason): return "\(file):\(line): \(reason)"
+        case let .emptyInput(file): return "\(file): no interactions found (the file is empty or every row was skipped)"
+        case let .io(path, reason): return "\(path): \(reason)"
+        case let .invalidModelFile(path, reason): return "\(path): not a usable Encore model file: \(reason)"
+        case let .unknownUser(id): return "unknown user '\(id)': the model has no listener with that ID"
+        case let .unknownItem(id): return "unknown item '\(id)': the model has no item with that ID"
+        case let .invalidArgument(message): return message
+        case let .nonFinite(message): return "training diverged: \(message)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

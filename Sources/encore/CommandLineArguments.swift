@@ -1,0 +1,122 @@
+/// A small command-line parser: options are taken by name (`--name value`, `--name=value` or a
+/// bare `--flag`), and whatever is left must be the expected positional arguments, so an
+/// unknown or misspelt option is an error rather than silently ignored.
+final class CommandLineArguments {
+    private var tokens: [String]
+    private var inlineValues: [Int: String] = [:]
+    /// The subcommand these arguments belong to, for messages.
+    let command: String
+
+    init(command: String, _ arguments: [String]) {
+        self.command = command
+        var tokens: [String] = []
+        for argument in arguments {
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                inlineValues[tokens.count] = String(argument[argument.index(after: equals)...])
+                tokens.append(String(argument[..<equals]))
+            } else {
+                tokens.append(argument)
+            }
+        }
+        self.tokens = tokens
+    }
+
+    /// True when `--help` or `-h` was given.
+    func wantsHelp() -> Bool { tokens.contains("--help") || tokens.contains("-h") }
+
+    /// Removes a bare flag; true if it was present.
+    func flag(_ name: String) throws -> Bool {
+        guard let position = tokens.firstIndex(of: name) else { return false }
+        if let value = inlineValues[position] {
+            throw UsageError("\(name) takes no value (got '\(value)')")
+        }
+        remove(at: position, count: 1)
+        return true
+    }
+
+    /// Removes every occurrence of `--name VALUE` and returns the values in order.
+    func values(_ name: String) throws -> [String] {
+        var found: [String] = []
+        while let position = tokens.firstIndex(of: name) {
+            if let inline = inlineValues[position] {
+                found.append(inline)
+                remove(at: position, count: 1)
+            } else {
+                guard position + 1 < tokens.count else { throw UsageError("\(name) needs a value") }
+                found.append(tokens[position + 1])
+                remove(at: position, count: 2)
+            }
+        }
+        return found
+    }
+
+    /// Removes `--name VALUE` and returns the value; giving it twice is an error.
+    func value(_ name: String) throws -> String? {
+        let found = try values(name)
+        guard found.count <= 1 else { throw UsageError("\(name) was given \(found.count) times") }
+        return found.first
+    }
+
+    /// `--name N` as a whole number in `range`.
+    func int(_ name: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+        guard let text = try value(name) else { return fallback }
+        guard let number = Int(text), range.contains(number) else {
+            throw UsageError("\(name) must be a whole number\(describe(range)) (got '\(text)')")
+        }
+        return number
+    }
+
+    /// `--name X` as a finite number.
+    func float(_ name: String, default fallback: Float) throws -> Float {
+        guard let text = try value(name) else { return fallback }
+        guard let number = Float(text), number.isFinite else { throw UsageError("\(name) must be a number (got '\(text)')") }
+        return number
+    }
+
+    /// `--name X` as one of an enumeration's raw values.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
+        guard let text = try value(name) else { return fallback }
+        guard let choice = T(rawValue: text) else {
+            throw UsageError("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(text)')")
+        }
+        return choice
+    }
+
+    /// The remaining positional arguments, after every option has been taken; any leftover
+    /// option is reported as unknown.
+    func positionals(_ names: [String]) throws -> [String] {
+        if let unknown = tokens.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
+            throw UsageError("unknown option \(unknown) for 'encore \(command)' (see 'encore \(command) --help')")
+        }
+        guard tokens.count == names.count else {
+            if tokens.count < names.count {
+                throw UsageError("missing \(names[tokens.count]) (usage: see 'encore \(command) --help')")
+            }
+            throw UsageError("unexpected argument '\(tokens[names.count])' for 'encore \(command)'")
+        }
+        return tokens
+    }
+
+    private func remove(at position: Int, count: Int) {
+        tokens.removeSubrange(position..<(position + count))
+        var shifted: [Int: String] = [:]
+        for (index, value) in inlineValues where index != position {
+            shifted[index > position ? index - count : index] = value
+        }
+        inlineValues = shifted
+    }
+
+    private func describe(_ range: ClosedRange<Int>) -> String {
+        switch (range.lowerBound, range.upperBound) {
+        case (Int.min, Int.max): return ""
+        case (let low, Int.max): return " ≥ \(low)"
+        default: return " from \(range.lowerBound) to \(range.upperBound)"
+        }
+    }
+}
+
+/// A mistake in how a command was called; exits with status 2.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

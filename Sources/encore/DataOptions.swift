@@ -1,0 +1,74 @@
+import Encore
+import Foundation
+
+/// The data flags shared by every command that reads a ratings file (`train`, `evaluate`, …).
+struct DataOptions {
+    var format: DatasetFormat?
+    var read = DelimitedReadOptions()
+
+    static let help = """
+      Data options:
+        --format NAME          delimited, lastfm-2k, lastfm-360k, lastfm-1k, echonest, movielens-csv,
+                               movielens-dat (default: detected from the file name, else delimited)
+        --delimiter D          tab, comma, semicolon, or the literal separator (default: detected)
+        --header / --no-header whether the first line names the columns (default: detected)
+        --user-column C        0-based index or header name of the user ID (default 0)
+        --item-column C        0-based index or header name of the item ID (default 1)
+        --weight-column C      index or name of the weight, or 'none' to count rows (default 2)
+        --time-column C        index or name of a Unix-seconds or ISO-8601 timestamp
+        --skip-invalid         skip rows with a missing field or a bad weight, and report how many
+    """
+
+    /// Takes the data flags out of `arguments`.
+    init(_ arguments: CommandLineArguments) throws {
+        if let name = try arguments.value("--format") {
+            guard let format = DatasetFormat(rawValue: name) else {
+                throw UsageError("--format must be one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(name)')")
+            }
+            self.format = format
+        }
+        if let delimiter = try arguments.value("--delimiter") {
+            switch delimiter {
+            case "tab", "\\t": read.delimiter = .exactly("\t")
+            case "comma": read.delimiter = .exactly(",")
+            case "semicolon": read.delimiter = .exactly(";")
+            case "": throw UsageError("--delimiter must not be empty")
+            default: read.delimiter = .exactly(delimiter)
+            }
+        }
+        let header = try arguments.flag("--header"), noHeader = try arguments.flag("--no-header")
+        if header && noHeader { throw UsageError("--header and --no-header contradict each other") }
+        read.header = header ? .present : noHeader ? .absent : .auto
+        if let column = try arguments.value("--user-column") { read.userColumn = ColumnSelector(parsing: column) }
+        if let column = try arguments.value("--item-column") { read.itemColumn = ColumnSelector(parsing: column) }
+        if let column = try arguments.value("--weight-column") {
+            read.weightColumn = column == "none" ? nil : ColumnSelector(parsing: column)
+        }
+        if let column = try arguments.value("--time-column") { read.timestampColumn = ColumnSelector(parsing: column) }
+        read.skipInvalid = try arguments.flag("--skip-invalid")
+        let customLayout = read != DelimitedReadOptions() && read != { var plain = DelimitedReadOptions(); plain.skipInvalid = true; return plain }()
+        if customLayout, let format, format != .delimited {
+            throw UsageError("--format \(format.rawValue) fixes the column layout; drop the column, delimiter and header flags or use --format delimited")
+        }
+    }
+
+    /// Reads `path`, reporting progress on stderr for large files and skipped rows afterwards.
+    func load(_ path: String, quiet: Bool = false) throws -> Interactions {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let showProgress = !quiet && size > 32 << 20
+        var lastShown = -1
+        let (interactions, report) = try DatasetLoader.load(path: path, format: format, options: read, progress: showProgress ? { fraction in
+            let percent = Int(fraction * 100)
+            if percent / 5 != lastShown / 5 {
+                lastShown = percent
+                Console.progress("reading \(path): \(percent)%")
+            }
+        } : nil)
+        if showProgress { Console.endProgress() }
+        if report.rowsSkipped > 0 {
+            Console.err("skipped \(report.rowsSkipped) invalid row\(report.rowsSkipped == 1 ? "" : "s") of \(path), for example:")
+            for example in report.skipExamples { Console.err("  \(example)") }
+        }
+        return interactions
+    }
+}

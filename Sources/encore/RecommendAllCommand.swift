@@ -1,0 +1,59 @@
+import Encore
+import Foundation
+
+/// `encore recommend-all`: top-N for every user, as TSV.
+enum RecommendAllCommand: Command {
+    static let name = "recommend-all"
+    static let summary = "write top-N recommendations for every user as user<TAB>item<TAB>score"
+    static let usage = """
+    Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--include-seen] [--threads N]
+
+    Writes user<TAB>item<TAB>score lines, best first per user, users in model order, with the
+    original IDs; each user's training items are left out unless --include-seen. With --output
+    the file is written atomically (no partial file on failure); otherwise to stdout.
+    """
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        let count = try arguments.int("--count", default: 10, in: 1...1_000_000)
+        let output = try arguments.value("--output")
+        let includeSeen = try arguments.flag("--include-seen")
+        let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
+        let path = try arguments.positionals(["MODEL"])[0]
+        let model = try ModelFile.read(from: path)
+        let start = now()
+        let recommender = BatchRecommender(users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions, threads: threads)
+        var sink = try TextSink(path: output)
+        do {
+            var buffer = ""
+            try recommender.recommend(count: count) { user, list in
+                let userID = model.userIDs.id(at: user)
+                for entry in list { buffer += "\(userID)\t\(model.itemIDs.id(at: entry.index))\t\(entry.score)\n" }
+                if buffer.utf8.count > 1 << 20 {
+                    try sink.write(buffer)
+                    buffer = ""
+                }
+            }
+            try sink.write(buffer)
+            try sink.finish()
+        } catch {
+            sink.abandon()
+            throw error
+        }
+        if let output { Console.err("wrote \(count) recommendations for each of \(model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+    }
+}
+
+/// Where bulk text output goes: an atomically written file, or stdout.
+struct TextSink {
+    private var file: AtomicFileWriter?
+
+    init(path: String?) throws { file = try path.map { try AtomicFileWriter(path: $0) } }
+
+    mutating func write(_ text: String) throws {
+        if file != nil { try file!.write(text) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
+    }
+
+    mutating func finish() throws { try file?.commit() }
+
+    mutating func abandon() { file?.abandon() }
+}

@@ -1,0 +1,57 @@
+import Encore
+import Foundation
+
+/// `encore train`: reads a ratings file, fits implicit ALS and writes a model file.
+enum TrainCommand: Command {
+    static let name = "train"
+    static let summary = "train an implicit ALS model on a ratings file and save it"
+    static let usage = """
+    Usage: encore train FILE --output MODEL [data options] [model options] [--quiet]
+
+    Reads user–item plays from FILE, sums repeated (user, item) rows, fits implicit ALS and
+    writes MODEL atomically. Progress goes to stderr; the last stdout line is one JSON object
+    with users, items, interactions, train_seconds, seconds_per_iteration and loss.
+
+    \(DataOptions.help)
+
+    \(ModelOptions.help)
+    """
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        guard let output = try arguments.value("--output") else { throw UsageError("--output MODEL is required") }
+        let quiet = try arguments.flag("--quiet")
+        let data = try DataOptions(arguments)
+        let model = try ModelOptions(arguments)
+        let file = try arguments.positionals(["FILE"])[0]
+
+        let readStart = now()
+        let interactions = try data.load(file, quiet: quiet)
+        let readSeconds = secondsSince(readStart)
+        if !quiet {
+            Console.err("read \(interactions.count) rows: \(interactions.userIDs.count) users × \(interactions.itemIDs.count) items in \(Console.seconds(readSeconds))")
+        }
+        let trained = try TrainedModel.train(interactions, configuration: model.configuration, threads: model.threads, source: file) { report in
+            if !quiet {
+                Console.err("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds)))")
+            }
+        }
+        let writeStart = now()
+        try ModelFile.write(trained, to: output)
+        if !quiet { Console.err("wrote \(output) in \(Console.seconds(secondsSince(writeStart)))") }
+
+        var json = JSONLine()
+        json.add("model", output)
+        json.add("users", trained.userCount)
+        json.add("items", trained.itemCount)
+        json.add("interactions", trained.interactions.nonZeroCount)
+        json.add("rows", interactions.count)
+        json.add("factors", model.configuration.factors)
+        json.add("iterations", model.configuration.iterations)
+        json.add("threads", model.threads)
+        json.add("read_seconds", readSeconds)
+        json.add("train_seconds", trained.summary.trainSeconds)
+        json.add("seconds_per_iteration", model.configuration.iterations > 0 ? trained.summary.trainSeconds / Double(model.configuration.iterations) : 0)
+        json.add("loss", trained.summary.lossHistory.last ?? .nan)
+        Console.out(json.text)
+    }
+}
