@@ -26,7 +26,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EncoreTests",
-            dependencies: ["Encore"]
+            // The CLI is a dependency so that `swift test` builds the binary the end-to-end tests run.
+            dependencies: ["Encore", "encore"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+
+/// Paths and helpers the tests share.
+enum TestSupport {
+    /// The package root (two levels above this file's folder).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The real Last.fm 2K data beside the checkout, or nil when it is not there.
+    static var lastfm2k: String? {
+        let path = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/lastfm-2k/user_artists.dat").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The `encore` binary `swift test` built beside the test bundle.
+    static var encoreBinary: String {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("encore").path,
+            Bundle(for: Marker.self).bundleURL.deletingLastPathComponent().appendingPathComponent("encore").path,
+            packageRoot.appendingPathComponent(".build/debug/encore").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }
+
+    /// A fresh temporary folder, removed when the test ends.
+    static func temporaryDirectory(_ testCase: XCTestCase) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("encore-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        testCase.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// Writes `text` to `name` inside `directory` and returns its path.
+    @discardableResult
+    static func write(_ text: String, to name: String, in directory: URL) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    /// What one run of the CLI produced.
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `encore` with `arguments` and waits for it.
+    static func encore(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: encoreBinary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting so a chatty child cannot block on a full pipe.
+        var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    private final class Marker {}
+}
