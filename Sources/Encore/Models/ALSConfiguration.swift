@@ -58,11 +58,16 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
 }
 
 /// What one training iteration reports to the caller's progress callback.
-public struct ALSIterationReport: Sendable {
+public struct ALSIterationReport: @unchecked Sendable {
     /// 1-based iteration number.
     public var iteration: Int
     /// The full objective after this iteration (see DESIGN.md, "The model, exactly").
     public var loss: Double
     /// Wall-clock seconds this iteration took, loss included.
     public var seconds: Double
+    /// The user factors after this iteration. Training goes on updating this matrix in place,
+    /// so copy it if it must outlive the callback.
+    public var userFactors: DenseMatrix
+    /// The item factors after this iteration (same caveat as `userFactors`).
+    public var itemFactors: DenseMatrix
 }

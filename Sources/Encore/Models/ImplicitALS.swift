@@ -36,7 +36,7 @@ public struct ImplicitALS: Sendable {
             let loss = objective(users: users, items: items, userItems: userItems, itemUsers: itemUsers, itemGram: itemGram)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds))
+            progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds, userFactors: users, itemFactors: items))
         }
         return FactorModel(userFactors: users, itemFactors: items, lossHistory: history)
     }
