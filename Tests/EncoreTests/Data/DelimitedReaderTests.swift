@@ -1,0 +1,145 @@
+import XCTest
+@testable import Encore
+
+/// The delimited reader on files written by hand.
+final class DelimitedReaderTests: XCTestCase {
+    func parse(_ text: String, _ options: DelimitedReadOptions = DelimitedReadOptions(), file: String = "plays.tsv") throws -> (Interactions, ReadReport) {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: file, options: options) }
+    }
+
+    /// (user ID, item ID) → summed weight, independent of numbering.
+    func triples(_ data: Interactions) -> [String: Float] {
+        var result: [String: Float] = [:]
+        for p in 0..<data.count {
+            result["\(data.userIDs.id(at: Int(data.users[p])))|\(data.itemIDs.id(at: Int(data.items[p])))", default: 0] += data.weights[p]
+        }
+        return result
+    }
+
+    func testTabSeparatedWithHeaderAndCRLF() throws {
+        let (data, report) = try parse("userID\tartistID\tweight\r\n2\t51\t13883\r\n2\t52\t11690\r\n3\t51\t7\r\n")
+        XCTAssertTrue(report.hadHeader)
+        XCTAssertEqual(report.rowsRead, 3)
+        XCTAssertEqual(triples(data), ["2|51": 13883, "2|52": 11690, "3|51": 7])
+        XCTAssertEqual(data.userIDs.ids, ["2", "3"])
+        XCTAssertEqual(data.itemIDs.ids, ["51", "52"])
+    }
+
+    func testHeaderlessCommaFileAndStringIDs() throws {
+        let (data, report) = try parse("u-α,Björk,2.5\nuser two,\"Crosby, Stills & Nash\",1\n", file: "plays.csv")
+        XCTAssertFalse(report.hadHeader)
+        XCTAssertEqual(triples(data), ["u-α|Björk": 2.5, "user two|Crosby, Stills & Nash": 1])
+    }
+
+    func testQuotedFieldsWithEscapedQuotesAndLineBreaks() throws {
+        let text = "user,item,plays\r\n\"a\",\"say \"\"hi\"\"\",3\r\nb,\"two\nlines\",4\r\nc,x,5\r\n"
+        let (data, _) = try parse(text)
+        XCTAssertEqual(triples(data), ["a|say \"hi\"": 3, "b|two\nlines": 4, "c|x": 5])
+    }
+
+    func testErrorLineNumbersCountLinesInsideQuotes() throws {
+        let text = "user,item,plays\nb,\"two\nlines\",4\nc,x,oops\n"
+        XCTAssertThrowsError(try parse(text, file: "q.csv")) { error in
+            XCTAssertEqual(error as? EncoreError, .invalidRow(file: "q.csv", line: 4, reason: "weight 'oops' is not a number"))
+        }
+    }
+
+    func testDuplicatePairsAreSummedInTheMatrix() throws {
+        let (data, _) = try parse("a\tx\t1\na\tx\t2\nb\tx\t4\na\ty\t1\na\tx\t3\n")
+        XCTAssertEqual(data.count, 5)
+        let matrix = data.userItemMatrix()
+        XCTAssertEqual(matrix.nonZeroCount, 3)
+        XCTAssertEqual(matrix.value(row: 0, column: 0), 6)
+        XCTAssertEqual(matrix.value(row: 1, column: 0), 4)
+        XCTAssertEqual(matrix.value(row: 0, column: 1), 1)
+    }
+
+    func testEveryInvalidRowIsNamedByFileLineAndText() throws {
+        let cases: [(String, String)] = [
+            ("a\tx\n", "missing field: expected at least 3 fields separated by '\\t', found 2"),
+            ("a\tx\tlots\n", "weight 'lots' is not a number"),
+            ("a\tx\t-3\n", "weight '-3' is negative"),
+            ("a\tx\tinf\n", "weight 'inf' is infinite or too large for a 32-bit float"),
+            ("a\tx\t1e300\n", "weight '1e300' is infinite or too large for a 32-bit float"),
+            ("a\tx\tNaN\n", "weight 'NaN' is NaN"),
+            ("a\tx\t\n", "the weight field is empty"),
+            ("\tx\t1\n", "the user ID field is empty"),
+        ]
+        for (badLine, reason) in cases {
+            let text = "u\ti\t1\nv\tj\t2\n" + badLine + "w\tk\t3\n"
+            XCTAssertThrowsError(try parse(text, file: "bad.tsv"), reason) { error in
+                XCTAssertEqual(error as? EncoreError, .invalidRow(file: "bad.tsv", line: 3, reason: reason))
+                XCTAssertEqual((error as? EncoreError)?.description, "bad.tsv:3: \(reason)")
+            }
+            var skipping = DelimitedReadOptions()
+            skipping.skipInvalid = true
+            let (data, report) = try parse(text, skipping, file: "bad.tsv")
+            XCTAssertEqual(report.rowsSkipped, 1, reason)
+            XCTAssertEqual(report.rowsRead, 3)
+            XCTAssertEqual(report.skipExamples, ["bad.tsv:3: \(reason)"])
+            XCTAssertEqual(data.count, 3)
+        }
+    }
+
+    func testEmptyInputIsAnError() throws {
+        for text in ["", "\n\n", "user\titem\tweight\n"] {
+            XCTAssertThrowsError(try parse(text, file: "empty.tsv")) { error in
+                XCTAssertEqual(error as? EncoreError, .emptyInput(file: "empty.tsv"))
+            }
+        }
+        var skipping = DelimitedReadOptions()
+        skipping.skipInvalid = true
+        XCTAssertThrowsError(try parse("a\tb\tx\n", skipping, file: "e.tsv")) { XCTAssertEqual($0 as? EncoreError, .emptyInput(file: "e.tsv")) }
+    }
+
+    func testColumnsByHeaderNameAndDoubleColonDelimiter() throws {
+        var options = DelimitedReadOptions()
+        options.userColumn = .name("listener")
+        options.itemColumn = .name("Track")
+        options.weightColumn = .name("count")
+        let (data, _) = try parse("when,track,listener,count\n1,t1,ann,4\n2,t2,bob,5\n", options)
+        XCTAssertEqual(triples(data), ["ann|t1": 4, "bob|t2": 5])
+        XCTAssertThrowsError(try parse("a,b,c\n1,2,3\n", { var o = DelimitedReadOptions(); o.userColumn = .name("user"); return o }())) { error in
+            XCTAssertTrue("\(error)".contains("no user column named 'user'"))
+        }
+
+        var movielens = DelimitedReadOptions()
+        movielens.timestampColumn = .index(3)
+        let (ratings, report) = try parse("1::1193::5::978300760\n1::661::3::978302109\n", movielens, file: "ratings.dat")
+        XCTAssertFalse(report.hadHeader)
+        XCTAssertEqual(triples(ratings), ["1|1193": 5, "1|661": 3])
+        XCTAssertEqual(ratings.timestamps, [978_300_760, 978_302_109])
+    }
+
+    func testRowsWithoutWeightCountPlaysAndISOTimestampsParse() throws {
+        var options = DatasetFormat.lastfm1k.readOptions(custom: DelimitedReadOptions())
+        options.skipInvalid = false
+        let text = "user_000001\t2009-05-04T23:08:57Z\tf1b1cf71\tDeep Dish\tt1\tFuck Me Im Famous\n"
+            + "user_000001\t2009-05-04T13:54:10Z\ta7f7df4a\tDeep Dish\tt2\tOther\n"
+            + "user_000002\t1970-01-01T00:00:01Z\tx\tThe Knife\tt3\tSilent Shout\n"
+        let (data, _) = try parse(text, options)
+        XCTAssertEqual(triples(data), ["user_000001|Deep Dish": 2, "user_000002|The Knife": 1])
+        XCTAssertEqual(data.timestamps, [1_241_478_537, 1_241_445_250, 1])
+    }
+
+    func testUnterminatedQuoteIsAnError() throws {
+        XCTAssertThrowsError(try parse("a,b,1\nc,\"d,2\n", file: "q.csv")) { error in
+            XCTAssertEqual(error as? EncoreError, .invalidRow(file: "q.csv", line: 2, reason: "a quoted field is never closed (missing '\"')"))
+        }
+    }
+
+    func testMissingFileIsAnError() {
+        XCTAssertThrowsError(try DelimitedReader.read(path: "/nonexistent/plays.tsv", options: DelimitedReadOptions())) { error in
+            XCTAssertEqual(error as? EncoreError, .io(path: "/nonexistent/plays.tsv", reason: "no such file"))
+        }
+    }
+
+    func testLastfm2kPresetAttachesArtistNames() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let plays = try TestSupport.write("userID\tartistID\tweight\r\n2\t51\t100\r\n2\t52\t50\r\n", to: "user_artists.dat", in: directory)
+        try TestSupport.write("id\tname\turl\tpictureURL\r\n51\tDuran Duran\thttp://x\thttp://y\r\n", to: "artists.dat", in: directory)
+        let (data, _) = try DatasetLoader.load(path: plays, format: nil)
+        XCTAssertEqual(data.itemNames, ["Duran Duran", ""])
+    }
+}

@@ -1,0 +1,191 @@
+import XCTest
+@testable import Encore
+
+/// Both row solvers and full training, against the dense reference in DenseReference.
+final class SolverTests: XCTestCase {
+    /// A random sparse matrix with some zero weights and one empty row.
+    func randomMatrix(users: Int, items: Int, density: Double, seed: UInt64) -> (SparseMatrix, [[Float]]) {
+        var random = RandomSource(seed: seed)
+        var dense = [[Float]](repeating: [Float](repeating: 0, count: items), count: users)
+        var rows: [UInt32] = [], columns: [UInt32] = [], values: [Float] = []
+        for u in 0..<users where u != users - 1 {
+            for i in 0..<items where random.nextUniform() < density {
+                let value = random.nextUniform() < 0.1 ? 0 : Float(1 + Int(random.nextUniform() * 20))
+                dense[u][i] = value
+                rows.append(UInt32(u)); columns.append(UInt32(i)); values.append(value)
+            }
+        }
+        return (SparseMatrix(rowCount: users, columnCount: items, rows: rows, columns: columns, values: values), dense)
+    }
+
+    func configurations() -> [ALSConfiguration] {
+        var result: [ALSConfiguration] = []
+        for scaling in RegularizationScaling.allCases {
+            for confidence in ConfidenceFunction.allCases {
+                var c = ALSConfiguration()
+                c.factors = 6
+                c.regularization = 0.3
+                c.alpha = confidence == .log ? 2 : 0.7
+                c.confidence = confidence
+                c.regularizationScaling = scaling
+                result.append(c)
+            }
+        }
+        return result
+    }
+
+    func testCholeskyRowSolveMatchesDenseNormalEquations() throws {
+        var random = RandomSource(seed: 11)
+        for configuration in configurations() {
+            for trial in 0..<5 {
+                let itemCount = 15, k = configuration.factors
+                let source = DenseMatrix(rows: itemCount, columns: k, values: (0..<(itemCount * k)).map { _ in Float(random.nextGaussian()) })
+                let chosen = (0..<itemCount).filter { _ in random.nextUniform() < 0.4 }
+                let values = chosen.map { _ in Float(Int(random.nextUniform() * 30)) }
+                var gram = [Double](repeating: 0, count: k * k)
+                gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: itemCount, k: k, lda: source.stride, into: $0.baseAddress!) }
+                let solved = try ImplicitALS(configuration: configuration, threads: 1)
+                    .solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
+                let reference = DenseReference.rowSolution(entries: Array(zip(chosen, values)).map { ($0.0, $0.1) }, y: DenseReference.rows(source), configuration: configuration)
+                for j in 0..<k {
+                    XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])), "\(configuration.regularizationScaling) \(configuration.confidence) trial \(trial) j \(j)")
+                }
+            }
+        }
+    }
+
+    func testConjugateGradientWithEnoughStepsConvergesToCholesky() throws {
+        var random = RandomSource(seed: 5)
+        for var configuration in configurations() {
+            let itemCount = 20, k = configuration.factors
+            let source = DenseMatrix(rows: itemCount, columns: k, values: (0..<(itemCount * k)).map { _ in Float(random.nextGaussian() * 0.5) })
+            let chosen = (0..<itemCount).filter { _ in random.nextUniform() < 0.5 }
+            let values = chosen.map { _ in Float(1 + Int(random.nextUniform() * 10)) }
+            var gram = [Double](repeating: 0, count: k * k)
+            gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: itemCount, k: k, lda: source.stride, into: $0.baseAddress!) }
+            let exact = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
+            configuration.solver = .cg
+            configuration.cgSteps = 4 * k
+            let iterative = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
+            for j in 0..<k { XCTAssertEqual(iterative[j], exact[j], accuracy: 1e-3 * max(1, abs(exact[j]))) }
+        }
+    }
+
+    func testTrainedUserVectorsSolveTheirNormalEquationsAgainstFinalItems() throws {
+        let (matrix, dense) = randomMatrix(users: 12, items: 9, density: 0.4, seed: 3)
+        for configuration in configurations() {
+            var c = configuration
+            c.iterations = 3
+            let model = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
+            let y = DenseReference.rows(model.itemFactors)
+            for u in 0..<matrix.rowCount {
+                let entries = (0..<matrix.columnCount).filter { matrix.value(row: u, column: $0) != 0 || matrix.columns(ofRow: u).contains(UInt32($0)) }
+                    .map { (column: $0, value: dense[u][$0]) }
+                let reference = DenseReference.rowSolution(entries: entries, y: y, configuration: c)
+                let trained = model.userFactors.rowArray(u)
+                for j in 0..<c.factors { XCTAssertEqual(Double(trained[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])), "user \(u)") }
+            }
+        }
+    }
+
+    func testCholeskyLossNeverIncreasesAndMatchesBruteForce() throws {
+        let (matrix, dense) = randomMatrix(users: 30, items: 25, density: 0.2, seed: 9)
+        for configuration in configurations() {
+            var c = configuration
+            c.iterations = 8
+            let model = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
+            for (before, after) in zip(model.lossHistory, model.lossHistory.dropFirst()) {
+                XCTAssertLessThanOrEqual(after, before * (1 + 1e-6), "loss rose with \(c.regularizationScaling) \(c.confidence)")
+            }
+            let brute = DenseReference.objective(x: DenseReference.rows(model.userFactors), y: DenseReference.rows(model.itemFactors), ratings: dense, configuration: c)
+            XCTAssertEqual(model.lossHistory.last!, brute, accuracy: 1e-4 * brute)
+        }
+    }
+
+    func testSameSeedSameModelForAnyThreadCount() throws {
+        let (matrix, _) = randomMatrix(users: 400, items: 150, density: 0.05, seed: 21)
+        for solver in ALSSolverKind.allCases {
+            var c = ALSConfiguration()
+            c.solver = solver
+            c.seed = 77
+            let one = try ImplicitALS(configuration: c, threads: 1).fit(matrix)
+            let two = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
+            let four = try ImplicitALS(configuration: c, threads: 4).fit(matrix)
+            for other in [two, four] {
+                XCTAssertEqual(DenseReference.rows(one.userFactors), DenseReference.rows(other.userFactors))
+                XCTAssertEqual(DenseReference.rows(one.itemFactors), DenseReference.rows(other.itemFactors))
+                XCTAssertEqual(one.lossHistory, other.lossHistory)
+            }
+            c.seed = 78
+            let reseeded = try ImplicitALS(configuration: c, threads: 1).fit(matrix)
+            XCTAssertNotEqual(DenseReference.rows(one.userFactors), DenseReference.rows(reseeded.userFactors))
+        }
+    }
+
+    func testNoNaNForDegenerateInputs() throws {
+        // More factors than items or users, an empty row, zero weights and a huge weight.
+        let matrix = SparseMatrix(rowCount: 4, columnCount: 3, rows: [0, 0, 1, 2, 2], columns: [0, 1, 1, 0, 2], values: [0, 3, 1e30, 0, 2])
+        for solver in ALSSolverKind.allCases {
+            for scaling in RegularizationScaling.allCases {
+                var c = ALSConfiguration()
+                c.factors = 16
+                c.solver = solver
+                c.regularizationScaling = scaling
+                let model = try ImplicitALS(configuration: c, threads: 1).fit(matrix)
+                XCTAssertTrue(model.userFactors.allFinite(), "\(solver) \(scaling)")
+                XCTAssertTrue(model.itemFactors.allFinite(), "\(solver) \(scaling)")
+                XCTAssertTrue(model.lossHistory.allSatisfy { $0.isFinite })
+            }
+        }
+    }
+
+    func testNonnegativeFactorsSatisfyOptimalityConditions() throws {
+        let (matrix, dense) = randomMatrix(users: 15, items: 12, density: 0.35, seed: 4)
+        var c = ALSConfiguration()
+        c.nonnegative = true
+        c.factors = 5
+        c.iterations = 4
+        let model = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
+        let y = DenseReference.rows(model.itemFactors)
+        let k = c.factors
+        for u in 0..<matrix.rowCount {
+            let x = model.userFactors.rowArray(u).map(Double.init)
+            XCTAssertTrue(x.allSatisfy { $0 >= 0 })
+            // KKT: gradient A x − b is ≥ 0 where x = 0 and ≈ 0 where x > 0.
+            var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k), b = [Double](repeating: 0, count: k)
+            for row in y { for i in 0..<k { for j in 0..<k { a[i][j] += row[i] * row[j] } } }
+            var positives = 0
+            for i in 0..<matrix.columnCount where dense[u][i] > 0 {
+                positives += 1
+                let c1 = DenseReference.c1(dense[u][i], c)
+                for p in 0..<k { for q in 0..<k { a[p][q] += c1 * y[i][p] * y[i][q] } }
+                for p in 0..<k { b[p] += (1 + c1) * y[i][p] }
+            }
+            for p in 0..<k { a[p][p] += Double(c.regularization) * Double(positives) }
+            for p in 0..<k {
+                let gradient = (0..<k).map { a[p][$0] * x[$0] }.reduce(0, +) - b[p]
+                if x[p] > 1e-6 { XCTAssertEqual(gradient, 0, accuracy: 1e-3 * max(1, abs(b[p]))) } else { XCTAssertGreaterThanOrEqual(gradient, -1e-3 * max(1, abs(b[p]))) }
+            }
+        }
+    }
+
+    func testSeedNotebookMatchesSpark() throws {
+        // Spark 3.5's recommendForAllUsers(3) on the seed notebook, from the issue.
+        let expected: [String: [(String, Float)]] = [
+            "0": [("30", 0.9974), ("10", 0.9599), ("20", 0.9225)],
+            "1": [("10", 0.9859), ("30", 0.9187), ("20", 0.1163)],
+            "2": [("20", 0.9887), ("30", 0.9601), ("10", 0.1075)],
+        ]
+        let data = try Interactions(triples: [("0", "10", 3), ("0", "20", 1), ("0", "30", 2), ("1", "10", 4), ("1", "30", 1), ("2", "20", 5), ("2", "30", 3)])
+        for seed: UInt64 in [0, 1, 42, 1234] {
+            var c = ALSConfiguration()
+            c.seed = seed
+            let model = try TrainedModel.train(data, configuration: c, threads: 1)
+            for (user, list) in expected {
+                let got = TopNRecommendation.recommend(model, user: try model.userIndex(user), count: 3, seen: nil)
+                XCTAssertEqual(got.map { model.itemIDs.id(at: $0.index) }, list.map(\.0), "ranking for user \(user), seed \(seed)")
+                for (entry, want) in zip(got, list) { XCTAssertEqual(entry.score, want.1, accuracy: 0.01, "user \(user) seed \(seed)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+@testable import Encore
+
+/// Plain, separate implementations used as independent references: dense matrices as [[Double]],
+/// Gaussian elimination with partial pivoting, and the ALS objective summed over every cell.
+enum DenseReference {
+    /// Solves A x = b by Gaussian elimination with partial pivoting.
+    static func solve(_ a: [[Double]], _ b: [Double]) -> [Double] {
+        let n = b.count
+        var m = a
+        var rhs = b
+        for column in 0..<n {
+            var pivot = column
+            for row in column..<n where abs(m[row][column]) > abs(m[pivot][column]) { pivot = row }
+            m.swapAt(column, pivot)
+            rhs.swapAt(column, pivot)
+            for row in (column + 1)..<max(column + 1, n) {
+                let factor = m[row][column] / m[column][column]
+                for c in column..<n { m[row][c] -= factor * m[column][c] }
+                rhs[row] -= factor * rhs[column]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for row in stride(from: n - 1, through: 0, by: -1) {
+            var s = rhs[row]
+            for c in (row + 1)..<max(row + 1, n) { s -= m[row][c] * x[c] }
+            x[row] = s / m[row][row]
+        }
+        return x
+    }
+
+    /// The confidence-minus-one of DESIGN.md, written out independently.
+    static func c1(_ r: Float, _ configuration: ALSConfiguration) -> Double {
+        let magnitude = Double(abs(r))
+        switch configuration.confidence {
+        case .linear: return Double(configuration.alpha) * magnitude
+        case .log: return Double(configuration.alpha) * Foundation.log(1 + magnitude / Double(configuration.epsilon))
+        }
+    }
+
+    /// The exact solution of one row's normal equations:
+    /// (YᵀY + Σ c1 y yᵀ + λ s I) x = Σ c p y, built cell by cell from the rows of `y`.
+    static func rowSolution(entries: [(column: Int, value: Float)], y: [[Double]], configuration: ALSConfiguration) -> [Double] {
+        let k = y[0].count
+        var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+        var b = [Double](repeating: 0, count: k)
+        for row in y { for i in 0..<k { for j in 0..<k { a[i][j] += row[i] * row[j] } } }
+        var positives = 0
+        for entry in entries {
+            let c1 = self.c1(entry.value, configuration)
+            let yi = y[entry.column]
+            for i in 0..<k { for j in 0..<k { a[i][j] += c1 * yi[i] * yi[j] } }
+            if entry.value > 0 {
+                positives += 1
+                for i in 0..<k { b[i] += (1 + c1) * yi[i] }
+            }
+        }
+        let lambda = Double(configuration.regularization) * (configuration.regularizationScaling == .spark ? Double(positives) : 1)
+        for i in 0..<k { a[i][i] += lambda }
+        return solve(a, b)
+    }
+
+    /// The full objective, summed over every (user, item) cell.
+    static func objective(x: [[Double]], y: [[Double]], ratings: [[Float]], configuration: ALSConfiguration) -> Double {
+        var total = 0.0
+        var userCounts = [Int](repeating: 0, count: x.count), itemCounts = [Int](repeating: 0, count: y.count)
+        for u in 0..<x.count {
+            for i in 0..<y.count {
+                let r = ratings[u][i]
+                let c = 1 + c1(r, configuration)
+                let p: Double = r > 0 ? 1 : 0
+                if r > 0 { userCounts[u] += 1; itemCounts[i] += 1 }
+                let s = zip(x[u], y[i]).map { $0 * $1 }.reduce(0, +)
+                total += c * (p - s) * (p - s)
+            }
+        }
+        let spark = configuration.regularizationScaling == .spark
+        for u in 0..<x.count { total += Double(configuration.regularization) * (spark ? Double(userCounts[u]) : 1) * x[u].map { $0 * $0 }.reduce(0, +) }
+        for i in 0..<y.count { total += Double(configuration.regularization) * (spark ? Double(itemCounts[i]) : 1) * y[i].map { $0 * $0 }.reduce(0, +) }
+        return total
+    }
+
+    /// A DenseMatrix as [[Double]].
+    static func rows(_ matrix: DenseMatrix) -> [[Double]] {
+        (0..<matrix.rows).map { r in matrix.rowArray(r).map(Double.init) }
+    }
+}
+
+import Foundation
