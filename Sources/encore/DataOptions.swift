@@ -46,8 +46,9 @@ struct DataOptions {
         }
         if let column = try arguments.value("--time-column") { read.timestampColumn = ColumnSelector(parsing: column) }
         read.skipInvalid = try arguments.flag("--skip-invalid")
-        let customLayout = read != DelimitedReadOptions() && read != { var plain = DelimitedReadOptions(); plain.skipInvalid = true; return plain }()
-        if customLayout, let format, format != .delimited {
+        var layoutOnly = read
+        layoutOnly.skipInvalid = false
+        if layoutOnly != DelimitedReadOptions(), let format, format != .delimited {
             throw UsageError("--format \(format.rawValue) fixes the column layout; drop the column, delimiter and header flags or use --format delimited")
         }
     }
