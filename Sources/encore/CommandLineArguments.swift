@@ -24,6 +24,17 @@ final class CommandLineArguments {
     /// True when `--help` or `-h` was given.
     func wantsHelp() -> Bool { tokens.contains("--help") || tokens.contains("-h") }
 
+    /// The value of `--name VALUE` without removing it (nil when absent).
+    func peek(_ name: String) throws -> String? {
+        guard let position = tokens.firstIndex(of: name) else { return nil }
+        if let inline = inlineValues[position] { return inline }
+        guard position + 1 < tokens.count else { throw UsageError("\(name) needs a value") }
+        return tokens[position + 1]
+    }
+
+    /// True when `name` is present, without removing it.
+    func has(_ name: String) -> Bool { tokens.contains(name) }
+
     /// Removes a bare flag; true if it was present.
     func flag(_ name: String) throws -> Bool {
         guard let position = tokens.firstIndex(of: name) else { return false }

@@ -5,6 +5,8 @@ import Foundation
 struct DataOptions {
     var format: DatasetFormat?
     var read = DelimitedReadOptions()
+    /// The data flags as given, so a command line that reads the same file can be printed.
+    var words: [String] = []
 
     static let help = """
       Data options:
@@ -21,6 +23,10 @@ struct DataOptions {
 
     /// Takes the data flags out of `arguments`.
     init(_ arguments: CommandLineArguments) throws {
+        for name in ["--format", "--delimiter", "--user-column", "--item-column", "--weight-column", "--time-column"] {
+            if let value = try arguments.peek(name) { words += [name, value] }
+        }
+        for name in ["--header", "--no-header", "--skip-invalid"] where arguments.has(name) { words.append(name) }
         if let name = try arguments.value("--format") {
             guard let format = DatasetFormat(rawValue: name) else {
                 throw UsageError("--format must be one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(name)')")

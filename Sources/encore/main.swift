@@ -8,6 +8,8 @@ let commands: [any Command.Type] = [
     RecommendCommand.self,
     SimilarCommand.self,
     RecommendAllCommand.self,
+    EvaluateCommand.self,
+    TuneCommand.self,
 ]
 
 /// Finds the subcommand called `name`.

@@ -37,6 +37,13 @@ public enum BLAS {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
+    /// y (m) = A (m×n, row-major, leading dimension `lda`) · x (n).
+    public static func multiplyVector(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        ensureSingleThreaded()
+        guard rows > 0 else { return }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(lda), x, 1, 0, y, 1)
+    }
+
     /// Adds Σ rows of G (n×k, Double, row-major) outer products into C (k×k, upper triangle
     /// updated): C += GᵀG.
     public static func addGram(_ g: UnsafePointer<Double>, rows: Int, k: Int, into c: UnsafeMutablePointer<Double>) {

@@ -1,5 +1,5 @@
 /// The learned factors: one k-vector per user and per item, in users × items orientation.
-public struct FactorModel: Sendable {
+public struct FactorModel: Recommender, Sendable {
     /// Users × k.
     public let userFactors: DenseMatrix
     /// Items × k.
@@ -17,6 +17,13 @@ public struct FactorModel: Sendable {
 
     /// Latent dimension k.
     public var factors: Int { userFactors.columns }
+
+    public var userCount: Int { userFactors.rows }
+    public var itemCount: Int { itemFactors.rows }
+
+    public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        BLAS.multiplyVector(itemFactors.storage, rows: itemFactors.rows, columns: factors, lda: itemFactors.stride, userFactors.row(user), into: scores.baseAddress!)
+    }
 
     /// x_uᵀ y_i.
     public func score(user: Int, item: Int) -> Float {

@@ -84,8 +84,7 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     public var itemCount: Int { itemIDs.count }
 
     public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
-        let x = factors.userFactors.row(user), k = factors.factors
-        for item in 0..<itemCount { scores[item] = VectorKernels.dot(x, factors.itemFactors.row(item), k) }
+        factors.scoreItems(forUser: user, into: scores)
     }
 
     /// The display name of an item, or nil when the data set has none for it.

@@ -1,0 +1,19 @@
+/// The most-popular baseline: every user gets the items played by the most users.
+public struct PopularityRecommender: Recommender, Sendable {
+    /// Number of distinct listeners of each item.
+    public let listeners: [Float]
+    public let userCount: Int
+    public var itemCount: Int { listeners.count }
+
+    /// Counts each item's listeners in a users × items matrix (entries with weight > 0).
+    public init(_ userItems: SparseMatrix) {
+        var counts = [Float](repeating: 0, count: userItems.columnCount)
+        for p in 0..<userItems.nonZeroCount where userItems.values[p] > 0 { counts[Int(userItems.indices[p])] += 1 }
+        listeners = counts
+        userCount = userItems.rowCount
+    }
+
+    public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        for item in 0..<listeners.count { scores[item] = listeners[item] }
+    }
+}

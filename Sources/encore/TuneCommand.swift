@@ -1,0 +1,118 @@
+import Encore
+import Foundation
+
+/// `encore tune`: hyperparameter search on a validation split.
+enum TuneCommand: Command {
+    static let name = "tune"
+    static let summary = "search factors, regularization, alpha and confidence; print the best train command"
+    static let usage = """
+    Usage: encore tune FILE [--trials N | grid options] [--metric map] [evaluation options] [data options] [model options]
+
+    Splits FILE into training and test parts (as `encore evaluate`), carves a validation part out
+    of the training part, and tries settings on it. The test part is used once, at the end, to
+    score the best setting retrained on the whole training part. Prints every trial, progress with
+    the time left on stderr, and the best setting as the `encore train` command to run.
+
+    Search options:
+      --trials N                    random search with N trials (default 20): factors from
+                                    16,32,64,128, λ log-uniform 0.01–100, α log-uniform 0.1–50,
+                                    confidence linear or log
+      --grid-factors LIST           grid search over these factors (comma-separated); with any
+      --grid-regularization LIST    --grid-* option the search is a grid, and an axis left out
+      --grid-alpha LIST             keeps its value from the model options
+      --grid-confidence LIST
+      --metric NAME                 map, ndcg, precision, recall, auc, mpr (default map)
+      --split, --test-fraction, --k as in `encore evaluate` (the validation part uses the same
+                                    strategy and fraction)
+      --json                        one JSON object per trial, then one for the result
+
+    \(DataOptions.help)
+
+    \(ModelOptions.help)
+    """
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        let trials = try arguments.int("--trials", default: 20, in: 1...10_000)
+        let gridFactors = try list("--grid-factors", arguments) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        let gridRegularization = try list("--grid-regularization", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+        let gridAlpha = try list("--grid-alpha", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+        let gridConfidence = try list("--grid-confidence", arguments) { ConfidenceFunction(rawValue: $0) }
+        let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
+        let json = try arguments.flag("--json")
+        let split = try SplitOptions(arguments)
+        let data = try DataOptions(arguments)
+        let model = try ModelOptions(arguments)
+        let file = try arguments.positionals(["FILE"])[0]
+
+        let base = model.configuration
+        let plan: TuningPlan
+        if gridFactors != nil || gridRegularization != nil || gridAlpha != nil || gridConfidence != nil {
+            plan = .grid(factors: gridFactors ?? [base.factors], regularization: gridRegularization ?? [base.regularization],
+                         alpha: gridAlpha ?? [base.alpha], confidence: gridConfidence ?? [base.confidence])
+        } else if case let .random(_, factors, regularization, alpha, confidence) = TuningPlan.standard {
+            plan = .random(trials: trials, factors: factors, regularization: regularization, alpha: alpha, confidence: confidence)
+        } else {
+            plan = .standard
+        }
+        let interactions = try data.load(file)
+        let parts = try split.split(interactions, seed: base.seed)
+        let tuner = Tuner(base: base, plan: plan, metric: metric, k: split.k, strategy: split.strategy, validationFraction: split.testFraction, threads: model.threads)
+        let label = metric.label(k: split.k)
+        if !json { Console.out("trial  factors  regularization     alpha  confidence  validation \(label)  seconds") }
+        let report = try tuner.run(parts) { progress in
+            let c = progress.trial.configuration
+            if json {
+                var line = JSONLine()
+                line.add("trial", progress.number)
+                line.add("factors", c.factors)
+                line.add("regularization", c.regularization)
+                line.add("alpha", c.alpha)
+                line.add("confidence", c.confidence.rawValue)
+                line.add(metric.rawValue, progress.trial.validation.value(of: metric))
+                line.add("seconds", progress.trial.seconds)
+                Console.out(line.text)
+            } else {
+                Console.out(String(format: "%5d  %7d  %14.4g  %8.4g  %10@  %*.4f  %7.2f", progress.number, c.factors, Double(c.regularization), Double(c.alpha),
+                                   c.confidence.rawValue, 11 + label.count, progress.trial.validation.value(of: metric), progress.trial.seconds))
+            }
+            Console.err("tune: \(progress.number)/\(progress.total) trials done, \(Console.seconds(progress.elapsed)) elapsed, about \(Console.seconds(progress.remaining)) left")
+        }
+        let command = trainCommand(file: file, data: data, configuration: report.best.configuration)
+        if json {
+            var line = JSONLine()
+            line.add("best_validation_\(metric.rawValue)", report.best.validation.value(of: metric))
+            line.add("test_\(metric.rawValue)", report.test.value(of: metric))
+            line.add("test_map", report.test.map)
+            line.add("test_ndcg", report.test.ndcg)
+            line.add("command", command)
+            Console.out(line.text)
+        } else {
+            Console.out("")
+            Console.out("best on validation: \(label) \(String(format: "%.4f", report.best.validation.value(of: metric))); on the untouched test split: \(label) \(String(format: "%.4f", report.test.value(of: metric))), MAP@\(split.k) \(String(format: "%.4f", report.test.map)), NDCG@\(split.k) \(String(format: "%.4f", report.test.ndcg))")
+            Console.out("train it with:")
+            Console.out("  \(command)")
+        }
+    }
+
+    /// A comma-separated list option, each element parsed by `parse`.
+    static func list<T>(_ name: String, _ arguments: CommandLineArguments, _ parse: (String) -> T?) throws -> [T]? {
+        guard let text = try arguments.value(name) else { return nil }
+        let values = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let parsed = values.compactMap(parse)
+        guard !values.isEmpty, parsed.count == values.count else { throw UsageError("\(name) must be a comma-separated list of valid values (got '\(text)')") }
+        return parsed
+    }
+
+    /// The `encore train` command line that reproduces a configuration on `file`.
+    static func trainCommand(file: String, data: DataOptions, configuration c: ALSConfiguration) -> String {
+        var words = ["encore", "train", file, "--output", "model.encore"] + data.words
+        words += ["--factors", "\(c.factors)", "--iterations", "\(c.iterations)", "--regularization", "\(c.regularization)",
+                  "--alpha", "\(c.alpha)", "--confidence", c.confidence.rawValue]
+        if c.confidence == .log && c.epsilon != 1 { words += ["--epsilon", "\(c.epsilon)"] }
+        words += ["--regularization-scaling", c.regularizationScaling.rawValue, "--solver", c.solver.rawValue]
+        if c.solver == .cg { words += ["--cg-steps", "\(c.cgSteps)"] }
+        if c.nonnegative { words.append("--nonnegative") }
+        words += ["--seed", "\(c.seed)"]
+        return words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+}
