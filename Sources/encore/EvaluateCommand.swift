@@ -127,9 +127,11 @@ struct SplitOptions {
 
     init(_ arguments: CommandLineArguments) throws {
         strategy = try arguments.choice("--split", default: .random)
-        let fraction = try arguments.float("--test-fraction", default: 0.2)
-        guard fraction > 0, fraction < 1 else { throw UsageError("--test-fraction must be between 0 and 1 exclusive (got \(fraction))") }
-        testFraction = Double(fraction)
+        let text = try arguments.value("--test-fraction") ?? "0.2"
+        guard let fraction = Double(text), fraction > 0, fraction < 1 else {
+            throw UsageError("--test-fraction must be a number between 0 and 1 exclusive (got '\(text)')")
+        }
+        testFraction = fraction
         k = try arguments.int("--k", default: 10, in: 1...10_000)
     }
 

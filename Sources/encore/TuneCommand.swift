@@ -58,7 +58,12 @@ enum TuneCommand: Command {
         let parts = try split.split(interactions, seed: base.seed)
         let tuner = Tuner(base: base, plan: plan, metric: metric, k: split.k, strategy: split.strategy, validationFraction: split.testFraction, threads: model.threads)
         let label = metric.label(k: split.k)
-        if !json { Console.out("trial  factors  regularization     alpha  confidence  validation \(label)  seconds") }
+        let header = ["trial", "factors", "regularization", "alpha", "confidence", "validation \(label)", "seconds"]
+        let widths = header.map(\.count)
+        func row(_ cells: [String]) -> String {
+            zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined(separator: "  ")
+        }
+        if !json { Console.out(row(header)) }
         let report = try tuner.run(parts) { progress in
             let c = progress.trial.configuration
             if json {
@@ -72,8 +77,8 @@ enum TuneCommand: Command {
                 line.add("seconds", progress.trial.seconds)
                 Console.out(line.text)
             } else {
-                Console.out(String(format: "%5d  %7d  %14.4g  %8.4g  %10@  %*.4f  %7.2f", progress.number, c.factors, Double(c.regularization), Double(c.alpha),
-                                   c.confidence.rawValue, 11 + label.count, progress.trial.validation.value(of: metric), progress.trial.seconds))
+                Console.out(row(["\(progress.number)", "\(c.factors)", String(format: "%.4g", Double(c.regularization)), String(format: "%.4g", Double(c.alpha)),
+                                 c.confidence.rawValue, String(format: "%.4f", progress.trial.validation.value(of: metric)), String(format: "%.2f", progress.trial.seconds)]))
             }
             Console.err("tune: \(progress.number)/\(progress.total) trials done, \(Console.seconds(progress.elapsed)) elapsed, about \(Console.seconds(progress.remaining)) left")
         }
@@ -88,7 +93,9 @@ enum TuneCommand: Command {
             Console.out(line.text)
         } else {
             Console.out("")
-            Console.out("best on validation: \(label) \(String(format: "%.4f", report.best.validation.value(of: metric))); on the untouched test split: \(label) \(String(format: "%.4f", report.test.value(of: metric))), MAP@\(split.k) \(String(format: "%.4f", report.test.map)), NDCG@\(split.k) \(String(format: "%.4f", report.test.ndcg))")
+            let testScores = [EvaluationMetric.map, .ndcg].filter { $0 != metric }.map { "\($0.label(k: split.k)) \(String(format: "%.4f", report.test.value(of: $0)))" }
+            Console.out("best on validation: \(label) \(String(format: "%.4f", report.best.validation.value(of: metric))); on the untouched test split: "
+                + ([ "\(label) \(String(format: "%.4f", report.test.value(of: metric)))"] + testScores).joined(separator: ", "))
             Console.out("train it with:")
             Console.out("  \(command)")
         }

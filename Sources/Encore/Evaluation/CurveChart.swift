@@ -5,7 +5,7 @@ struct CurveChart {
     let title: String
     let curve: LearningCurve
     private let width = 760.0, height = 440.0
-    private let left = 90.0, right = 90.0, top = 60.0, bottom = 70.0
+    private let left = 100.0, right = 100.0, top = 60.0, bottom = 70.0
 
     var svg: String {
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -39,7 +39,7 @@ struct CurveChart {
             out += "<text x=\"\(f(x(Double(iteration))))\" y=\"\(f(top + plotHeight + 20))\" text-anchor=\"middle\">\(iteration)</text>\n"
         }
         out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 25))\" text-anchor=\"middle\">iteration</text>\n"
-        out += "<text transform=\"translate(22 \(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" fill=\"#1f77b4\">training loss</text>\n"
+        out += "<text transform=\"translate(18 \(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" fill=\"#1f77b4\">training loss</text>\n"
         out += "<text transform=\"translate(\(f(width - 18)) \(f(top + plotHeight / 2))) rotate(90)\" text-anchor=\"middle\" fill=\"#d62728\">held-out \(CurveChart.escape(curve.metric.label(k: curve.k)))</text>\n"
         func polyline(_ values: [Double], _ range: (Double, Double), _ color: String, dashed: Bool) -> String {
             let points = zip(iterations, values).map { "\(f(x($0))),\(f(y($1, range)))" }.joined(separator: " ")
@@ -49,8 +49,9 @@ struct CurveChart {
         }
         out += polyline(losses, lossRange, "#1f77b4", dashed: false)
         out += polyline(metrics, metricRange, "#d62728", dashed: true)
-        // Legend, top right inside the plot.
-        let legendX = left + plotWidth - 200, legendY = top + 12
+        // Legend at the right, halfway down: a falling loss and a rising metric both keep
+        // clear of that corner of a convergence plot.
+        let legendX = left + plotWidth - 200, legendY = top + plotHeight * 0.45
         out += "<rect x=\"\(f(legendX))\" y=\"\(f(legendY))\" width=\"190\" height=\"48\" fill=\"white\" stroke=\"#999\"/>\n"
         out += "<line x1=\"\(f(legendX + 10))\" y1=\"\(f(legendY + 16))\" x2=\"\(f(legendX + 40))\" y2=\"\(f(legendY + 16))\" stroke=\"#1f77b4\" stroke-width=\"2.5\"/>\n"
         out += "<text x=\"\(f(legendX + 48))\" y=\"\(f(legendY + 20))\">training loss (left)</text>\n"
