@@ -6,11 +6,14 @@ enum RecommendAllCommand: Command {
     static let name = "recommend-all"
     static let summary = "write top-N recommendations for every user as user<TAB>item<TAB>score"
     static let usage = """
-    Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--include-seen] [--threads N]
+    Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--include-seen] [--users FILE]
+                               [--exclude FILE] [--only FILE] [--threads N]
 
-    Writes user<TAB>item<TAB>score lines, best first per user, users in model order, with the
-    original IDs; each user's training items are left out unless --include-seen. With --output
-    the file is written atomically (no partial file on failure); otherwise to stdout.
+    Writes user<TAB>item<TAB>score lines, best first per user, users in model order (or in the
+    order of --users FILE, one user ID per line), with the original IDs; each user's training
+    items are left out unless --include-seen. With --output the file is written atomically (no
+    partial file on failure); otherwise to stdout.
+    \(FilterOptions.help)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -18,14 +21,21 @@ enum RecommendAllCommand: Command {
         let output = try arguments.value("--output")
         let includeSeen = try arguments.flag("--include-seen")
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
+        let usersPath = try arguments.value("--users")
+        let filters = try FilterOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
         let model = try ModelFile.read(from: path)
+        let filter = try filters.filter(for: model)
+        let userList = try usersPath.map { try readUsers($0, model) }
         let start = now()
-        let recommender = BatchRecommender(users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions, threads: threads)
+        let recommender = BatchRecommender(
+            users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions,
+            candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), threads: threads
+        )
         var sink = try TextSink(path: output)
         do {
             var buffer = ""
-            try recommender.recommend(count: count) { user, list in
+            try recommender.recommend(count: count, userList: userList) { user, list in
                 let userID = model.userIDs.id(at: user)
                 for entry in list { buffer += "\(userID)\t\(model.itemIDs.id(at: entry.index))\t\(entry.score)\n" }
                 if buffer.utf8.count > 1 << 20 {
@@ -39,7 +49,19 @@ enum RecommendAllCommand: Command {
             sink.abandon()
             throw error
         }
-        if let output { Console.err("wrote \(count) recommendations for each of \(model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+        if let output { Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+    }
+
+    /// One user ID per line; an unknown one is an error naming the file and line.
+    static func readUsers(_ path: String, _ model: TrainedModel) throws -> [Int] {
+        var users: [Int] = []
+        for (number, line) in try FilterOptions.lines(path).enumerated() {
+            let id = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if id.isEmpty { continue }
+            guard let user = model.userIDs.index(of: id) else { throw EncoreError.invalidRow(file: path, line: number + 1, reason: EncoreError.unknownUser(id).description) }
+            users.append(user)
+        }
+        return users
     }
 }
 

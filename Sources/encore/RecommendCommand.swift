@@ -1,26 +1,75 @@
 import Encore
+import Foundation
 
-/// `encore recommend`: one listener's top-N.
+/// `encore recommend`: one listener's top-N, for a known user or from a list of plays (fold-in).
 enum RecommendCommand: Command {
     static let name = "recommend"
-    static let summary = "recommend items for one user of a model"
+    static let summary = "recommend items for one user of a model, or for new plays (fold-in)"
     static let usage = """
-    Usage: encore recommend MODEL --user ID [--count 10] [--include-seen] [--json]
+    Usage: encore recommend MODEL (--user ID | --plays FILE_OR_LIST) [--count 10] [--include-seen]
+                           [--exclude FILE] [--only FILE] [--json]
 
-    Prints the user's best items, leaving out what they already played unless --include-seen.
+    Prints the listener's best items, leaving out what they already played unless --include-seen.
+    --plays recommends for a listener who is not in the model, without retraining: their vector is
+    solved against the model's item factors (fold-in). Give a file of item<TAB>count lines, or an
+    inline list such as "289:12,292:3" (IDs or, where the data set has them, names).
+    \(FilterOptions.help)
     --json prints one {"user", "item", "score"[, "name"]} object per line.
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
-        guard let userID = try arguments.value("--user") else { throw UsageError("--user ID is required") }
+        let userID = try arguments.value("--user")
+        let plays = try arguments.value("--plays")
         let count = try arguments.int("--count", default: 10, in: 1...1_000_000)
         let includeSeen = try arguments.flag("--include-seen")
+        let filters = try FilterOptions(arguments)
         let json = try arguments.flag("--json")
         let path = try arguments.positionals(["MODEL"])[0]
+        guard (userID == nil) != (plays == nil) else { throw UsageError("give exactly one of --user ID and --plays FILE_OR_LIST") }
         let model = try ModelFile.read(from: path)
-        let user = try model.userIndex(userID)
-        let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions)
-        ItemListPrinter.print(list, model: model, json: json, key: ("user", userID), scoreTitle: "score")
+        let filter = try filters.filter(for: model)
+        if let userID {
+            let user = try model.userIndex(userID)
+            let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions, filter: filter)
+            ItemListPrinter.print(list, model: model, json: json, key: ("user", userID), scoreTitle: "score")
+        } else if let plays {
+            let history = try PlaysParser.parse(plays, model: model)
+            let list = try FoldIn.recommend(plays: history, count: count, in: model, filter: filter, includePlayed: includeSeen)
+            ItemListPrinter.print(list, model: model, json: json, key: ("user", "(plays)"), scoreTitle: "score")
+        }
+    }
+}
+
+/// Reads a new listener's plays: a file of item<TAB>count lines, or "item:count,item:count".
+enum PlaysParser {
+    static func parse(_ text: String, model: TrainedModel) throws -> [Int: Float] {
+        var plays: [Int: Float] = [:]
+        if FileManager.default.fileExists(atPath: text) {
+            for (number, line) in try FilterOptions.lines(text).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                do {
+                    let item = try ItemLookup.find(fields[0].trimmingCharacters(in: .whitespaces), in: model)
+                    plays[item, default: 0] += try weight(fields.count > 1 ? fields[1] : "1")
+                } catch let error as EncoreError {
+                    throw EncoreError.invalidRow(file: text, line: number + 1, reason: error.description)
+                }
+            }
+        } else {
+            for entry in text.split(separator: ",") {
+                let parts = entry.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+                guard let first = parts.first, !first.isEmpty else { continue }
+                plays[try ItemLookup.find(first, in: model), default: 0] += try weight(parts.count > 1 ? parts[1] : "1")
+            }
+        }
+        guard !plays.isEmpty else { throw EncoreError.invalidArgument("--plays holds no plays (expected a file of item<TAB>count lines or a list like 289:12,292:3)") }
+        return plays
+    }
+
+    static func weight(_ text: String) throws -> Float {
+        guard let value = Float(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else {
+            throw EncoreError.invalidArgument("play count '\(text)' must be a finite number ≥ 0")
+        }
+        return value
     }
 }
 

@@ -3,23 +3,28 @@ import Encore
 /// `encore similar`: items like a given item, by cosine of item vectors.
 enum SimilarCommand: Command {
     static let name = "similar"
-    static let summary = "list the items most similar to an item (cosine of item vectors)"
+    static let summary = "list the items most similar to an item, by ID or name (cosine of item vectors)"
     static let usage = """
-    Usage: encore similar MODEL --item ID [--count 10] [--json]
+    Usage: encore similar MODEL --item NAME_OR_ID [--count 10] [--exclude FILE] [--only FILE] [--json]
 
-    Prints the items whose factor vectors have the largest cosine with ID's, ID itself left out.
-    --json prints one {"item_query", "item", "score"[, "name"]} object per line.
+    Prints the items whose factor vectors have the largest cosine with the given item's, the item
+    itself left out. The item can be an ID or, where the data set has names, a name
+    (case-insensitive); an unknown name lists the closest names, an ambiguous one its matches.
+    \(FilterOptions.help)
+    --json prints one {"query", "item", "score"[, "name"]} object per line.
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
-        guard let itemID = try arguments.value("--item") else { throw UsageError("--item ID is required") }
+        guard let query = try arguments.value("--item") else { throw UsageError("--item NAME_OR_ID is required") }
         let count = try arguments.int("--count", default: 10, in: 1...1_000_000)
+        let filters = try FilterOptions(arguments)
         let json = try arguments.flag("--json")
         let path = try arguments.positionals(["MODEL"])[0]
         let model = try ModelFile.read(from: path)
-        let item = try model.itemIndex(itemID)
-        let list = SimilarItems.similar(to: item, count: count, normalizedItems: model.normalizedItemFactors)
-        if !json, let name = model.name(ofItem: item) { Console.out("Similar to \(itemID) (\(name)):") }
+        let item = try ItemLookup.find(query, in: model)
+        let list = SimilarItems.similar(to: item, count: count, normalizedItems: model.normalizedItemFactors, filter: try filters.filter(for: model))
+        let itemID = model.itemIDs.id(at: item)
+        if !json { Console.out("Similar to \(itemID)\(model.name(ofItem: item).map { " (\($0))" } ?? ""):") }
         ItemListPrinter.print(list, model: model, json: json, key: ("query", itemID), scoreTitle: "cosine")
     }
 }

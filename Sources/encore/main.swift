@@ -7,7 +7,11 @@ let commands: [any Command.Type] = [
     TrainCommand.self,
     RecommendCommand.self,
     SimilarCommand.self,
+    SimilarUsersCommand.self,
+    RadioCommand.self,
+    ExplainCommand.self,
     RecommendAllCommand.self,
+    RecommendItemsCommand.self,
     EvaluateCommand.self,
     TuneCommand.self,
 ]

@@ -31,7 +31,10 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
         }
     }
 
-    /// The file layout of this preset; for `.delimited`, `custom` is used as given.
+    /// The file layout of this preset; for `.delimited`, `custom` is used as given. Headers are
+    /// always detected rather than assumed: copies of these files circulate with and without
+    /// their header line (the HetRec Last.fm 2K copy in ../shared has none, though its README
+    /// says it does), and a wrong guess would silently drop or misread a row.
     public func readOptions(custom: DelimitedReadOptions) -> DelimitedReadOptions {
         var options = DelimitedReadOptions()
         options.skipInvalid = custom.skipInvalid
@@ -40,28 +43,22 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
             return custom
         case .lastfm2k:
             options.delimiter = .exactly("\t")
-            options.header = .present
         case .lastfm360k:
             options.delimiter = .exactly("\t")
-            options.header = .absent
             options.itemColumn = .index(2)
             options.weightColumn = .index(3)
         case .lastfm1k:
             options.delimiter = .exactly("\t")
-            options.header = .absent
             options.itemColumn = .index(3)
             options.weightColumn = nil
             options.timestampColumn = .index(1)
         case .echoNest:
             options.delimiter = .exactly("\t")
-            options.header = .absent
         case .movielensCSV:
             options.delimiter = .exactly(",")
-            options.header = .present
             options.timestampColumn = .index(3)
         case .movielensDat:
             options.delimiter = .exactly("::")
-            options.header = .absent
             options.timestampColumn = .index(3)
         }
         return options

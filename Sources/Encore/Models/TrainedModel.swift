@@ -38,8 +38,11 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     public let interactions: SparseMatrix
     /// How it was trained.
     public let summary: TrainingSummary
-    private let normalizedItemsLock = NSLock()
+    private let cacheLock = NSLock()
     private var normalizedItemsCache: DenseMatrix?
+    private var normalizedUsersCache: DenseMatrix?
+    private var itemGramCache: [Double]?
+    private var nameIndexCache: [String: [Int]]?
 
     /// A model from its parts, checked for consistent shapes.
     public init(
@@ -93,14 +96,40 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
         return itemNames[item]
     }
 
-    /// Item factors scaled to unit length (computed once), for cosine similarity.
-    public var normalizedItemFactors: DenseMatrix {
-        normalizedItemsLock.lock()
-        defer { normalizedItemsLock.unlock() }
-        if let normalizedItemsCache { return normalizedItemsCache }
-        let normalized = factors.itemFactors.rowNormalized()
-        normalizedItemsCache = normalized
-        return normalized
+    /// Computes a derived value once and keeps it; derived values never change, because a
+    /// model is never modified after it is made.
+    private func cached<T>(_ slot: ReferenceWritableKeyPath<TrainedModel, T?>, _ make: () -> T) -> T {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let value = self[keyPath: slot] { return value }
+        let value = make()
+        self[keyPath: slot] = value
+        return value
+    }
+
+    /// Item factors scaled to unit length, for cosine similarity.
+    public var normalizedItemFactors: DenseMatrix { cached(\.normalizedItemsCache) { factors.itemFactors.rowNormalized() } }
+
+    /// User factors scaled to unit length, for similar listeners.
+    public var normalizedUserFactors: DenseMatrix { cached(\.normalizedUsersCache) { factors.userFactors.rowNormalized() } }
+
+    /// YᵀY (k×k, Double), shared by every fold-in and explanation.
+    public var itemGram: [Double] {
+        cached(\.itemGramCache) {
+            var gram = [Double](repeating: 0, count: factors.factors * factors.factors)
+            let items = factors.itemFactors
+            gram.withUnsafeMutableBufferPointer { BLAS.gram(items.storage, rows: items.rows, k: items.columns, lda: items.stride, into: $0.baseAddress!) }
+            return gram
+        }
+    }
+
+    /// Item indices by lower-cased name, for looking artists up by name.
+    var itemsByLowercasedName: [String: [Int]] {
+        cached(\.nameIndexCache) {
+            var index: [String: [Int]] = [:]
+            if let itemNames { for (item, name) in itemNames.enumerated() where !name.isEmpty { index[name.lowercased(), default: []].append(item) } }
+            return index
+        }
     }
 
     /// The dense index of a user ID, or an `unknownUser` error.

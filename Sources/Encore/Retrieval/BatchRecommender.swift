@@ -17,13 +17,17 @@ public struct BatchRecommender {
     public let seen: SparseMatrix?
     /// Threads to use; results do not depend on it.
     public let threads: Int
+    /// One flag per item: false for items that must never be recommended (nil: all allowed).
+    public let candidates: [Bool]?
 
     /// A batch recommender over the given factors.
-    public init(users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix?, threads: Int = Parallel.defaultThreadCount) {
+    public init(users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix?, candidates: [Bool]? = nil, threads: Int = Parallel.defaultThreadCount) {
         precondition(users.columns == items.columns, "user and item factors differ in rank")
+        precondition(candidates == nil || candidates!.count == items.rows, "one candidate flag per item")
         self.users = users
         self.items = items
         self.seen = seen
+        self.candidates = candidates
         self.threads = max(1, threads)
     }
 
@@ -74,6 +78,7 @@ public struct BatchRecommender {
                     }
                 }
                 var threshold = selectors[row].threshold
+                if let candidates { for j in 0..<n where !candidates[itemStart + j] { rowScores[j] = -.infinity } }
                 // Items arrive in increasing index, so an equal score never displaces a kept one.
                 for j in 0..<n where rowScores[j] > threshold {
                     selectors[row].offer(index: itemStart + j, score: rowScores[j])

@@ -1,18 +1,23 @@
 /// Personal top-N lists from any `Recommender`, leaving out what the user already heard.
 public enum TopNRecommendation {
     /// The `count` best items for `user`, best first. Items in row `user` of `seen` are left out
-    /// (pass nil to keep them); `allowed`, when given, is the only set of candidates.
+    /// (pass nil to keep them), and so is anything `filter` does not permit.
     public static func recommend(
-        _ recommender: Recommender, user: Int, count: Int, seen: SparseMatrix?, allowed: Set<Int>? = nil
+        _ recommender: Recommender, user: Int, count: Int, seen: SparseMatrix?, filter: CandidateFilter = .everything
     ) -> [ScoredItem] {
         var scores = [Float](repeating: 0, count: recommender.itemCount)
         scores.withUnsafeMutableBufferPointer { recommender.scoreItems(forUser: user, into: $0) }
-        if let seen, user < seen.rowCount {
-            for item in seen.columns(ofRow: user) { scores[Int(item)] = -.infinity }
-        }
+        let excluded = seen.map { user < $0.rowCount ? Array($0.columns(ofRow: user).map(Int.init)) : [] } ?? []
+        return best(scores, count: count, excluding: excluded, filter: filter)
+    }
+
+    /// The `count` best entries of `scores`, best first, leaving out `excluding` and anything
+    /// `filter` does not permit.
+    public static func best(_ scores: [Float], count: Int, excluding: [Int] = [], filter: CandidateFilter = .everything) -> [ScoredItem] {
+        var scores = scores
+        for item in excluding { scores[item] = -.infinity }
         var top = TopK(k: count)
-        for (item, score) in scores.enumerated() where score != -.infinity {
-            if let allowed, !allowed.contains(item) { continue }
+        for (item, score) in scores.enumerated() where score > top.threshold && filter.permits(item) {
             top.offer(index: item, score: score)
         }
         return top.sorted()

@@ -14,6 +14,10 @@ public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedErr
     case unknownUser(String)
     /// An item ID that the model does not know.
     case unknownItem(String)
+    /// An item named by a name or ID that matches nothing; `suggestions` are the closest names.
+    case itemNotFound(query: String, suggestions: [String])
+    /// An item name that matches several items; `matches` lists them as "ID (name)".
+    case ambiguousItem(query: String, matches: [String])
     /// An argument or setting outside what the operation accepts.
     case invalidArgument(String)
     /// Training produced a value that is not finite; it is reported, never written.
@@ -27,6 +31,10 @@ public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedErr
         case let .invalidModelFile(path, reason): return "\(path): not a usable Encore model file: \(reason)"
         case let .unknownUser(id): return "unknown user '\(id)': the model has no listener with that ID"
         case let .unknownItem(id): return "unknown item '\(id)': the model has no item with that ID"
+        case let .itemNotFound(query, suggestions):
+            return "no item with ID or name '\(query)'" + (suggestions.isEmpty ? "" : "; closest: \(suggestions.joined(separator: ", "))")
+        case let .ambiguousItem(query, matches):
+            return "'\(query)' names \(matches.count) items: \(matches.joined(separator: ", ")); give the ID instead"
         case let .invalidArgument(message): return message
         case let .nonFinite(message): return "training diverged: \(message)"
         }

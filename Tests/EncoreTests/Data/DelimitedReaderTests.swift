@@ -135,11 +135,15 @@ final class DelimitedReaderTests: XCTestCase {
         }
     }
 
-    func testLastfm2kPresetAttachesArtistNames() throws {
+    func testLastfm2kPresetAttachesArtistNamesWithOrWithoutAHeaderLine() throws {
         let directory = try TestSupport.temporaryDirectory(self)
-        let plays = try TestSupport.write("userID\tartistID\tweight\r\n2\t51\t100\r\n2\t52\t50\r\n", to: "user_artists.dat", in: directory)
         try TestSupport.write("id\tname\turl\tpictureURL\r\n51\tDuran Duran\thttp://x\thttp://y\r\n", to: "artists.dat", in: directory)
-        let (data, _) = try DatasetLoader.load(path: plays, format: nil)
-        XCTAssertEqual(data.itemNames, ["Duran Duran", ""])
+        for header in ["userID\tartistID\tweight\r\n", ""] {
+            let plays = try TestSupport.write(header + "2\t51\t100\r\n2\t52\t50\r\n", to: "user_artists.dat", in: directory)
+            let (data, report) = try DatasetLoader.load(path: plays, format: nil)
+            XCTAssertEqual(report.hadHeader, !header.isEmpty)
+            XCTAssertEqual(report.rowsRead, 2, "no play is lost to header guessing")
+            XCTAssertEqual(data.itemNames, ["Duran Duran", ""])
+        }
     }
 }

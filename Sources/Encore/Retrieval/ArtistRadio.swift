@@ -1,0 +1,115 @@
+/// How a station is put together.
+public struct RadioOptions: Sendable {
+    /// Number of picks.
+    public var length = 50
+    /// 0 = pure relevance (the nearest items in order), 1 = pure novelty; the MMR trade-off.
+    public var diversity: Float = 0.3
+    /// How far a listener's taste pulls the ranking (0 = ignore the listener, 1 = taste only).
+    public var tasteWeight: Float = 0.3
+    /// Seed of the small random jitter that makes stations vary from one seed value to another.
+    public var randomSeed: UInt64 = 0
+    /// Size of that jitter on the relevance scale.
+    public var exploration: Float = 0.02
+
+    /// The defaults: 50 picks, diversity 0.3, taste weight 0.3.
+    public init() {}
+}
+
+/// One pick of a station.
+public struct RadioPick: Sendable, Equatable {
+    /// 1-based position.
+    public var position: Int
+    /// Item index.
+    public var item: Int
+    /// Its relevance to the seeds (and listener): cosine-based, 1 at best.
+    public var score: Float
+    /// Which seed (or listened artist) it is near.
+    public var reason: String
+}
+
+/// Artist radio: an ordered station that opens close to the seed artists and then explores their
+/// neighbourhood rather than repeating the nearest few. The method is maximal marginal relevance
+/// (Carbonell & Goldstein 1998) on unit-length item vectors: among the seeds' nearest items, each
+/// pick maximises (1 − diversity)·relevance − diversity·(its largest cosine to an earlier pick).
+/// Relevance is the cosine to the seeds' centroid; with a listener it is blended with the cosine
+/// to the listener's vector, but the candidates stay the seeds' neighbourhood, so a station leans
+/// toward the listener without leaving it. No item repeats; seeds are not played back.
+public enum ArtistRadio {
+    /// The station for `seeds` (item indices), optionally leaning toward `user`.
+    public static func station(
+        seeds: [Int], user: Int? = nil, options: RadioOptions = RadioOptions(), in model: TrainedModel,
+        filter: CandidateFilter = .everything
+    ) throws -> [RadioPick] {
+        guard !seeds.isEmpty else { throw EncoreError.invalidArgument("a station needs at least one seed artist") }
+        guard options.length >= 1 else { throw EncoreError.invalidArgument("--length must be at least 1") }
+        guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
+            throw EncoreError.invalidArgument("diversity and taste weight must be between 0 and 1")
+        }
+        let items = model.normalizedItemFactors, k = items.columns
+        var centroid = [Float](repeating: 0, count: k)
+        for seed in Set(seeds) { VectorKernels.axpy(1, items.row(seed), &centroid, k) }
+        normalize(&centroid)
+        var taste: [Float]? = nil
+        if let user {
+            var vector = model.factors.userFactors.rowArray(user)
+            normalize(&vector)
+            taste = vector
+        }
+        let seedSet = Set(seeds)
+        let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) }
+        guard eligible.count >= options.length else {
+            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s) can be played; ask for --length \(eligible.count) or less")
+        }
+        // The neighbourhood: the seeds' nearest items, a few times the station's length.
+        let poolSize = min(eligible.count, max(4 * options.length, 100))
+        var nearness = TopK(k: poolSize)
+        for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k)) }
+        let pool = nearness.sorted()
+        var random = RandomSource(seed: options.randomSeed, stream: 13, row: 0)
+        let relevance = pool.map { entry -> Float in
+            var value = entry.score
+            if let taste { value = (1 - options.tasteWeight) * value + options.tasteWeight * VectorKernels.dot(taste, items.row(entry.index), k) }
+            return value + options.exploration * (Float(random.nextUniform()) - 0.5)
+        }
+        var maxSimilarity = [Float](repeating: -.infinity, count: pool.count)
+        var taken = [Bool](repeating: false, count: pool.count)
+        let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
+        var picks: [RadioPick] = []
+        for position in 1...options.length {
+            var best = -1
+            var bestValue = -Float.infinity
+            for candidate in 0..<pool.count where !taken[candidate] {
+                let redundancy = maxSimilarity[candidate] == -.infinity ? 0 : maxSimilarity[candidate]
+                let value = (1 - options.diversity) * relevance[candidate] - options.diversity * redundancy
+                if value > bestValue { bestValue = value; best = candidate }
+            }
+            taken[best] = true
+            let item = pool[best].index
+            for candidate in 0..<pool.count where !taken[candidate] {
+                maxSimilarity[candidate] = max(maxSimilarity[candidate], VectorKernels.dot(items.row(item), items.row(pool[candidate].index), k))
+            }
+            picks.append(RadioPick(position: position, item: item, score: relevance[best], reason: reason(for: item, seeds: seeds, listened: listened, in: model)))
+        }
+        return picks
+    }
+
+    /// "near SEED (cosine)", plus the closest listened artist when it is nearer than any seed.
+    static func reason(for item: Int, seeds: [Int], listened: [Int], in model: TrainedModel) -> String {
+        let items = model.normalizedItemFactors, k = items.columns
+        func nearest(_ among: [Int]) -> (Int, Float)? {
+            among.map { ($0, VectorKernels.dot(items.row(item), items.row($0), k)) }.max { $0.1 < $1.1 }
+        }
+        func label(_ index: Int) -> String { model.name(ofItem: index) ?? model.itemIDs.id(at: index) }
+        let seed = nearest(seeds)!
+        var text = "near \(label(seed.0)) (cosine \(String(format: "%.2f", seed.1)))"
+        if let heard = nearest(listened.filter { $0 != item }), heard.1 > seed.1 {
+            text += "; like \(label(heard.0)), which you play (cosine \(String(format: "%.2f", heard.1)))"
+        }
+        return text
+    }
+
+    private static func normalize(_ vector: inout [Float]) {
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        if norm > 0 { for i in vector.indices { vector[i] /= norm } }
+    }
+}

@@ -1,0 +1,35 @@
+/// Recommendations for a listener the model was not trained on, without retraining: their
+/// vector is solved against the fixed item factors exactly as a training half-step would solve
+/// it (same confidence, same regularization), with the exact solver.
+public enum FoldIn {
+    /// The listener vector for `plays` (item index → weight, e.g. play count).
+    public static func userVector(plays: [Int: Float], in model: TrainedModel) throws -> [Float] {
+        for (item, weight) in plays {
+            guard item >= 0, item < model.itemCount else { throw EncoreError.invalidArgument("item index \(item) is outside the model") }
+            guard weight.isFinite, weight >= 0 else {
+                throw EncoreError.invalidArgument("the play count for \(model.itemIDs.id(at: item)) must be a finite number ≥ 0 (got \(weight))")
+            }
+        }
+        var configuration = model.configuration
+        // Exact even for CG-trained models: a fold-in has no previous vector to warm-start from.
+        configuration.solver = .cholesky
+        let sorted = plays.keys.sorted()
+        return try ImplicitALS(configuration: configuration, threads: 1).solveRow(
+            columns: sorted.map(UInt32.init), values: sorted.map { plays[$0]! }, source: model.factors.itemFactors, gram: model.itemGram
+        )
+    }
+
+    /// The `count` best items for a listener with `plays`, leaving out what they played unless
+    /// `includePlayed`.
+    public static func recommend(
+        plays: [Int: Float], count: Int, in model: TrainedModel, filter: CandidateFilter = .everything, includePlayed: Bool = false
+    ) throws -> [ScoredItem] {
+        let vector = try userVector(plays: plays, in: model)
+        var scores = [Float](repeating: 0, count: model.itemCount)
+        let items = model.factors.itemFactors
+        scores.withUnsafeMutableBufferPointer { out in
+            vector.withUnsafeBufferPointer { BLAS.multiplyVector(items.storage, rows: items.rows, columns: items.columns, lda: items.stride, $0.baseAddress!, into: out.baseAddress!) }
+        }
+        return TopNRecommendation.best(scores, count: count, excluding: includePlayed ? [] : Array(plays.keys), filter: filter)
+    }
+}

@@ -1,0 +1,55 @@
+import XCTest
+@testable import Encore
+
+/// The music commands through the binary, on the real Last.fm 2K data.
+final class MusicCLITests: XCTestCase {
+    func testRadioExplainFoldInAndFiltersOnLastfm() throws {
+        guard let data = TestSupport.lastfm2k else { throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout") }
+        let directory = try TestSupport.temporaryDirectory(self)
+        let model = directory.appendingPathComponent("m.encore").path
+        let train = try TestSupport.encore(["train", data, "--output", model, "--iterations", "4", "--confidence", "log", "--regularization-scaling", "flat", "--regularization", "10", "--quiet"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+
+        let radio = try TestSupport.encore(["radio", model, "--seed", "the beatles", "--length", "20", "--json", "--seed-random", "3"])
+        XCTAssertEqual(radio.status, 0, radio.stderr)
+        let picks = radio.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(picks.count, 20)
+        XCTAssertEqual(picks.map { $0["position"] as? Int }, (1...20).map { $0 })
+        XCTAssertEqual(Set(picks.compactMap { $0["item"] as? String }).count, 20)
+        XCTAssertTrue(picks.allSatisfy { ($0["reason"] as? String)?.contains("The Beatles") == true && $0["name"] is String && $0["score"] is Double })
+        XCTAssertEqual(try TestSupport.encore(["radio", model, "--seed", "227", "--length", "20", "--json", "--seed-random", "3"]).stdout, radio.stdout)
+
+        let explain = try TestSupport.encore(["explain", model, "--user", "2", "--item", "Radiohead", "--json"])
+        XCTAssertEqual(explain.status, 0, explain.stderr)
+        let lines = explain.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let total = try XCTUnwrap(lines.last?["score"] as? Double)
+        let sum = lines.dropLast().compactMap { $0["contribution"] as? Double }.reduce(0, +)
+        XCTAssertEqual(sum, total, accuracy: 1e-3)
+        XCTAssertEqual(lines.count - 1, 50, "user 2 played 50 artists")
+
+        let plays = try TestSupport.write("289\t120\nRihanna\t30\n", to: "plays.tsv", in: directory)
+        let foldIn = try TestSupport.encore(["recommend", model, "--plays", plays, "--count", "5", "--json"])
+        XCTAssertEqual(foldIn.status, 0, foldIn.stderr)
+        let items = foldIn.stdout.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["item"] as? String }
+        XCTAssertEqual(items.count, 5)
+        XCTAssertFalse(items.contains("289") || items.contains("288"), "played artists are not recommended back")
+        let inline = try TestSupport.encore(["recommend", model, "--plays", "289:120,Rihanna:30", "--count", "5", "--json"])
+        XCTAssertEqual(inline.stdout, foldIn.stdout)
+
+        let exclude = try TestSupport.write("\(items[0])\n", to: "exclude.txt", in: directory)
+        let filtered = try TestSupport.encore(["recommend", model, "--plays", plays, "--count", "5", "--json", "--exclude", exclude])
+        XCTAssertFalse(filtered.stdout.contains("\"item\":\"\(items[0])\""))
+
+        let bad = try TestSupport.write("289\t120\nNo Such Band Ever\t3\n", to: "bad.tsv", in: directory)
+        let badRun = try TestSupport.encore(["recommend", model, "--plays", bad])
+        XCTAssertEqual(badRun.status, 1)
+        XCTAssertTrue(badRun.stderr.contains("\(bad):2: no item with ID or name 'No Such Band Ever'"), badRun.stderr)
+
+        let listeners = try TestSupport.encore(["recommend-items", model, "--count", "3"])
+        XCTAssertEqual(listeners.status, 0, listeners.stderr)
+        XCTAssertEqual(listeners.stdout.split(separator: "\n").count, 17633 * 3)
+
+        let similarUsers = try TestSupport.encore(["similar-users", model, "--user", "2", "--count", "4", "--json"])
+        XCTAssertEqual(similarUsers.stdout.split(separator: "\n").count, 4)
+    }
+}
