@@ -21,7 +21,10 @@ HYPERPARAMETERS = dict(factors=64, regularization=10.0, alpha=0.5, iterations=15
 
 
 def split(path, out_dir, seed=1, test_fraction=0.2):
-    rows = [line.rstrip("\r\n").split("\t") for line in open(path, encoding="utf-8")][1:]
+    rows = [line.rstrip("\r\n").split("\t") for line in open(path, encoding="utf-8") if line.strip()]
+    # Skip a header line only if there is one (the copy in ../shared has none).
+    if rows and not rows[0][2].replace(".", "", 1).isdigit():
+        rows = rows[1:]
     order = np.random.default_rng(seed).permutation(len(rows))
     cut = int(len(rows) * test_fraction)
     test = [rows[i] for i in order[:cut]]
