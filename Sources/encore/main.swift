@@ -14,6 +14,7 @@ let commands: [any Command.Type] = [
     RecommendItemsCommand.self,
     EvaluateCommand.self,
     TuneCommand.self,
+    SynthCommand.self,
 ]
 
 /// Finds the subcommand called `name`.

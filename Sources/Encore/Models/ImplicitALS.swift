@@ -26,14 +26,14 @@ public struct ImplicitALS: Sendable {
         }
         let itemUsers = userItems.transposed()
         let k = configuration.factors
-        let users = ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1)
-        let items = ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2)
+        let users = ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads)
+        let items = ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads)
         var history: [Double] = []
         for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStep(target: items, source: users, ratings: itemUsers, side: "item")
-            let itemGram = try halfStep(target: users, source: items, ratings: userItems, side: "user")
-            let loss = objective(users: users, items: items, userItems: userItems, itemUsers: itemUsers, itemGram: itemGram)
+            let userTerms = try halfStep(target: users, source: items, ratings: userItems, side: "user", withObjective: true)
+            let loss = userTerms + itemPenalty(items: items, itemUsers: itemUsers)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds, userFactors: users, itemFactors: items))
@@ -42,105 +42,83 @@ public struct ImplicitALS: Sendable {
     }
 
     /// Spark's initialisation: N(0, 1) draws scaled to unit length, one independent stream per row.
-    static func initialFactors(rows: Int, k: Int, seed: UInt64, stream: UInt64) -> DenseMatrix {
+    static func initialFactors(rows: Int, k: Int, seed: UInt64, stream: UInt64, threads: Int = Parallel.defaultThreadCount) -> DenseMatrix {
         let matrix = DenseMatrix(rows: rows, columns: k)
-        for r in 0..<rows {
-            var random = RandomSource(seed: seed, stream: stream, row: r)
-            let row = matrix.row(r)
-            var norm = 0.0
-            for j in 0..<k {
-                let draw = random.nextGaussian()
-                row[j] = Float(draw)
-                norm += draw * draw
+        Parallel.forEachChunk(count: rows, chunkSize: 4096, threads: threads) { chunk, _ in
+            for r in chunk {
+                var random = RandomSource(seed: seed, stream: stream, row: r)
+                let row = matrix.row(r)
+                var norm = 0.0
+                for j in 0..<k {
+                    let draw = random.nextGaussian()
+                    row[j] = Float(draw)
+                    norm += draw * draw
+                }
+                let scale = norm > 0 ? Float(1 / norm.squareRoot()) : 0
+                VectorKernels.scale(row, scale, k)
             }
-            let scale = norm > 0 ? Float(1 / norm.squareRoot()) : 0
-            VectorKernels.scale(row, scale, k)
         }
         return matrix
     }
 
-    /// Solves every row of `target` against the fixed `source`, returning `source`ᵀ`source`.
+    /// Solves every row of `target` against the fixed `source`. With `withObjective`, returns the
+    /// rows' share of the objective (see `RowSolver.objectiveTerm`), summed per chunk in chunk
+    /// order so it is the same for any thread count; otherwise 0.
     @discardableResult
-    func halfStep(target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, side: String) throws -> [Double] {
+    func halfStep(target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, side: String, withObjective: Bool = false) throws -> Double {
         let k = configuration.factors
         var gram = [Double](repeating: 0, count: k * k)
         gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
         let gramFloat = gram.map { Float($0) }
         let failures = FailureLog()
         let configuration = self.configuration
+        var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
+        partial.withUnsafeMutableBufferPointer { partial in
         gram.withUnsafeBufferPointer { gramBuffer in
         gramFloat.withUnsafeBufferPointer { gramFloatBuffer in
         ratings.indices.withUnsafeBufferPointer { indices in
         ratings.values.withUnsafeBufferPointer { values in
-            Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, _ in
+            Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
                 let solver = RowSolver(k: k, configuration: configuration)
+                var sum = 0.0
                 for row in rows {
                     let range = ratings.range(ofRow: row)
                     let columns = UnsafeBufferPointer(rebasing: indices[range])
                     let rowValues = UnsafeBufferPointer(rebasing: values[range])
                     let x = target.row(row)
-                    if solver.solve(columns: columns, values: rowValues, source: source, gram: gramBuffer.baseAddress!, gramFloat: gramFloatBuffer.baseAddress!, target: x) {
-                        continue
+                    var finite = solver.solve(columns: columns, values: rowValues, source: source, gram: gramBuffer.baseAddress!, gramFloat: gramFloatBuffer.baseAddress!, target: x)
+                    if !finite && configuration.solver == .cg {
+                        // CG in Float can overflow on huge weights; the exact Double solve cannot.
+                        finite = solver.solve(columns: columns, values: rowValues, source: source, gram: gramBuffer.baseAddress!, gramFloat: gramFloatBuffer.baseAddress!, target: x, forceCholesky: true)
                     }
-                    // CG in Float can overflow on huge weights; the exact Double solve cannot.
-                    if configuration.solver == .cg,
-                       solver.solve(columns: columns, values: rowValues, source: source, gram: gramBuffer.baseAddress!, gramFloat: gramFloatBuffer.baseAddress!, target: x, forceCholesky: true) {
-                        continue
+                    if !finite {
+                        failures.record(row)
+                    } else if withObjective {
+                        sum += solver.objectiveTerm(columns: columns, values: rowValues, source: source, gramFloat: gramFloatBuffer.baseAddress!, x: x)
                     }
-                    failures.record(row)
-                }
-            }
-        }}}}
-        if let row = failures.first {
-            throw EncoreError.nonFinite("the \(side) vector of row \(row) is not finite (weights too large for Float32 factors?)")
-        }
-        return gram
-    }
-
-    /// Σ_ui c_ui (p_ui − x_uᵀy_i)² + λ(Σ_u s_u‖x_u‖² + Σ_i s_i‖y_i‖²), using YᵀY for the
-    /// unobserved part so the cost is O(nnz·k + users·k²).
-    func objective(users: DenseMatrix, items: DenseMatrix, userItems: SparseMatrix, itemUsers: SparseMatrix, itemGram: [Double]) -> Double {
-        let k = configuration.factors
-        let configuration = self.configuration
-        let spark = configuration.regularizationScaling == .spark
-        func positives(_ matrix: SparseMatrix, _ row: Int) -> Int {
-            var count = 0
-            for p in matrix.range(ofRow: row) where matrix.values[p] > 0 { count += 1 }
-            return count
-        }
-        let userChunks = Parallel.chunkCount(count: users.rows, chunkSize: ImplicitALS.chunkSize)
-        var partial = [Double](repeating: 0, count: userChunks)
-        partial.withUnsafeMutableBufferPointer { partial in
-            Parallel.forEachChunk(count: users.rows, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
-                var sum = 0.0
-                for u in rows {
-                    let x = users.row(u)
-                    var quadratic = 0.0
-                    for i in 0..<k {
-                        var inner = 0.0
-                        for j in 0..<k { inner += itemGram[i * k + j] * Double(x[j]) }
-                        quadratic += Double(x[i]) * inner
-                    }
-                    var observed = 0.0
-                    for p in userItems.range(ofRow: u) {
-                        let r = userItems.values[p]
-                        let s = Double(VectorKernels.dot(x, items.row(Int(userItems.indices[p])), k))
-                        let c = 1 + Double(configuration.confidence.confidenceMinusOne(r, alpha: configuration.alpha, epsilon: configuration.epsilon))
-                        let preference: Double = r > 0 ? 1 : 0
-                        observed += c * (preference - s) * (preference - s) - s * s
-                    }
-                    let scale = spark ? Double(positives(userItems, u)) : 1
-                    sum += quadratic + observed + Double(configuration.regularization) * scale * Double(VectorKernels.dot(x, x, k))
                 }
                 partial[chunk] = sum
             }
+        }}}}}
+        if let row = failures.first {
+            throw EncoreError.nonFinite("the \(side) vector of row \(row) is not finite (weights too large for Float32 factors?)")
         }
-        var itemPenalty = 0.0
+        return partial.reduce(0, +)
+    }
+
+    /// λ Σ_i s_i ‖y_i‖², the item side of the regularisation term.
+    func itemPenalty(items: DenseMatrix, itemUsers: SparseMatrix) -> Double {
+        let spark = configuration.regularizationScaling == .spark
+        var penalty = 0.0
         for i in 0..<items.rows {
-            let scale = spark ? Double(positives(itemUsers, i)) : 1
-            itemPenalty += scale * Double(VectorKernels.dot(items.row(i), items.row(i), k))
+            var scale = 1.0
+            if spark {
+                scale = 0
+                for p in itemUsers.range(ofRow: i) where itemUsers.values[p] > 0 { scale += 1 }
+            }
+            penalty += scale * Double(VectorKernels.dot(items.row(i), items.row(i), items.columns))
         }
-        return partial.reduce(0, +) + Double(configuration.regularization) * itemPenalty
+        return Double(configuration.regularization) * penalty
     }
 
     /// Solves one row's vector against fixed `source` factors, as a half-step would: the fold-in

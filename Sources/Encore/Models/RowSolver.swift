@@ -59,6 +59,30 @@ final class RowSolver {
         return true
     }
 
+    /// This row's share of the objective with the row's new vector `x`:
+    /// xᵀGx + Σ_observed [c (p − s)² − s²] + λ s_u ‖x‖², with s = x·y. Called right after the
+    /// solve, while the row's item vectors are still in cache, so the loss costs no extra pass
+    /// over the ratings.
+    func objectiveTerm(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
+        gramFloat: UnsafePointer<Float>, x: UnsafePointer<Float>
+    ) -> Double {
+        let k = self.k, alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
+        VectorKernels.symmetricMultiply(gramFloat, x, plus: 0, times: x, into: product, k)
+        let quadratic = Double(VectorKernels.dot(x, product, k))
+        var observed = 0.0
+        var positives = 0
+        for p in 0..<columns.count {
+            let r = values[p]
+            let s = Double(VectorKernels.dot(x, source.row(Int(columns[p])), k))
+            let c = 1 + Double(confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon))
+            let preference: Double = r > 0 ? 1 : 0
+            if r > 0 { positives += 1 }
+            observed += c * (preference - s) * (preference - s) - s * s
+        }
+        return quadratic + observed + Double(lambda(positives: positives)) * Double(VectorKernels.dot(x, x, k))
+    }
+
     /// λ·s for a row with `positives` entries of r > 0.
     @inline(__always) private func lambda(positives: Int) -> Float {
         configuration.regularizationScaling == .spark ? configuration.regularization * Float(positives) : configuration.regularization
@@ -139,7 +163,8 @@ final class RowSolver {
         let ys = packed, c1s = packedConfidence, r = residual, d = direction, ap = product
         var positives = 0
         // r = b − A x, with the row's item vectors packed once so every CG step runs from cache.
-        for i in 0..<k { r[i] = -VectorKernels.dot(gram + i * k, x, k) }
+        VectorKernels.symmetricMultiply(gram, x, plus: 0, times: x, into: r, k)
+        VectorKernels.scale(r, -1, k)
         for p in 0..<n {
             let y = ys + p * k
             y.update(from: source.row(Int(columns[p])), count: k)
@@ -156,7 +181,7 @@ final class RowSolver {
         var rsOld = VectorKernels.dot(r, r, k)
         if rsOld < 1e-20 { return }
         for _ in 0..<configuration.cgSteps {
-            for i in 0..<k { ap[i] = VectorKernels.dot(gram + i * k, d, k) + ridge * d[i] }
+            VectorKernels.symmetricMultiply(gram, d, plus: ridge, times: d, into: ap, k)
             for p in 0..<n {
                 let y = ys + p * k
                 VectorKernels.axpy(c1s[p] * VectorKernels.dot(y, d, k), y, ap, k)
