@@ -14,6 +14,7 @@ let package = Package(
     name: "Encore",
     products: [
         .library(name: "Encore", targets: ["Encore"]),
+        .library(name: "EncoreServe", targets: ["EncoreServe"]),
         .executable(name: "encore", targets: ["encore"]),
     ],
     targets: [
@@ -29,14 +30,25 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
         ),
+        // A C layer over libmicrohttpd (Debian libmicrohttpd-dev): its start function is
+        // variadic, which Swift cannot call.
+        .target(
+            name: "CMicroHTTPD",
+            linkerSettings: [.linkedLibrary("microhttpd")]
+        ),
+        .target(
+            name: "EncoreServe",
+            dependencies: ["Encore", "CMicroHTTPD"],
+            swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+        ),
         .executableTarget(
             name: "encore",
-            dependencies: ["Encore"]
+            dependencies: ["Encore", "EncoreServe"]
         ),
         .testTarget(
             name: "EncoreTests",
             // The CLI is a dependency so that `swift test` builds the binary the end-to-end tests run.
-            dependencies: ["Encore", "encore"]
+            dependencies: ["Encore", "EncoreServe", "encore"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -14,6 +14,7 @@ let commands: [any Command.Type] = [
     RecommendItemsCommand.self,
     EvaluateCommand.self,
     TuneCommand.self,
+    ServeCommand.self,
     SynthCommand.self,
 ]
 

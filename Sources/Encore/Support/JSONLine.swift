@@ -1,38 +1,47 @@
 import Foundation
 
-/// One JSON object with keys in the order they were added, written on a single line.
-struct JSONLine {
+/// One JSON object with keys in the order they were added, written on a single line: the CLI's
+/// `--json` output and the HTTP server's responses.
+public struct JSONLine {
+    /// An empty object.
+    public init() {}
+
     private var parts: [String] = []
 
     /// Adds a string member.
-    mutating func add(_ key: String, _ value: String?) {
+    public mutating func add(_ key: String, _ value: String?) {
         parts.append("\(JSONLine.quote(key)):\(value.map(JSONLine.quote) ?? "null")")
     }
 
     /// Adds an integer member.
-    mutating func add(_ key: String, _ value: Int) { parts.append("\(JSONLine.quote(key)):\(value)") }
+    public mutating func add(_ key: String, _ value: Int) { parts.append("\(JSONLine.quote(key)):\(value)") }
 
     /// Adds a number member (non-finite values become null, as JSON has no NaN).
-    mutating func add(_ key: String, _ value: Double) {
+    public mutating func add(_ key: String, _ value: Double) {
         parts.append("\(JSONLine.quote(key)):\(value.isFinite ? "\(value)" : "null")")
     }
 
     /// Adds a Float member, written with Float's shortest exact digits.
-    mutating func add(_ key: String, _ value: Float) {
+    public mutating func add(_ key: String, _ value: Float) {
         parts.append("\(JSONLine.quote(key)):\(value.isFinite ? "\(value)" : "null")")
     }
 
     /// Adds a boolean member.
-    mutating func add(_ key: String, _ value: Bool) { parts.append("\(JSONLine.quote(key)):\(value)") }
+    public mutating func add(_ key: String, _ value: Bool) { parts.append("\(JSONLine.quote(key)):\(value)") }
+
+    /// Adds an array of objects.
+    public mutating func add(_ key: String, objects: [JSONLine]) {
+        parts.append("\(JSONLine.quote(key)):[" + objects.map(\.text).joined(separator: ",") + "]")
+    }
 
     /// Adds a member whose value is already JSON text.
-    mutating func addRaw(_ key: String, _ json: String) { parts.append("\(JSONLine.quote(key)):\(json)") }
+    public mutating func addRaw(_ key: String, _ json: String) { parts.append("\(JSONLine.quote(key)):\(json)") }
 
     /// The object as one line.
-    var text: String { "{" + parts.joined(separator: ",") + "}" }
+    public var text: String { "{" + parts.joined(separator: ",") + "}" }
 
     /// A JSON string literal.
-    static func quote(_ string: String) -> String {
+    public static func quote(_ string: String) -> String {
         var result = "\""
         for scalar in string.unicodeScalars {
             switch scalar {

@@ -1,0 +1,216 @@
+import Encore
+import Foundation
+
+/// Maps each request to its handler, validates every input, and turns failures into JSON errors:
+/// 404 for unknown IDs and routes, 400 for malformed values, 405 for a wrong method, 401 for a
+/// missing or wrong admin token. Handlers work on one model snapshot from start to finish.
+public final class APIRouter: @unchecked Sendable {
+    /// The model being served.
+    public let models: ModelHolder
+    /// Request and latency metrics.
+    public let metrics: ServerMetrics
+    /// Bearer token for `POST /v1/admin/reload`; nil disables the route.
+    public let adminToken: String?
+    /// Largest `count` / `length` a request may ask for.
+    public static let maximumCount = 1000
+
+    /// A router over `models`.
+    public init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil) {
+        self.models = models
+        self.metrics = metrics
+        self.adminToken = adminToken
+    }
+
+    /// Answers one request and records it in the metrics.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let (route, response) = dispatch(request)
+        metrics.record(route: route, status: response.status, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return response
+    }
+
+    /// A request that failed validation.
+    struct Failure: Error {
+        let status: Int
+        let message: String
+    }
+
+    private func dispatch(_ request: HTTPRequest) -> (String, HTTPResponse) {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let served = models.snapshot()
+        func run(_ route: String, _ method: String, _ body: () throws -> HTTPResponse) -> (String, HTTPResponse) {
+            guard request.method == method else { return (route, .error(405, "\(route) takes \(method), not \(request.method)")) }
+            do {
+                return (route, try body())
+            } catch let failure as Failure {
+                return (route, .error(failure.status, failure.message))
+            } catch let error as EncoreError {
+                switch error {
+                case .unknownUser, .unknownItem, .itemNotFound: return (route, .error(404, error.description))
+                default: return (route, .error(400, error.description))
+                }
+            } catch {
+                return (route, .error(500, "internal error: \(error)"))
+            }
+        }
+        switch segments.count {
+        case 1 where segments[0] == "healthz":
+            return run("/healthz", "GET") {
+                var body = JSONLine()
+                body.add("status", "ok")
+                body.add("model_version", served.version)
+                body.add("users", served.model.userCount)
+                body.add("items", served.model.itemCount)
+                return .json(200, body)
+            }
+        case 1 where segments[0] == "metrics":
+            return run("/metrics", "GET") { HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: metrics.render(model: served)) }
+        case 4 where segments[0] == "v1" && segments[1] == "users" && segments[3] == "recommendations":
+            return run("/v1/users/{id}/recommendations", "GET") { try recommendations(request, user: segments[2], served.model) }
+        case 4 where segments[0] == "v1" && segments[1] == "items" && segments[3] == "similar":
+            return run("/v1/items/{id}/similar", "GET") { try similar(request, item: segments[2], served.model) }
+        case 4 where segments[0] == "v1" && segments[1] == "users" && segments[3] == "explain":
+            return run("/v1/users/{id}/explain", "GET") { try explain(request, user: segments[2], served.model) }
+        case 2 where segments[0] == "v1" && segments[1] == "radio":
+            return run("/v1/radio", "GET") { try radio(request, served.model) }
+        case 2 where segments[0] == "v1" && segments[1] == "recommendations":
+            return run("/v1/recommendations", "POST") { try foldIn(request, served.model) }
+        case 3 where segments[0] == "v1" && segments[1] == "admin" && segments[2] == "reload":
+            return run("/v1/admin/reload", "POST") { try reload(request) }
+        default:
+            return ("unknown", .error(404, "no such route: \(request.method) \(request.path)"))
+        }
+    }
+
+    /// A whole-number argument within 1…maximum, or the default.
+    func number(_ request: HTTPRequest, _ name: String, default fallback: Int) throws -> Int {
+        guard let text = request.value(name) else { return fallback }
+        guard let value = Int(text), (1...APIRouter.maximumCount).contains(value) else {
+            throw Failure(status: 400, message: "\(name) must be a whole number from 1 to \(APIRouter.maximumCount) (got '\(text)')")
+        }
+        return value
+    }
+
+    func flag(_ request: HTTPRequest, _ name: String) throws -> Bool {
+        switch request.value(name) {
+        case nil, "false", "0": return false
+        case "true", "1", "": return true
+        case let other?: throw Failure(status: 400, message: "\(name) must be true or false (got '\(other)')")
+        }
+    }
+
+    func items(_ list: [ScoredItem], _ model: TrainedModel) -> [JSONLine] {
+        list.map { entry in
+            var line = JSONLine()
+            line.add("item", model.itemIDs.id(at: entry.index))
+            line.add("score", entry.score)
+            if let name = model.name(ofItem: entry.index) { line.add("name", name) }
+            return line
+        }
+    }
+
+    func recommendations(_ request: HTTPRequest, user id: String, _ model: TrainedModel) throws -> HTTPResponse {
+        let count = try number(request, "count", default: 10)
+        let includeSeen = try flag(request, "include_seen")
+        let user = try model.userIndex(id)
+        let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions)
+        var body = JSONLine()
+        body.add("user", id)
+        body.add("recommendations", objects: items(list, model))
+        return .json(200, body)
+    }
+
+    func similar(_ request: HTTPRequest, item query: String, _ model: TrainedModel) throws -> HTTPResponse {
+        let count = try number(request, "count", default: 10)
+        let item = try ItemLookup.find(query, in: model)
+        var body = JSONLine()
+        body.add("item", model.itemIDs.id(at: item))
+        if let name = model.name(ofItem: item) { body.add("name", name) }
+        body.add("similar", objects: items(SimilarItems.similar(to: item, count: count, normalizedItems: model.normalizedItemFactors), model))
+        return .json(200, body)
+    }
+
+    func explain(_ request: HTTPRequest, user id: String, _ model: TrainedModel) throws -> HTTPResponse {
+        guard let query = request.value("item") else { throw Failure(status: 400, message: "item is required") }
+        let user = try model.userIndex(id)
+        let item = try ItemLookup.find(query, in: model)
+        let explanation = try ScoreExplanation(user: user, item: item, in: model)
+        var body = JSONLine()
+        body.add("user", id)
+        body.add("item", model.itemIDs.id(at: item))
+        body.add("score", explanation.score)
+        body.add("model_score", explanation.modelScore)
+        body.add("contributions", objects: explanation.contributions.map { entry in
+            var line = JSONLine()
+            line.add("item", model.itemIDs.id(at: entry.item))
+            line.add("contribution", entry.contribution)
+            if let name = model.name(ofItem: entry.item) { line.add("name", name) }
+            return line
+        })
+        return .json(200, body)
+    }
+
+    func radio(_ request: HTTPRequest, _ model: TrainedModel) throws -> HTTPResponse {
+        let seeds = try request.values("seed").map { try ItemLookup.find($0, in: model) }
+        guard !seeds.isEmpty else { throw Failure(status: 400, message: "give at least one seed") }
+        var options = RadioOptions()
+        options.length = try number(request, "length", default: 50)
+        if let random = request.value("seed_random") {
+            guard let value = UInt64(random) else { throw Failure(status: 400, message: "seed_random must be a whole number (got '\(random)')") }
+            options.randomSeed = value
+        }
+        let user = try request.value("user").map { try model.userIndex($0) }
+        let picks = try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model)
+        var body = JSONLine()
+        body.add("station", objects: picks.map { pick in
+            var line = JSONLine()
+            line.add("position", pick.position)
+            line.add("item", model.itemIDs.id(at: pick.item))
+            line.add("name", model.name(ofItem: pick.item))
+            line.add("score", pick.score)
+            line.add("reason", pick.reason)
+            return line
+        })
+        return .json(200, body)
+    }
+
+    func foldIn(_ request: HTTPRequest, _ model: TrainedModel) throws -> HTTPResponse {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
+            throw Failure(status: 400, message: "the body must be a JSON object like {\"plays\": {\"item\": count}, \"count\": 10}")
+        }
+        guard let plays = object["plays"] as? [String: Any], !plays.isEmpty else {
+            throw Failure(status: 400, message: "plays must be a non-empty object of item → play count")
+        }
+        var history: [Int: Float] = [:]
+        for (id, value) in plays {
+            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.isFinite, number.doubleValue >= 0, number.doubleValue <= Double(Float.greatestFiniteMagnitude) else {
+                throw Failure(status: 400, message: "the play count of '\(id)' must be a finite number ≥ 0")
+            }
+            history[try ItemLookup.find(id, in: model), default: 0] += number.floatValue
+        }
+        var count = 10
+        if let requested = object["count"] {
+            guard let number = requested as? Int, !(requested is Bool), (1...APIRouter.maximumCount).contains(number) else {
+                throw Failure(status: 400, message: "count must be a whole number from 1 to \(APIRouter.maximumCount)")
+            }
+            count = number
+        }
+        var body = JSONLine()
+        body.add("recommendations", objects: items(try FoldIn.recommend(plays: history, count: count, in: model), model))
+        return .json(200, body)
+    }
+
+    func reload(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let adminToken else { throw Failure(status: 404, message: "reloading over HTTP is off: start the server with --admin-token") }
+        guard request.authorization == "Bearer \(adminToken)" else { throw Failure(status: 401, message: "a valid 'Authorization: Bearer TOKEN' header is required") }
+        do {
+            let loaded = try models.reload()
+            var body = JSONLine()
+            body.add("status", "reloaded")
+            body.add("model_version", loaded.version)
+            return .json(200, body)
+        } catch {
+            throw Failure(status: 409, message: "the new model file was refused and the old model keeps serving: \(error)")
+        }
+    }
+}

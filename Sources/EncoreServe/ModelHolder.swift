@@ -1,0 +1,58 @@
+import Encore
+import Foundation
+
+/// The model being served, with what the metrics report about it.
+public struct ServedModel: Sendable {
+    /// The model.
+    public let model: TrainedModel
+    /// 1 for the model loaded at start, +1 for every successful reload.
+    public let version: Int
+    /// When it was loaded (Unix seconds).
+    public let loadedAt: Double
+    /// How long loading it took.
+    public let loadSeconds: Double
+}
+
+/// Holds the served model and swaps it atomically on reload: a request takes a snapshot when it
+/// starts and finishes on that model even if a reload happens meanwhile; a file that fails to
+/// load is refused and the old model keeps serving.
+public final class ModelHolder: @unchecked Sendable {
+    /// The model file.
+    public let path: String
+    private let lock = NSLock()
+    private var current: ServedModel
+
+    /// Loads `path`; throws if it is not a usable model file.
+    public init(path: String) throws {
+        self.path = path
+        current = try ModelHolder.load(path, version: 1)
+    }
+
+    /// The model to answer one request with.
+    public func snapshot() -> ServedModel {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    /// Loads the file again and swaps it in; on failure the old model stays and the error is thrown.
+    @discardableResult
+    public func reload() throws -> ServedModel {
+        let version = snapshot().version + 1
+        let loaded = try ModelHolder.load(path, version: version)
+        lock.lock()
+        current = loaded
+        lock.unlock()
+        return loaded
+    }
+
+    private static func load(_ path: String, version: Int) throws -> ServedModel {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let model = try ModelFile.read(from: path)
+        // Derived tables are built now, not on the first request that needs them.
+        _ = model.normalizedItemFactors
+        _ = model.itemGram
+        return ServedModel(model: model, version: version, loadedAt: Date().timeIntervalSince1970,
+                           loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+}

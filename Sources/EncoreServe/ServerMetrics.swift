@@ -1,0 +1,61 @@
+import Foundation
+
+/// Request counts, error counts and a latency histogram per route, rendered in Prometheus's text
+/// format for `GET /metrics`.
+public final class ServerMetrics: @unchecked Sendable {
+    /// Upper bounds of the latency buckets, in seconds.
+    static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    private let lock = NSLock()
+    private var requests: [String: Int] = [:]
+    private var errors: [String: Int] = [:]
+    private var bucketCounts: [String: [Int]] = [:]
+    private var latencySum: [String: Double] = [:]
+
+    /// Empty metrics.
+    public init() {}
+
+    /// Records one answered request.
+    public func record(route: String, status: Int, seconds: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        requests["\(route)|\(status)", default: 0] += 1
+        if status >= 400 { errors[route, default: 0] += 1 }
+        var counts = bucketCounts[route] ?? [Int](repeating: 0, count: ServerMetrics.buckets.count)
+        for (index, bound) in ServerMetrics.buckets.enumerated() where seconds <= bound { counts[index] += 1 }
+        bucketCounts[route] = counts
+        latencySum[route, default: 0] += seconds
+    }
+
+    /// The Prometheus exposition text, with the served model's version and load facts.
+    public func render(model: ServedModel) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        var out = "# HELP encore_requests_total Requests answered, by route and status.\n# TYPE encore_requests_total counter\n"
+        for key in requests.keys.sorted() {
+            let parts = key.split(separator: "|")
+            out += "encore_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(requests[key]!)\n"
+        }
+        out += "# HELP encore_request_errors_total Requests answered with a 4xx or 5xx status, by route.\n# TYPE encore_request_errors_total counter\n"
+        for route in errors.keys.sorted() { out += "encore_request_errors_total{route=\"\(route)\"} \(errors[route]!)\n" }
+        out += "# HELP encore_request_duration_seconds Time to answer a request, by route.\n# TYPE encore_request_duration_seconds histogram\n"
+        for route in bucketCounts.keys.sorted() {
+            let counts = bucketCounts[route]!
+            let total = requests.filter { $0.key.hasPrefix(route + "|") }.values.reduce(0, +)
+            for (index, bound) in ServerMetrics.buckets.enumerated() {
+                out += "encore_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(counts[index])\n"
+            }
+            out += "encore_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(total)\n"
+            out += "encore_request_duration_seconds_sum{route=\"\(route)\"} \(latencySum[route]!)\n"
+            out += "encore_request_duration_seconds_count{route=\"\(route)\"} \(total)\n"
+        }
+        out += "# HELP encore_model_version 1 for the model loaded at start, +1 per successful reload.\n# TYPE encore_model_version gauge\n"
+        out += "encore_model_version \(model.version)\n"
+        out += "# HELP encore_model_loaded_timestamp_seconds When the served model was loaded.\n# TYPE encore_model_loaded_timestamp_seconds gauge\n"
+        out += "encore_model_loaded_timestamp_seconds \(model.loadedAt)\n"
+        out += "# HELP encore_model_load_seconds How long loading the served model took.\n# TYPE encore_model_load_seconds gauge\n"
+        out += "encore_model_load_seconds \(model.loadSeconds)\n"
+        out += "# HELP encore_model_users Users in the served model.\n# TYPE encore_model_users gauge\nencore_model_users \(model.model.userCount)\n"
+        out += "# HELP encore_model_items Items in the served model.\n# TYPE encore_model_items gauge\nencore_model_items \(model.model.itemCount)\n"
+        return out
+    }
+}

@@ -1,0 +1,72 @@
+import Encore
+import EncoreServe
+import Foundation
+
+/// `encore serve`: the HTTP JSON API.
+enum ServeCommand: Command {
+    static let name = "serve"
+    static let summary = "serve a model over HTTP/1.1 as a JSON API (reload on SIGHUP)"
+    static let usage = """
+    Usage: encore serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--admin-token TOKEN]
+                        [--connection-limit 1024] [--timeout 10] [--body-limit 1048576]
+
+    Routes (JSON answers with original IDs, and names where the data set has them):
+      GET  /v1/users/{id}/recommendations?count=10&include_seen=false
+      GET  /v1/items/{id}/similar?count=10                 (an ID or a name)
+      GET  /v1/radio?seed={id}&seed=…&user={id}&length=50&seed_random=0
+      POST /v1/recommendations  {"plays": {"item": count, …}, "count": 10}   (fold-in)
+      GET  /v1/users/{id}/explain?item={id}
+      GET  /healthz, GET /metrics (Prometheus text)
+      POST /v1/admin/reload     with --admin-token, as "Authorization: Bearer TOKEN"
+    Unknown IDs get 404, malformed values 400, bodies over --body-limit 413. SIGHUP reloads the
+    model file (a bad file is refused and the old model keeps serving); SIGINT or SIGTERM stop
+    accepting, finish the requests in flight and exit 0. Binds to loopback unless --host says
+    otherwise.
+    """
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        var options = HTTPServerOptions()
+        options.host = try arguments.value("--host") ?? options.host
+        options.port = try arguments.int("--port", default: options.port, in: 0...65535)
+        options.threads = try arguments.int("--threads", default: options.threads, in: 1...1024)
+        options.connectionLimit = try arguments.int("--connection-limit", default: options.connectionLimit, in: 1...1_000_000)
+        options.connectionTimeout = try arguments.int("--timeout", default: options.connectionTimeout, in: 1...86_400)
+        options.bodyLimit = try arguments.int("--body-limit", default: options.bodyLimit, in: 1...(1 << 30))
+        let token = try arguments.value("--admin-token")
+        if let token, token.isEmpty { throw UsageError("--admin-token must not be empty") }
+        let path = try arguments.positionals(["MODEL"])[0]
+
+        let models = try ModelHolder(path: path)
+        let server = HTTPServer(router: APIRouter(models: models, adminToken: token))
+        // Signals are handled on a queue, not in a signal handler, so reloading may allocate.
+        let signals = DispatchQueue(label: "encore.signals")
+        let stopped = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for (number, action) in [(SIGHUP, "reload"), (SIGINT, "stop"), (SIGTERM, "stop")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: signals)
+            source.setEventHandler {
+                if action == "reload" {
+                    do {
+                        let loaded = try models.reload()
+                        Console.err("reloaded \(path): model version \(loaded.version) in \(Console.seconds(loaded.loadSeconds))")
+                    } catch {
+                        Console.err("reload refused, the old model keeps serving: \(error)")
+                    }
+                } else {
+                    stopped.signal()
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        try server.start(options)
+        let model = models.snapshot().model
+        Console.err("serving \(path) (\(model.userCount) users, \(model.itemCount) items) on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(server.port) with \(options.threads) threads")
+        stopped.wait()
+        Console.err("stopping: finishing \(server.activeRequests) request(s) in flight")
+        server.stop()
+        Console.err("stopped")
+        withExtendedLifetime(sources) {}
+    }
+}
