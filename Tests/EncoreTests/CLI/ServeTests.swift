@@ -1,0 +1,179 @@
+import XCTest
+@testable import Encore
+
+/// `encore serve` as a user runs it: the real binary on a free loopback port, driven by curl.
+final class ServeTests: XCTestCase {
+    /// A running server and how to talk to it.
+    final class Server {
+        let process = Process()
+        let errors = Pipe()
+        var port = 0
+        var log = ""
+
+        init(model: String, extra: [String] = []) throws {
+            process.executableURL = URL(fileURLWithPath: TestSupport.encoreBinary)
+            process.arguments = ["serve", model, "--port", "0", "--threads", "2", "--timeout", "2"] + extra
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // The server says where it listens on its first stderr line.
+            var buffer = Data()
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                buffer.append(errors.fileHandleForReading.availableData)
+                let text = String(decoding: buffer, as: UTF8.self)
+                if let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                    port = Int(text[range].split(separator: ":")[1])!
+                    log = text
+                    return
+                }
+                if !process.isRunning { break }
+            }
+            throw XCTSkip("the server did not start: \(String(decoding: buffer, as: UTF8.self))")
+        }
+
+        /// (status, body) of one request.
+        func request(_ path: String, method: String = "GET", body: String? = nil, headers: [String] = []) throws -> (Int, String) {
+            var arguments = ["-s", "-g", "-o", "-", "-w", "\n%{http_code}", "-X", method, "http://127.0.0.1:\(port)\(path)"]
+            for header in headers { arguments += ["-H", header] }
+            if let body { arguments += ["--data-binary", body] }
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = arguments
+            let out = Pipe()
+            curl.standardOutput = out
+            try curl.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            curl.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            let split = text.range(of: "\n", options: .backwards)!
+            return (Int(text[split.upperBound...]) ?? -1, String(text[..<split.lowerBound]))
+        }
+
+        func json(_ path: String, method: String = "GET", body: String? = nil) throws -> [String: Any] {
+            let (status, text) = try request(path, method: method, body: body)
+            XCTAssertEqual(status, 200, text)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+        }
+
+        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        func waitForExit() -> Int32 {
+            process.waitUntilExit()
+            log += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return process.terminationStatus
+        }
+    }
+
+    func trainModel(in directory: URL, name: String = "m.encore") throws -> String {
+        var rows = ""
+        for u in 0..<30 { for i in 0..<20 where u % 2 == i % 2 { rows += "u\(u)\ta\(i)\t\(1 + (u + i) % 5)\n" } }
+        let data = try TestSupport.write(rows, to: "plays.tsv", in: directory)
+        let model = directory.appendingPathComponent(name).path
+        let run = try TestSupport.encore(["train", data, "--output", model, "--factors", "4", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return model
+    }
+
+    func testEveryRouteAndEveryErrorCase() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let model = try trainModel(in: directory)
+        let server = try Server(model: model, extra: ["--admin-token", "t0ken", "--body-limit", "2000"])
+        defer { server.signal(SIGKILL) }
+
+        let recommendations = try server.json("/v1/users/u4/recommendations?count=3")
+        XCTAssertEqual(recommendations["user"] as? String, "u4")
+        let list = try XCTUnwrap(recommendations["recommendations"] as? [[String: Any]])
+        XCTAssertEqual(list.count, 3)
+        XCTAssertTrue(list.allSatisfy { Int(($0["item"] as! String).dropFirst())! % 2 == 1 }, "u4 already has every even artist: \(list)")
+        let seen = try XCTUnwrap(try server.json("/v1/users/u4/recommendations?count=3&include_seen=true")["recommendations"] as? [[String: Any]])
+        XCTAssertTrue(seen.allSatisfy { Int(($0["item"] as! String).dropFirst())! % 2 == 0 })
+
+        let similar = try server.json("/v1/items/a2/similar?count=4")
+        XCTAssertEqual((similar["similar"] as? [[String: Any]])?.count, 4)
+        let radio = try server.json("/v1/radio?seed=a2&seed=a4&length=5&user=u6")
+        let station = try XCTUnwrap(radio["station"] as? [[String: Any]])
+        XCTAssertEqual(station.map { $0["position"] as? Int }, [1, 2, 3, 4, 5])
+        XCTAssertTrue(station.allSatisfy { $0["reason"] is String })
+        let foldIn = try server.json("/v1/recommendations", method: "POST", body: #"{"plays": {"a1": 5, "a3": 2}, "count": 3}"#)
+        XCTAssertEqual((foldIn["recommendations"] as? [[String: Any]])?.count, 3)
+        let explain = try server.json("/v1/users/u4/explain?item=a6")
+        let contributions = try XCTUnwrap(explain["contributions"] as? [[String: Any]])
+        XCTAssertEqual(contributions.compactMap { $0["contribution"] as? Double }.reduce(0, +), explain["score"] as! Double, accuracy: 1e-4)
+        XCTAssertEqual((try server.json("/healthz"))["status"] as? String, "ok")
+
+        let errors: [(String, String, String?, Int)] = [
+            ("/v1/users/nobody/recommendations", "GET", nil, 404),
+            ("/v1/items/nothing/similar", "GET", nil, 404),
+            ("/v1/users/u4/recommendations?count=0", "GET", nil, 400),
+            ("/v1/users/u4/recommendations?count=abc", "GET", nil, 400),
+            ("/v1/users/u4/recommendations?count=1000000", "GET", nil, 400),
+            ("/v1/users/u4/recommendations?include_seen=maybe", "GET", nil, 400),
+            ("/v1/radio", "GET", nil, 400),
+            ("/v1/radio?seed=a2&length=-1", "GET", nil, 400),
+            ("/v1/users/u4/explain", "GET", nil, 400),
+            ("/v1/recommendations", "POST", "{not json", 400),
+            ("/v1/recommendations", "POST", #"{"plays": {}}"#, 400),
+            ("/v1/recommendations", "POST", #"{"plays": {"a1": -3}}"#, 400),
+            ("/v1/recommendations", "POST", #"{"plays": {"a1": "x"}}"#, 400),
+            ("/v1/recommendations", "POST", #"{"plays": {"nope": 3}}"#, 404),
+            ("/v1/recommendations", "POST", #"{"plays": {"a1": 3}, "count": 0}"#, 400),
+            ("/v1/recommendations", "POST", String(repeating: "x", count: 5000), 413),
+            ("/v1/recommendations", "GET", nil, 405),
+            ("/v1/nothing/here", "GET", nil, 404),
+            ("/v1/admin/reload", "POST", nil, 401),
+        ]
+        for (path, method, body, status) in errors {
+            let (got, text) = try server.request(path, method: method, body: body)
+            XCTAssertEqual(got, status, "\(method) \(path): \(text)")
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            XCTAssertEqual(object?["status"] as? Int, status, "a JSON error body for \(method) \(path): \(text)")
+            XCTAssertNotNil(object?["error"] as? String)
+        }
+        let (_, metrics) = try server.request("/metrics")
+        XCTAssertTrue(metrics.contains("encore_requests_total{route=\"/v1/users/{id}/recommendations\",status=\"200\"} 2"), metrics)
+        XCTAssertTrue(metrics.contains("encore_request_errors_total{route=\"/v1/recommendations\"}"), metrics)
+        XCTAssertTrue(metrics.contains("encore_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"), metrics)
+        XCTAssertTrue(metrics.contains("encore_model_version 1"), metrics)
+        // Still answering after all of that.
+        XCTAssertEqual((try server.json("/healthz"))["model_version"] as? Int, 1)
+    }
+
+    func testReloadSwapsGoodFilesRefusesBadOnesAndShutdownIsClean() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let model = try trainModel(in: directory)
+        let server = try Server(model: model, extra: ["--admin-token", "t0ken"])
+        let replacement = try trainModel(in: directory, name: "new.encore")
+
+        // A corrupted file is refused; the old model keeps serving.
+        let original = try Data(contentsOf: URL(fileURLWithPath: model))
+        var damaged = original
+        damaged[damaged.count / 2] ^= 0xFF
+        try damaged.write(to: URL(fileURLWithPath: model))
+        let (status, text) = try server.request("/v1/admin/reload", method: "POST", headers: ["Authorization: Bearer t0ken"])
+        XCTAssertEqual(status, 409, text)
+        XCTAssertTrue(text.contains("checksum"), text)
+        server.signal(SIGHUP)
+        usleep(300_000)
+        XCTAssertEqual((try server.json("/healthz"))["model_version"] as? Int, 1)
+        XCTAssertEqual((try server.json("/v1/users/u4/recommendations?count=2")["recommendations"] as? [Any])?.count, 2)
+
+        // A good file is swapped in, by token and by SIGHUP.
+        try FileManager.default.removeItem(atPath: model)
+        try FileManager.default.copyItem(atPath: replacement, toPath: model)
+        let (reloaded, body) = try server.request("/v1/admin/reload", method: "POST", headers: ["Authorization: Bearer t0ken"])
+        XCTAssertEqual(reloaded, 200, body)
+        server.signal(SIGHUP)
+        var version = 0
+        for _ in 0..<50 where version != 3 {
+            usleep(100_000)
+            version = (try server.json("/healthz"))["model_version"] as? Int ?? 0
+        }
+        XCTAssertEqual(version, 3)
+
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+        XCTAssertTrue(server.log.contains("reload refused"), server.log)
+        XCTAssertTrue(server.log.contains("stopped"), server.log)
+    }
+}
