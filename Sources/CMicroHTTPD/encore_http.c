@@ -123,7 +123,9 @@ void *encore_http_start(const encore_http_options *options, encore_http_handler 
     server->bodyLimit = options->bodyLimit;
     struct sockaddr_storage address;
     memset(&address, 0, sizeof(address));
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    // One thread per connection: a request may wait while its user is scored together with
+    // others, and with pooled threads that wait would stall every connection sharing the thread.
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
     if (inet_pton(AF_INET, options->host, &v4->sin_addr) == 1) {
@@ -141,7 +143,7 @@ void *encore_http_start(const encore_http_options *options, encore_http_handler 
     struct MHD_Daemon *daemon = MHD_start_daemon(
         flags, options->port, NULL, NULL, access_handler, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-        MHD_OPTION_THREAD_POOL_SIZE, options->threads,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, options->connectionLimit,
         MHD_OPTION_CONNECTION_TIMEOUT, options->connectionTimeout,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,

@@ -13,12 +13,15 @@ public final class APIRouter: @unchecked Sendable {
     public let adminToken: String?
     /// Largest `count` / `length` a request may ask for.
     public static let maximumCount = 1000
+    /// Scores concurrent user-recommendation requests together.
+    let coalescer: CoalescingRecommender
 
-    /// A router over `models`.
-    public init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil) {
+    /// A router over `models`, scoring user recommendations on `scoringThreads` threads.
+    public init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil, scoringThreads: Int = Parallel.defaultThreadCount) {
         self.models = models
         self.metrics = metrics
         self.adminToken = adminToken
+        coalescer = CoalescingRecommender(workers: scoringThreads)
     }
 
     /// Answers one request and records it in the metrics.
@@ -113,7 +116,7 @@ public final class APIRouter: @unchecked Sendable {
         let count = try number(request, "count", default: 10)
         let includeSeen = try flag(request, "include_seen")
         let user = try model.userIndex(id)
-        let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions)
+        let list = coalescer.recommend(model: model, user: user, count: count, excludeSeen: !includeSeen)
         var body = JSONLine()
         body.add("user", id)
         body.add("recommendations", objects: items(list, model))
@@ -183,14 +186,14 @@ public final class APIRouter: @unchecked Sendable {
         }
         var history: [Int: Float] = [:]
         for (id, value) in plays {
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.isFinite, number.doubleValue >= 0, number.doubleValue <= Double(Float.greatestFiniteMagnitude) else {
+            guard let number = APIRouter.jsonNumber(value), number.doubleValue.isFinite, number.doubleValue >= 0, number.doubleValue <= Double(Float.greatestFiniteMagnitude) else {
                 throw Failure(status: 400, message: "the play count of '\(id)' must be a finite number ≥ 0")
             }
             history[try ItemLookup.find(id, in: model), default: 0] += number.floatValue
         }
         var count = 10
         if let requested = object["count"] {
-            guard let number = requested as? Int, !(requested is Bool), (1...APIRouter.maximumCount).contains(number) else {
+            guard let number = APIRouter.jsonNumber(requested).flatMap({ Int(exactly: $0.doubleValue) }), (1...APIRouter.maximumCount).contains(number) else {
                 throw Failure(status: 400, message: "count must be a whole number from 1 to \(APIRouter.maximumCount)")
             }
             count = number
@@ -198,6 +201,14 @@ public final class APIRouter: @unchecked Sendable {
         var body = JSONLine()
         body.add("recommendations", objects: items(try FoldIn.recommend(plays: history, count: count, in: model), model))
         return .json(200, body)
+    }
+
+    /// A JSON number, or nil for anything else — including true and false, which Foundation also
+    /// decodes as NSNumber (and for which, on Linux, even the numbers 0 and 1 answer `is Bool`);
+    /// booleans are the ones whose Objective-C type is "c".
+    static func jsonNumber(_ value: Any) -> NSNumber? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        return number
     }
 
     func reload(_ request: HTTPRequest) throws -> HTTPResponse {

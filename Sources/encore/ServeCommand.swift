@@ -10,6 +10,10 @@ enum ServeCommand: Command {
     Usage: encore serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--admin-token TOKEN]
                         [--connection-limit 1024] [--timeout 10] [--body-limit 1048576]
 
+    --threads is the number of scoring threads (default: every core): concurrent requests for user
+    recommendations are scored together in one pass over the item vectors. Each connection has
+    its own thread, up to --connection-limit connections; idle ones close after --timeout seconds.
+
     Routes (JSON answers with original IDs, and names where the data set has them):
       GET  /v1/users/{id}/recommendations?count=10&include_seen=false
       GET  /v1/items/{id}/similar?count=10                 (an ID or a name)
@@ -28,7 +32,7 @@ enum ServeCommand: Command {
         var options = HTTPServerOptions()
         options.host = try arguments.value("--host") ?? options.host
         options.port = try arguments.int("--port", default: options.port, in: 0...65535)
-        options.threads = try arguments.int("--threads", default: options.threads, in: 1...1024)
+        let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         options.connectionLimit = try arguments.int("--connection-limit", default: options.connectionLimit, in: 1...1_000_000)
         options.connectionTimeout = try arguments.int("--timeout", default: options.connectionTimeout, in: 1...86_400)
         options.bodyLimit = try arguments.int("--body-limit", default: options.bodyLimit, in: 1...(1 << 30))
@@ -37,7 +41,7 @@ enum ServeCommand: Command {
         let path = try arguments.positionals(["MODEL"])[0]
 
         let models = try ModelHolder(path: path)
-        let server = HTTPServer(router: APIRouter(models: models, adminToken: token))
+        let server = HTTPServer(router: APIRouter(models: models, adminToken: token, scoringThreads: threads))
         // Signals are handled on a queue, not in a signal handler, so reloading may allocate.
         let signals = DispatchQueue(label: "encore.signals")
         let stopped = DispatchSemaphore(value: 0)
@@ -62,7 +66,7 @@ enum ServeCommand: Command {
         }
         try server.start(options)
         let model = models.snapshot().model
-        Console.err("serving \(path) (\(model.userCount) users, \(model.itemCount) items) on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(server.port) with \(options.threads) threads")
+        Console.err("serving \(path) (\(model.userCount) users, \(model.itemCount) items) on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(server.port) with \(threads) scoring threads")
         stopped.wait()
         Console.err("stopping: finishing \(server.activeRequests) request(s) in flight")
         server.stop()

@@ -33,7 +33,6 @@ typedef void (*encore_http_handler)(void *context, const encore_http_request *re
 typedef struct {
     const char *host;                 /// IPv4 or IPv6 literal to bind
     unsigned short port;              /// 0 = any free port
-    unsigned int threads;             /// size of the daemon's thread pool
     unsigned int connectionLimit;     /// concurrent connections before new ones are refused
     unsigned int connectionTimeout;   /// seconds a connection may stay idle
     size_t bodyLimit;                 /// larger request bodies get 413

@@ -95,7 +95,7 @@ final class ServeTests: XCTestCase {
         let station = try XCTUnwrap(radio["station"] as? [[String: Any]])
         XCTAssertEqual(station.map { $0["position"] as? Int }, [1, 2, 3, 4, 5])
         XCTAssertTrue(station.allSatisfy { $0["reason"] is String })
-        let foldIn = try server.json("/v1/recommendations", method: "POST", body: #"{"plays": {"a1": 5, "a3": 2}, "count": 3}"#)
+        let foldIn = try server.json("/v1/recommendations", method: "POST", body: #"{"plays": {"a1": 5, "a3": 1, "a5": 0}, "count": 3}"#)
         XCTAssertEqual((foldIn["recommendations"] as? [[String: Any]])?.count, 3)
         let explain = try server.json("/v1/users/u4/explain?item=a6")
         let contributions = try XCTUnwrap(explain["contributions"] as? [[String: Any]])
@@ -116,6 +116,8 @@ final class ServeTests: XCTestCase {
             ("/v1/recommendations", "POST", #"{"plays": {}}"#, 400),
             ("/v1/recommendations", "POST", #"{"plays": {"a1": -3}}"#, 400),
             ("/v1/recommendations", "POST", #"{"plays": {"a1": "x"}}"#, 400),
+            ("/v1/recommendations", "POST", #"{"plays": {"a1": true}}"#, 400),
+            ("/v1/recommendations", "POST", #"{"plays": {"a1": 2}, "count": true}"#, 400),
             ("/v1/recommendations", "POST", #"{"plays": {"nope": 3}}"#, 404),
             ("/v1/recommendations", "POST", #"{"plays": {"a1": 3}, "count": 0}"#, 400),
             ("/v1/recommendations", "POST", String(repeating: "x", count: 5000), 413),
