@@ -41,9 +41,14 @@ let package = Package(
             dependencies: ["Encore", "CMicroHTTPD"],
             swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
         ),
+        // The command-line parser and the data and model flags, shared by `encore` and `encore-mpi`.
+        .target(
+            name: "EncoreCLI",
+            dependencies: ["Encore"]
+        ),
         .executableTarget(
             name: "encore",
-            dependencies: ["Encore", "EncoreServe"]
+            dependencies: ["Encore", "EncoreCLI", "EncoreServe"]
         ),
         .testTarget(
             name: "EncoreTests",

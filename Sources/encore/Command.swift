@@ -1,3 +1,5 @@
+import EncoreCLI
+
 /// One `encore` subcommand.
 protocol Command {
     /// The word after `encore`.

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore demo`: the seed notebook, with no input files.
 enum DemoCommand: Command {

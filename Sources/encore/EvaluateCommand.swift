@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// `encore evaluate`: split, train, and score top-k lists on held-out plays.

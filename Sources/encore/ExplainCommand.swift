@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore explain`: a score split into the contributions of the listener's own plays.
 enum ExplainCommand: Command {

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// `--exclude FILE` and `--only FILE`: item lists (one ID or name per line, the first

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore radio`: an artist station from one or more seeds.
 enum RadioCommand: Command {

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// `encore recommend-all`: top-N for every user, as TSV.

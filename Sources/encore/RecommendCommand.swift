@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// `encore recommend`: one listener's top-N, for a known user or from a list of plays (fold-in).

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore recommend-items`: the listeners most likely to enjoy each item (Spark's recommendForAllItems).
 enum RecommendItemsCommand: Command {

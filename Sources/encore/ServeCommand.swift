@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import EncoreServe
 import Foundation
 

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore similar`: items like a given item, by cosine of item vectors.
 enum SimilarCommand: Command {

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore similar-users`: listeners like a given listener.
 enum SimilarUsersCommand: Command {

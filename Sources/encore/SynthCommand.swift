@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 
 /// `encore synth`: realistic synthetic play logs for benchmarks.
 enum SynthCommand: Command {

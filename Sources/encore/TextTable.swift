@@ -1,3 +1,5 @@
+import EncoreCLI
+
 /// A plain-text table with aligned columns, for people reading a terminal.
 struct TextTable {
     let headers: [String]

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// `encore train`: reads a ratings file, fits implicit ALS and writes a model file.

@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// `encore tune`: hyperparameter search on a validation split.

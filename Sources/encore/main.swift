@@ -1,4 +1,5 @@
 import Encore
+import EncoreCLI
 import Foundation
 
 /// Every subcommand, in the order `encore help` lists them.

@@ -2,13 +2,16 @@ import Encore
 import Foundation
 
 /// The data flags shared by every command that reads a ratings file (`train`, `evaluate`, …).
-struct DataOptions {
-    var format: DatasetFormat?
-    var read = DelimitedReadOptions()
+public struct DataOptions {
+    /// The preset named by --format, or nil to detect it from the file name.
+    public var format: DatasetFormat?
+    /// The delimited-text layout from the flags.
+    public var read = DelimitedReadOptions()
     /// The data flags as given, so a command line that reads the same file can be printed.
-    var words: [String] = []
+    public var words: [String] = []
 
-    static let help = """
+    /// The flags' help text.
+    public static let help = """
       Data options:
         --format NAME          delimited, lastfm-2k, lastfm-360k, lastfm-1k, echonest, movielens-csv,
                                movielens-dat (default: detected from the file name, else delimited)
@@ -22,7 +25,7 @@ struct DataOptions {
     """
 
     /// Takes the data flags out of `arguments`.
-    init(_ arguments: CommandLineArguments) throws {
+    public init(_ arguments: CommandLineArguments) throws {
         for name in ["--format", "--delimiter", "--user-column", "--item-column", "--weight-column", "--time-column"] {
             if let value = try arguments.peek(name) { words += [name, value] }
         }
@@ -60,7 +63,7 @@ struct DataOptions {
     }
 
     /// Reads `path`, reporting progress on stderr for large files and skipped rows afterwards.
-    func load(_ path: String, quiet: Bool = false) throws -> Interactions {
+    public func load(_ path: String, quiet: Bool = false) throws -> Interactions {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let showProgress = !quiet && size > 32 << 20
         var lastShown = -1

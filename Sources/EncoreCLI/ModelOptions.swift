@@ -1,11 +1,14 @@
 import Encore
 
 /// The model flags shared by `train`, `evaluate` and `tune`; defaults are Spark's.
-struct ModelOptions {
-    var configuration = ALSConfiguration()
-    var threads = Parallel.defaultThreadCount
+public struct ModelOptions {
+    /// The hyperparameters from the flags.
+    public var configuration = ALSConfiguration()
+    /// Threads from --threads (default: every core).
+    public var threads = Parallel.defaultThreadCount
 
-    static let help = """
+    /// The flags' help text.
+    public static let help = """
       Model options (defaults are Spark's ALS(implicitPrefs=True)):
         --factors K                    latent dimension (default 10)
         --iterations N                 ALS iterations (default 10)
@@ -23,7 +26,7 @@ struct ModelOptions {
     """
 
     /// Takes the model flags out of `arguments`.
-    init(_ arguments: CommandLineArguments) throws {
+    public init(_ arguments: CommandLineArguments) throws {
         var c = ALSConfiguration()
         c.factors = try arguments.int("--factors", default: c.factors, in: 1...4096)
         c.iterations = try arguments.int("--iterations", default: c.iterations, in: 0...100_000)

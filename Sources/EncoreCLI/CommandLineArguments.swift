@@ -1,14 +1,18 @@
 /// A small command-line parser: options are taken by name (`--name value`, `--name=value` or a
 /// bare `--flag`), and whatever is left must be the expected positional arguments, so an
 /// unknown or misspelt option is an error rather than silently ignored.
-final class CommandLineArguments {
+public final class CommandLineArguments {
     private var tokens: [String]
     private var inlineValues: [Int: String] = [:]
     /// The subcommand these arguments belong to, for messages.
-    let command: String
+    public let command: String
+    /// The program name, for messages (`encore`, `encore-mpi`).
+    public let program: String
 
-    init(command: String, _ arguments: [String]) {
+    /// The arguments after the subcommand's name, for `program command`.
+    public init(command: String, _ arguments: [String], program: String = "encore") {
         self.command = command
+        self.program = program
         var tokens: [String] = []
         for argument in arguments {
             if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
@@ -22,10 +26,10 @@ final class CommandLineArguments {
     }
 
     /// True when `--help` or `-h` was given.
-    func wantsHelp() -> Bool { tokens.contains("--help") || tokens.contains("-h") }
+    public func wantsHelp() -> Bool { tokens.contains("--help") || tokens.contains("-h") }
 
     /// The value of `--name VALUE` without removing it (nil when absent).
-    func peek(_ name: String) throws -> String? {
+    public func peek(_ name: String) throws -> String? {
         guard let position = tokens.firstIndex(of: name) else { return nil }
         if let inline = inlineValues[position] { return inline }
         guard position + 1 < tokens.count else { throw UsageError("\(name) needs a value") }
@@ -33,10 +37,10 @@ final class CommandLineArguments {
     }
 
     /// True when `name` is present, without removing it.
-    func has(_ name: String) -> Bool { tokens.contains(name) }
+    public func has(_ name: String) -> Bool { tokens.contains(name) }
 
     /// Removes a bare flag; true if it was present.
-    func flag(_ name: String) throws -> Bool {
+    public func flag(_ name: String) throws -> Bool {
         guard let position = tokens.firstIndex(of: name) else { return false }
         if let value = inlineValues[position] {
             throw UsageError("\(name) takes no value (got '\(value)')")
@@ -46,7 +50,7 @@ final class CommandLineArguments {
     }
 
     /// Removes every occurrence of `--name VALUE` and returns the values in order.
-    func values(_ name: String) throws -> [String] {
+    public func values(_ name: String) throws -> [String] {
         var found: [String] = []
         while let position = tokens.firstIndex(of: name) {
             if let inline = inlineValues[position] {
@@ -62,14 +66,14 @@ final class CommandLineArguments {
     }
 
     /// Removes `--name VALUE` and returns the value; giving it twice is an error.
-    func value(_ name: String) throws -> String? {
+    public func value(_ name: String) throws -> String? {
         let found = try values(name)
         guard found.count <= 1 else { throw UsageError("\(name) was given \(found.count) times") }
         return found.first
     }
 
     /// `--name N` as a whole number in `range`.
-    func int(_ name: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+    public func int(_ name: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let text = try value(name) else { return fallback }
         guard let number = Int(text), range.contains(number) else {
             throw UsageError("\(name) must be a whole number\(describe(range)) (got '\(text)')")
@@ -78,14 +82,14 @@ final class CommandLineArguments {
     }
 
     /// `--name X` as a finite number.
-    func float(_ name: String, default fallback: Float) throws -> Float {
+    public func float(_ name: String, default fallback: Float) throws -> Float {
         guard let text = try value(name) else { return fallback }
         guard let number = Float(text), number.isFinite else { throw UsageError("\(name) must be a number (got '\(text)')") }
         return number
     }
 
     /// `--name X` as one of an enumeration's raw values.
-    func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
         guard let text = try value(name) else { return fallback }
         guard let choice = T(rawValue: text) else {
             throw UsageError("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(text)')")
@@ -95,15 +99,15 @@ final class CommandLineArguments {
 
     /// The remaining positional arguments, after every option has been taken; any leftover
     /// option is reported as unknown.
-    func positionals(_ names: [String]) throws -> [String] {
+    public func positionals(_ names: [String]) throws -> [String] {
         if let unknown = tokens.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
-            throw UsageError("unknown option \(unknown) for 'encore \(command)' (see 'encore \(command) --help')")
+            throw UsageError("unknown option \(unknown) for '\(program) \(command)' (see '\(program) \(command) --help')")
         }
         guard tokens.count == names.count else {
             if tokens.count < names.count {
-                throw UsageError("missing \(names[tokens.count]) (usage: see 'encore \(command) --help')")
+                throw UsageError("missing \(names[tokens.count]) (usage: see '\(program) \(command) --help')")
             }
-            throw UsageError("unexpected argument '\(tokens[names.count])' for 'encore \(command)'")
+            throw UsageError("unexpected argument '\(tokens[names.count])' for '\(program) \(command)'")
         }
         return tokens
     }
@@ -127,7 +131,9 @@ final class CommandLineArguments {
 }
 
 /// A mistake in how a command was called; exits with status 2.
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct UsageError: Error, CustomStringConvertible {
+    /// What was wrong with the call.
+    public let description: String
+    /// A usage error with this message.
+    public init(_ description: String) { self.description = description }
 }
