@@ -86,16 +86,21 @@ public enum DatasetLoader {
     ) throws -> (Interactions, ReadReport) {
         let format = format ?? DatasetFormat.detect(path: path)
         var (interactions, report) = try DelimitedReader.read(path: path, options: format.readOptions(custom: options), progress: progress)
+        interactions.itemNames = try itemNames(path: path, format: format, itemIDs: interactions.itemIDs.ids)
+        return (interactions, report)
+    }
+
+    /// The display names of `itemIDs` for a ratings file at `path` in `format`: from the
+    /// preset's companion file beside it, or the IDs themselves where the item is an artist name;
+    /// nil when the format has no names or the companion file is missing.
+    public static func itemNames(path: String, format: DatasetFormat, itemIDs: [String]) throws -> [String]? {
         if let names = format.namesFile {
             let directory = (path as NSString).deletingLastPathComponent
             let namesPath = directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)
-            if FileManager.default.fileExists(atPath: namesPath) {
-                let lookup = try DelimitedReader.readLookup(path: namesPath, keyColumn: names.key, valueColumn: names.value, delimiter: names.delimiter, hasHeader: names.header)
-                interactions.itemNames = interactions.itemIDs.ids.map { lookup[$0] ?? "" }
-            }
-        } else if format == .lastfm360k || format == .lastfm1k {
-            interactions.itemNames = interactions.itemIDs.ids
+            guard FileManager.default.fileExists(atPath: namesPath) else { return nil }
+            let lookup = try DelimitedReader.readLookup(path: namesPath, keyColumn: names.key, valueColumn: names.value, delimiter: names.delimiter, hasHeader: names.header)
+            return itemIDs.map { lookup[$0] ?? "" }
         }
-        return (interactions, report)
+        return format == .lastfm360k || format == .lastfm1k ? itemIDs : nil
     }
 }

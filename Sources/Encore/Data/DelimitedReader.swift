@@ -16,42 +16,30 @@ public enum DelimitedReader {
         }
     }
 
-    /// Parses text already in memory; `fileName` is used in messages only.
+    /// Parses text already in memory; `fileName` is used in messages only. `firstLine` is the
+    /// file line the text starts on, when it is one slice of a larger file (a distributed read).
     public static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
-        progress: ((Double) -> Void)? = nil
+        firstLine: Int = 1, progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
         var report = ReadReport()
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
-        let delimiter: [UInt8]
-        switch options.delimiter {
-        case .auto: delimiter = RecordScanner.detectDelimiter(base: base, count: bytes.count)
-        case let .exactly(text):
-            guard !text.isEmpty else { throw EncoreError.invalidArgument("the delimiter must not be empty") }
-            delimiter = Array(text.utf8)
-        }
-        var scanner = RecordScanner(base: base, count: bytes.count, delimiter: delimiter, fileName: fileName)
+        let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
+        guard case let .exactly(separator) = layout.delimiter,
+              case let .index(userColumn) = layout.userColumn, case let .index(itemColumn) = layout.itemColumn
+        else { preconditionFailure("a resolved layout names its delimiter and columns exactly") }
+        let delimiter = Array(separator.utf8)
+        let hasHeader = layout.header == .present
+        report.hadHeader = hasHeader
+        var scanner = RecordScanner(base: base, count: bytes.count, delimiter: delimiter, fileName: fileName, firstLine: firstLine)
         defer { scanner.release() }
         guard try scanner.next() else { throw EncoreError.emptyInput(file: fileName) }
-
-        let hasHeader = try decideHeader(scanner: scanner, options: options, fileName: fileName)
-        report.hadHeader = hasHeader
-        let header = hasHeader ? (0..<scanner.fieldCount).map { scanner.string($0) } : []
-        func resolve(_ selector: ColumnSelector, _ role: String) throws -> Int {
-            switch selector {
-            case let .index(position): return position
-            case let .name(name):
-                guard hasHeader else { throw EncoreError.invalidArgument("\(fileName): the \(role) column is named '\(name)' but the file has no header line") }
-                guard let position = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(name) == .orderedSame }) else {
-                    throw EncoreError.invalidArgument("\(fileName): no \(role) column named '\(name)' in the header (it has: \(header.joined(separator: ", ")))")
-                }
-                return position
-            }
+        func position(_ selector: ColumnSelector?) -> Int? {
+            if case let .index(position)? = selector { return position }
+            return nil
         }
-        let userColumn = try resolve(options.userColumn, "user")
-        let itemColumn = try resolve(options.itemColumn, "item")
-        let weightColumn = try options.weightColumn.map { try resolve($0, "weight") }
-        let timeColumn = try options.timestampColumn.map { try resolve($0, "timestamp") }
+        let weightColumn = position(layout.weightColumn)
+        let timeColumn = position(layout.timestampColumn)
         let needed = [userColumn, itemColumn, weightColumn ?? 0, timeColumn ?? 0].max()! + 1
 
         var userInterner = ByteInterner(), itemInterner = ByteInterner()
@@ -112,6 +100,48 @@ public enum DelimitedReader {
             users: users, items: items, weights: weights, timestamps: timeColumn == nil ? nil : timestamps
         )
         return (interactions, report)
+    }
+
+    /// `options` with everything the text's first line decides made explicit: the delimiter
+    /// (`.exactly`), the header (`.present` or `.absent`) and every column as a position. Every
+    /// slice of a file can then be parsed alike, as a distributed read does: the first slice
+    /// with this header setting, the others with `.absent`.
+    public static func resolvedLayout(
+        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions
+    ) throws -> DelimitedReadOptions {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
+        let delimiter: [UInt8]
+        switch options.delimiter {
+        case .auto: delimiter = RecordScanner.detectDelimiter(base: base, count: bytes.count)
+        case let .exactly(text):
+            guard !text.isEmpty else { throw EncoreError.invalidArgument("the delimiter must not be empty") }
+            delimiter = Array(text.utf8)
+        }
+        var scanner = RecordScanner(base: base, count: bytes.count, delimiter: delimiter, fileName: fileName)
+        defer { scanner.release() }
+        guard try scanner.next() else { throw EncoreError.emptyInput(file: fileName) }
+
+        let hasHeader = try decideHeader(scanner: scanner, options: options, fileName: fileName)
+        let header = hasHeader ? (0..<scanner.fieldCount).map { scanner.string($0) } : []
+        func resolve(_ selector: ColumnSelector, _ role: String) throws -> Int {
+            switch selector {
+            case let .index(position): return position
+            case let .name(name):
+                guard hasHeader else { throw EncoreError.invalidArgument("\(fileName): the \(role) column is named '\(name)' but the file has no header line") }
+                guard let position = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(name) == .orderedSame }) else {
+                    throw EncoreError.invalidArgument("\(fileName): no \(role) column named '\(name)' in the header (it has: \(header.joined(separator: ", ")))")
+                }
+                return position
+            }
+        }
+        var layout = options
+        layout.delimiter = .exactly(String(decoding: delimiter, as: UTF8.self))
+        layout.header = hasHeader ? .present : .absent
+        layout.userColumn = .index(try resolve(options.userColumn, "user"))
+        layout.itemColumn = .index(try resolve(options.itemColumn, "item"))
+        layout.weightColumn = try options.weightColumn.map { .index(try resolve($0, "weight")) }
+        layout.timestampColumn = try options.timestampColumn.map { .index(try resolve($0, "timestamp")) }
+        return layout
     }
 
     /// Reads a two-column lookup (for example artist ID → name) from a delimited file with a

@@ -21,8 +21,11 @@ struct RecordScanner {
     private var scratchCapacity = 256
     private var scratchCount = 0
 
-    init(base: UnsafePointer<UInt8>, count: Int, delimiter: [UInt8], fileName: String) {
+    /// A scanner over `count` bytes at `base`; `firstLine` is the file line the text starts on,
+    /// for messages when the text is one slice of a larger file.
+    init(base: UnsafePointer<UInt8>, count: Int, delimiter: [UInt8], fileName: String, firstLine: Int = 1) {
         self.base = base
+        self.line = firstLine
         self.count = count
         self.delimiter = delimiter
         self.quoting = delimiter == [UInt8(ascii: ",")] || delimiter == [UInt8(ascii: ";")]

@@ -33,7 +33,7 @@ public struct ImplicitALS: Sendable {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStep(target: items, source: users, ratings: itemUsers, side: "item")
             let userTerms = try halfStep(target: users, source: items, ratings: userItems, side: "user", withObjective: true)
-            let loss = userTerms + itemPenalty(items: items, itemUsers: itemUsers)
+            let loss = userTerms + penalty(of: items, ratings: itemUsers)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds, userFactors: users, itemFactors: items))
@@ -43,10 +43,21 @@ public struct ImplicitALS: Sendable {
 
     /// Spark's initialisation: N(0, 1) draws scaled to unit length, one independent stream per row.
     static func initialFactors(rows: Int, k: Int, seed: UInt64, stream: UInt64, threads: Int = Parallel.defaultThreadCount) -> DenseMatrix {
-        let matrix = DenseMatrix(rows: rows, columns: k)
-        Parallel.forEachChunk(count: rows, chunkSize: 4096, threads: threads) { chunk, _ in
+        initialFactors(rows: 0..<rows, k: k, seed: seed, stream: stream, threads: threads)
+    }
+
+    /// The initial vectors of the global rows `rows` (row r of the result is global row
+    /// `rows.lowerBound + r`), for `side` users or items: each row has its own random stream, so a
+    /// process that owns only some rows starts them exactly as a single process would.
+    public static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, side: FactorSide, threads: Int) -> DenseMatrix {
+        initialFactors(rows: rows, k: k, seed: seed, stream: side == .users ? 1 : 2, threads: threads)
+    }
+
+    private static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, stream: UInt64, threads: Int) -> DenseMatrix {
+        let matrix = DenseMatrix(rows: rows.count, columns: k)
+        Parallel.forEachChunk(count: rows.count, chunkSize: 4096, threads: threads) { chunk, _ in
             for r in chunk {
-                var random = RandomSource(seed: seed, stream: stream, row: r)
+                var random = RandomSource(seed: seed, stream: stream, row: rows.lowerBound + r)
                 let row = matrix.row(r)
                 var norm = 0.0
                 for j in 0..<k {
@@ -69,6 +80,18 @@ public struct ImplicitALS: Sendable {
         let k = configuration.factors
         var gram = [Double](repeating: 0, count: k * k)
         gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
+        return try solveRows(target: target, source: source, ratings: ratings, gram: gram, side: side, withObjective: withObjective)
+    }
+
+    /// Solves row r of `target` against `source` for every row r of `ratings`, whose column
+    /// indices are rows of `source`; `gram` is the full YᵀY (k×k), which may cover more vectors
+    /// than `source` holds — a distributed half-step solves its own rows against the vectors it
+    /// received and the Gram matrix summed over every process. With `withObjective`, returns the
+    /// rows' share of the objective; `side` ("user" or "item") is for messages.
+    public func solveRows(
+        target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, gram: [Double], side: String, withObjective: Bool
+    ) throws -> Double {
+        let k = configuration.factors
         let gramFloat = gram.map { Float($0) }
         let failures = FailureLog()
         let configuration = self.configuration
@@ -106,8 +129,10 @@ public struct ImplicitALS: Sendable {
         return partial.reduce(0, +)
     }
 
-    /// λ Σ_i s_i ‖y_i‖², the item side of the regularisation term.
-    func itemPenalty(items: DenseMatrix, itemUsers: SparseMatrix) -> Double {
+    /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
+    /// `ratings`): the item side of the regularisation term.
+    public func penalty(of factors: DenseMatrix, ratings itemUsers: SparseMatrix) -> Double {
+        let items = factors
         let spark = configuration.regularizationScaling == .spark
         var penalty = 0.0
         for i in 0..<items.rows {
@@ -143,6 +168,14 @@ public struct ImplicitALS: Sendable {
         guard finite else { throw EncoreError.nonFinite("the solved vector is not finite") }
         return x
     }
+}
+
+/// Which side of the factorisation a set of vectors belongs to.
+public enum FactorSide: Sendable {
+    /// Listeners (rows of the users × items matrix).
+    case users
+    /// Items (its columns).
+    case items
 }
 
 /// Collects the rows whose solve failed, from any thread.

@@ -1,7 +1,7 @@
 /// One thread's workspace for solving a row's normal equations
 /// `(G + Σ_i c1_i y_i y_iᵀ + λ s I) x = Σ_i c_i p_i y_i`, with G = YᵀY shared by every row.
 /// Allocated once per thread and reused for every row, so the hot loop allocates nothing.
-final class RowSolver {
+public final class RowSolver {
     let k: Int
     let configuration: ALSConfiguration
     // Scratch space, allocated once per thread; raw pointers keep the hot loops free of
@@ -21,7 +21,8 @@ final class RowSolver {
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     private static let gatherBlock = 256
 
-    init(k: Int, configuration: ALSConfiguration) {
+    /// A workspace for rank-`k` rows solved as `configuration` says.
+    public init(k: Int, configuration: ALSConfiguration) {
         self.k = k
         self.configuration = configuration
         a = .allocate(capacity: k * k)
@@ -119,6 +120,66 @@ final class RowSolver {
         }
         BLAS.addGram(gathered, rows: filled, k: k, into: a)
         for i in 0..<k { for j in (i + 1)..<max(i + 1, k) { a[j * k + i] = a[i * k + j] } }
+        solveAssembled(positives: positives, x: x)
+    }
+
+    /// Solves a row whose normal equations were assembled elsewhere — in distributed training,
+    /// summed from partial sums shipped by several processes: `matrix` is G + Σ c1 y yᵀ (k×k,
+    /// full, without the ridge), `rhs` is Σ c p y, `positives` the row's count of r > 0. The ridge
+    /// is added here; Cholesky (or NNLS) solves exactly, CG takes the configured steps on the
+    /// dense system, warm-started from `x`. Returns false if the result is not finite.
+    public func solveNormalEquations(
+        matrix: UnsafePointer<Double>, rhs: UnsafePointer<Double>, positives: Int, x: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        a.update(from: matrix, count: k * k)
+        b.update(from: rhs, count: k)
+        if configuration.solver == .cg {
+            for j in 0..<k { a[j * k + j] += Double(lambda(positives: positives)) }
+            denseConjugateGradient(x: x)
+        } else {
+            solveAssembled(positives: positives, x: x)
+        }
+        for j in 0..<k where !x[j].isFinite { return false }
+        return true
+    }
+
+    /// CG on the dense system in `a`, `b` (ridge included), warm-started from `x`.
+    private func denseConjugateGradient(x: UnsafeMutablePointer<Float>) {
+        let r = gathered, d = gathered + k, ap = gathered + 2 * k, current = solution
+        for i in 0..<k { current[i] = Double(x[i]) }
+        for i in 0..<k {
+            var sum = 0.0
+            for j in 0..<k { sum += a[i * k + j] * current[j] }
+            r[i] = b[i] - sum
+            d[i] = r[i]
+        }
+        var rsOld = (0..<k).reduce(0.0) { $0 + r[$1] * r[$1] }
+        if rsOld < 1e-20 { return }
+        for _ in 0..<configuration.cgSteps {
+            var curvature = 0.0
+            for i in 0..<k {
+                var sum = 0.0
+                for j in 0..<k { sum += a[i * k + j] * d[j] }
+                ap[i] = sum
+                curvature += d[i] * sum
+            }
+            guard curvature > 0 else { break }
+            let step = rsOld / curvature
+            for i in 0..<k {
+                current[i] += step * d[i]
+                r[i] -= step * ap[i]
+            }
+            let rsNew = (0..<k).reduce(0.0) { $0 + r[$1] * r[$1] }
+            if rsNew < 1e-20 { break }
+            for i in 0..<k { d[i] = r[i] + rsNew / rsOld * d[i] }
+            rsOld = rsNew
+        }
+        for i in 0..<k { x[i] = Float(current[i]) }
+    }
+
+    /// Adds the ridge to the system in `a`, `b` and solves it exactly into `x`.
+    private func solveAssembled(positives: Int, x: UnsafeMutablePointer<Float>) {
+        let k = self.k
         let ridge = Double(lambda(positives: positives))
         for j in 0..<k { a[j * k + j] += ridge }
 
