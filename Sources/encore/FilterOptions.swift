@@ -42,8 +42,12 @@ struct FilterOptions {
     static func lines(_ path: String) throws -> [String] {
         guard FileManager.default.fileExists(atPath: path) else { throw EncoreError.io(path: path, reason: "no such file") }
         guard let data = FileManager.default.contents(atPath: path) else { throw EncoreError.io(path: path, reason: "cannot be read") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Split on Unicode scalars: as Characters, "\r\n" is one grapheme that is not equal to
+        // "\n", so a Character split would read a whole CRLF file as a single line.
+        return String(decoding: data, as: UTF8.self).unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
+            var line = String(String.UnicodeScalarView($0))
+            if line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+            return line
         }
     }
 }

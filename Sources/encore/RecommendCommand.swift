@@ -63,6 +63,8 @@ enum PlaysParser {
             }
         }
         guard !plays.isEmpty else { throw EncoreError.invalidArgument("--plays holds no plays (expected a file of item<TAB>count lines or a list like 289:12,292:3)") }
+        // With every count 0 the listener prefers nothing: the solved vector is zero and every score ties.
+        guard plays.values.contains(where: { $0 > 0 }) else { throw EncoreError.invalidArgument("--plays has no play count above 0, so there is no taste to recommend from") }
         return plays
     }
 
