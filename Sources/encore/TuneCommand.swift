@@ -87,9 +87,10 @@ enum TuneCommand: Command {
         if json {
             var line = JSONLine()
             line.add("best_validation_\(metric.rawValue)", report.best.validation.value(of: metric))
-            line.add("test_\(metric.rawValue)", report.test.value(of: metric))
-            line.add("test_map", report.test.map)
-            line.add("test_ndcg", report.test.ndcg)
+            // The tuned metric, then MAP and NDCG unless one of them is that metric (no key twice).
+            for shown in [metric] + [EvaluationMetric.map, .ndcg].filter({ $0 != metric }) {
+                line.add("test_\(shown.rawValue)", report.test.value(of: shown))
+            }
             line.add("command", command)
             Console.out(line.text)
         } else {
@@ -121,6 +122,14 @@ enum TuneCommand: Command {
         if c.solver == .cg { words += ["--cg-steps", "\(c.cgSteps)"] }
         if c.nonnegative { words.append("--nonnegative") }
         words += ["--seed", "\(c.seed)"]
-        return words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        return words.map(shellQuoted).joined(separator: " ")
+    }
+
+    /// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters,
+    /// otherwise in single quotes (a quote inside written as '\'').
+    static func shellQuoted(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-".unicodeScalars)
+        if !word.isEmpty && word.unicodeScalars.allSatisfy(safe.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -56,4 +56,29 @@ final class EvaluationCLITests: XCTestCase {
         XCTAssertTrue(command.hasPrefix("encore train \(data) --output model.encore --factors "), command)
         XCTAssertTrue(run.stderr.contains("4/4 trials done"), run.stderr)
     }
+
+    func testTuneJSONNamesEachKeyOnceAndTheCommandSurvivesTheShell() throws {
+        // A folder whose name needs quoting: a space and a single quote.
+        let directory = try TestSupport.temporaryDirectory(self).appendingPathComponent("it's here")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let data = try writePlays(in: directory)
+        let run = try TestSupport.encore(["tune", data, "--grid-factors", "2", "--iterations", "2", "--metric", "ndcg", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let last = try XCTUnwrap(run.stdout.split(separator: "\n").last.map(String.init))
+        for key in ["best_validation_ndcg", "test_ndcg", "test_map", "command"] {
+            XCTAssertEqual(last.components(separatedBy: "\"\(key)\":").count - 1, 1, "\(key) in \(last)")
+        }
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        let command = try XCTUnwrap(object["command"] as? String)
+        // The shell, not Encore, splits the printed command back into words.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "printf '%s\\n' " + command]
+        let out = Pipe()
+        shell.standardOutput = out
+        try shell.run()
+        let words = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+        shell.waitUntilExit()
+        XCTAssertEqual(Array(words.prefix(3)), ["encore", "train", data])
+    }
 }
