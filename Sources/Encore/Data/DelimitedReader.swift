@@ -57,6 +57,15 @@ public enum DelimitedReader {
             if report.skipExamples.count < skipExampleLimit { report.skipExamples.append(message) }
         }
 
+        // The current row as it reads in the file (fields rejoined, tabs and line breaks
+        // escaped, long rows cut), so an error shows the offending text.
+        func rowText() -> String {
+            let joined = (0..<scanner.fieldCount).map { scanner.string($0) }.joined(separator: String(decoding: delimiter, as: UTF8.self))
+            var shown = joined.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+            if shown.count > 80 { shown = String(shown.prefix(77)) + "..." }
+            return shown
+        }
+
         func takeRecord() throws {
             if let progress, scanner.position >= nextProgress {
                 progress(Double(scanner.position) / Double(bytes.count))
@@ -64,11 +73,11 @@ public enum DelimitedReader {
             }
             guard scanner.fieldCount >= needed else {
                 let shown = String(decoding: delimiter, as: UTF8.self).replacingOccurrences(of: "\t", with: "\\t")
-                return try refuse("missing field: expected at least \(needed) fields separated by '\(shown)', found \(scanner.fieldCount)")
+                return try refuse("missing field in '\(rowText())': expected at least \(needed) fields separated by '\(shown)', found \(scanner.fieldCount)")
             }
             let userField = scanner.field(userColumn), itemField = scanner.field(itemColumn)
-            guard userField.count > 0 else { return try refuse("the user ID field is empty") }
-            guard itemField.count > 0 else { return try refuse("the item ID field is empty") }
+            guard userField.count > 0 else { return try refuse("the user ID field is empty in '\(rowText())'") }
+            guard itemField.count > 0 else { return try refuse("the item ID field is empty in '\(rowText())'") }
             var weight: Float = 1
             if let weightColumn {
                 switch FieldParsing.weight(scanner.field(weightColumn)) {

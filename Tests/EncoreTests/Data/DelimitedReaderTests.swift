@@ -57,14 +57,15 @@ final class DelimitedReaderTests: XCTestCase {
 
     func testEveryInvalidRowIsNamedByFileLineAndText() throws {
         let cases: [(String, String)] = [
-            ("a\tx\n", "missing field: expected at least 3 fields separated by '\\t', found 2"),
+            ("a\tx\n", "missing field in 'a\\tx': expected at least 3 fields separated by '\\t', found 2"),
             ("a\tx\tlots\n", "weight 'lots' is not a number"),
             ("a\tx\t-3\n", "weight '-3' is negative"),
             ("a\tx\tinf\n", "weight 'inf' is infinite or too large for a 32-bit float"),
             ("a\tx\t1e300\n", "weight '1e300' is infinite or too large for a 32-bit float"),
             ("a\tx\tNaN\n", "weight 'NaN' is NaN"),
             ("a\tx\t\n", "the weight field is empty"),
-            ("\tx\t1\n", "the user ID field is empty"),
+            ("\tx\t1\n", "the user ID field is empty in '\\tx\\t1'"),
+            ("a\t\t1\n", "the item ID field is empty in 'a\\t\\t1'"),
         ]
         for (badLine, reason) in cases {
             let text = "u\ti\t1\nv\tj\t2\n" + badLine + "w\tk\t3\n"
