@@ -48,6 +48,13 @@ final class TrainTestSplitTests: XCTestCase {
             let latestKept = kept.map { split.train.timestamps![$0] }.max()!
             XCTAssertTrue(held.allSatisfy { split.test.timestamps![$0] >= latestKept })
         }
+        // Per-user holds out the same share of each user's pairs, chosen at random.
+        let perUser = try TrainTestSplit(all, strategy: .perUser, testFraction: 0.25, seed: 1)
+        for user in 0..<all.userIDs.count {
+            let count = matrix.range(ofRow: user).count
+            let held = perUser.test.users.filter { $0 == UInt32(user) }.count
+            XCTAssertEqual(held, min(count - 1, max(1, Int((Double(count) * 0.25).rounded()))))
+        }
         XCTAssertThrowsError(try TrainTestSplit(try data(withTime: false), strategy: .time, testFraction: 0.2, seed: 1)) { error in
             XCTAssertTrue("\(error)".contains("needs timestamps"))
         }
