@@ -10,6 +10,7 @@ public enum ColumnSelector: Equatable, Sendable, CustomStringConvertible {
         if let position = Int(text), position >= 0 { self = .index(position) } else { self = .name(text) }
     }
 
+    /// How the column is named in messages: "column 2" or "column 'plays'".
     public var description: String {
         switch self {
         case let .index(position): return "column \(position)"

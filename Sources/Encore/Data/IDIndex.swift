@@ -25,5 +25,6 @@ public struct IDIndex: Equatable, Sendable {
     /// The original ID at dense index `index`.
     public func id(at index: Int) -> String { ids[index] }
 
+    /// Two indexes are equal when they hold the same IDs in the same order.
     public static func == (lhs: IDIndex, rhs: IDIndex) -> Bool { lhs.ids == rhs.ids }
 }

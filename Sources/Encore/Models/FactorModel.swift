@@ -18,9 +18,12 @@ public struct FactorModel: Recommender, Sendable {
     /// Latent dimension k.
     public var factors: Int { userFactors.columns }
 
+    /// Number of users (rows of the score matrix).
     public var userCount: Int { userFactors.rows }
+    /// Number of items (columns of the score matrix).
     public var itemCount: Int { itemFactors.rows }
 
+    /// Writes the user's score for every item into `scores`.
     public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         BLAS.multiplyVector(itemFactors.storage, rows: itemFactors.rows, columns: factors, lda: itemFactors.stride, userFactors.row(user), into: scores.baseAddress!)
     }

@@ -20,7 +20,9 @@ public struct ItemKNNRecommender: Recommender, Sendable {
     public let neighbourItems: [[UInt32]]
     /// Cosines matching `neighbourItems`.
     public let neighbourScores: [[Float]]
+    /// Number of users (rows of the score matrix).
     public var userCount: Int { weighted.rowCount }
+    /// Number of items (columns of the score matrix).
     public var itemCount: Int { weighted.columnCount }
 
     /// Builds the neighbour lists from a users × items matrix of raw weights.
@@ -66,6 +68,7 @@ public struct ItemKNNRecommender: Recommender, Sendable {
         neighbourScores = lists.map { $0.map(\.score) }
     }
 
+    /// Writes the user's score for every item into `scores`.
     public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         for item in 0..<itemCount { scores[item] = 0 }
         for p in weighted.range(ofRow: user) {

@@ -2,7 +2,9 @@
 public struct PopularityRecommender: Recommender, Sendable {
     /// Number of distinct listeners of each item.
     public let listeners: [Float]
+    /// Number of users it was built for.
     public let userCount: Int
+    /// Number of items (columns of the score matrix).
     public var itemCount: Int { listeners.count }
 
     /// Counts each item's listeners in a users × items matrix (entries with weight > 0).
@@ -13,6 +15,7 @@ public struct PopularityRecommender: Recommender, Sendable {
         userCount = userItems.rowCount
     }
 
+    /// Writes the user's score for every item into `scores`.
     public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         for item in 0..<listeners.count { scores[item] = listeners[item] }
     }

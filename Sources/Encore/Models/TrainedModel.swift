@@ -83,9 +83,12 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
         )
     }
 
+    /// Number of users (rows of the score matrix).
     public var userCount: Int { userIDs.count }
+    /// Number of items (columns of the score matrix).
     public var itemCount: Int { itemIDs.count }
 
+    /// Writes the user's score for every item into `scores`.
     public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         factors.scoreItems(forUser: user, into: scores)
     }

@@ -23,6 +23,7 @@ public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedErr
     /// Training produced a value that is not finite; it is reported, never written.
     case nonFinite(String)
 
+    /// The message a person reads: which file, line or value, and what was wrong.
     public var description: String {
         switch self {
         case let .invalidRow(file, line, reason): return "\(file):\(line): \(reason)"
@@ -40,5 +41,6 @@ public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedErr
         }
     }
 
+    /// The same message, for Foundation's `localizedDescription`.
     public var errorDescription: String? { description }
 }
