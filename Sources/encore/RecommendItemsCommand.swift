@@ -6,12 +6,13 @@ enum RecommendItemsCommand: Command {
     static let name = "recommend-items"
     static let summary = "write the top-N listeners for every item as item<TAB>user<TAB>score"
     static let usage = """
-    Usage: encore recommend-items MODEL [--count 10] [--items FILE] [--include-seen] [--output FILE] [--threads N]
+    Usage: encore recommend-items MODEL [--count 10] [--items FILE] [--include-seen] [--output FILE] [--threads N] [--json]
 
     For each item (or each item listed in --items FILE, one ID or name per line), the listeners
     whose vectors score it highest — Spark's recommendForAllItems — as item<TAB>user<TAB>score
     lines, best first. Listeners who already played the item are left out unless --include-seen.
-    With --output the file is written atomically; otherwise to stdout.
+    With --output the file is written atomically; otherwise to stdout. --json writes one
+    {"item", "user", "score"[, "name"]} object per line instead (name: the item's, where known).
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -19,6 +20,7 @@ enum RecommendItemsCommand: Command {
         let itemsPath = try arguments.value("--items")
         let includeSeen = try arguments.flag("--include-seen")
         let output = try arguments.value("--output")
+        let json = try arguments.flag("--json")
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
         let itemList = try itemsPath.map { path -> [Int] in
@@ -40,7 +42,18 @@ enum RecommendItemsCommand: Command {
             var buffer = ""
             try recommender.recommend(count: count, userList: itemList) { item, list in
                 let itemID = model.itemIDs.id(at: item)
-                for entry in list { buffer += "\(itemID)\t\(model.userIDs.id(at: entry.index))\t\(entry.score)\n" }
+                for entry in list {
+                    if json {
+                        var line = JSONLine()
+                        line.add("item", itemID)
+                        line.add("user", model.userIDs.id(at: entry.index))
+                        line.add("score", entry.score)
+                        if let name = model.name(ofItem: item) { line.add("name", name) }
+                        buffer += line.text + "\n"
+                    } else {
+                        buffer += "\(itemID)\t\(model.userIDs.id(at: entry.index))\t\(entry.score)\n"
+                    }
+                }
                 if buffer.utf8.count > 1 << 20 {
                     try sink.write(buffer)
                     buffer = ""

@@ -51,6 +51,24 @@ final class ListFileCLITests: XCTestCase {
         XCTAssertEqual(listeners.stdout.split(separator: "\n").map { $0.split(separator: "\t")[0] }, ["a7", "a1"])
     }
 
+    func testRecommendItemsJSONLines() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let model = try trainCheckerboard(in: directory)
+        let artists = try TestSupport.write("a7\na2\n", to: "items.txt", in: directory)
+        let run = try TestSupport.encore(["recommend-items", model, "--items", artists, "--count", "2", "--include-seen", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = try run.stdout.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(lines.map { $0["item"] as? String }, ["a7", "a7", "a2", "a2"])
+        // Odd listeners play the odd artists, even listeners the even ones.
+        for line in lines {
+            let user = try XCTUnwrap(Int((line["user"] as? String)?.dropFirst() ?? ""))
+            let item = try XCTUnwrap(Int((line["item"] as? String)?.dropFirst() ?? ""))
+            XCTAssertEqual(user % 2, item % 2, "\(line)")
+            XCTAssertNotNil(line["score"] as? Double)
+            XCTAssertNil(line["name"], "this data set has no names")
+        }
+    }
+
     func testPlaysWithNoPositiveCountAreRefused() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let model = try trainCheckerboard(in: directory)
