@@ -25,6 +25,10 @@ enum TrainCommand: Command {
         let model = try ModelOptions(arguments)
         let file = try arguments.positionals(["FILE"])[0]
 
+        // Find out now, not after a long fit, that the model cannot be written where asked.
+        var probe = try AtomicFileWriter(path: output)
+        probe.abandon()
+
         let readStart = now()
         let interactions = try data.load(file, quiet: quiet)
         let readSeconds = secondsSince(readStart)

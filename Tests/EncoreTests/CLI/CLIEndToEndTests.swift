@@ -78,6 +78,14 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: model))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["bad.tsv"])
 
+        // An output folder that does not exist is refused before the data is read, not after the fit.
+        let nowhere = directory.appendingPathComponent("missing/m.encore").path
+        let noFolder = try TestSupport.encore(["train", data, "--output", nowhere, "--skip-invalid"])
+        XCTAssertEqual(noFolder.status, 1)
+        XCTAssertTrue(noFolder.stderr.contains("\(nowhere): cannot create a file in its folder"), noFolder.stderr)
+        XCTAssertFalse(noFolder.stderr.contains("read 2 rows"), noFolder.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["bad.tsv"])
+
         let skipping = try TestSupport.encore(["train", data, "--output", model, "--skip-invalid", "--factors", "2"])
         XCTAssertEqual(skipping.status, 0, skipping.stderr)
         XCTAssertTrue(skipping.stderr.contains("skipped 1 invalid row"), skipping.stderr)
