@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Release builds are unchecked and, on x86-64, target Haswell (AVX2 + FMA): the SIMD kernels
@@ -10,13 +11,24 @@ let releaseFlags = ["-Ounchecked", "-target-cpu", "haswell"]
 let releaseFlags = ["-Ounchecked"]
 #endif
 
+// The distributed trainer (`encore-mpi`) builds only where Open MPI's headers are installed
+// (Debian libopenmpi-dev; scripts/setup installs it), so the core package builds without MPI.
+// ENCORE_MPI=0 leaves it out even where MPI is present.
+let mpiHeaders = [
+    "/usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h",
+    "/usr/lib/aarch64-linux-gnu/openmpi/include/mpi.h",
+    "/usr/include/openmpi/mpi.h",
+]
+let buildsMPI = ProcessInfo.processInfo.environment["ENCORE_MPI"] != "0"
+    && mpiHeaders.contains { FileManager.default.fileExists(atPath: $0) }
+
 let package = Package(
     name: "Encore",
     products: [
         .library(name: "Encore", targets: ["Encore"]),
         .library(name: "EncoreServe", targets: ["EncoreServe"]),
         .executable(name: "encore", targets: ["encore"]),
-    ],
+    ] + (buildsMPI ? [.executable(name: "encore-mpi", targets: ["encore-mpi"])] : []),
     targets: [
         // OpenBLAS's CBLAS interface and the two LAPACK routines Encore calls (Debian libopenblas-dev).
         .systemLibrary(
@@ -55,6 +67,31 @@ let package = Package(
             // The CLI is a dependency so that `swift test` builds the binary the end-to-end tests run.
             dependencies: ["Encore", "EncoreServe", "encore"]
         ),
-    ],
+    ] + (buildsMPI ? mpiTargets : []),
     swiftLanguageModes: [.v5]
 )
+
+/// Open MPI's C interface (a system library), the distributed trainer built on it, and its tests.
+var mpiTargets: [Target] {
+    [
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
+        .target(
+            name: "EncoreMPI",
+            dependencies: ["Encore", "CMPI"],
+            swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "encore-mpi",
+            dependencies: ["Encore", "EncoreCLI", "EncoreMPI"]
+        ),
+        .testTarget(
+            name: "EncoreMPITests",
+            dependencies: ["Encore", "encore", "encore-mpi"]
+        ),
+    ]
+}

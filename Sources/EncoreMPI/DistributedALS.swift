@@ -1,0 +1,174 @@
+import Encore
+import Foundation
+
+/// What one distributed iteration reports to rank 0's progress callback.
+public struct DistributedIterationReport: Sendable {
+    /// 1-based iteration number.
+    public var iteration: Int
+    /// The full objective after this iteration, summed over every process.
+    public var loss: Double
+    /// Wall-clock seconds of the iteration, loss included.
+    public var seconds: Double
+    /// Bytes all processes sent to each other during the iteration.
+    public var bytesSent: Int
+}
+
+/// Where and how often to save checkpoints.
+public struct CheckpointSettings: Sendable {
+    /// The folder holding `checkpoint.encore`.
+    public var directory: String
+    /// Save after every this many iterations.
+    public var every: Int
+    /// Identifies the job, so a checkpoint of another job is never resumed.
+    public var fingerprint: String
+
+    /// Settings for a job identified by `fingerprint`.
+    public init(directory: String, every: Int, fingerprint: String) {
+        self.directory = directory
+        self.every = every
+        self.fingerprint = fingerprint
+    }
+}
+
+/// The outcome of a distributed fit. Factors are gathered on rank 0 only.
+public struct DistributedFit {
+    /// Users × k on rank 0, nil elsewhere.
+    public var userFactors: DenseMatrix?
+    /// Items × k on rank 0, nil elsewhere.
+    public var itemFactors: DenseMatrix?
+    /// Objective after each iteration, including those done before a resume.
+    public var lossHistory: [Double]
+    /// Reports of the iterations this run did.
+    public var iterations: [DistributedIterationReport]
+    /// Bytes per iteration the strategy's formula predicts for the whole job: factor traffic
+    /// plus the Gram-matrix and objective sums.
+    public var predictedBytesPerIteration: Int
+    /// Iterations already done by the checkpoint this run resumed from (0 if none).
+    public var resumedFrom: Int
+    /// Seconds spent building the strategy's routing before the first iteration.
+    public var setupSeconds: Double
+}
+
+/// Implicit ALS over MPI: users and items are split into one contiguous block per process;
+/// each process solves its own rows, getting the other side's vectors (or partial normal
+/// equations) by the chosen `DistributionStrategy`, and `YᵀY` by an all-reduce. It solves the
+/// same equations as `ImplicitALS`, from the same initial vectors, so with the same seed the
+/// model equals the single-process one to solver tolerance.
+public struct DistributedALS {
+    /// The hyperparameters.
+    public var configuration: ALSConfiguration
+    /// How vectors reach the processes that need them.
+    public var strategy: DistributionStrategy
+    /// Threads per process.
+    public var threads: Int
+    /// The job's processes.
+    public let communicator: Communicator
+
+    /// A trainer for the job `communicator` belongs to.
+    public init(configuration: ALSConfiguration, strategy: DistributionStrategy, threads: Int, communicator: Communicator) {
+        self.configuration = configuration
+        self.strategy = strategy
+        self.threads = max(1, threads)
+        self.communicator = communicator
+    }
+
+    /// Trains on `ratings`, every process together. With `checkpoint`, resumes from a saved
+    /// checkpoint of the same job and saves a new one every `checkpoint.every` iterations.
+    /// `failAfterIteration` makes the last process die abruptly after that iteration — a way to
+    /// test that a lost process fails the job and that the job resumes.
+    public func fit(
+        _ ratings: DistributedRatings, checkpoint: CheckpointSettings? = nil, failAfterIteration: Int? = nil,
+        progress: ((DistributedIterationReport) -> Void)? = nil
+    ) throws -> DistributedFit {
+        try configuration.validate()
+        BLAS.ensureSingleThreaded()
+        let rank = communicator.rank, k = configuration.factors
+        let setupStart = DispatchTime.now().uptimeNanoseconds
+        let myUsers = ImplicitALS.initialFactors(rows: ratings.users.block(rank), k: k, seed: configuration.seed, side: .users, threads: threads)
+        let myItems = ImplicitALS.initialFactors(rows: ratings.items.block(rank), k: k, seed: configuration.seed, side: .items, threads: threads)
+        let solveItems = try DistributedHalfStep(
+            strategy: strategy, configuration: configuration, threads: threads, communicator: communicator, side: "item",
+            targetBlocks: ratings.items, sourceBlocks: ratings.users, targetRatings: ratings.itemRatings, sourceRatings: ratings.userRatings
+        )
+        let solveUsers = try DistributedHalfStep(
+            strategy: strategy, configuration: configuration, threads: threads, communicator: communicator, side: "user",
+            targetBlocks: ratings.users, sourceBlocks: ratings.items, targetRatings: ratings.userRatings, sourceRatings: ratings.itemRatings
+        )
+        let reductions = communicator.size > 1 ? (2 * k * k + 2) * 8 : 0
+        let predicted = communicator.sum(solveItems.predictedBytes + solveUsers.predictedBytes + reductions)
+        let setupSeconds = Double(DispatchTime.now().uptimeNanoseconds - setupStart) / 1e9
+
+        var history: [Double] = []
+        var resumedFrom = 0
+        if let checkpoint {
+            var saved: TrainingCheckpoint?
+            var failure: Error?
+            if rank == 0 {
+                do { saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint) } catch { failure = error }
+                if let found = saved, found.factors != k || found.userFactors.count != ratings.users.count * k || found.itemFactors.count != ratings.items.count * k {
+                    failure = EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
+                }
+            }
+            try DistributedReader.stopIfAnyFailed(failure, communicator)
+            resumedFrom = communicator.allGather(saved?.iteration ?? 0)[0]
+            if resumedFrom > 0 {
+                history = communicator.broadcastFromRoot(saved?.lossHistory ?? [])
+                restore(communicator.broadcastFromRoot(saved?.userFactors ?? []), into: myUsers, rows: ratings.users.block(rank))
+                restore(communicator.broadcastFromRoot(saved?.itemFactors ?? []), into: myItems, rows: ratings.items.block(rank))
+            }
+        }
+
+        let trainer = ImplicitALS(configuration: configuration, threads: threads)
+        var reports: [DistributedIterationReport] = []
+        var iteration = resumedFrom
+        while iteration < configuration.iterations {
+            iteration += 1
+            let start = DispatchTime.now().uptimeNanoseconds
+            let bytesBefore = communicator.bytesSent
+            _ = try solveItems.run(target: myItems, source: myUsers, withObjective: false)
+            let userTerms = try solveUsers.run(target: myUsers, source: myItems, withObjective: true)
+            var terms = [userTerms, trainer.penalty(of: myItems, ratings: ratings.itemRatings)]
+            communicator.sum(&terms)
+            let bytes = communicator.sum(communicator.bytesSent - bytesBefore)
+            let report = DistributedIterationReport(
+                iteration: iteration, loss: terms[0] + terms[1],
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, bytesSent: bytes
+            )
+            history.append(report.loss)
+            reports.append(report)
+            if rank == 0 { progress?(report) }
+            if let checkpoint, iteration % checkpoint.every == 0 {
+                let users = try gather(myUsers), items = try gather(myItems)
+                if let users, let items {
+                    try TrainingCheckpoint(fingerprint: checkpoint.fingerprint, iteration: iteration, lossHistory: history,
+                                           userFactors: users, itemFactors: items, factors: k).write(to: checkpoint.directory)
+                }
+                communicator.barrier()
+            }
+            if let failAfterIteration, iteration == failAfterIteration, rank == communicator.size - 1 {
+                // A process lost mid-job, as when its machine dies: no goodbye to the others.
+                _exit(3)
+            }
+        }
+        let users = try gather(myUsers), items = try gather(myItems)
+        return DistributedFit(
+            userFactors: users.map { DistributedHalfStep.unpack($0, rows: ratings.users.count, k: k) },
+            itemFactors: items.map { DistributedHalfStep.unpack($0, rows: ratings.items.count, k: k) },
+            lossHistory: history, iterations: reports, predictedBytesPerIteration: predicted,
+            resumedFrom: resumedFrom, setupSeconds: setupSeconds
+        )
+    }
+
+    /// Every process's rows of one side, packed in global order, on rank 0 (nil elsewhere).
+    private func gather(_ mine: DenseMatrix) throws -> [Float]? {
+        communicator.gatherToRoot(DistributedHalfStep.pack(mine, rows: 0..<mine.rows)).map { Array($0.joined()) }
+    }
+
+    /// Copies this process's `rows` out of the packed global factors.
+    private func restore(_ packed: [Float], into mine: DenseMatrix, rows: Range<Int>) {
+        let k = mine.columns
+        packed.withUnsafeBufferPointer { buffer in
+            for (local, global) in rows.enumerated() { mine.row(local).update(from: buffer.baseAddress! + global * k, count: k) }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import Encore
+import Foundation
+
+/// One direction of a distributed iteration — solving this process's rows of the target side
+/// (items, or users) against the source side's vectors, which are spread over every process —
+/// with the routing its strategy needs, worked out once from the ratings before training.
+final class DistributedHalfStep {
+    let strategy: DistributionStrategy
+    let configuration: ALSConfiguration
+    let threads: Int
+    let communicator: Communicator
+    /// "user" or "item", for messages.
+    let side: String
+    let targetBlocks: BlockPartition
+    let sourceBlocks: BlockPartition
+    /// This process's target rows × global source rows (half gridify: × the compact list of
+    /// source rows it needs, in global order).
+    private let targetRatings: SparseMatrix
+    /// Half gridify: how many of the needed source rows each process owns.
+    private var neededFrom: [Int] = []
+    /// Half gridify: which of this process's source rows each process needs (local rows, sorted).
+    private var wantedBy: [[Int]] = []
+    /// Full gridify: per destination, the global target rows this process has partial sums for (sorted).
+    private var partialRows: [[Int]] = []
+    /// Full gridify: this process's ratings by target row (global target rows × local source rows).
+    private var byTarget: SparseMatrix?
+    /// Full gridify: per source process, which of this process's target rows (local, sorted) it sends partial sums for.
+    private var partialsFrom: [[Int]] = []
+    /// Full gridify: target rows per exchange round, bounding the buffers.
+    private var roundRows = 0
+    private let k: Int
+    /// Doubles in one shipped partial: the upper triangle of Σ c₁ y yᵀ, then Σ c p y, then Σ c p².
+    private var recordLength: Int { k * (k + 1) / 2 + k + 1 }
+
+    /// A half-step for this process's `targetRatings` (its target rows × global source rows),
+    /// given `sourceRatings` (its source rows × global target rows).
+    init(
+        strategy: DistributionStrategy, configuration: ALSConfiguration, threads: Int, communicator: Communicator,
+        side: String, targetBlocks: BlockPartition, sourceBlocks: BlockPartition,
+        targetRatings: SparseMatrix, sourceRatings: SparseMatrix
+    ) throws {
+        self.strategy = strategy
+        self.configuration = configuration
+        self.threads = threads
+        self.communicator = communicator
+        self.side = side
+        self.targetBlocks = targetBlocks
+        self.sourceBlocks = sourceBlocks
+        k = configuration.factors
+        let size = communicator.size
+        switch strategy {
+        case .broadcast:
+            self.targetRatings = targetRatings
+        case .halfGridify:
+            // The source rows this process's ratings touch, in global order; columns renumbered to them.
+            var seen = [Bool](repeating: false, count: sourceBlocks.count)
+            for column in targetRatings.indices { seen[Int(column)] = true }
+            var compact = [UInt32](repeating: 0, count: sourceBlocks.count)
+            var needed = 0
+            neededFrom = [Int](repeating: 0, count: size)
+            for row in 0..<sourceBlocks.count where seen[row] {
+                compact[row] = UInt32(needed)
+                needed += 1
+                neededFrom[sourceBlocks.owner(of: row)] += 1
+            }
+            self.targetRatings = try SparseMatrix(
+                rowCount: targetRatings.rowCount, columnCount: needed, offsets: targetRatings.offsets,
+                indices: targetRatings.indices.map { compact[Int($0)] }, values: targetRatings.values
+            )
+            // Which of this process's source rows each process's target rows touch.
+            wantedBy = [[Int]](repeating: [], count: size)
+            var lastAdded = [Int](repeating: -1, count: size)
+            for row in 0..<sourceRatings.rowCount {
+                for p in sourceRatings.range(ofRow: row) {
+                    let destination = targetBlocks.owner(of: Int(sourceRatings.indices[p]))
+                    if lastAdded[destination] != row {
+                        lastAdded[destination] = row
+                        wantedBy[destination].append(row)
+                    }
+                }
+            }
+        case .fullGridify:
+            self.targetRatings = targetRatings
+            let transposed = sourceRatings.transposed()
+            partialRows = [[Int]](repeating: [], count: size)
+            for row in 0..<transposed.rowCount where !transposed.range(ofRow: row).isEmpty {
+                partialRows[targetBlocks.owner(of: row)].append(row)
+            }
+            byTarget = transposed
+            partialsFrom = [[Int]](repeating: [], count: size)
+            var lastAdded = [Int](repeating: -1, count: size)
+            for row in 0..<targetRatings.rowCount {
+                for p in targetRatings.range(ofRow: row) {
+                    let source = sourceBlocks.owner(of: Int(targetRatings.indices[p]))
+                    if lastAdded[source] != row {
+                        lastAdded[source] = row
+                        partialsFrom[source].append(row)
+                    }
+                }
+            }
+            // About 64 MiB of partial sums in flight per process and round.
+            let budget = (64 << 20) / 8
+            roundRows = max(16, min(max(1, targetBlocks.largestBlock), budget / (recordLength * size)))
+        }
+    }
+
+    /// Bytes of factor traffic one run of this half-step sends from this process to others, by
+    /// the strategy's formula: broadcast, every own source vector to every other process; half
+    /// gridify, each needed vector once to each process that needs it; full gridify, one
+    /// partial record per (target row, other process holding ratings of it).
+    var predictedBytes: Int {
+        let rank = communicator.rank, size = communicator.size
+        switch strategy {
+        case .broadcast: return sourceBlocks.block(rank).count * k * 4 * (size - 1)
+        case .halfGridify: return wantedBy.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) } * k * 4
+        case .fullGridify: return partialRows.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) } * recordLength * 8
+        }
+    }
+
+    /// Solves every target row of this process in place in `target` (its rows of the target
+    /// side) from `source` (its rows of the source side). With `withObjective`, returns this
+    /// process's share of the objective's data and user-penalty terms.
+    func run(target: DenseMatrix, source: DenseMatrix, withObjective: Bool) throws -> Double {
+        var gram = [Double](repeating: 0, count: k * k)
+        gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
+        communicator.sum(&gram)
+        let solver = ImplicitALS(configuration: configuration, threads: threads)
+        switch strategy {
+        case .broadcast:
+            let everyone = try gatherEverywhere(source)
+            return try solver.solveRows(target: target, source: everyone, ratings: targetRatings, gram: gram, side: side, withObjective: withObjective)
+        case .halfGridify:
+            let needed = try receiveNeeded(source)
+            return try solver.solveRows(target: target, source: needed, ratings: targetRatings, gram: gram, side: side, withObjective: withObjective)
+        case .fullGridify:
+            return try solveFromPartials(target: target, source: source, gram: gram, withObjective: withObjective)
+        }
+    }
+
+    /// Broadcast: every process's source rows, in global order.
+    private func gatherEverywhere(_ source: DenseMatrix) throws -> DenseMatrix {
+        let packed = try communicator.allGather(DistributedHalfStep.pack(source, rows: 0..<source.rows))
+        return DistributedHalfStep.unpack(packed, rows: sourceBlocks.count, k: k)
+    }
+
+    /// Half gridify: the source vectors this process's ratings touch, in global order.
+    private func receiveNeeded(_ source: DenseMatrix) throws -> DenseMatrix {
+        let rank = communicator.rank
+        var send: [Float] = []
+        send.reserveCapacity(wantedBy.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) } * k)
+        var sendCounts = [Int](repeating: 0, count: communicator.size)
+        for (destination, rows) in wantedBy.enumerated() where destination != rank {
+            for row in rows { send.append(contentsOf: UnsafeBufferPointer(start: source.row(row), count: k)) }
+            sendCounts[destination] = rows.count * k
+        }
+        var local: [Float] = []
+        local.reserveCapacity(wantedBy[rank].count * k)
+        for row in wantedBy[rank] { local.append(contentsOf: UnsafeBufferPointer(start: source.row(row), count: k)) }
+        let total = neededFrom.reduce(0, +)
+        var received = [Float](repeating: 0, count: total * k)
+        try send.withUnsafeBufferPointer { sendBuffer in
+            try received.withUnsafeMutableBufferPointer { receiveBuffer in
+                try communicator.exchange(send: sendBuffer, sendCounts: sendCounts, into: receiveBuffer,
+                                          receiveCounts: neededFrom.map { $0 * k }, local: local)
+            }
+        }
+        return DistributedHalfStep.unpack(received, rows: total, k: k)
+    }
+
+    /// Full gridify: in rounds of target rows, every process computes the partial normal
+    /// equations of the rows its ratings touch and ships them to the rows' owners, which sum
+    /// them in process order and solve.
+    private func solveFromPartials(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
+        let size = communicator.size, rank = communicator.rank, m = recordLength
+        let rounds = (targetBlocks.largestBlock + roundRows - 1) / roundRows
+        var sendCursor = [Int](repeating: 0, count: size)
+        var receiveCursor = [Int](repeating: 0, count: size)
+        var objective = 0.0
+        let accumulator = PartialNormalEquations(k: k, configuration: configuration)
+        for round in 0..<rounds {
+            let windowEnd = (round + 1) * roundRows
+            // What goes out: partials for each destination's rows in this round's window.
+            var outgoing: [(destination: Int, rows: ArraySlice<Int>)] = []
+            var sendCounts = [Int](repeating: 0, count: size)
+            for destination in 0..<size {
+                let rows = partialRows[destination]
+                let base = targetBlocks.start(destination)
+                var end = sendCursor[destination]
+                while end < rows.count && rows[end] - base < windowEnd { end += 1 }
+                outgoing.append((destination, rows[sendCursor[destination]..<end]))
+                sendCursor[destination] = end
+                if destination != rank { sendCounts[destination] = (end - outgoing[destination].rows.startIndex) * m }
+            }
+            var send = [Double](repeating: 0, count: sendCounts.reduce(0, +))
+            var local = [Double](repeating: 0, count: outgoing[rank].rows.count * m)
+            var offset = 0
+            for (destination, rows) in outgoing {
+                let rowsArray = Array(rows)
+                if destination == rank {
+                    local.withUnsafeMutableBufferPointer { accumulator.compute(rows: rowsArray, byTarget: byTarget!, source: source, into: $0.baseAddress!, threads: threads) }
+                } else {
+                    send.withUnsafeMutableBufferPointer { accumulator.compute(rows: rowsArray, byTarget: byTarget!, source: source, into: $0.baseAddress! + offset, threads: threads) }
+                    offset += rows.count * m
+                }
+            }
+            // What comes in: partials for this process's rows in the window, from each process.
+            var receiveCounts = [Int](repeating: 0, count: size)
+            var incoming: [ArraySlice<Int>] = []
+            for origin in 0..<size {
+                let rows = partialsFrom[origin]
+                var end = receiveCursor[origin]
+                while end < rows.count && rows[end] < windowEnd { end += 1 }
+                incoming.append(rows[receiveCursor[origin]..<end])
+                receiveCursor[origin] = end
+                receiveCounts[origin] = incoming[origin].count * m
+            }
+            var received = [Double](repeating: 0, count: receiveCounts.reduce(0, +))
+            try send.withUnsafeBufferPointer { sendBuffer in
+                try received.withUnsafeMutableBufferPointer { receiveBuffer in
+                    try communicator.exchange(send: sendBuffer, sendCounts: sendCounts, into: receiveBuffer, receiveCounts: receiveCounts, local: local)
+                }
+            }
+            let windowStart = round * roundRows
+            let window = windowStart..<min(windowEnd, targetRatings.rowCount)
+            objective += try accumulator.solve(
+                window: window, incoming: incoming, received: received, gram: gram, ratings: targetRatings,
+                target: target, withObjective: withObjective, threads: threads, side: side
+            )
+        }
+        return objective
+    }
+
+    /// `rows` of `matrix`, k values each, without padding.
+    static func pack(_ matrix: DenseMatrix, rows: Range<Int>) -> [Float] {
+        var packed: [Float] = []
+        packed.reserveCapacity(rows.count * matrix.columns)
+        for row in rows { packed.append(contentsOf: UnsafeBufferPointer(start: matrix.row(row), count: matrix.columns)) }
+        return packed
+    }
+
+    /// A matrix of `rows` × `k` from packed values.
+    static func unpack(_ packed: [Float], rows: Int, k: Int) -> DenseMatrix {
+        let matrix = DenseMatrix(rows: rows, columns: k)
+        packed.withUnsafeBufferPointer { buffer in
+            for row in 0..<rows { matrix.row(row).update(from: buffer.baseAddress! + row * k, count: k) }
+        }
+        return matrix
+    }
+}

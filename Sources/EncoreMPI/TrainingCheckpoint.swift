@@ -1,0 +1,117 @@
+import Encore
+import Foundation
+
+/// The factors after a completed iteration, saved so a stopped job can resume where it was.
+///
+/// One file, `checkpoint.encore` in the checkpoint folder, replaced atomically each time: 8-byte
+/// magic `ENCORECK`, UInt64 length of a JSON header, the header (job fingerprint, iteration, loss
+/// history, shapes), the user then item factors (Float32, rows × k), and a UInt64 checksum of
+/// everything before it. A partly written file never replaces a complete one.
+public struct TrainingCheckpoint {
+    /// What the checkpoint says about itself.
+    struct Header: Codable {
+        var fingerprint: String
+        var iteration: Int
+        var lossHistory: [Double]
+        var users: Int
+        var items: Int
+        var factors: Int
+    }
+
+    /// Identifies the job: the same data file and hyperparameters (other than the number of
+    /// iterations) give the same fingerprint, whatever the number of processes or the strategy.
+    public let fingerprint: String
+    /// Iterations completed.
+    public let iteration: Int
+    /// Objective after each completed iteration.
+    public let lossHistory: [Double]
+    /// Users × k, packed.
+    public let userFactors: [Float]
+    /// Items × k, packed.
+    public let itemFactors: [Float]
+    /// Latent dimension.
+    public let factors: Int
+
+    static let magic = Array("ENCORECK".utf8)
+
+    /// The checkpoint file inside `directory`.
+    public static func path(in directory: String) -> String { (directory as NSString).appendingPathComponent("checkpoint.encore") }
+
+    /// A checkpoint from its parts.
+    public init(fingerprint: String, iteration: Int, lossHistory: [Double], userFactors: [Float], itemFactors: [Float], factors: Int) {
+        self.fingerprint = fingerprint
+        self.iteration = iteration
+        self.lossHistory = lossHistory
+        self.userFactors = userFactors
+        self.itemFactors = itemFactors
+        self.factors = factors
+    }
+
+    /// The fingerprint of a job training `configuration` on the file at `dataPath`.
+    public static func fingerprint(configuration: ALSConfiguration, dataPath: String, dataBytes: Int) throws -> String {
+        var settings = configuration
+        settings.iterations = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(settings), as: UTF8.self)
+        return "\((dataPath as NSString).standardizingPath) (\(dataBytes) bytes) \(json)"
+    }
+
+    /// Writes the checkpoint into `directory` (created if missing), atomically.
+    public func write(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let header = Header(fingerprint: fingerprint, iteration: iteration, lossHistory: lossHistory,
+                            users: userFactors.count / factors, items: itemFactors.count / factors, factors: factors)
+        let json = try JSONEncoder().encode(header)
+        var bytes = TrainingCheckpoint.magic
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: json)
+        userFactors.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        itemFactors.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        let checksum = bytes.withUnsafeBytes { Checksum.of($0) }
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.append(contentsOf: $0) }
+        var writer = try AtomicFileWriter(path: TrainingCheckpoint.path(in: directory))
+        do {
+            try bytes.withUnsafeBytes { try writer.write($0) }
+            try writer.commit()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    /// Reads the checkpoint in `directory`; nil when there is none. A damaged file, or one left
+    /// by a different job, is an error saying so.
+    public static func read(from directory: String, expecting fingerprint: String) throws -> TrainingCheckpoint? {
+        let path = TrainingCheckpoint.path(in: directory)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { throw EncoreError.io(path: path, reason: "cannot read the checkpoint") }
+        let bytes = [UInt8](data)
+        func damaged(_ reason: String) -> EncoreError {
+            .io(path: path, reason: "damaged checkpoint (\(reason)); delete it to start over")
+        }
+        guard bytes.count >= 24, Array(bytes[0..<8]) == magic else { throw damaged("not an Encore checkpoint") }
+        let stored = bytes[(bytes.count - 8)...].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        let computed = bytes[..<(bytes.count - 8)].withUnsafeBytes { Checksum.of($0) }
+        guard stored == computed else { throw damaged("checksum mismatch") }
+        let headerLength = Int(bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        guard 16 + headerLength <= bytes.count - 8 else { throw damaged("header runs past the end") }
+        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        guard header.fingerprint == fingerprint else {
+            throw EncoreError.invalidArgument("\(path) was written by a different job (\(header.fingerprint)); this job is \(fingerprint). Use another --checkpoint-dir or delete it")
+        }
+        let userCount = header.users * header.factors, itemCount = header.items * header.factors
+        guard 16 + headerLength + 4 * (userCount + itemCount) == bytes.count - 8 else { throw damaged("factor sections have the wrong length") }
+        // Copied rather than reinterpreted: the factors need not start on a 4-byte boundary.
+        var floats = [Float](repeating: 0, count: userCount + itemCount)
+        floats.withUnsafeMutableBytes { target in
+            bytes.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(16 + headerLength)..<(bytes.count - 8)]))
+            }
+        }
+        return TrainingCheckpoint(
+            fingerprint: header.fingerprint, iteration: header.iteration, lossHistory: header.lossHistory,
+            userFactors: Array(floats[0..<userCount]), itemFactors: Array(floats[userCount...]), factors: header.factors
+        )
+    }
+}

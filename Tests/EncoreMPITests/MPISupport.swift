@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// Runs the real binaries: `encore` for the single-process reference, `mpirun … encore-mpi` for
+/// the distributed trainer.
+enum MPISupport {
+    /// The package root.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The folder `swift test` built the binaries in.
+    static var binaryDirectory: URL {
+        let candidates = [
+            Bundle(for: Marker.self).bundleURL.deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/debug"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("encore-mpi").path) } ?? candidates.last!
+    }
+
+    /// What one run produced.
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `executable` with `arguments`, killing it after `timeout` seconds (a hang is a failure).
+    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 300) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        // Open MPI refuses to run as root without these; oversubscribe lets 3 processes share 2 cores.
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        process.environment = environment
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("encore-mpi-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            XCTFail("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
+        }
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: try String(contentsOf: outURL, encoding: .utf8), stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    /// `encore ARGUMENTS`.
+    static func encore(_ arguments: [String]) throws -> Run {
+        try run(binaryDirectory.appendingPathComponent("encore").path, arguments)
+    }
+
+    /// `mpirun -np PROCESSES encore-mpi ARGUMENTS`.
+    static func mpi(_ processes: Int, _ arguments: [String]) throws -> Run {
+        try run("/usr/bin/mpirun", ["-np", "\(processes)", "--oversubscribe", binaryDirectory.appendingPathComponent("encore-mpi").path] + arguments)
+    }
+
+    private final class Marker {}
+}
