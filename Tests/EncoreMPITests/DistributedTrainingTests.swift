@@ -1,0 +1,175 @@
+import Encore
+import Foundation
+import XCTest
+
+/// `mpirun -np 1, 2, 3 encore-mpi train` against the single-process `encore train` on the same
+/// file and seed: the reference is the other binary's model, trained by the code path the rest of
+/// the suite checks against a dense normal-equation solve.
+final class DistributedTrainingTests: XCTestCase {
+    /// A play log written here: 120 listeners of two tastes, 50 artists, string IDs with spaces,
+    /// repeated (user, artist) rows to be summed, a header, rows in shuffled order.
+    private func writePlayLog(in directory: URL) throws -> String {
+        var generator = RandomSource(seed: 7)
+        var rows: [String] = []
+        for user in 0..<120 {
+            for item in 0..<50 where (user % 2 == item % 2) == (generator.next() % 5 != 0) && generator.next() % 3 == 0 {
+                rows.append("listener \(user)\tartist \(item)\t\(1 + generator.next() % 40)")
+                if generator.next() % 7 == 0 { rows.append("listener \(user)\tartist \(item)\t\(1 + generator.next() % 5)") }
+            }
+        }
+        rows.shuffle(using: &generator)
+        let path = directory.appendingPathComponent("plays.tsv").path
+        try Data((["user\tartist\tplays"] + rows).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("encore-mpi-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func summary(_ run: MPISupport.Run) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(run.stdout.split(separator: "\n").last).utf8)) as? [String: Any])
+    }
+
+    /// Factors, ID tables and training matrix agree; factors within `tolerance`.
+    private func assertSameModel(_ path: String, _ reference: String, tolerance: Float, _ message: String) throws {
+        let model = try ModelFile.read(from: path), expected = try ModelFile.read(from: reference)
+        XCTAssertEqual(model.userIDs, expected.userIDs, message)
+        XCTAssertEqual(model.itemIDs, expected.itemIDs, message)
+        XCTAssertEqual(model.interactions, expected.interactions, message)
+        XCTAssertEqual(model.configuration, expected.configuration, message)
+        var worst: Float = 0
+        for (mine, theirs) in [(model.factors.userFactors, expected.factors.userFactors), (model.factors.itemFactors, expected.factors.itemFactors)] {
+            XCTAssertEqual(mine.rows, theirs.rows, message)
+            for r in 0..<mine.rows { for c in 0..<mine.columns { worst = max(worst, abs(mine[r, c] - theirs[r, c])) } }
+        }
+        XCTAssertLessThan(worst, tolerance, "\(message): largest factor difference \(worst)")
+        if let loss = model.summary.lossHistory.last, let reference = expected.summary.lossHistory.last {
+            XCTAssertEqual(loss, reference, accuracy: 1e-5 * abs(reference), message)
+        }
+    }
+
+    func testEveryStrategyOnOneTwoAndThreeProcessesEqualsTheSingleProcessModel() throws {
+        let directory = try temporaryDirectory()
+        let data = try writePlayLog(in: directory)
+        for solver in ["cholesky", "cg"] {
+            let flags = ["--factors", "6", "--iterations", "6", "--seed", "11", "--solver", solver, "--cg-steps", "4", "--quiet"]
+            let reference = directory.appendingPathComponent("single-\(solver).model").path
+            let single = try MPISupport.encore(["train", data, "--output", reference] + flags)
+            XCTAssertEqual(single.status, 0, single.stderr)
+            for processes in 1...3 {
+                for strategy in ["half-gridify", "full-gridify", "broadcast"] {
+                    let output = directory.appendingPathComponent("\(solver)-\(processes)-\(strategy).model").path
+                    let run = try MPISupport.mpi(processes, ["train", data, "--output", output, "--strategy", strategy] + flags)
+                    let label = "\(solver), \(processes) processes, \(strategy)"
+                    XCTAssertEqual(run.status, 0, "\(label): \(run.stderr)")
+                    let facts = try summary(run)
+                    XCTAssertEqual(facts["processes"] as? Int, processes, label)
+                    XCTAssertEqual(facts["rows"] as? Int, try XCTUnwrap(summary(MPISupport.Run(status: 0, stdout: single.stdout, stderr: "")))["rows"] as? Int, label)
+                    if processes == 1 { XCTAssertEqual(facts["bytes_per_iteration"] as? Int, 0, "one process sends nothing: \(label)") }
+                    if strategy == "full-gridify" {
+                        XCTAssertEqual(facts["bytes_per_iteration"] as? Int, facts["predicted_bytes_per_iteration"] as? Int, "full gridify moves exactly its records: \(label)")
+                    }
+                    // Full gridify's CG runs on the assembled Double system rather than on the
+                    // packed vectors: the same iterates, rounded differently.
+                    try assertSameModel(output, reference, tolerance: solver == "cg" && strategy == "full-gridify" ? 2e-3 : 1e-4, label)
+                }
+            }
+        }
+    }
+
+    func testHalfGridifyMovesOnlyTheVectorsItsRowsNeed() throws {
+        let directory = try temporaryDirectory()
+        let data = try writePlayLog(in: directory)
+        var traffic: [String: Int] = [:]
+        for strategy in ["half-gridify", "broadcast"] {
+            let run = try MPISupport.mpi(3, ["train", data, "--output", directory.appendingPathComponent("\(strategy).model").path,
+                                             "--factors", "8", "--iterations", "2", "--strategy", strategy, "--quiet"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let facts = try summary(run)
+            let measured = try XCTUnwrap(facts["bytes_per_iteration"] as? Int), predicted = try XCTUnwrap(facts["predicted_bytes_per_iteration"] as? Int)
+            // Beyond the formula's payload only the per-exchange counts travel: a few hundred bytes.
+            XCTAssertGreaterThanOrEqual(measured, predicted, strategy)
+            XCTAssertLessThan(measured - predicted, 1024, strategy)
+            traffic[strategy] = measured
+        }
+        // 120 users × 50 items split three ways: broadcast sends each of the 170 vectors to 2
+        // other processes; half gridify sends only those some other process's rows rated.
+        let broadcastPayload = 2 * (120 + 50) * 8 * 4
+        XCTAssertEqual(Double(try XCTUnwrap(traffic["broadcast"])), Double(broadcastPayload + 3 * (2 * 64 + 2) * 8), accuracy: 1024)
+        XCTAssertLessThan(try XCTUnwrap(traffic["half-gridify"]), try XCTUnwrap(traffic["broadcast"]))
+    }
+
+    func testAKilledJobFailsWithoutHangingAndResumesToTheSameModel() throws {
+        let directory = try temporaryDirectory()
+        let data = try writePlayLog(in: directory)
+        let checkpoints = directory.appendingPathComponent("checkpoints").path
+        let model = ["--factors", "6", "--iterations", "7", "--seed", "5"]
+        let flags = model + ["--checkpoint-dir", checkpoints, "--checkpoint-every", "2"]
+        let output = directory.appendingPathComponent("resumed.model").path
+
+        let killed = try MPISupport.mpi(2, ["train", data, "--output", output, "--fail-after-iteration", "5"] + flags)
+        XCTAssertNotEqual(killed.status, 0)
+        XCTAssertTrue(killed.stderr.contains("exited with non-zero status") || killed.stderr.contains("exited on signal"), killed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "a failed job writes no model")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoints/checkpoint.encore").path))
+
+        let resumed = try MPISupport.mpi(2, ["train", data, "--output", output] + flags)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try summary(resumed)["resumed_from"] as? Int, 4, "the last complete checkpoint is after iteration 4")
+
+        let uninterrupted = directory.appendingPathComponent("uninterrupted.model").path
+        let whole = try MPISupport.mpi(2, ["train", data, "--output", uninterrupted, "--quiet"] + model)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        try assertSameModel(output, uninterrupted, tolerance: 1e-6, "resumed vs uninterrupted")
+        XCTAssertEqual(try ModelFile.read(from: output).summary.lossHistory.count, 7)
+
+        // A checkpoint of another job (other hyperparameters) is refused, not resumed.
+        let other = try MPISupport.mpi(2, ["train", data, "--output", output, "--regularization", "0.5"] + flags)
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("was written by a different job"), other.stderr)
+    }
+
+    func testABadRowIsReportedWithItsFileLineByWhicheverProcessReadIt() throws {
+        let directory = try temporaryDirectory()
+        var lines = ["user\titem\tplays"]
+        for row in 0..<400 { lines.append("u\(row % 37)\ti\(row % 23)\t\(row % 9 + 1)") }
+        lines[351] = "u5\ti7\tlots"   // line 352 of the file, in the last process's slice
+        let data = directory.appendingPathComponent("bad.tsv").path
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: data))
+        let output = directory.appendingPathComponent("never.model").path
+        for processes in [1, 3] {
+            let run = try MPISupport.mpi(processes, ["train", data, "--output", output, "--iterations", "2"])
+            XCTAssertEqual(run.status, 1, run.stderr)
+            XCTAssertTrue(run.stderr.contains("\(data):352:") && run.stderr.contains("lots"), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+            let skipping = try MPISupport.mpi(processes, ["train", data, "--output", output, "--iterations", "2", "--skip-invalid"])
+            XCTAssertEqual(skipping.status, 0, skipping.stderr)
+            XCTAssertEqual(try summary(skipping)["rows"] as? Int, 399)
+            XCTAssertTrue(skipping.stderr.contains("skipped 1 invalid row"), skipping.stderr)
+            try FileManager.default.removeItem(atPath: output)
+        }
+        let missing = try MPISupport.mpi(2, ["train", directory.appendingPathComponent("absent.tsv").path, "--output", output])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("absent.tsv"), missing.stderr)
+    }
+
+    func testLastFM2KOnTwoProcessesEqualsTheSingleProcessModel() throws {
+        let path = MPISupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/lastfm-2k/user_artists.dat").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout")
+        }
+        let directory = try temporaryDirectory()
+        let flags = ["--factors", "16", "--iterations", "4", "--seed", "2", "--quiet"]
+        let reference = directory.appendingPathComponent("single.model").path
+        XCTAssertEqual(try MPISupport.encore(["train", path, "--output", reference] + flags).status, 0)
+        let output = directory.appendingPathComponent("two.model").path
+        let run = try MPISupport.mpi(2, ["train", path, "--output", output] + flags)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        try assertSameModel(output, reference, tolerance: 1e-4, "Last.fm 2K, 2 processes")
+        XCTAssertEqual(try ModelFile.read(from: output).itemNames, try ModelFile.read(from: reference).itemNames)
+    }
+}
