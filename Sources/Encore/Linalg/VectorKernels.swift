@@ -49,7 +49,56 @@ public enum VectorKernels {
         into out: UnsafeMutablePointer<Float>, _ n: Int
     ) {
         for i in 0..<n { out[i] = alpha * x[i] }
-        for j in 0..<n { axpy(v[j], g + j * n, out, n) }
+        accumulateRows(g, count: n, length: n, weights: v, into: out)
+    }
+
+    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. The rows
+    /// are independent, so their reductions overlap instead of waiting on each other.
+    @inline(__always)
+    public static func rowDots(
+        _ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>
+    ) {
+        for p in 0..<count { q[p] = dot(rows + p * length, v, length) }
+    }
+
+    /// out += Σ_p w[p]·rows[p] for `count` rows of `length` values stored one after another.
+    /// Sixteen columns at a time, with four independent accumulators held in registers across
+    /// all rows, so `out` is loaded and stored once per sixteen columns rather than once per
+    /// row (a chain of store-to-load waits in the row-by-row axpy).
+    @inline(__always)
+    public static func accumulateRows(
+        _ rows: UnsafePointer<Float>, count: Int, length: Int, weights w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        let raw = UnsafeRawPointer(rows), rawOut = UnsafeMutableRawPointer(out)
+        let stride = length * 4
+        var c = 0
+        while c + 16 <= length {
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            var p = 0
+            var offset = c * 4
+            while p + 4 <= count {
+                a0 = a0.addingProduct(SIMD16(repeating: w[p]), raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self))
+                a1 = a1.addingProduct(SIMD16(repeating: w[p + 1]), raw.loadUnaligned(fromByteOffset: offset + stride, as: SIMD16<Float>.self))
+                a2 = a2.addingProduct(SIMD16(repeating: w[p + 2]), raw.loadUnaligned(fromByteOffset: offset + 2 * stride, as: SIMD16<Float>.self))
+                a3 = a3.addingProduct(SIMD16(repeating: w[p + 3]), raw.loadUnaligned(fromByteOffset: offset + 3 * stride, as: SIMD16<Float>.self))
+                p += 4
+                offset += 4 * stride
+            }
+            while p < count {
+                a0 = a0.addingProduct(SIMD16(repeating: w[p]), raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self))
+                p += 1
+                offset += stride
+            }
+            let total = rawOut.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self) + ((a0 + a1) + (a2 + a3))
+            rawOut.storeBytes(of: total, toByteOffset: c * 4, as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < length {
+            var sum: Float = 0
+            for p in 0..<count { sum += w[p] * rows[p * length + c] }
+            out[c] += sum
+            c += 1
+        }
     }
 
     /// x[i] *= alpha over `n` elements.

@@ -13,6 +13,7 @@ public final class RowSolver {
     private let gathered: UnsafeMutablePointer<Double>
     private var packed: UnsafeMutablePointer<Float>
     private var packedConfidence: UnsafeMutablePointer<Float>
+    private var packedProjection: UnsafeMutablePointer<Float>
     private var packedCapacity = 0
     private let residual: UnsafeMutablePointer<Float>
     private let direction: UnsafeMutablePointer<Float>
@@ -20,6 +21,8 @@ public final class RowSolver {
     private var nnls: NonNegativeLeastSquares?
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     private static let gatherBlock = 256
+    /// Packed rows per block of a CG product: 64 rows of k = 64 are 16 KiB, well inside L1.
+    private static let passBlock = 64
 
     /// A workspace for rank-`k` rows solved as `configuration` says.
     public init(k: Int, configuration: ALSConfiguration) {
@@ -32,6 +35,7 @@ public final class RowSolver {
         gathered = .allocate(capacity: RowSolver.gatherBlock * k)
         packed = .allocate(capacity: 1)
         packedConfidence = .allocate(capacity: 1)
+        packedProjection = .allocate(capacity: 1)
         residual = .allocate(capacity: k)
         direction = .allocate(capacity: k)
         product = .allocate(capacity: k)
@@ -40,7 +44,7 @@ public final class RowSolver {
 
     deinit {
         for pointer in [a, savedA, b, solution, gathered] { pointer.deallocate() }
-        for pointer in [packed, packedConfidence, residual, direction, product] { pointer.deallocate() }
+        for pointer in [packed, packedConfidence, packedProjection, residual, direction, product] { pointer.deallocate() }
     }
 
     /// Solves one row in place into `target` (k values, warm start for CG). `columns`/`values`
@@ -217,35 +221,47 @@ public final class RowSolver {
         if packedCapacity < n {
             packed.deallocate()
             packedConfidence.deallocate()
+            packedProjection.deallocate()
             packedCapacity = max(n, 2 * packedCapacity)
             packed = .allocate(capacity: packedCapacity * k)
             packedConfidence = .allocate(capacity: packedCapacity)
+            packedProjection = .allocate(capacity: packedCapacity)
         }
-        let ys = packed, c1s = packedConfidence, r = residual, d = direction, ap = product
+        let ys = packed, c1s = packedConfidence, q = packedProjection, r = residual, d = direction, ap = product
         var positives = 0
         // r = b − A x, with the row's item vectors packed once so every CG step runs from cache.
-        VectorKernels.symmetricMultiply(gram, x, plus: 0, times: x, into: r, k)
-        VectorKernels.scale(r, -1, k)
+        // Each product with the packed rows is two passes — every row's dot product, then one
+        // weighted sum of the rows — so no row waits on the one before it.
         for p in 0..<n {
-            let y = ys + p * k
-            y.update(from: source.row(Int(columns[p])), count: k)
+            (ys + p * k).update(from: source.row(Int(columns[p])), count: k)
             let weight = values[p]
-            let c1 = confidence.confidenceMinusOne(weight, alpha: alpha, epsilon: epsilon)
-            c1s[p] = c1
+            c1s[p] = confidence.confidenceMinusOne(weight, alpha: alpha, epsilon: epsilon)
             if weight > 0 { positives += 1 }
-            let target: Float = weight > 0 ? 1 + c1 : 0
-            VectorKernels.axpy(target - c1 * VectorKernels.dot(y, x, k), y, r, k)
         }
         let ridge = lambda(positives: positives)
-        VectorKernels.axpy(-ridge, x, r, k)
+        VectorKernels.symmetricMultiply(gram, x, plus: ridge, times: x, into: r, k)
+        VectorKernels.scale(r, -1, k)
+        // In blocks that stay in L1 between the two passes, so a long row (a popular item's
+        // listeners) is streamed from memory once per product, not twice.
+        for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
+            let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
+            VectorKernels.rowDots(rows, count: count, length: k, x, into: q + start)
+            for p in start..<(start + count) {
+                let target: Float = values[p] > 0 ? 1 + c1s[p] : 0
+                q[p] = target - c1s[p] * q[p]
+            }
+            VectorKernels.accumulateRows(rows, count: count, length: k, weights: q + start, into: r)
+        }
         d.update(from: r, count: k)
         var rsOld = VectorKernels.dot(r, r, k)
         if rsOld < 1e-20 { return }
         for _ in 0..<configuration.cgSteps {
             VectorKernels.symmetricMultiply(gram, d, plus: ridge, times: d, into: ap, k)
-            for p in 0..<n {
-                let y = ys + p * k
-                VectorKernels.axpy(c1s[p] * VectorKernels.dot(y, d, k), y, ap, k)
+            for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
+                let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
+                VectorKernels.rowDots(rows, count: count, length: k, d, into: q + start)
+                for p in start..<(start + count) { q[p] *= c1s[p] }
+                VectorKernels.accumulateRows(rows, count: count, length: k, weights: q + start, into: ap)
             }
             let curvature = VectorKernels.dot(d, ap, k)
             guard curvature > 0 else { break }
