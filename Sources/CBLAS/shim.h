@@ -5,3 +5,8 @@
 /// Solves A X = B for symmetric positive-definite A (column-major, Fortran calling convention).
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
             double *b, const int *ldb, int *info);
+
+/// Starts loading the cache line at `address` ahead of use. Not BLAS, but this is Encore's one
+/// C header: the row gathers of ALS touch factor rows in random order, which the hardware
+/// prefetcher cannot predict and Swift has no intrinsic for.
+static inline void encore_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }

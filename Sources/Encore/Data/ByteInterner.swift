@@ -38,6 +38,16 @@ struct ByteInterner {
         return entry
     }
 
+    /// Interns every string of `other` in its order; returns each one's number here.
+    mutating func absorb(_ other: ByteInterner) -> [UInt32] {
+        other.arena.withUnsafeBufferPointer { buffer in
+            (0..<other.count).map { entry in
+                let start = other.starts[entry]
+                return UInt32(intern(buffer.baseAddress! + start, other.starts[entry + 1] - start))
+            }
+        }
+    }
+
     /// The strings in order of their numbers (invalid UTF-8 is repaired, never dropped).
     func strings() -> [String] {
         arena.withUnsafeBufferPointer { buffer in

@@ -6,14 +6,94 @@ public enum DelimitedReader {
     /// How many skip messages a report keeps.
     static let skipExampleLimit = 5
 
+    /// Files at least this large are parsed in slices, one per thread.
+    static let sliceThreshold = 16 << 20
+
     /// Reads the file at `path`. `progress` receives the fraction of bytes read, about every 1%.
+    /// A large file is cut at line breaks into one slice per thread and the slices are parsed at
+    /// once; the result is the same as one pass over the whole file.
     public static func read(
-        path: String, options: DelimitedReadOptions, progress: ((Double) -> Void)? = nil
+        path: String, options: DelimitedReadOptions, threads: Int = Parallel.defaultThreadCount,
+        progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { raw in
-            try parse(raw.bindMemory(to: UInt8.self), fileName: path, options: options, progress: progress)
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let slices = bytes.count >= sliceThreshold ? max(1, threads) : 1
+            return try parse(bytes, fileName: path, options: options, slices: slices, progress: progress)
         }
+    }
+
+    /// Parses `bytes` in up to `slices` pieces cut at line breaks, in parallel, and joins them:
+    /// IDs are numbered in order of first appearance and observations kept in file order, exactly
+    /// as one pass would. Quoted CSV fields may hold line breaks, so text with a quote character
+    /// and a quoting delimiter is parsed in one piece.
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, slices: Int,
+        progress: ((Double) -> Void)? = nil
+    ) throws -> (Interactions, ReadReport) {
+        guard let base = bytes.baseAddress, bytes.count > 0, slices > 1 else {
+            return try parse(bytes, fileName: fileName, options: options, progress: progress)
+        }
+        let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
+        if case let .exactly(separator) = layout.delimiter, separator == "," || separator == ";",
+           memchr(base, Int32(UInt8(ascii: "\"")), bytes.count) != nil {
+            return try parse(bytes, fileName: fileName, options: layout, progress: progress)
+        }
+        var bounds = [0]
+        for slice in 1..<slices { bounds.append(max(bounds.last!, lineStart(bytes, atOrAfter: slice * bytes.count / slices))) }
+        bounds.append(bytes.count)
+        let count = slices
+        var lineBreaks = [Int](repeating: 0, count: count)
+        var outcomes = [Result<ParsedSlice, Error>?](repeating: nil, count: count)
+        lineBreaks.withUnsafeMutableBufferPointer { lineBreaks in
+            Parallel.forEachChunk(count: count, chunkSize: 1, threads: count) { chunk, _ in
+                for slice in chunk {
+                    lineBreaks[slice] = countLineBreaks(UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]))
+                }
+            }
+        }
+        let firstLines = lineBreaks.reduce(into: [1]) { $0.append($0.last! + $1) }
+        outcomes.withUnsafeMutableBufferPointer { outcomes in
+            Parallel.forEachChunk(count: count, chunkSize: 1, threads: count) { chunk, _ in
+                for slice in chunk {
+                    var sliceLayout = layout
+                    if slice > 0 { sliceLayout.header = .absent }
+                    outcomes[slice] = Result {
+                        try parseSlice(UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName,
+                                       options: sliceLayout, firstLine: firstLines[slice], progress: slice == 0 ? progress : nil)
+                    }
+                }
+            }
+        }
+        // The first failure in file order is the one a single pass would have met.
+        var parts: [ParsedSlice] = []
+        for outcome in outcomes {
+            switch outcome! {
+            case let .success(part): parts.append(part)
+            case .failure(EncoreError.emptyInput): continue  // a slice of blank lines
+            case let .failure(error): throw error
+            }
+        }
+        guard !parts.isEmpty else { throw EncoreError.emptyInput(file: fileName) }
+        return try ParsedSlice.join(parts, fileName: fileName)
+    }
+
+    /// The start of the first line at or after `offset` (the end of the text past the last break).
+    private static func lineStart(_ bytes: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int) -> Int {
+        guard offset > 0 else { return 0 }
+        guard let found = memchr(bytes.baseAddress! + offset - 1, Int32(UInt8(ascii: "\n")), bytes.count - offset + 1) else { return bytes.count }
+        return bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+
+    /// Number of line feeds in `bytes`.
+    private static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0, position = 0
+        while position < bytes.count, let found = memchr(bytes.baseAddress! + position, Int32(UInt8(ascii: "\n")), bytes.count - position) {
+            count += 1
+            position = bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return count
     }
 
     /// Parses text already in memory; `fileName` is used in messages only. `firstLine` is the
@@ -22,6 +102,14 @@ public enum DelimitedReader {
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
         firstLine: Int = 1, progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
+        try ParsedSlice.join([parseSlice(bytes, fileName: fileName, options: options, firstLine: firstLine, progress: progress)], fileName: fileName)
+    }
+
+    /// The rows of one piece of text, with IDs numbered within it.
+    static func parseSlice(
+        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
+        firstLine: Int, progress: ((Double) -> Void)?
+    ) throws -> ParsedSlice {
         var report = ReadReport()
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
         let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
@@ -102,13 +190,11 @@ public enum DelimitedReader {
             try takeRecord()
             more = try scanner.next()
         }
-        guard report.rowsRead > 0 else { throw EncoreError.emptyInput(file: fileName) }
         progress?(1)
-        let interactions = Interactions(
-            userIDs: try IDIndex(ids: userInterner.strings()), itemIDs: try IDIndex(ids: itemInterner.strings()),
-            users: users, items: items, weights: weights, timestamps: timeColumn == nil ? nil : timestamps
+        return ParsedSlice(
+            users: users, items: items, weights: weights, timestamps: timeColumn == nil ? nil : timestamps,
+            userIDs: userInterner, itemIDs: itemInterner, report: report
         )
-        return (interactions, report)
     }
 
     /// `options` with everything the text's first line decides made explicit: the delimiter
@@ -190,5 +276,39 @@ public enum DelimitedReader {
             }
             return false
         }
+    }
+}
+
+/// What one slice of a file parses to, before the slices are joined.
+struct ParsedSlice {
+    var users: [UInt32]
+    var items: [UInt32]
+    var weights: [Float]
+    var timestamps: [Int64]?
+    var userIDs: ByteInterner
+    var itemIDs: ByteInterner
+    var report: ReadReport
+
+    /// The slices in file order as one `Interactions`: each slice's IDs renumbered into the
+    /// first slice's, new ones appended in order of first appearance.
+    static func join(_ slices: [ParsedSlice], fileName: String) throws -> (Interactions, ReadReport) {
+        var first = slices[0]
+        var report = first.report
+        for slice in slices.dropFirst() {
+            let userNumbers = first.userIDs.absorb(slice.userIDs), itemNumbers = first.itemIDs.absorb(slice.itemIDs)
+            first.users.append(contentsOf: slice.users.lazy.map { userNumbers[Int($0)] })
+            first.items.append(contentsOf: slice.items.lazy.map { itemNumbers[Int($0)] })
+            first.weights.append(contentsOf: slice.weights)
+            if let stamps = slice.timestamps { first.timestamps?.append(contentsOf: stamps) }
+            report.rowsRead += slice.report.rowsRead
+            report.rowsSkipped += slice.report.rowsSkipped
+            report.skipExamples = Array((report.skipExamples + slice.report.skipExamples).prefix(DelimitedReader.skipExampleLimit))
+        }
+        guard report.rowsRead > 0 else { throw EncoreError.emptyInput(file: fileName) }
+        let interactions = Interactions(
+            userIDs: try IDIndex(ids: first.userIDs.strings()), itemIDs: try IDIndex(ids: first.itemIDs.strings()),
+            users: first.users, items: first.items, weights: first.weights, timestamps: first.timestamps
+        )
+        return (interactions, report)
     }
 }

@@ -1,3 +1,5 @@
+import CBLAS
+
 /// One thread's workspace for solving a row's normal equations
 /// `(G + Σ_i c1_i y_i y_iᵀ + λ s I) x = Σ_i c_i p_i y_i`, with G = YᵀY shared by every row.
 /// Allocated once per thread and reused for every row, so the hot loop allocates nothing.
@@ -15,12 +17,23 @@ public final class RowSolver {
     private var packedConfidence: UnsafeMutablePointer<Float>
     private var packedProjection: UnsafeMutablePointer<Float>
     private var packedCapacity = 0
+    /// How many vectors of the row just solved are in `packed` (-1 when they are not there).
+    private var packedRowCount = -1
     private let residual: UnsafeMutablePointer<Float>
     private let direction: UnsafeMutablePointer<Float>
     private let product: UnsafeMutablePointer<Float>
     private var nnls: NonNegativeLeastSquares?
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     private static let gatherBlock = 256
+    /// How many rows ahead a gather asks for the row it will copy.
+    private static let prefetchDistance = 8
+
+    /// Asks for every cache line of `matrix`'s row `row`.
+    @inline(__always) private static func prefetchRow(_ matrix: DenseMatrix, _ row: Int) {
+        let start = UnsafeRawPointer(matrix.row(row))
+        for offset in stride(from: 0, to: matrix.columns * 4, by: 64) { encore_prefetch(start + offset) }
+    }
+
     /// Packed rows per block of a CG product: 64 rows of k = 64 are 16 KiB, well inside L1.
     private static let passBlock = 64
 
@@ -55,6 +68,7 @@ public final class RowSolver {
         gram: UnsafePointer<Double>, gramFloat: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
         forceCholesky: Bool = false
     ) -> Bool {
+        packedRowCount = -1
         if configuration.solver == .cg && !forceCholesky {
             conjugateGradient(columns: columns, values: values, source: source, gram: gramFloat, x: target)
         } else {
@@ -77,9 +91,13 @@ public final class RowSolver {
         let quadratic = Double(VectorKernels.dot(x, product, k))
         var observed = 0.0
         var positives = 0
+        // After a CG solve the row's vectors are still packed: reading them again from the
+        // source matrix would be a second random gather of every observed vector.
+        let packedScores = packedRowCount == columns.count
+        if packedScores { VectorKernels.rowDots(packed, count: columns.count, length: k, x, into: packedProjection) }
         for p in 0..<columns.count {
             let r = values[p]
-            let s = Double(VectorKernels.dot(x, source.row(Int(columns[p])), k))
+            let s = Double(packedScores ? packedProjection[p] : VectorKernels.dot(x, source.row(Int(columns[p])), k))
             let c = 1 + Double(confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon))
             let preference: Double = r > 0 ? 1 : 0
             if r > 0 { positives += 1 }
@@ -102,7 +120,10 @@ public final class RowSolver {
         a.update(from: gram, count: k * k)
         b.update(repeating: 0, count: k)
         var filled = 0
+        let lookahead = RowSolver.prefetchDistance
+        for p in 0..<min(columns.count, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
         for p in 0..<columns.count {
+            if p + lookahead < columns.count { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
             let r = values[p]
             let c1 = confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon)
             let y = source.row(Int(columns[p]))
@@ -229,10 +250,14 @@ public final class RowSolver {
         }
         let ys = packed, c1s = packedConfidence, q = packedProjection, r = residual, d = direction, ap = product
         var positives = 0
+        packedRowCount = n
         // r = b − A x, with the row's item vectors packed once so every CG step runs from cache.
         // Each product with the packed rows is two passes — every row's dot product, then one
         // weighted sum of the rows — so no row waits on the one before it.
+        let lookahead = RowSolver.prefetchDistance
+        for p in 0..<min(n, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
         for p in 0..<n {
+            if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
             (ys + p * k).update(from: source.row(Int(columns[p])), count: k)
             let weight = values[p]
             c1s[p] = confidence.confidenceMinusOne(weight, alpha: alpha, epsilon: epsilon)

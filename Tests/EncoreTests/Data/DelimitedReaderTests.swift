@@ -147,4 +147,35 @@ final class DelimitedReaderTests: XCTestCase {
             XCTAssertEqual(data.itemNames, ["Duran Duran", ""])
         }
     }
+
+    func testParsingInSlicesGivesWhatOnePassGives() throws {
+        // Written by hand: a header, CRLF and blank lines, repeated pairs, IDs first seen late,
+        // a timestamp column and one bad row, so every part of the join is exercised.
+        var lines = ["listener\tartist\tplays\twhen"]
+        for row in 0..<300 { lines.append("user \(row % 41)\tartist \((row * 7) % 29 + row / 100)\t\(row % 5 + 1)\t\(1_600_000_000 + row)" + (row % 3 == 0 ? "\r" : "")) }
+        lines.insert("", at: 120)
+        lines[250] = "user 3\tartist 4\tmany\t1600000000"
+        let text = lines.joined(separator: "\n")
+        var options = DelimitedReadOptions()
+        options.timestampColumn = .index(3)
+        options.skipInvalid = true
+        let bytes = Array(text.utf8)
+        let (whole, wholeReport) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options) }
+        XCTAssertEqual(wholeReport.rowsSkipped, 1)
+        XCTAssertEqual(wholeReport.skipExamples, ["p.tsv:251: weight 'many' is not a number"])
+        for slices in [2, 3, 7] {
+            let (sliced, report) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options, slices: slices) }
+            XCTAssertEqual(sliced.userIDs, whole.userIDs, "\(slices) slices")
+            XCTAssertEqual(sliced.itemIDs, whole.itemIDs, "\(slices) slices")
+            XCTAssertEqual(sliced.users, whole.users, "\(slices) slices")
+            XCTAssertEqual(sliced.items, whole.items, "\(slices) slices")
+            XCTAssertEqual(sliced.weights, whole.weights, "\(slices) slices")
+            XCTAssertEqual(sliced.timestamps, whole.timestamps, "\(slices) slices")
+            XCTAssertEqual(report, wholeReport, "\(slices) slices")
+        }
+        options.skipInvalid = false
+        XCTAssertThrowsError(try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options, slices: 3) }) { error in
+            XCTAssertEqual(error as? EncoreError, .invalidRow(file: "p.tsv", line: 251, reason: "weight 'many' is not a number"))
+        }
+    }
 }
