@@ -52,6 +52,7 @@ public final class ModelHolder: @unchecked Sendable {
         // Derived tables are built now, not on the first request that needs them.
         _ = model.normalizedItemFactors
         _ = model.itemGram
+        _ = model.normOrderedItems
         return ServedModel(model: model, version: version, loadedAt: Date().timeIntervalSince1970,
                            loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }

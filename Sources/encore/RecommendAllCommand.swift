@@ -31,7 +31,7 @@ enum RecommendAllCommand: Command {
         let start = now()
         let recommender = BatchRecommender(
             users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions,
-            candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), threads: threads
+            candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
         )
         var sink = try TextSink(path: output)
         do {

@@ -42,6 +42,7 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     private var normalizedItemsCache: DenseMatrix?
     private var normalizedUsersCache: DenseMatrix?
     private var itemGramCache: [Double]?
+    private var normOrderedItemsCache: NormOrderedItems?
     private var nameIndexCache: [String: [Int]]?
 
     /// A model from its parts, checked for consistent shapes.
@@ -112,6 +113,9 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
 
     /// Item factors scaled to unit length, for cosine similarity.
     public var normalizedItemFactors: DenseMatrix { cached(\.normalizedItemsCache) { factors.itemFactors.rowNormalized() } }
+
+    /// Item factors longest first, for top-k that stops early (`BatchRecommender`).
+    public var normOrderedItems: NormOrderedItems { cached(\.normOrderedItemsCache) { NormOrderedItems(factors.itemFactors) } }
 
     /// User factors scaled to unit length, for similar listeners.
     public var normalizedUserFactors: DenseMatrix { cached(\.normalizedUsersCache) { factors.userFactors.rowNormalized() } }

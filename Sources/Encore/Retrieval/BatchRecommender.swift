@@ -19,15 +19,23 @@ public struct BatchRecommender {
     public let threads: Int
     /// One flag per item: false for items that must never be recommended (nil: all allowed).
     public let candidates: [Bool]?
+    /// The same items longest first, when given: scoring then stops, user by user, as soon as no
+    /// unscored item can enter the list (the answer is the same; see `NormOrderedItems`).
+    public let ordered: NormOrderedItems?
 
-    /// A batch recommender over the given factors.
-    public init(users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix?, candidates: [Bool]? = nil, threads: Int = Parallel.defaultThreadCount) {
+    /// A batch recommender over the given factors; `ordered`, when given, must hold `items`.
+    public init(
+        users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix?, candidates: [Bool]? = nil,
+        ordered: NormOrderedItems? = nil, threads: Int = Parallel.defaultThreadCount
+    ) {
         precondition(users.columns == items.columns, "user and item factors differ in rank")
         precondition(candidates == nil || candidates!.count == items.rows, "one candidate flag per item")
+        precondition(ordered == nil || ordered!.order.count == items.rows, "the ordered items are another matrix")
         self.users = users
         self.items = items
         self.seen = seen
         self.candidates = candidates
+        self.ordered = ordered
         self.threads = max(1, threads)
     }
 
@@ -53,6 +61,7 @@ public struct BatchRecommender {
 
     /// Top-k for one block of users.
     private func scoreBlock(_ block: [Int], count: Int) -> [[ScoredItem]] {
+        if let ordered { return scoreBlockLongestFirst(block, count: count, ordered: ordered) }
         let k = users.columns, m = block.count
         let packedUsers = DenseMatrix(rows: m, columns: k)
         for (row, user) in block.enumerated() { packedUsers.row(row).update(from: users.row(user), count: k) }
@@ -86,6 +95,58 @@ public struct BatchRecommender {
                 }
             }
             itemStart += n
+        }
+        return selectors.map { $0.sorted() }
+    }
+
+    /// Top-k for one block of users, items taken longest first in blocks; after each block, a
+    /// user whose k-th best score beats ‖x‖ times the next item's length is finished, and the
+    /// GEMM goes on with the users still open.
+    private func scoreBlockLongestFirst(_ block: [Int], count: Int, ordered: NormOrderedItems) -> [[ScoredItem]] {
+        let k = users.columns, m = block.count, itemCount = items.rows
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * BatchRecommender.itemBlock)
+        defer { scores.deallocate() }
+        var selectors = [TopK](repeating: TopK(k: count), count: m)
+        let userNorms = block.map { VectorKernels.dot(users.row($0), users.row($0), k).squareRoot() }
+        // Each user's seen items by position in the longest-first order, so a cursor walks them.
+        let seenPositions: [[Int]] = block.map { user in
+            guard let seen, user < seen.rowCount else { return [] }
+            return seen.indices[seen.range(ofRow: user)].map { ordered.position[Int($0)] }.sorted()
+        }
+        var seenCursor = [Int](repeating: 0, count: m)
+        let packedUsers = DenseMatrix(rows: m, columns: k)
+        var open = Array(0..<m)
+        var start = 0
+        while start < itemCount && !open.isEmpty {
+            let n = min(BatchRecommender.itemBlock, itemCount - start)
+            for (slot, row) in open.enumerated() { packedUsers.row(slot).update(from: users.row(block[row]), count: k) }
+            BLAS.multiplyTransposed(packedUsers.storage, m: open.count, lda: packedUsers.stride, ordered.vectors.row(start), n: n,
+                                    ldb: ordered.vectors.stride, k: k, into: scores, ldc: n)
+            for (slot, row) in open.enumerated() {
+                let rowScores = scores + slot * n
+                let positions = seenPositions[row]
+                while seenCursor[row] < positions.count && positions[seenCursor[row]] < start + n {
+                    rowScores[positions[seenCursor[row]] - start] = -.infinity
+                    seenCursor[row] += 1
+                }
+                if let candidates { for j in 0..<n where !candidates[ordered.order[start + j]] { rowScores[j] = -.infinity } }
+                // Items do not arrive in index order here: an equal score is offered too, and the
+                // selector keeps the lower index, as a scan in index order would.
+                var threshold = selectors[row].threshold
+                for j in 0..<n where rowScores[j] >= threshold && rowScores[j] > -.infinity {
+                    selectors[row].offer(index: ordered.order[start + j], score: rowScores[j])
+                    threshold = selectors[row].threshold
+                }
+            }
+            start += n
+            if start < itemCount {
+                // The margin covers SGEMM's rounding: a computed score may exceed ‖x‖‖y‖ by a few ulps.
+                let longest = ordered.norms[start]
+                open.removeAll { row in
+                    let threshold = selectors[row].threshold
+                    return threshold > -.infinity && threshold > userNorms[row] * longest * 1.0001
+                }
+            }
         }
         return selectors.map { $0.sorted() }
     }

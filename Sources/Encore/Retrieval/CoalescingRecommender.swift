@@ -78,7 +78,7 @@ public final class CoalescingRecommender: @unchecked Sendable {
                 continue
             }
             let scorer = BatchRecommender(users: model.factors.userFactors, items: model.factors.itemFactors,
-                                          seen: first.excludeSeen ? model.interactions : nil, threads: 1)
+                                          seen: first.excludeSeen ? model.interactions : nil, ordered: model.normOrderedItems, threads: 1)
             let widest = batch.map(\.count).max()!
             var position = 0
             try? scorer.recommend(count: widest, userList: batch.map(\.user)) { _, list in

@@ -1,0 +1,56 @@
+import XCTest
+@testable import Encore
+
+/// Batch top-k, with and without stopping early on longest-first items, against a brute-force
+/// reference: every score computed by a plain loop, every list sorted by (score, index).
+final class BatchRecommenderTests: XCTestCase {
+    func testLongestFirstWithEarlyStopGivesTheBruteForceLists() throws {
+        var random = RandomSource(seed: 3)
+        let k = 8, userCount = 150, itemCount = 9000
+        // Item lengths spread over three orders of magnitude, as ALS gives a long tail; a few
+        // exact duplicates make ties that only the index can break.
+        var itemValues: [Float] = []
+        for i in 0..<itemCount {
+            let length = Float(pow(10, -2 + 3 * random.nextUniform()))
+            let row = (0..<k).map { _ in Float(random.nextGaussian()) * length }
+            itemValues += i % 1000 == 999 ? Array(itemValues[((i - 1) * k)..<(i * k)]) : row
+        }
+        let userValues = (0..<(userCount * k)).map { _ in Float(random.nextGaussian()) }
+        let users = DenseMatrix(rows: userCount, columns: k, values: userValues)
+        let items = DenseMatrix(rows: itemCount, columns: k, values: itemValues)
+        var rows: [UInt32] = [], columns: [UInt32] = [], values: [Float] = []
+        for u in 0..<userCount { for _ in 0..<30 { rows.append(UInt32(u)); columns.append(UInt32(random.next() % UInt64(itemCount))); values.append(1) } }
+        let seen = SparseMatrix(rowCount: userCount, columnCount: itemCount, rows: rows, columns: columns, values: values)
+        let candidates = (0..<itemCount).map { $0 % 7 != 3 }
+        let ordered = NormOrderedItems(items)
+
+        for count in [1, 10, 25] {
+            var pruned: [Int: [ScoredItem]] = [:]
+            try BatchRecommender(users: users, items: items, seen: seen, candidates: candidates, ordered: ordered, threads: 2)
+                .recommend(count: count) { user, list in pruned[user] = list }
+            for user in 0..<userCount {
+                var reference: [ScoredItem] = []
+                for item in 0..<itemCount where candidates[item] && seen.value(row: user, column: item) == 0 {
+                    var score: Float = 0
+                    for j in 0..<k { score += users[user, j] * items[item, j] }
+                    reference.append(ScoredItem(index: item, score: score))
+                }
+                reference.sort { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }
+                let got = try XCTUnwrap(pruned[user])
+                XCTAssertEqual(got.count, count)
+                for (mine, theirs) in zip(got, reference.prefix(count)) {
+                    XCTAssertEqual(mine.score, theirs.score, accuracy: 1e-4 * max(1, abs(theirs.score)), "user \(user), top-\(count)")
+                    if abs(mine.score - theirs.score) > 1e-4 * max(1, abs(theirs.score)) { break }
+                }
+                // Apart from near-equal scores, the same items.
+                let strictlyAbove = Set(reference.prefix(count).filter { $0.score > reference[count].score + 1e-3 }.map(\.index))
+                XCTAssertTrue(strictlyAbove.isSubset(of: Set(got.map(\.index))), "user \(user), top-\(count)")
+            }
+            // And exactly what the full scan returns.
+            var full: [Int: [ScoredItem]] = [:]
+            try BatchRecommender(users: users, items: items, seen: seen, candidates: candidates, threads: 2)
+                .recommend(count: count) { user, list in full[user] = list }
+            XCTAssertEqual(pruned.mapValues { $0.map(\.index) }, full.mapValues { $0.map(\.index) }, "top-\(count)")
+        }
+    }
+}
