@@ -2,12 +2,12 @@
 # Issue #7's measurements: the three distribution strategies at P = 1, 2, 4, 8 processes on the
 # reference workload (the shape of Last.fm 360K, written by `encore synth` if not there yet), one
 # machine, processes oversubscribing its cores. Prints a Markdown table for docs/distributed.md.
-# Usage: benchmarks/distributed/run.sh [--processes "1 2 4 8"] [--iterations 2] [--factors 64]
+# Usage: benchmarks/distributed/run.sh [--processes "1 2 4 8"] [--iterations 1] [--factors 64]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$root/benchmarks/out/distributed"
 processes="1 2 4 8"
-iterations=2
+iterations=1
 factors=64
 while [ $# -gt 0 ]; do
     case "$1" in
