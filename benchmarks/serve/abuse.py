@@ -28,7 +28,18 @@ def exchange(port, raw, timeout=5.0):
 
 
 def malformed(count):
-    cases = [
+    cases = CASES
+    answers, by_case = {}, {}
+    for i in range(count):
+        name, raw = cases[i % len(cases)]
+        status = exchange(PORT, raw)
+        answers[status] = answers.get(status, 0) + 1
+        by_case.setdefault(name, {}).setdefault(status, 0)
+        by_case[name][status] += 1
+    return answers, by_case
+
+
+CASES = [
         b"GARBAGE\r\n\r\n",
         b"GET /v1/users/%ZZ/recommendations HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /v1/users/1/recommendations?count=-5 HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -44,12 +55,12 @@ def malformed(count):
         b"POST /v1/admin/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n\r\n",
         b"GET /v1/users/\xff\xfe/explain?item=\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS hello on the plain port
-    ]
-    answers = {}
-    for i in range(count):
-        status = exchange(PORT, cases[i % len(cases)])
-        answers[status] = answers.get(status, 0) + 1
-    return answers
+]
+NAMES = ["not HTTP", "bad percent-escape in ID", "negative count", "count beyond Int64", "empty radio seed",
+         "20 kB URL", "70 kB header", "truncated JSON body", "JSON array body, cut short by its Content-Length", "Content-Length 5 MB, 1 kB sent",
+         "bad chunked encoding", "DELETE on admin route", "admin reload, wrong token", "invalid UTF-8 and NUL in URL",
+         "TLS hello on plain port"]
+CASES = list(zip(NAMES, CASES))
 
 
 def slow(count, hold):
@@ -81,5 +92,6 @@ def slow(count, hold):
 
 if __name__ == "__main__":
     PORT = int(sys.argv[1])
-    result = {"malformed": malformed(int(sys.argv[2])), "slow": slow(int(sys.argv[3]), float(sys.argv[4]))}
+    answers, by_case = malformed(int(sys.argv[2]))
+    result = {"malformed": answers, "malformed_by_case": by_case, "slow": slow(int(sys.argv[3]), float(sys.argv[4]))}
     print(json.dumps(result))

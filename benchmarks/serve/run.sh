@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Issue #6's load and robustness runs: `encore serve` on loopback with a model of the reference
 # workload's shape (358,868 users × 292,385 items, k = 64), loaded by wrk from this same machine.
-# Usage: benchmarks/serve/run.sh [DURATION_SECONDS]
+# Usage: benchmarks/serve/run.sh [--scratch-path DIR] [DURATION_SECONDS]
+#   --scratch-path DIR  build with `swift build --scratch-path DIR` and serve DIR/release/encore
+#   ENCORE_BIN=PATH     serve with this encore binary as it is, without building
+#   USER_CONNECTIONS="2 32 64"  the connection counts of the user-recommendation runs
+#   ABUSE_ROUNDS=1      how many times to repeat the robustness run (RSS is printed after each)
 set -euo pipefail
+scratch=""
+if [ "${1:-}" = "--scratch-path" ]; then scratch="$2"; shift 2; fi
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/benchmarks/serve"
 out="$root/benchmarks/out/perf"
 duration="${1:-10}"
 mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-(cd "$root" && scripts/setup && swift build -c release >/dev/null)
-encore="$root/.build/release/encore"
+if [ -n "${ENCORE_BIN:-}" ]; then
+    encore="$ENCORE_BIN"
+elif [ -n "$scratch" ]; then
+    (cd "$root" && scripts/setup && swift build -c release --scratch-path "$scratch" >/dev/null)
+    encore="$scratch/release/encore"
+else
+    (cd "$root" && scripts/setup && swift build -c release >/dev/null)
+    encore="$root/.build/release/encore"
+fi
 [ -f "$out/plays.tsv" ] || "$encore" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$out/plays.tsv"
 [ -f "$out/serve.model" ] || "$encore" train "$out/plays.tsv" --output "$out/serve.model" --factors 64 --iterations 3 \
     --solver cg --confidence log --regularization-scaling flat --quiet
@@ -33,14 +46,16 @@ run() {  # name script connections
         "$(echo "$result" | awk '/Requests\/sec/ {print $2}')" "$(echo "$result" | awk '$1=="50%" {print $2}')" \
         "$(echo "$result" | awk '$1=="99%" {print $2}')" "$(echo "$result" | awk '/Non-2xx/ {print $NF}' | grep . || echo 0)"
 }
-for c in 2 32 64; do run "user recommendations" users.lua $c; done
+for c in ${USER_CONNECTIONS:-2 32 64}; do run "user recommendations" users.lua $c; done
 for c in 2 64; do run "similar items" similar.lua $c; done
 for c in 2 64; do run "fold-in" foldin.lua $c; done
 before=$(rss)
 echo "RSS before the robustness run: $before kB"
-python3 "$here/abuse.py" $port 5000 300 12
-after=$(rss)
-echo "RSS after: $after kB (growth $(( (after - before) / 1024 )) MB)"
+for round in $(seq "${ABUSE_ROUNDS:-1}"); do
+    python3 "$here/abuse.py" $port 5000 300 12
+    after=$(rss)
+    echo "RSS after robustness round $round: $after kB (growth since before: $(( (after - before) / 1024 )) MB)"
+done
 again=$(curl -s "http://127.0.0.1:$port/v1/users/$(head -1 "$out/serve-users.txt")/recommendations?count=10")
 [ "$again" = "$check" ] && echo "after the robustness run the server answers the same request identically: yes" \
     || { echo "after the robustness run the answer changed or failed: $again"; exit 1; }
