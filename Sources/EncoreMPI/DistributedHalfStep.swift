@@ -68,17 +68,7 @@ final class DistributedHalfStep {
                 indices: targetRatings.indices.map { compact[Int($0)] }, values: targetRatings.values
             )
             // Which of this process's source rows each process's target rows touch.
-            wantedBy = [[Int]](repeating: [], count: size)
-            var lastAdded = [Int](repeating: -1, count: size)
-            for row in 0..<sourceRatings.rowCount {
-                for p in sourceRatings.range(ofRow: row) {
-                    let destination = targetBlocks.owner(of: Int(sourceRatings.indices[p]))
-                    if lastAdded[destination] != row {
-                        lastAdded[destination] = row
-                        wantedBy[destination].append(row)
-                    }
-                }
-            }
+            wantedBy = DistributedHalfStep.rowsByColumnBlock(sourceRatings, columnBlocks: targetBlocks)
         case .fullGridify:
             self.targetRatings = targetRatings
             let transposed = sourceRatings.transposed()
@@ -87,17 +77,7 @@ final class DistributedHalfStep {
                 partialRows[targetBlocks.owner(of: row)].append(row)
             }
             byTarget = transposed
-            partialsFrom = [[Int]](repeating: [], count: size)
-            var lastAdded = [Int](repeating: -1, count: size)
-            for row in 0..<targetRatings.rowCount {
-                for p in targetRatings.range(ofRow: row) {
-                    let source = sourceBlocks.owner(of: Int(targetRatings.indices[p]))
-                    if lastAdded[source] != row {
-                        lastAdded[source] = row
-                        partialsFrom[source].append(row)
-                    }
-                }
-            }
+            partialsFrom = DistributedHalfStep.rowsByColumnBlock(targetRatings, columnBlocks: sourceBlocks)
             // About 64 MiB of partial sums in flight per process and round.
             let budget = (64 << 20) / 8
             roundRows = max(16, min(max(1, targetBlocks.largestBlock), budget / (recordLength * size)))
@@ -228,6 +208,23 @@ final class DistributedHalfStep {
             )
         }
         return objective
+    }
+
+    /// For each block of columns, the rows of `matrix` (sorted) with at least one entry in it:
+    /// which rows a process must send to, or hear from, each other process.
+    static func rowsByColumnBlock(_ matrix: SparseMatrix, columnBlocks: BlockPartition) -> [[Int]] {
+        var rows = [[Int]](repeating: [], count: columnBlocks.parts)
+        var lastAdded = [Int](repeating: -1, count: columnBlocks.parts)
+        for row in 0..<matrix.rowCount {
+            for p in matrix.range(ofRow: row) {
+                let block = columnBlocks.owner(of: Int(matrix.indices[p]))
+                if lastAdded[block] != row {
+                    lastAdded[block] = row
+                    rows[block].append(row)
+                }
+            }
+        }
+        return rows
     }
 
     /// `rows` of `matrix`, k values each, without padding.
