@@ -31,11 +31,13 @@ enum TrainCommand: Command {
 
         let readStart = now()
         let interactions = try data.load(file, quiet: quiet)
+        // Reading ends with the training matrix built: that is what a user waits for before fitting.
+        let matrix = interactions.userItemMatrix()
         let readSeconds = secondsSince(readStart)
         if !quiet {
             Console.err("read \(interactions.count) rows: \(interactions.userIDs.count) users × \(interactions.itemIDs.count) items in \(Console.seconds(readSeconds))")
         }
-        let trained = try TrainedModel.train(interactions, configuration: model.configuration, threads: model.threads, source: file) { report in
+        let trained = try TrainedModel.train(interactions, matrix: matrix, configuration: model.configuration, threads: model.threads, source: file) { report in
             if !quiet {
                 Console.err("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds)))")
             }

@@ -65,12 +65,13 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
         self.summary = summary
     }
 
-    /// Trains a model on `data` and returns it with the fitting time.
+    /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
+    /// has built it already, is `data.userItemMatrix()`.
     public static func train(
-        _ data: Interactions, configuration: ALSConfiguration, threads: Int = Parallel.defaultThreadCount,
-        source: String = "", progress: ((ALSIterationReport) -> Void)? = nil
+        _ data: Interactions, matrix prebuilt: SparseMatrix? = nil, configuration: ALSConfiguration,
+        threads: Int = Parallel.defaultThreadCount, source: String = "", progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> TrainedModel {
-        let matrix = data.userItemMatrix()
+        let matrix = prebuilt ?? data.userItemMatrix()
         let start = DispatchTime.now().uptimeNanoseconds
         let factors = try ImplicitALS(configuration: configuration, threads: threads).fit(matrix, progress: progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
