@@ -38,6 +38,16 @@ public final class Communicator {
     /// Waits until every process has arrived.
     public func barrier() { MPI_Barrier(world) }
 
+    /// Collective: throws this process's `failure` if it is the first (lowest rank) to have one,
+    /// `FailedElsewhere` if another process failed, and nothing if none did — so every process
+    /// stops together and the failure is reported once.
+    public func stopIfAnyFailed(_ failure: Error?) throws {
+        let failed = allGather(failure == nil ? 0 : 1)
+        guard let first = failed.firstIndex(of: 1) else { return }
+        if first == rank, let failure { throw failure }
+        throw FailedElsewhere(rank: first)
+    }
+
     /// Element-wise sum over all processes, in place.
     public func sum(_ values: inout [Double]) {
         guard size > 1, !values.isEmpty else { return }

@@ -109,7 +109,7 @@ public struct DistributedALS {
                     failure = EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
                 }
             }
-            try DistributedReader.stopIfAnyFailed(failure, communicator)
+            try communicator.stopIfAnyFailed(failure)
             resumedFrom = communicator.allGather(saved?.iteration ?? 0)[0]
             if resumedFrom > 0 {
                 history = communicator.broadcastFromRoot(saved?.lossHistory ?? [])

@@ -42,7 +42,7 @@ public enum DistributedReader {
         } catch {
             openFailure = error
         }
-        try stopIfAnyFailed(openFailure, communicator)
+        try communicator.stopIfAnyFailed(openFailure)
         let (file, layout) = opened!
         defer { file.close() }
 
@@ -68,7 +68,7 @@ public enum DistributedReader {
         } catch {
             failure = error
         }
-        try stopIfAnyFailed(failure, communicator)
+        try communicator.stopIfAnyFailed(failure)
 
         let rowsRead = communicator.sum(report.rowsRead)
         let rowsSkipped = communicator.sum(report.rowsSkipped)
@@ -94,15 +94,6 @@ public enum DistributedReader {
             userIDs: userNumbers.rootIDs, itemIDs: itemIDs,
             itemNames: try itemIDs.flatMap { try DatasetLoader.itemNames(path: path, format: format, itemIDs: $0) }
         )
-    }
-
-    /// Throws this process's `failure` if it has one and it is the first (lowest rank) in the job,
-    /// `FailedElsewhere` if another process failed, and nothing if none did. Collective.
-    static func stopIfAnyFailed(_ failure: Error?, _ communicator: Communicator) throws {
-        let failed = communicator.allGather(failure == nil ? 0 : 1)
-        guard let first = failed.firstIndex(of: 1) else { return }
-        if first == communicator.rank, let failure { throw failure }
-        throw FailedElsewhere(rank: first)
     }
 
     /// Sends each observation to the owner of its row and builds the owner's CSR (rows local to

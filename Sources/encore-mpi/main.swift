@@ -61,6 +61,18 @@ func train(_ arguments: CommandLineArguments, communicator: Communicator) throws
     let threads = threadsGiven ? model.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
     func say(_ line: String) { if isRoot && !quiet { Console.err(line) } }
 
+    // Find out now, not after a long fit, that process 0 cannot write the model where asked.
+    var outputFailure: Error?
+    if isRoot {
+        do {
+            var probe = try AtomicFileWriter(path: output)
+            probe.abandon()
+        } catch {
+            outputFailure = error
+        }
+    }
+    try communicator.stopIfAnyFailed(outputFailure)
+
     let readStart = now()
     let ratings = try DistributedReader.read(path: file, format: data.format, options: data.read, communicator: communicator)
     let readSeconds = secondsSince(readStart)

@@ -155,6 +155,12 @@ final class DistributedTrainingTests: XCTestCase {
         let missing = try MPISupport.mpi(2, ["train", directory.appendingPathComponent("absent.tsv").path, "--output", output])
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("absent.tsv"), missing.stderr)
+        // An output folder that does not exist is refused before the data is read.
+        let nowhere = directory.appendingPathComponent("missing/m.encore").path
+        let noFolder = try MPISupport.mpi(2, ["train", data, "--output", nowhere, "--skip-invalid"])
+        XCTAssertEqual(noFolder.status, 1)
+        XCTAssertTrue(noFolder.stderr.contains("\(nowhere): cannot create a file in its folder"), noFolder.stderr)
+        XCTAssertFalse(noFolder.stderr.contains("read 399 rows"), noFolder.stderr)
     }
 
     func testLastFM2KOnTwoProcessesEqualsTheSingleProcessModel() throws {
