@@ -62,7 +62,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
         if (!state) return MHD_NO;
         *con_cls = state;
         const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (declared && strtoull(declared, NULL, 10) > server->bodyLimit) state->tooLarge = 1;
+        if (declared && strtoull(declared, NULL, 10) > server->bodyLimit) {
+            // Answer at once; the body is never read and the connection closes after the reply.
+            state->tooLarge = 1;
+            return send_plain(connection, 413, "{\"error\":\"request body too large\",\"status\":413}");
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {

@@ -39,6 +39,11 @@ public final class APIRouter: @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest) -> (String, HTTPResponse) {
+        // The HTTP library leaves an escape it cannot decode as it was: a '%' still followed by
+        // anything but two hex digits is a malformed URL, not an ID to look up.
+        if let bad = ([request.path] + request.arguments.flatMap { [$0.name, $0.value] }).first(where: APIRouter.hasMalformedEscape) {
+            return ("malformed", .error(400, "malformed percent-escape in '\(bad)'"))
+        }
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let served = models.snapshot()
         func run(_ route: String, _ method: String, _ body: () throws -> HTTPResponse) -> (String, HTTPResponse) {
@@ -83,6 +88,23 @@ public final class APIRouter: @unchecked Sendable {
         default:
             return ("unknown", .error(404, "no such route: \(request.method) \(request.path)"))
         }
+    }
+
+    /// True when `text` holds a '%' that is not followed by two hex digits.
+    static func hasMalformedEscape(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func isHex(_ byte: UInt8) -> Bool { Character(Unicode.Scalar(byte)).isHexDigit }
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "%") {
+            guard index + 2 < bytes.count, isHex(bytes[index + 1]), isHex(bytes[index + 2]) else { return true }
+        }
+        return false
+    }
+
+    /// Every value of an ID argument; an empty one is a malformed request, not an unknown ID.
+    func identifiers(_ request: HTTPRequest, _ name: String) throws -> [String] {
+        let values = request.values(name)
+        if values.contains("") { throw Failure(status: 400, message: "\(name) must not be empty") }
+        return values
     }
 
     /// A whole-number argument within 1…maximum, or the default.
@@ -134,7 +156,7 @@ public final class APIRouter: @unchecked Sendable {
     }
 
     func explain(_ request: HTTPRequest, user id: String, _ model: TrainedModel) throws -> HTTPResponse {
-        guard let query = request.value("item") else { throw Failure(status: 400, message: "item is required") }
+        guard let query = try identifiers(request, "item").last else { throw Failure(status: 400, message: "item is required") }
         let user = try model.userIndex(id)
         let item = try ItemLookup.find(query, in: model)
         let explanation = try ScoreExplanation(user: user, item: item, in: model)
@@ -154,7 +176,7 @@ public final class APIRouter: @unchecked Sendable {
     }
 
     func radio(_ request: HTTPRequest, _ model: TrainedModel) throws -> HTTPResponse {
-        let seeds = try request.values("seed").map { try ItemLookup.find($0, in: model) }
+        let seeds = try identifiers(request, "seed").map { try ItemLookup.find($0, in: model) }
         guard !seeds.isEmpty else { throw Failure(status: 400, message: "give at least one seed") }
         var options = RadioOptions()
         options.length = try number(request, "length", default: 50)
@@ -162,7 +184,7 @@ public final class APIRouter: @unchecked Sendable {
             guard let value = UInt64(random) else { throw Failure(status: 400, message: "seed_random must be a whole number (got '\(random)')") }
             options.randomSeed = value
         }
-        let user = try request.value("user").map { try model.userIndex($0) }
+        let user = try identifiers(request, "user").last.map { try model.userIndex($0) }
         let picks = try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model)
         var body = JSONLine()
         body.add("station", objects: picks.map { pick in
