@@ -1,5 +1,3 @@
-import EncoreCLI
-
 /// A plain-text table with aligned columns, for people reading a terminal.
 struct TextTable {
     let headers: [String]

@@ -18,10 +18,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 mkdir -p "$out"
-(cd "$root" && scripts/setup && swift build -c release >/dev/null)
+. "$root/benchmarks/common.sh"
+encore="$(encore_binary "$root" "")"
 data="$root/benchmarks/out/perf/plays.tsv"
 mkdir -p "$(dirname "$data")"
-[ -f "$data" ] || "$root/.build/release/encore" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$data"
+reference_workload "$encore" "$data"
 # Open MPI refuses root unless told; CI and these machines run as root.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 results="$out/results.jsonl"
@@ -30,7 +31,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for p in $processes; do
     for strategy in half-gridify full-gridify broadcast; do
         echo "P=$p $strategy" >&2
-        mpirun -np "$p" --oversubscribe "$root/.build/release/encore-mpi" train "$data" --output "$out/model.encore" \
+        mpirun -np "$p" --oversubscribe "$(dirname "$encore")/encore-mpi" train "$data" --output "$out/model.encore" \
             --strategy "$strategy" --factors "$factors" --iterations "$iterations" --solver cg --confidence log \
             --regularization-scaling flat --seed 1 2> "$out/P$p-$strategy.log" | tail -1 >> "$results"
         tail -1 "$results" >&2

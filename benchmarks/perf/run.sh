@@ -23,16 +23,9 @@ done
 [ -x "$root/benchmarks/.venv/bin/python" ] || python3 -m venv "$root/benchmarks/.venv"
 "$root/benchmarks/.venv/bin/python" -c "import implicit, pyspark, pandas" 2>/dev/null \
     || "$root/benchmarks/.venv/bin/pip" install -q implicit "pyspark==3.5.*" pandas numpy scipy
-if [ -n "${ENCORE_BIN:-}" ]; then
-    encore="$ENCORE_BIN"
-elif [ -n "$scratch" ]; then
-    (cd "$root" && scripts/setup && swift build -c release --scratch-path "$scratch" >/dev/null)
-    encore="$scratch/release/encore"
-else
-    (cd "$root" && scripts/setup && swift build -c release >/dev/null)
-    encore="$root/.build/release/encore"
-fi
+. "$root/benchmarks/common.sh"
+encore="$(encore_binary "$root" "$scratch")"
 data="$out/plays.tsv"
-[ -f "$data" ] || "$encore" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$data"
+reference_workload "$encore" "$data"
 "$root/benchmarks/.venv/bin/python" -u "$root/benchmarks/perf/bench.py" --encore "$encore" \
     --python "$root/benchmarks/.venv/bin/python" --data "$data" --out "$out" ${args[@]+"${args[@]}"}

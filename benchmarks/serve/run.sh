@@ -15,16 +15,9 @@ out="$root/benchmarks/out/perf"
 duration="${1:-10}"
 mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-if [ -n "${ENCORE_BIN:-}" ]; then
-    encore="$ENCORE_BIN"
-elif [ -n "$scratch" ]; then
-    (cd "$root" && scripts/setup && swift build -c release --scratch-path "$scratch" >/dev/null)
-    encore="$scratch/release/encore"
-else
-    (cd "$root" && scripts/setup && swift build -c release >/dev/null)
-    encore="$root/.build/release/encore"
-fi
-[ -f "$out/plays.tsv" ] || "$encore" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$out/plays.tsv"
+. "$root/benchmarks/common.sh"
+encore="$(encore_binary "$root" "$scratch")"
+reference_workload "$encore" "$out/plays.tsv"
 [ -f "$out/serve.model" ] || "$encore" train "$out/plays.tsv" --output "$out/serve.model" --factors 64 --iterations 3 \
     --solver cg --confidence log --regularization-scaling flat --quiet
 head -20000 "$out/plays.tsv" | cut -f1 | sort -u > "$out/serve-users.txt"

@@ -1,0 +1,23 @@
+# Shared by the benchmark scripts (sourced, not run).
+
+# encore_binary ROOT SCRATCH: prints the path of the encore binary to measure — $ENCORE_BIN as it
+# is, else a release build, in the scratch folder SCRATCH when one is given (a private build that
+# nobody else's rebuild can replace mid-run). encore-mpi, where built, sits beside it.
+encore_binary() {
+    local root="$1" scratch="$2"
+    if [ -n "${ENCORE_BIN:-}" ]; then
+        echo "$ENCORE_BIN"
+    elif [ -n "$scratch" ]; then
+        (cd "$root" && scripts/setup >&2 && swift build -c release --scratch-path "$scratch" >/dev/null)
+        echo "$scratch/release/encore"
+    else
+        (cd "$root" && scripts/setup >&2 && swift build -c release >/dev/null)
+        echo "$root/.build/release/encore"
+    fi
+}
+
+# reference_workload ENCORE FILE: writes issue #4's reference play log (the shape of Last.fm 360K)
+# to FILE unless it is there already.
+reference_workload() {
+    [ -f "$2" ] || "$1" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$2"
+}
