@@ -138,7 +138,7 @@ public struct DistributedALS {
             reports.append(report)
             if rank == 0 { progress?(report) }
             if let checkpoint, iteration % checkpoint.every == 0 {
-                let users = try gather(myUsers), items = try gather(myItems)
+                let users = gather(myUsers), items = gather(myItems)
                 if let users, let items {
                     try TrainingCheckpoint(fingerprint: checkpoint.fingerprint, iteration: iteration, lossHistory: history,
                                            userFactors: users, itemFactors: items, factors: k).write(to: checkpoint.directory)
@@ -150,7 +150,7 @@ public struct DistributedALS {
                 _exit(3)
             }
         }
-        let users = try gather(myUsers), items = try gather(myItems)
+        let users = gather(myUsers), items = gather(myItems)
         return DistributedFit(
             userFactors: users.map { DistributedHalfStep.unpack($0, rows: ratings.users.count, k: k) },
             itemFactors: items.map { DistributedHalfStep.unpack($0, rows: ratings.items.count, k: k) },
@@ -160,7 +160,7 @@ public struct DistributedALS {
     }
 
     /// Every process's rows of one side, packed in global order, on rank 0 (nil elsewhere).
-    private func gather(_ mine: DenseMatrix) throws -> [Float]? {
+    private func gather(_ mine: DenseMatrix) -> [Float]? {
         communicator.gatherToRoot(DistributedHalfStep.pack(mine, rows: 0..<mine.rows)).map { Array($0.joined()) }
     }
 
