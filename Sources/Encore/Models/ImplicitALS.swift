@@ -131,17 +131,16 @@ public struct ImplicitALS: Sendable {
 
     /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
     /// `ratings`): the item side of the regularisation term.
-    public func penalty(of factors: DenseMatrix, ratings itemUsers: SparseMatrix) -> Double {
-        let items = factors
+    public func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
         let spark = configuration.regularizationScaling == .spark
         var penalty = 0.0
-        for i in 0..<items.rows {
+        for row in 0..<factors.rows {
             var scale = 1.0
             if spark {
                 scale = 0
-                for p in itemUsers.range(ofRow: i) where itemUsers.values[p] > 0 { scale += 1 }
+                for p in ratings.range(ofRow: row) where ratings.values[p] > 0 { scale += 1 }
             }
-            penalty += scale * Double(VectorKernels.dot(items.row(i), items.row(i), items.columns))
+            penalty += scale * Double(VectorKernels.dot(factors.row(row), factors.row(row), factors.columns))
         }
         return Double(configuration.regularization) * penalty
     }
