@@ -1,10 +1,15 @@
 // OpenBLAS's CBLAS header, plus the LAPACK routines Encore calls. OpenBLAS exports LAPACK with
-// Fortran linkage but Debian ships no C header for it, so the two prototypes are declared here.
+// Fortran linkage but Debian ships no C header for it, so its prototypes are declared here.
 #include <cblas.h>
 
 /// Solves A X = B for symmetric positive-definite A (column-major, Fortran calling convention).
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
             double *b, const int *ldb, int *info);
+
+/// Eigenvalues (ascending, into w) and, with jobz "V", eigenvectors (into the columns of a) of a
+/// symmetric matrix (column-major, Fortran calling convention). lwork -1 asks for the work size.
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+            double *work, const int *lwork, int *info);
 
 /// Starts loading the cache line at `address` ahead of use. Not BLAS, but this is Encore's one
 /// C header: the row gathers of ALS touch factor rows in random order, which the hardware

@@ -37,6 +37,18 @@ public enum BLAS {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
+    /// C (m×n) = A (m×k) · B (k×n), or A · Bᵀ for B n×k with `transposingB`; Float, row-major,
+    /// A and C with leading dimensions `lda` and `ldc`, B packed.
+    public static func multiply(
+        _ a: UnsafePointer<Float>, m: Int, k: Int, lda: Int, _ b: UnsafePointer<Float>, n: Int, transposingB: Bool = false,
+        into c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        ensureSingleThreaded()
+        guard m > 0 else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(lda), b, Int32(transposingB ? k : n), 0, c, Int32(ldc))
+    }
+
     /// y (m) = A (m×n, row-major, leading dimension `lda`) · x (n).
     public static func multiplyVector(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         ensureSingleThreaded()
@@ -52,14 +64,69 @@ public enum BLAS {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1, g, Int32(k), 1, c, Int32(k))
     }
 
-    /// Solves A x = b in place for symmetric positive-definite A (k×k, Double, full storage);
-    /// A is overwritten by its Cholesky factor and b by x. Returns false when A is not
-    /// positive definite.
+    /// Solves A x = b in place for symmetric positive-definite A (k×k, Double, row-major, only
+    /// the upper triangle read); A is overwritten by its Cholesky factor and b by x. Returns
+    /// false when A is not positive definite.
     public static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, k: Int) -> Bool {
         ensureSingleThreaded()
+        guard k > 0 else { return true }
         var n = Int32(k), nrhs: Int32 = 1, lda = Int32(k), ldb = Int32(k), info: Int32 = 0
-        var uplo = CChar(UInt8(ascii: "U"))
+        // LAPACK is column-major: the row-major upper triangle is its lower one.
+        var uplo = CChar(UInt8(ascii: "L"))
         dposv_(&uplo, &n, &nrhs, a, &lda, b, &ldb, &info)
         return info == 0
+    }
+
+    /// C (m×m, Double, upper triangle set) = A Aᵀ for row-major A (m×k): the Gram matrix of A's
+    /// rows.
+    public static func rowGram(_ a: UnsafePointer<Double>, rows m: Int, k: Int, into c: UnsafeMutablePointer<Double>) {
+        ensureSingleThreaded()
+        guard m > 0 else { return }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), 0, c, Int32(m))
+    }
+
+    /// C (m×n) = A (m×k) · B (k×n), or A · Bᵀ for B n×k with `transposingB`; Double, all
+    /// row-major and packed.
+    public static func multiply(
+        _ a: UnsafePointer<Double>, m: Int, k: Int, _ b: UnsafePointer<Double>, n: Int, transposingB: Bool = false, into c: UnsafeMutablePointer<Double>
+    ) {
+        ensureSingleThreaded()
+        guard m > 0 else { return }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(k), b, Int32(transposingB ? k : n), 0, c, Int32(n))
+    }
+
+    /// y (m or n) = A x, or Aᵀ x with `transposed`, for row-major A (m×n, Double).
+    public static func multiplyVector(
+        _ a: UnsafePointer<Double>, rows m: Int, columns n: Int, transposed: Bool = false, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>
+    ) {
+        ensureSingleThreaded()
+        guard m > 0, n > 0 else {
+            y.update(repeating: 0, count: transposed ? n : m)
+            return
+        }
+        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, 0, y, 1)
+    }
+
+    /// The eigenvalues (ascending) and eigenvectors of a symmetric k×k Double matrix given in
+    /// full: `vectors` is row-major with eigenvector j in column j, so `vectors[i * k + j]` is
+    /// its i-th component. Nil if LAPACK does not converge.
+    public static func symmetricEigendecomposition(_ matrix: [Double], k: Int) -> (values: [Double], vectors: [Double])? {
+        ensureSingleThreaded()
+        precondition(matrix.count == k * k, "expected a \(k)×\(k) matrix")
+        var a = matrix, values = [Double](repeating: 0, count: k)
+        var n = Int32(k), lda = Int32(max(1, k)), info: Int32 = 0, lwork: Int32 = -1
+        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))
+        var size = 0.0
+        dsyev_(&jobz, &uplo, &n, &a, &lda, &values, &size, &lwork, &info)
+        guard info == 0 else { return nil }
+        lwork = Int32(size)
+        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+        dsyev_(&jobz, &uplo, &n, &a, &lda, &values, &work, &lwork, &info)
+        guard info == 0 else { return nil }
+        // LAPACK leaves eigenvector j in column j of a column-major array: row-major, that is row j.
+        var vectors = [Double](repeating: 0, count: k * k)
+        for i in 0..<k { for j in 0..<k { vectors[i * k + j] = a[j * k + i] } }
+        return (values, vectors)
     }
 }

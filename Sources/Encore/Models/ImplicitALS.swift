@@ -25,20 +25,43 @@ public struct ImplicitALS: Sendable {
             throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
         }
         let itemUsers = userItems.transposed()
+        // Every half-step needs each entry's confidence; computed once here, not 2 × iterations
+        // times (a log per entry costs as much as a gathered vector's arithmetic).
+        let userConfidences = confidencesMinusOne(of: userItems), itemConfidences = confidencesMinusOne(of: itemUsers)
         let k = configuration.factors
         let users = ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads)
         let items = ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads)
+        // Each half-step turns the fixed side into the Gram eigenbasis; one matrix per side,
+        // reused by every iteration.
+        let turnedUsers = DenseMatrix(rows: users.rows, columns: k), turnedItems = DenseMatrix(rows: items.rows, columns: k)
         var history: [Double] = []
         for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try halfStep(target: items, source: users, ratings: itemUsers, side: "item")
-            let userTerms = try halfStep(target: users, source: items, ratings: userItems, side: "user", withObjective: true)
+            try halfStep(target: items, source: users, turnedSource: turnedUsers, ratings: itemUsers, confidences: itemConfidences, side: "item")
+            let userTerms = try halfStep(target: users, source: items, turnedSource: turnedItems, ratings: userItems, confidences: userConfidences,
+                                         side: "user", withObjective: true)
             let loss = userTerms + penalty(of: items, ratings: itemUsers)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds, userFactors: users, itemFactors: items))
         }
         return FactorModel(userFactors: users, itemFactors: items, lossHistory: history)
+    }
+
+    /// α·g(r) for every entry of `ratings`, in the order of its values.
+    func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
+        let configuration = self.configuration
+        var result = [Float](repeating: 0, count: ratings.values.count)
+        result.withUnsafeMutableBufferPointer { result in
+            ratings.values.withUnsafeBufferPointer { values in
+                Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, _ in
+                    for p in range {
+                        result[p] = configuration.confidence.confidenceMinusOne(values[p], alpha: configuration.alpha, epsilon: configuration.epsilon)
+                    }
+                }
+            }
+        }
+        return result
     }
 
     /// Spark's initialisation: N(0, 1) draws scaled to unit length, one independent stream per row.
@@ -72,57 +95,82 @@ public struct ImplicitALS: Sendable {
         return matrix
     }
 
-    /// Solves every row of `target` against the fixed `source`. With `withObjective`, returns the
-    /// rows' share of the objective (see `RowSolver.objectiveTerm`), summed per chunk in chunk
-    /// order so it is the same for any thread count; otherwise 0.
+    /// Solves every row of `target` against the fixed `source`; `confidences` are α·g(r) of
+    /// `ratings`' entries; `turnedSource` is scratch space shaped like `source`. With `withObjective`, returns the rows' share of the objective (see
+    /// `RowSolver.objectiveTerm`), summed per chunk in chunk order so it is the same for any
+    /// thread count; otherwise 0.
     @discardableResult
-    func halfStep(target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, side: String, withObjective: Bool = false) throws -> Double {
+    func halfStep(
+        target: DenseMatrix, source: DenseMatrix, turnedSource: DenseMatrix, ratings: SparseMatrix, confidences: [Float],
+        side: String, withObjective: Bool = false
+    ) throws -> Double {
         let k = configuration.factors
         var gram = [Double](repeating: 0, count: k * k)
         gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
-        return try solveRows(target: target, source: source, ratings: ratings, gram: gram, side: side, withObjective: withObjective)
+        return try solveRows(target: target, source: source, ratings: ratings, confidences: confidences, gram: gram,
+                             rotationStorage: turnedSource, side: side, withObjective: withObjective)
     }
 
     /// Solves row r of `target` against `source` for every row r of `ratings`, whose column
     /// indices are rows of `source`; `gram` is the full YᵀY (k×k), which may cover more vectors
     /// than `source` holds — a distributed half-step solves its own rows against the vectors it
     /// received and the Gram matrix summed over every process. With `withObjective`, returns the
-    /// rows' share of the objective; `side` ("user" or "item") is for messages.
+    /// rows' share of the objective; `side` ("user" or "item") is for messages. `confidences`,
+    /// if given, are α·g(r) of `ratings`' entries (otherwise computed as they are needed);
+    /// `rotationStorage`, if given, a matrix shaped like `source` to reuse for its turned copy.
     public func solveRows(
-        target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, gram: [Double], side: String, withObjective: Bool
+        target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]? = nil, gram: [Double],
+        rotationStorage: DenseMatrix? = nil, side: String, withObjective: Bool
     ) throws -> Double {
         let k = configuration.factors
-        let gramFloat = gram.map { Float($0) }
+        precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
         let failures = FailureLog()
         let configuration = self.configuration
+        // Rows are solved in the eigenbasis of G, where it is diagonal (see GramEigenbasis);
+        // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
+        let eigenbasis = configuration.nonnegative ? nil
+            : GramEigenbasis(gram: gram, source: source, exact: configuration.solver == .cholesky, storage: rotationStorage, threads: threads)
+        if let eigenbasis, configuration.solver == .cg {
+            eigenbasis.turnIn(target, threads: threads)  // CG starts from the current vectors
+        }
+        let rowSource = eigenbasis?.rotated ?? source
+        let gramDouble = eigenbasis?.values ?? gram
+        let gramFloat = eigenbasis?.floatValues ?? gram.map { Float($0) }
+        let solvers = RowSolverPool(k: k, configuration: configuration)
         var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
         partial.withUnsafeMutableBufferPointer { partial in
-        gram.withUnsafeBufferPointer { gramBuffer in
-        gramFloat.withUnsafeBufferPointer { gramFloatBuffer in
+        gramDouble.withUnsafeBufferPointer { gramDouble in
+        gramFloat.withUnsafeBufferPointer { gramFloat in
         ratings.indices.withUnsafeBufferPointer { indices in
         ratings.values.withUnsafeBufferPointer { values in
+        (confidences ?? []).withUnsafeBufferPointer { confidences in
+            let rowGram = RowSolver.Gram(double: gramDouble.baseAddress!, float: gramFloat.baseAddress!, isDiagonal: eigenbasis != nil)
             Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
-                let solver = RowSolver(k: k, configuration: configuration)
+                let solver = solvers.take()
+                defer { solvers.give(back: solver) }
                 var sum = 0.0
                 for row in rows {
                     let range = ratings.range(ofRow: row)
                     let columns = UnsafeBufferPointer(rebasing: indices[range])
                     let rowValues = UnsafeBufferPointer(rebasing: values[range])
+                    let rowConfidences = confidences.isEmpty ? nil : confidences.baseAddress! + range.lowerBound
                     let x = target.row(row)
-                    var finite = solver.solve(columns: columns, values: rowValues, source: source, gram: gramBuffer.baseAddress!, gramFloat: gramFloatBuffer.baseAddress!, target: x)
+                    var finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram, target: x)
                     if !finite && configuration.solver == .cg {
                         // CG in Float can overflow on huge weights; the exact Double solve cannot.
-                        finite = solver.solve(columns: columns, values: rowValues, source: source, gram: gramBuffer.baseAddress!, gramFloat: gramFloatBuffer.baseAddress!, target: x, forceCholesky: true)
+                        finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram,
+                                              target: x, forceCholesky: true)
                     }
                     if !finite {
                         failures.record(row)
                     } else if withObjective {
-                        sum += solver.objectiveTerm(columns: columns, values: rowValues, source: source, gramFloat: gramFloatBuffer.baseAddress!, x: x)
+                        sum += solver.objectiveTerm(columns: columns, values: rowValues, source: rowSource, gram: rowGram, x: x)
                     }
                 }
                 partial[chunk] = sum
             }
-        }}}}}
+        }}}}}}
+        eigenbasis?.turnBack(target, threads: threads)
         if let row = failures.first {
             throw EncoreError.nonFinite("the \(side) vector of row \(row) is not finite (weights too large for Float32 factors?)")
         }
@@ -161,7 +209,9 @@ public struct ImplicitALS: Sendable {
         let gramFloat = gram.map { Float($0) }
         let finite = columns.withUnsafeBufferPointer { c in values.withUnsafeBufferPointer { v in
             gram.withUnsafeBufferPointer { g in gramFloat.withUnsafeBufferPointer { gf in x.withUnsafeMutableBufferPointer { x in
-                solver.solve(columns: c, values: v, source: source, gram: g.baseAddress!, gramFloat: gf.baseAddress!, target: x.baseAddress!)
+                // One row: diagonalising G would cost more than the solve, so the plain basis.
+                let rowGram = RowSolver.Gram(double: g.baseAddress!, float: gf.baseAddress!, isDiagonal: false)
+                return solver.solve(columns: c, values: v, source: source, gram: rowGram, target: x.baseAddress!)
             }}}
         }}
         guard finite else { throw EncoreError.nonFinite("the solved vector is not finite") }
@@ -175,6 +225,32 @@ public enum FactorSide: Sendable {
     case users
     /// Items (its columns).
     case items
+}
+
+/// Row solvers for the threads of one half-step: a chunk takes one and gives it back, so each
+/// thread reuses its scratch space instead of allocating it per chunk.
+private final class RowSolverPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [RowSolver] = []
+    private let k: Int
+    private let configuration: ALSConfiguration
+
+    init(k: Int, configuration: ALSConfiguration) {
+        self.k = k
+        self.configuration = configuration
+    }
+
+    func take() -> RowSolver {
+        lock.lock()
+        defer { lock.unlock() }
+        return idle.popLast() ?? RowSolver(k: k, configuration: configuration)
+    }
+
+    func give(back solver: RowSolver) {
+        lock.lock()
+        idle.append(solver)
+        lock.unlock()
+    }
 }
 
 /// Collects the rows whose solve failed, from any thread.

@@ -3,7 +3,21 @@ import CBLAS
 /// One thread's workspace for solving a row's normal equations
 /// `(G + Σ_i c1_i y_i y_iᵀ + λ s I) x = Σ_i c_i p_i y_i`, with G = YᵀY shared by every row.
 /// Allocated once per thread and reused for every row, so the hot loop allocates nothing.
+///
+/// A half-step usually hands it everything in the eigenbasis of G (see GramEigenbasis), where G
+/// is diagonal: CG's products with G then cost k instead of k² operations, and an exact solve
+/// of a row with fewer observations than factors goes through the Woodbury identity.
 public final class RowSolver {
+    /// YᵀY as the rows of one half-step see it.
+    struct Gram {
+        /// k×k row-major and full, or its k diagonal entries when `isDiagonal`.
+        let double: UnsafePointer<Double>
+        /// The same in Float, for CG.
+        let float: UnsafePointer<Float>
+        /// Whether the vectors are in G's eigenbasis, so that G is the diagonal Λ.
+        let isDiagonal: Bool
+    }
+
     let k: Int
     let configuration: ALSConfiguration
     // Scratch space, allocated once per thread; raw pointers keep the hot loops free of
@@ -11,7 +25,7 @@ public final class RowSolver {
     private let a: UnsafeMutablePointer<Double>
     private let b: UnsafeMutablePointer<Double>
     private let solution: UnsafeMutablePointer<Double>
-    private let savedA: UnsafeMutablePointer<Double>
+    private let scratch: UnsafeMutablePointer<Double>
     private let gathered: UnsafeMutablePointer<Double>
     private var packed: UnsafeMutablePointer<Float>
     private var packedConfidence: UnsafeMutablePointer<Float>
@@ -23,6 +37,19 @@ public final class RowSolver {
     private let direction: UnsafeMutablePointer<Float>
     private let product: UnsafeMutablePointer<Float>
     private var nnls: NonNegativeLeastSquares?
+    private let inverseDiagonal: UnsafeMutablePointer<Double>
+    private let rootInverseDiagonal: UnsafeMutablePointer<Double>
+    // The Woodbury system of a short row: its scaled vectors, m×m matrix, right-hand side and
+    // inverse confidences; grown on demand up to `woodburyRowLimit` rows.
+    private var woodburyRows: UnsafeMutablePointer<Double>
+    private var woodburyMatrix: UnsafeMutablePointer<Double>
+    private var woodburyRhs: UnsafeMutablePointer<Double>
+    private var inverseConfidence: UnsafeMutablePointer<Double>
+    private var woodburyCapacity = 0
+    /// Rows with fewer weighted observations than k are solved through the m×m Woodbury system
+    /// (m²k/2 + m³/6 multiply-adds against mk²/2 + k³/6 for the k×k one), up to this many,
+    /// beyond which the m×m scratch space would grow too large for very high ranks.
+    static let woodburyRowLimit = 256
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     private static let gatherBlock = 256
     /// How many rows ahead a gather asks for the row it will copy.
@@ -42,9 +69,9 @@ public final class RowSolver {
         self.k = k
         self.configuration = configuration
         a = .allocate(capacity: k * k)
-        savedA = .allocate(capacity: k * k)
         b = .allocate(capacity: k)
         solution = .allocate(capacity: k)
+        scratch = .allocate(capacity: k)
         gathered = .allocate(capacity: RowSolver.gatherBlock * k)
         packed = .allocate(capacity: 1)
         packedConfidence = .allocate(capacity: 1)
@@ -53,26 +80,34 @@ public final class RowSolver {
         direction = .allocate(capacity: k)
         product = .allocate(capacity: k)
         nnls = configuration.nonnegative ? NonNegativeLeastSquares(k: k) : nil
+        inverseDiagonal = .allocate(capacity: k)
+        rootInverseDiagonal = .allocate(capacity: k)
+        woodburyRows = .allocate(capacity: 1)
+        woodburyMatrix = .allocate(capacity: 1)
+        woodburyRhs = .allocate(capacity: 1)
+        inverseConfidence = .allocate(capacity: 1)
     }
 
     deinit {
-        for pointer in [a, savedA, b, solution, gathered] { pointer.deallocate() }
+        for pointer in [a, b, solution, scratch, gathered, inverseDiagonal, rootInverseDiagonal] { pointer.deallocate() }
+        for pointer in [woodburyRows, woodburyMatrix, woodburyRhs, inverseConfidence] { pointer.deallocate() }
         for pointer in [packed, packedConfidence, packedProjection, residual, direction, product] { pointer.deallocate() }
     }
 
     /// Solves one row in place into `target` (k values, warm start for CG). `columns`/`values`
-    /// are the row's observed entries; `source` holds the other side's factors; `gram` is YᵀY
-    /// (k×k Double) and `gramFloat` the same in Float. Returns false if the result is not finite.
+    /// are the row's observed entries; `source` holds the other side's factors, in the basis
+    /// `gram` is given in. `confidences`, if given, are the row's confidences minus one,
+    /// computed once for the whole training rather than per half-step. Returns false if the
+    /// result is not finite.
     func solve(
-        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
-        gram: UnsafePointer<Double>, gramFloat: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
-        forceCholesky: Bool = false
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>? = nil,
+        source: DenseMatrix, gram: Gram, target: UnsafeMutablePointer<Float>, forceCholesky: Bool = false
     ) -> Bool {
         packedRowCount = -1
         if configuration.solver == .cg && !forceCholesky {
-            conjugateGradient(columns: columns, values: values, source: source, gram: gramFloat, x: target)
+            conjugateGradient(columns: columns, values: values, confidences: confidences, source: source, gram: gram, x: target)
         } else {
-            exact(columns: columns, values: values, source: source, gram: gram, x: target)
+            exact(columns: columns, values: values, confidences: confidences, source: source, gram: gram, x: target)
         }
         for j in 0..<k where !target[j].isFinite { return false }
         return true
@@ -81,24 +116,24 @@ public final class RowSolver {
     /// This row's share of the objective with the row's new vector `x`:
     /// xᵀGx + Σ_observed [c (p − s)² − s²] + λ s_u ‖x‖², with s = x·y. Called right after the
     /// solve, while the row's item vectors are still in cache, so the loss costs no extra pass
-    /// over the ratings.
+    /// over the ratings. Every term is the same in any orthonormal basis.
     func objectiveTerm(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
-        gramFloat: UnsafePointer<Float>, x: UnsafePointer<Float>
+        gram: Gram, x: UnsafePointer<Float>
     ) -> Double {
         let k = self.k, alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
-        VectorKernels.symmetricMultiply(gramFloat, x, plus: 0, times: x, into: product, k)
+        multiply(gram, x, plus: 0, into: product)
         let quadratic = Double(VectorKernels.dot(x, product, k))
         var observed = 0.0
         var positives = 0
-        // After a CG solve the row's vectors are still packed: reading them again from the
+        // After a solve the row's vectors are still packed: reading them again from the
         // source matrix would be a second random gather of every observed vector.
         let packedScores = packedRowCount == columns.count
         if packedScores { VectorKernels.rowDots(packed, count: columns.count, length: k, x, into: packedProjection) }
         for p in 0..<columns.count {
             let r = values[p]
             let s = Double(packedScores ? packedProjection[p] : VectorKernels.dot(x, source.row(Int(columns[p])), k))
-            let c = 1 + Double(confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon))
+            let c = 1 + Double(packedScores ? packedConfidence[p] : confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon))
             let preference: Double = r > 0 ? 1 : 0
             if r > 0 { positives += 1 }
             observed += c * (preference - s) * (preference - s) - s * s
@@ -111,41 +146,177 @@ public final class RowSolver {
         configuration.regularizationScaling == .spark ? configuration.regularization * Float(positives) : configuration.regularization
     }
 
-    private func exact(
-        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
-        gram: UnsafePointer<Double>, x: UnsafeMutablePointer<Float>
-    ) {
-        let k = self.k, alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
+    /// out = (G + ridge·I) v.
+    @inline(__always) private func multiply(_ gram: Gram, _ v: UnsafePointer<Float>, plus ridge: Float, into out: UnsafeMutablePointer<Float>) {
+        if gram.isDiagonal {
+            for i in 0..<k { out[i] = (gram.float[i] + ridge) * v[i] }
+        } else {
+            VectorKernels.symmetricMultiply(gram.float, v, plus: ridge, times: v, into: out, k)
+        }
+    }
+
+    /// Copies the row's `columns.count` vectors from `source` into `packed`, one after another,
+    /// and their confidences minus one (copied from `confidences` if given) into
+    /// `packedConfidence`, so every later pass over them runs from cache. Returns the row's
+    /// count of r > 0.
+    private func pack(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?, from source: DenseMatrix
+    ) -> Int {
+        let k = self.k, n = columns.count
+        let alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
+        if packedCapacity < n {
+            packed.deallocate()
+            packedConfidence.deallocate()
+            packedProjection.deallocate()
+            packedCapacity = max(n, 2 * packedCapacity)
+            packed = .allocate(capacity: packedCapacity * k)
+            packedConfidence = .allocate(capacity: packedCapacity)
+            packedProjection = .allocate(capacity: packedCapacity)
+        }
         var positives = 0
-        a.update(from: gram, count: k * k)
-        b.update(repeating: 0, count: k)
-        var filled = 0
+        packedRowCount = n
         let lookahead = RowSolver.prefetchDistance
-        for p in 0..<min(columns.count, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
-        for p in 0..<columns.count {
-            if p + lookahead < columns.count { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
-            let r = values[p]
-            let c1 = confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon)
-            let y = source.row(Int(columns[p]))
-            if r > 0 {
-                positives += 1
-                let weight = 1 + Double(c1)
-                for j in 0..<k { b[j] += weight * Double(y[j]) }
-            }
-            if c1 > 0 {
-                let scale = Double(c1).squareRoot()
-                let row = gathered + filled * k
-                for j in 0..<k { row[j] = scale * Double(y[j]) }
-                filled += 1
-                if filled == RowSolver.gatherBlock {
-                    BLAS.addGram(gathered, rows: filled, k: k, into: a)
-                    filled = 0
-                }
+        for p in 0..<min(n, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
+        for p in 0..<n {
+            if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
+            (packed + p * k).update(from: source.row(Int(columns[p])), count: k)
+            if values[p] > 0 { positives += 1 }
+        }
+        if let confidences {
+            packedConfidence.update(from: confidences, count: n)
+        } else {
+            for p in 0..<n { packedConfidence[p] = confidence.confidenceMinusOne(values[p], alpha: alpha, epsilon: epsilon) }
+        }
+        return positives
+    }
+
+    /// The exact solve, in Double. With G diagonal, a row with m < k weighted vectors goes
+    /// through the Woodbury identity; otherwise (and for NNLS) the k×k system is assembled by
+    /// SYRK from the packed vectors and factorised.
+    private func exact(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
+        source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
+    ) {
+        let k = self.k, n = columns.count
+        let positives = pack(columns: columns, values: values, confidences: confidences, from: source)
+        // b = Σ_{r>0} c y.
+        b.update(repeating: 0, count: k)
+        var weighted = 0
+        for p in 0..<n {
+            if packedConfidence[p] > 0 { weighted += 1 }
+            guard values[p] > 0 else { continue }
+            let weight = 1 + Double(packedConfidence[p]), y = packed + p * k
+            for j in 0..<k { b[j] += weight * Double(y[j]) }
+        }
+        if (0..<k).allSatisfy({ b[$0] == 0 }) {
+            // No positive observation: the minimiser is the zero vector, whatever A is.
+            x.update(repeating: 0, count: k)
+            return
+        }
+        let ridge = Double(lambda(positives: positives))
+        if gram.isDiagonal && nnls == nil && weighted < min(k, RowSolver.woodburyRowLimit)
+            && solveByWoodbury(count: n, weighted: weighted, diagonal: gram.double, ridge: ridge) {
+            for j in 0..<k { x[j] = Float(solution[j]) }
+            return
+        }
+        assemble(count: n, gram: gram, ridge: ridge)
+        solveAssembledSystem { assemble(count: n, gram: gram, ridge: ridge) }
+        for j in 0..<k { x[j] = Float(solution[j]) }
+    }
+
+    /// Fills `a`'s upper triangle with G + λs I + Σ c1 y yᵀ over the packed vectors.
+    private func assemble(count n: Int, gram: Gram, ridge: Double) {
+        let k = self.k
+        if gram.isDiagonal {
+            a.update(repeating: 0, count: k * k)
+            for j in 0..<k { a[j * k + j] = gram.double[j] + ridge }
+        } else {
+            a.update(from: gram.double, count: k * k)
+            for j in 0..<k { a[j * k + j] += ridge }
+        }
+        var filled = 0
+        for p in 0..<n where packedConfidence[p] > 0 {
+            let scale = Double(packedConfidence[p]).squareRoot(), y = packed + p * k, row = gathered + filled * k
+            for j in 0..<k { row[j] = scale * Double(y[j]) }
+            filled += 1
+            if filled == RowSolver.gatherBlock {
+                BLAS.addGram(gathered, rows: filled, k: k, into: a)
+                filled = 0
             }
         }
         BLAS.addGram(gathered, rows: filled, k: k, into: a)
-        for i in 0..<k { for j in (i + 1)..<max(i + 1, k) { a[j * k + i] = a[i * k + j] } }
-        solveAssembled(positives: positives, x: x)
+    }
+
+    /// Solves the system in `a` (upper triangle, ridge included) and `b` into `solution`: by
+    /// NNLS when configured, else by Cholesky. If A is not positive definite (λ = 0 and fewer
+    /// observations than factors), `restore` rebuilds it and a small ridge relative to its
+    /// diagonal is added rather than emit NaN.
+    private func solveAssembledSystem(restore: () -> Void) {
+        let k = self.k
+        func fillLowerTriangle() {
+            for i in 0..<k { for j in (i + 1)..<max(i + 1, k) { a[j * k + i] = a[i * k + j] } }
+        }
+        if nnls != nil {
+            fillLowerTriangle()
+            nnls!.solve(a: a, b: b, x: solution)
+            return
+        }
+        solution.update(from: b, count: k)
+        if BLAS.solvePositiveDefinite(a, solution, k: k) { return }
+        restore()
+        fillLowerTriangle()
+        var trace = 0.0
+        for j in 0..<k { trace += a[j * k + j] }
+        let extra = max(1e-9, 1e-6 * trace / Double(k))
+        for j in 0..<k { a[j * k + j] += extra }
+        solution.update(from: b, count: k)
+        if !DenseCholesky.solve(a, solution, n: k) { solution.update(repeating: 0, count: k) }
+    }
+
+    /// The Woodbury solve of a short row into `solution`, with G = `diagonal` (Λ):
+    /// (M + Vᵀ C V)⁻¹ b = z − D Vᵀ (C⁻¹ + V D Vᵀ)⁻¹ V z with M = Λ + λs I, D = M⁻¹, z = D b —
+    /// an m×m Cholesky. Returns false (leaving the row to the k×k solve) when M is too close to
+    /// singular to divide by, or the m×m system is not numerically positive definite.
+    private func solveByWoodbury(count n: Int, weighted m: Int, diagonal: UnsafePointer<Double>, ridge: Double) -> Bool {
+        let k = self.k
+        var smallest = Double.infinity, largest = 0.0
+        for j in 0..<k {
+            smallest = min(smallest, diagonal[j] + ridge)
+            largest = max(largest, diagonal[j] + ridge)
+        }
+        guard smallest > 1e-8 * largest else { return false }
+        if woodburyCapacity < m {
+            for pointer in [woodburyRows, woodburyMatrix, woodburyRhs, inverseConfidence] { pointer.deallocate() }
+            woodburyCapacity = max(m, min(2 * woodburyCapacity, RowSolver.woodburyRowLimit))
+            woodburyRows = .allocate(capacity: woodburyCapacity * k)
+            woodburyMatrix = .allocate(capacity: woodburyCapacity * woodburyCapacity)
+            woodburyRhs = .allocate(capacity: woodburyCapacity)
+            inverseConfidence = .allocate(capacity: woodburyCapacity)
+        }
+        for j in 0..<k {
+            inverseDiagonal[j] = 1 / (diagonal[j] + ridge)
+            rootInverseDiagonal[j] = inverseDiagonal[j].squareRoot()
+        }
+        // W = V D^½, so that V D Vᵀ = W Wᵀ.
+        var row = 0
+        for p in 0..<n where packedConfidence[p] > 0 {
+            let y = packed + p * k, w = woodburyRows + row * k
+            for j in 0..<k { w[j] = Double(y[j]) * rootInverseDiagonal[j] }
+            inverseConfidence[row] = 1 / Double(packedConfidence[p])
+            row += 1
+        }
+        // z = D b into `solution`; V z = W (D^½ b) into the m-vector.
+        for j in 0..<k {
+            solution[j] = inverseDiagonal[j] * b[j]
+            scratch[j] = rootInverseDiagonal[j] * b[j]
+        }
+        BLAS.multiplyVector(woodburyRows, rows: m, columns: k, scratch, into: woodburyRhs)
+        BLAS.rowGram(woodburyRows, rows: m, k: k, into: woodburyMatrix)
+        for i in 0..<m { woodburyMatrix[i * m + i] += inverseConfidence[i] }
+        guard BLAS.solvePositiveDefinite(woodburyMatrix, woodburyRhs, k: m) else { return false }
+        BLAS.multiplyVector(woodburyRows, rows: m, columns: k, transposed: true, woodburyRhs, into: scratch)
+        for j in 0..<k { solution[j] -= rootInverseDiagonal[j] * scratch[j] }
+        return true
     }
 
     /// Solves a row whose normal equations were assembled elsewhere — in distributed training,
@@ -156,13 +327,21 @@ public final class RowSolver {
     public func solveNormalEquations(
         matrix: UnsafePointer<Double>, rhs: UnsafePointer<Double>, positives: Int, x: UnsafeMutablePointer<Float>
     ) -> Bool {
-        a.update(from: matrix, count: k * k)
+        let k = self.k, ridge = Double(lambda(positives: positives))
+        func restore() {
+            a.update(from: matrix, count: k * k)
+            for j in 0..<k { a[j * k + j] += ridge }
+        }
+        restore()
         b.update(from: rhs, count: k)
         if configuration.solver == .cg {
-            for j in 0..<k { a[j * k + j] += Double(lambda(positives: positives)) }
             denseConjugateGradient(x: x)
+        } else if (0..<k).allSatisfy({ b[$0] == 0 }) {
+            // No positive observation: the minimiser is the zero vector, whatever A is.
+            x.update(repeating: 0, count: k)
         } else {
-            solveAssembled(positives: positives, x: x)
+            solveAssembledSystem(restore: restore)
+            for j in 0..<k { x[j] = Float(solution[j]) }
         }
         for j in 0..<k where !x[j].isFinite { return false }
         return true
@@ -202,69 +381,19 @@ public final class RowSolver {
         for i in 0..<k { x[i] = Float(current[i]) }
     }
 
-    /// Adds the ridge to the system in `a`, `b` and solves it exactly into `x`.
-    private func solveAssembled(positives: Int, x: UnsafeMutablePointer<Float>) {
-        let k = self.k
-        let ridge = Double(lambda(positives: positives))
-        for j in 0..<k { a[j * k + j] += ridge }
-
-        if (0..<k).allSatisfy({ b[$0] == 0 }) {
-            // No positive observation: the minimiser is the zero vector, whatever A is.
-            x.update(repeating: 0, count: k)
-            return
-        }
-        if nnls != nil {
-            nnls!.solve(a: a, b: b, x: solution)
-        } else {
-            savedA.update(from: a, count: k * k)
-            solution.update(from: b, count: k)
-            if !BLAS.solvePositiveDefinite(a, solution, k: k) {
-                // Not positive definite (e.g. more factors than observed items with λ = 0): add
-                // a small ridge relative to the diagonal rather than emit NaN.
-                a.update(from: savedA, count: k * k)
-                var trace = 0.0
-                for j in 0..<k { trace += a[j * k + j] }
-                let extra = max(1e-9, 1e-6 * trace / Double(k))
-                for j in 0..<k { a[j * k + j] += extra }
-                solution.update(from: b, count: k)
-                if !DenseCholesky.solve(a, solution, n: k) { solution.update(repeating: 0, count: k) }
-            }
-        }
-        for j in 0..<k { x[j] = Float(solution[j]) }
-    }
-
+    /// A few CG steps on the row's system, warm-started from `x`, products taken with the
+    /// row's vectors packed once.
     private func conjugateGradient(
-        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
-        gram: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
+        source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
     ) {
         let k = self.k, n = columns.count
-        let alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
-        if packedCapacity < n {
-            packed.deallocate()
-            packedConfidence.deallocate()
-            packedProjection.deallocate()
-            packedCapacity = max(n, 2 * packedCapacity)
-            packed = .allocate(capacity: packedCapacity * k)
-            packedConfidence = .allocate(capacity: packedCapacity)
-            packedProjection = .allocate(capacity: packedCapacity)
-        }
+        let positives = pack(columns: columns, values: values, confidences: confidences, from: source)
         let ys = packed, c1s = packedConfidence, q = packedProjection, r = residual, d = direction, ap = product
-        var positives = 0
-        packedRowCount = n
-        // r = b − A x, with the row's item vectors packed once so every CG step runs from cache.
-        // Each product with the packed rows is two passes — every row's dot product, then one
-        // weighted sum of the rows — so no row waits on the one before it.
-        let lookahead = RowSolver.prefetchDistance
-        for p in 0..<min(n, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
-        for p in 0..<n {
-            if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
-            (ys + p * k).update(from: source.row(Int(columns[p])), count: k)
-            let weight = values[p]
-            c1s[p] = confidence.confidenceMinusOne(weight, alpha: alpha, epsilon: epsilon)
-            if weight > 0 { positives += 1 }
-        }
         let ridge = lambda(positives: positives)
-        VectorKernels.symmetricMultiply(gram, x, plus: ridge, times: x, into: r, k)
+        // r = b − A x. Each product with the packed rows is two passes — every row's dot
+        // product, then one weighted sum of the rows — so no row waits on the one before it.
+        multiply(gram, x, plus: ridge, into: r)
         VectorKernels.scale(r, -1, k)
         // In blocks that stay in L1 between the two passes, so a long row (a popular item's
         // listeners) is streamed from memory once per product, not twice.
@@ -281,7 +410,7 @@ public final class RowSolver {
         var rsOld = VectorKernels.dot(r, r, k)
         if rsOld < 1e-20 { return }
         for _ in 0..<configuration.cgSteps {
-            VectorKernels.symmetricMultiply(gram, d, plus: ridge, times: d, into: ap, k)
+            multiply(gram, d, plus: ridge, into: ap)
             for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
                 let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
                 VectorKernels.rowDots(rows, count: count, length: k, d, into: q + start)

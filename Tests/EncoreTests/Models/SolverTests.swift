@@ -54,6 +54,50 @@ final class SolverTests: XCTestCase {
         }
     }
 
+    /// A half-step of the exact solver works in the Gram eigenbasis: rows shorter than k through
+    /// the Woodbury identity, longer ones through the k×k system. Every row, on either side of
+    /// that line, zero weights and a huge weight included, must match the dense normal equations.
+    func testExactHalfStepSolvesShortAndLongRowsLikeDenseNormalEquations() throws {
+        var random = RandomSource(seed: 17)
+        let k = 24, sourceCount = 120
+        let source = DenseMatrix(rows: sourceCount, columns: k, values: (0..<(sourceCount * k)).map { _ in Float(random.nextGaussian() * 0.3) })
+        let lengths = [0, 1, 2, 5, 12, 23, 24, 25, 60, 120]
+        var rows: [UInt32] = [], columns: [UInt32] = [], values: [Float] = []
+        var entries: [[(column: Int, value: Float)]] = []
+        for (row, length) in lengths.enumerated() {
+            var chosen = Array(0..<sourceCount)
+            for i in 0..<length { chosen.swapAt(i, i + Int(random.nextUniform() * Double(sourceCount - i))) }
+            var rowEntries: [(column: Int, value: Float)] = []
+            for column in chosen.prefix(length).sorted() {
+                let draw = random.nextUniform()
+                let value: Float = draw < 0.1 ? 0 : draw > 0.97 ? 5000 : Float(1 + Int(random.nextUniform() * 40))
+                rows.append(UInt32(row)); columns.append(UInt32(column)); values.append(value)
+                rowEntries.append((column, value))
+            }
+            entries.append(rowEntries)
+        }
+        let ratings = SparseMatrix(rowCount: lengths.count, columnCount: sourceCount, rows: rows, columns: columns, values: values)
+        var gram = [Double](repeating: 0, count: k * k)
+        gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: sourceCount, k: k, lda: source.stride, into: $0.baseAddress!) }
+        for var configuration in configurations() {
+            for regularization: Float in [0, 0.3, 4] {
+                configuration.factors = k
+                configuration.regularization = regularization
+                let target = DenseMatrix(rows: lengths.count, columns: k)
+                _ = try ImplicitALS(configuration: configuration, threads: 2)
+                    .solveRows(target: target, source: source, ratings: ratings, gram: gram, side: "user", withObjective: false)
+                for (row, rowEntries) in entries.enumerated() {
+                    let reference = DenseReference.rowSolution(entries: rowEntries, y: DenseReference.rows(source), configuration: configuration)
+                    let solved = target.rowArray(row)
+                    for j in 0..<k {
+                        XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])),
+                                       "\(configuration.regularizationScaling) \(configuration.confidence) λ \(regularization) row of \(lengths[row]) j \(j)")
+                    }
+                }
+            }
+        }
+    }
+
     func testConjugateGradientWithEnoughStepsConvergesToCholesky() throws {
         var random = RandomSource(seed: 5)
         for var configuration in configurations() {
