@@ -15,3 +15,7 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
 /// C header: the row gathers of ALS touch factor rows in random order, which the hardware
 /// prefetcher cannot predict and Swift has no intrinsic for.
 static inline void encore_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
+/// The same into L2 only: for data wanted a little later (the next row's vectors), so that it
+/// does not push what is being worked on out of L1.
+static inline void encore_prefetch_l2(const void *address) { __builtin_prefetch(address, 0, 2); }

@@ -40,26 +40,64 @@ def timed(command, env=None):
     return done.stdout, done.stderr, wall, rss
 
 
-def work_model(solver, k, nnz, users, items):
-    """The stated cost model of one full ALS iteration (both half-steps), in flops and bytes.
+def row_lengths(data, out):
+    """How many rows of each length the users × items matrix has on each side, as
+    {"users": {length: rows}, "items": {...}}; counted once per play log and kept in `out`."""
+    cache = os.path.join(out, "row-lengths.json")
+    stamp = [os.path.getsize(data), os.path.getmtime(data)]
+    if os.path.exists(cache):
+        saved = json.load(open(cache))
+        if saved.get("stamp") == stamp:
+            return {side: {int(m): n for m, n in counts.items()} for side, counts in saved["lengths"].items()}
+    import pandas
+    frame = pandas.read_csv(data, sep="\t", header=None, usecols=[0, 1], names=["user", "item"], dtype=str)
+    frame = frame.drop_duplicates()
+    lengths = {side: {int(m): int(n) for m, n in frame.groupby(column).size().value_counts().items()}
+               for side, column in (("users", "user"), ("items", "item"))}
+    json.dump({"stamp": stamp, "lengths": lengths}, open(cache, "w"))
+    return lengths
 
-    CG (s steps, warm start), per half-step solving `rows` against `other`:
-        flops = nnz·k·(2 + 4s) + rows·2k²·s + 2·other·k²
-        (b and the start residual, then per step one dot and one axpy per observed entry; the
-        shared Gram matrix applied once per row and step; the Gram matrix itself)
-    Cholesky, per half-step:
-        flops = nnz·(2k² + 2k) + rows·(k³/3 + 2k²) + 2·other·k²
-        (rank-one updates of the normal matrix and b; the factorisation and two triangular
-        solves; the Gram matrix)
-    Bytes, per half-step: nnz·(4k + 8): every observed entry gathers one Float32 row of the
-    other side's factors and reads its CSR index and weight once.
+
+def work_model(system, solver, k, nnz, users, items, lengths):
+    """The stated cost model of one full ALS iteration (both half-steps), in flops and bytes,
+    for each system's own algorithm. Per half-step solving `rows` (m observations each) against
+    `other`, s CG steps:
+
+    implicit (the textbook algorithms, which Spark also follows for Cholesky):
+        CG:       nnz·k·(2 + 4s) + rows·2k²·s + 2·other·k²
+                  (b and the start residual, then per step one dot and one axpy per observed
+                  entry; the k×k Gram matrix applied once per row and step; the Gram matrix)
+        Cholesky: nnz·(2k² + 2k) + rows·(k³/3 + 2k²) + 2·other·k²
+                  (rank-one updates of the normal matrix and b; the factorisation and two
+                  triangular solves; the Gram matrix)
+    Encore (rows solved in the Gram eigenbasis, see GramEigenbasis.swift):
+        CG:       nnz·k·(2 + 4s) + rows·2k·s + 2·other·k² + 2k²·(other + 2·rows)
+                  (as above with a diagonal Gram matrix; plus turning the other side in and
+                  this side in and back)
+        Cholesky: Σ_rows cost(m) + 2·other·k² + 2k²·(other + rows), where a row with m < k
+                  costs m²k + m³/3 + 2m² + 6mk (Woodbury: the m×m matrix, its factorisation
+                  and solves, the vectors) and a longer one m·(k² + 3k) + k³/3 + 2k².
+    Bytes, per half-step, for both: nnz·(4k + 8): every observed entry gathers one Float32 row
+    of the other side's factors and reads its CSR index and weight once.
     """
+    def exact_rows(side):
+        total = 0.0
+        for m, count in lengths[side].items():
+            cost = m * m * k + m ** 3 / 3 + 2 * m * m + 6 * m * k if m < k else m * (k * k + 3 * k) + k ** 3 / 3 + 2 * k * k
+            total += count * cost
+        return total
+
     flops = 0.0
-    for rows, other in ((users, items), (items, users)):
-        if solver == "cg":
-            flops += nnz * k * (2 + 4 * CG_STEPS) + rows * 2 * k * k * CG_STEPS + 2 * other * k * k
+    for rows, other, side in ((users, items, "users"), (items, users, "items")):
+        gram = 2 * other * k * k
+        if system == "encore" and solver == "cg":
+            flops += nnz * k * (2 + 4 * CG_STEPS) + rows * 2 * k * CG_STEPS + gram + 2 * k * k * (other + 2 * rows)
+        elif system == "encore":
+            flops += exact_rows(side) + gram + 2 * k * k * (other + rows)
+        elif solver == "cg":
+            flops += nnz * k * (2 + 4 * CG_STEPS) + rows * 2 * k * k * CG_STEPS + gram
         else:
-            flops += nnz * (2 * k * k + 2 * k) + rows * (k ** 3 / 3 + 2 * k * k) + 2 * other * k * k
+            flops += nnz * (2 * k * k + 2 * k) + rows * (k ** 3 / 3 + 2 * k * k) + gram
     return flops, 2 * nnz * (4 * k + 8)
 
 
@@ -78,8 +116,8 @@ def encore_train(encore, data, out, solver, factors, iterations, threads, tag="f
             "users": summary["users"], "items": summary["items"]}
 
 
-def add_rates(run, solver, k, nnz, users, items):
-    flops, moved = work_model(solver, k, nnz, users, items)
+def add_rates(run, system, solver, k, nnz, users, items, lengths):
+    flops, moved = work_model(system, solver, k, nnz, users, items, lengths)
     run["model_gflop_per_iteration"] = flops / 1e9
     run["model_gb_per_iteration"] = moved / 1e9
     run["achieved_gflops"] = flops / 1e9 / run["seconds_per_iteration"]
@@ -193,16 +231,17 @@ def main():
 
     # 2. Speed on the full log.
     configurations = [("cg", 64), ("cg", 128)] + ([] if args.skip_cholesky else [("cholesky", 64)])
+    lengths = row_lengths(args.data, args.out)
     for solver, factors in configurations:
         ours = encore_train(args.encore, args.data, args.out, solver, factors, args.iterations, args.threads)
         nnz, users, items = ours["interactions"], ours["users"], ours["items"]
-        add_rates(ours, solver, factors, nnz, users, items)
+        add_rates(ours, "encore", solver, factors, nnz, users, items, lengths)
         stdout, _, _, rss = timed([args.python, os.path.join(HERE, "peer_implicit.py"), "--data", args.data, "--solver", solver,
                                    "--factors", str(factors), "--iterations", str(args.iterations), "--threads", str(args.threads)],
                                   env=peer_env)
         peer = json.loads(stdout.strip().splitlines()[-1])
         peer["peak_rss_mb"] = rss
-        add_rates(peer, solver, factors, nnz, users, items)
+        add_rates(peer, "implicit", solver, factors, nnz, users, items, lengths)
         ratio = ours["seconds_per_iteration"] / peer["seconds_per_iteration"]
         print(f"{solver} k={factors}: Encore {ours['seconds_per_iteration']:.2f} s/it ({ours['achieved_gflops']:.1f} GFLOP/s, "
               f"{ours['achieved_gbs']:.2f} GB/s, ingest {ours['ingest_seconds']:.2f} s, {ours['peak_rss_mb']:.0f} MB), "
@@ -330,7 +369,7 @@ def quality_and_spark(args, results, configurations, peer_env):
         spark["peak_rss_mb_python_by_gnu_time"] = rss
         spark["peak_rss_mb"] = spark.get("peak_rss_mb_jvm", rss)
         nnz, users, items = (results["runs"][0]["encore"][key] for key in ("interactions", "users", "items"))
-        add_rates(spark, "cholesky", 64, nnz, users, items)
+        add_rates(spark, "spark", "cholesky", 64, nnz, users, items, row_lengths(args.data, args.out))
         results["spark"] = spark
         cholesky = next((r["encore"]["seconds_per_iteration"] for r in results["runs"] if r["solver"] == "cholesky"), float("nan"))
         results["spark_ratio_cholesky64"] = cholesky / spark["seconds_per_iteration"]

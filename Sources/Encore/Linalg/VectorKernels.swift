@@ -20,9 +20,20 @@ public enum VectorKernels {
                                       rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
             i += 16
         }
-        var sum = (acc0 + acc1).sum()
+        var sum = horizontalSum(acc0 + acc1)
         while i < n { sum += a[i] * b[i]; i += 1 }
         return sum
+    }
+
+    /// The sum of a vector's lanes by halving it four times: the standard library's `sum()` is
+    /// not inlined and adds the sixteen lanes one at a time, which at k = 64 costs as much as
+    /// the dot product it ends.
+    @inline(__always)
+    public static func horizontalSum(_ v: SIMD16<Float>) -> Float {
+        let eight = v.lowHalf + v.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
     }
 
     /// y[i] += alpha·x[i] over `n` elements.

@@ -155,7 +155,9 @@ public struct ImplicitALS: Sendable {
                     let rowValues = UnsafeBufferPointer(rebasing: values[range])
                     let rowConfidences = confidences.isEmpty ? nil : confidences.baseAddress! + range.lowerBound
                     let x = target.row(row)
-                    var finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram, target: x)
+                    let upcoming = row + 1 < rows.upperBound ? UnsafeBufferPointer(rebasing: indices[ratings.range(ofRow: row + 1)]) : nil
+                    var finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram,
+                                              target: x, upcoming: upcoming)
                     if !finite && configuration.solver == .cg {
                         // CG in Float can overflow on huge weights; the exact Double solve cannot.
                         finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram,

@@ -37,6 +37,8 @@ public final class RowSolver {
     private let direction: UnsafeMutablePointer<Float>
     private let product: UnsafeMutablePointer<Float>
     private var nnls: NonNegativeLeastSquares?
+    /// The next row's columns, for `pack` to request once the current row is packed.
+    private var upcoming: UnsafeBufferPointer<UInt32>?
     private let inverseDiagonal: UnsafeMutablePointer<Double>
     private let rootInverseDiagonal: UnsafeMutablePointer<Double>
     // The Woodbury system of a short row: its scaled vectors, m×m matrix, right-hand side and
@@ -60,6 +62,9 @@ public final class RowSolver {
         let start = UnsafeRawPointer(matrix.row(row))
         for offset in stride(from: 0, to: matrix.columns * 4, by: 64) { encore_prefetch(start + offset) }
     }
+
+    /// At most this many of the next row's vectors are requested while the current row computes.
+    private static let upcomingPrefetchLimit = 64
 
     /// Packed rows per block of a CG product: 64 rows of k = 64 are 16 KiB, well inside L1.
     private static let passBlock = 64
@@ -97,13 +102,17 @@ public final class RowSolver {
     /// Solves one row in place into `target` (k values, warm start for CG). `columns`/`values`
     /// are the row's observed entries; `source` holds the other side's factors, in the basis
     /// `gram` is given in. `confidences`, if given, are the row's confidences minus one,
-    /// computed once for the whole training rather than per half-step. Returns false if the
-    /// result is not finite.
+    /// computed once for the whole training rather than per half-step. `upcoming` are the
+    /// columns of the row to be solved next: their vectors are requested from memory once this
+    /// row's are packed, so that fetching them overlaps this row's arithmetic. Returns false
+    /// if the result is not finite.
     func solve(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>? = nil,
-        source: DenseMatrix, gram: Gram, target: UnsafeMutablePointer<Float>, forceCholesky: Bool = false
+        source: DenseMatrix, gram: Gram, target: UnsafeMutablePointer<Float>, upcoming: UnsafeBufferPointer<UInt32>? = nil,
+        forceCholesky: Bool = false
     ) -> Bool {
         packedRowCount = -1
+        self.upcoming = upcoming
         if configuration.solver == .cg && !forceCholesky {
             conjugateGradient(columns: columns, values: values, confidences: confidences, source: source, gram: gram, x: target)
         } else {
@@ -181,6 +190,13 @@ public final class RowSolver {
             if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
             (packed + p * k).update(from: source.row(Int(columns[p])), count: k)
             if values[p] > 0 { positives += 1 }
+        }
+        if let upcoming {
+            for p in 0..<min(upcoming.count, RowSolver.upcomingPrefetchLimit) {
+                let start = UnsafeRawPointer(source.row(Int(upcoming[p])))
+                for offset in stride(from: 0, to: k * 4, by: 64) { encore_prefetch_l2(start + offset) }
+            }
+            self.upcoming = nil
         }
         if let confidences {
             packedConfidence.update(from: confidences, count: n)
