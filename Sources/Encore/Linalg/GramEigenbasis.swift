@@ -26,8 +26,10 @@ public final class GramEigenbasis: @unchecked Sendable {
     public let exact: Bool
     private let floatVectors: [Float]
 
-    /// Rows turned per BLAS call; fixed, so the result does not depend on the thread count.
-    private static let block = 128
+    /// Rows turned per BLAS call: enough that packing, which every call does, costs little next
+    /// to the product; fixed, so the result does not depend on the thread count. In Double, a
+    /// block also needs two scratch arrays, kept small enough (64 KiB each) for the heap.
+    private static let floatBlock = 1024, doubleBlock = 128
 
     /// Diagonalises `gram` (k×k, full, = `source`ᵀ`source` or a sum of such over processes) and
     /// turns every row of `source` into its eigenbasis — into `storage` if given (same shape as
@@ -47,47 +49,40 @@ public final class GramEigenbasis: @unchecked Sendable {
         } else {
             rotated = DenseMatrix(rows: source.rows, columns: k)
         }
-        turn(source, transposed: false, into: rotated, threads: threads)
+        turn(source, into: rotated, threads: threads)
     }
 
-    /// Replaces every row x of `matrix` by x Q, its coordinates in the eigenbasis.
-    public func turnIn(_ matrix: DenseMatrix, threads: Int) {
-        turn(matrix, transposed: false, into: matrix, threads: threads)
-    }
-
-    /// Replaces every row x' of `matrix` by x' Qᵀ, undoing `turnIn`.
-    public func turnBack(_ matrix: DenseMatrix, threads: Int) {
-        turn(matrix, transposed: true, into: matrix, threads: threads)
-    }
-
-    /// output = input · Q (or · Qᵀ), block of rows by block of rows; `output` may be `input`.
-    private func turn(_ input: DenseMatrix, transposed: Bool, into output: DenseMatrix, threads: Int) {
-        let k = self.k, exact = self.exact
-        vectors.withUnsafeBufferPointer { q in
-        floatVectors.withUnsafeBufferPointer { floatQ in
-            Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.block, threads: threads) { rows, _ in
-                if exact {
-                    let before = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
-                    let after = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
-                    defer { before.deallocate(); after.deallocate() }
-                    for (offset, row) in rows.enumerated() {
-                        let x = input.row(row)
-                        for j in 0..<k { before[offset * k + j] = Double(x[j]) }
-                    }
-                    BLAS.multiply(before, m: rows.count, k: k, q.baseAddress!, n: k, transposingB: transposed, into: after)
-                    for (offset, row) in rows.enumerated() {
-                        let x = output.row(row)
-                        for j in 0..<k { x[j] = Float(after[offset * k + j]) }
-                    }
-                } else {
-                    // SGEMM cannot write over its input, so the block goes through scratch space.
-                    let after = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * k)
-                    defer { after.deallocate() }
-                    BLAS.multiply(input.row(rows.lowerBound), m: rows.count, k: k, lda: input.stride, floatQ.baseAddress!, n: k,
-                                  transposingB: transposed, into: after, ldc: k)
-                    for (offset, row) in rows.enumerated() { output.row(row).update(from: after + offset * k, count: k) }
+    /// Writes x Q (or, `back`, x Qᵀ — undoing it) into `output` for every row x of `input`, a
+    /// different matrix of the same shape.
+    public func turn(_ input: DenseMatrix, back: Bool = false, into output: DenseMatrix, threads: Int) {
+        precondition(input !== output && input.rows == output.rows && input.columns == k && output.columns == k,
+                     "turning needs a separate output of the same shape")
+        let k = self.k
+        if !exact {
+            floatVectors.withUnsafeBufferPointer { q in
+                Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.floatBlock, threads: threads) { rows, _ in
+                    BLAS.multiply(input.row(rows.lowerBound), m: rows.count, k: k, lda: input.stride, q.baseAddress!, n: k,
+                                  transposingB: back, into: output.row(rows.lowerBound), ldc: output.stride)
                 }
             }
-        }}
+            return
+        }
+        // In Double, so the turned vectors are as exact as Float can hold them.
+        vectors.withUnsafeBufferPointer { q in
+            Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.doubleBlock, threads: threads) { rows, _ in
+                let before = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
+                let after = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
+                defer { before.deallocate(); after.deallocate() }
+                for (offset, row) in rows.enumerated() {
+                    let x = input.row(row)
+                    for j in 0..<k { before[offset * k + j] = Double(x[j]) }
+                }
+                BLAS.multiply(before, m: rows.count, k: k, q.baseAddress!, n: k, transposingB: back, into: after)
+                for (offset, row) in rows.enumerated() {
+                    let x = output.row(row)
+                    for j in 0..<k { x[j] = Float(after[offset * k + j]) }
+                }
+            }
+        }
     }
 }

@@ -63,13 +63,39 @@ public enum VectorKernels {
         accumulateRows(g, count: n, length: n, weights: v, into: out)
     }
 
-    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. The rows
-    /// are independent, so their reductions overlap instead of waiting on each other.
+    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. Four rows
+    /// at a time when `length` is a multiple of 16: each slice of v is loaded once for the four,
+    /// and their four reductions overlap instead of waiting on each other.
     @inline(__always)
     public static func rowDots(
         _ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>
     ) {
-        for p in 0..<count { q[p] = dot(rows + p * length, v, length) }
+        var p = 0
+        if length % 16 == 0 {
+            let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), stride = length * 4
+            while p + 4 <= count {
+                var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                let base = p * stride
+                var offset = 0
+                while offset < stride {
+                    let x = rawV.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                    a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: base + offset, as: SIMD16<Float>.self), x)
+                    a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: base + stride + offset, as: SIMD16<Float>.self), x)
+                    a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: base + 2 * stride + offset, as: SIMD16<Float>.self), x)
+                    a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: base + 3 * stride + offset, as: SIMD16<Float>.self), x)
+                    offset += 64
+                }
+                q[p] = horizontalSum(a0)
+                q[p + 1] = horizontalSum(a1)
+                q[p + 2] = horizontalSum(a2)
+                q[p + 3] = horizontalSum(a3)
+                p += 4
+            }
+        }
+        while p < count {
+            q[p] = dot(rows + p * length, v, length)
+            p += 1
+        }
     }
 
     /// out += Σ_p w[p]·rows[p] for `count` rows of `length` values stored one after another.
@@ -110,6 +136,19 @@ public enum VectorKernels {
             out[c] += sum
             c += 1
         }
+    }
+
+    /// to[i] = from[i] over `n` elements, inline: the per-call overhead of memmove is as large as
+    /// copying one factor row, and gathers copy one row per observed entry.
+    @inline(__always)
+    public static func copy(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, _ n: Int) {
+        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
+        var i = 0
+        while i + 16 <= n {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self), toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n { to[i] = from[i]; i += 1 }
     }
 
     /// x[i] *= alpha over `n` elements.

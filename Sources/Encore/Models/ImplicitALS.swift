@@ -31,15 +31,16 @@ public struct ImplicitALS: Sendable {
         let k = configuration.factors
         let users = ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads)
         let items = ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads)
-        // Each half-step turns the fixed side into the Gram eigenbasis; one matrix per side,
-        // reused by every iteration.
+        // Each half-step turns both sides into the Gram eigenbasis; one matrix per side, reused
+        // by every half-step (a side's copy is free while the other side's half-step runs).
         let turnedUsers = DenseMatrix(rows: users.rows, columns: k), turnedItems = DenseMatrix(rows: items.rows, columns: k)
         var history: [Double] = []
         for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try halfStep(target: items, source: users, turnedSource: turnedUsers, ratings: itemUsers, confidences: itemConfidences, side: "item")
-            let userTerms = try halfStep(target: users, source: items, turnedSource: turnedItems, ratings: userItems, confidences: userConfidences,
-                                         side: "user", withObjective: true)
+            try halfStep(target: items, source: users, turnedSource: turnedUsers, turnedTarget: turnedItems, ratings: itemUsers,
+                         confidences: itemConfidences, side: "item")
+            let userTerms = try halfStep(target: users, source: items, turnedSource: turnedItems, turnedTarget: turnedUsers, ratings: userItems,
+                                         confidences: userConfidences, side: "user", withObjective: true)
             let loss = userTerms + penalty(of: items, ratings: itemUsers)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -96,19 +97,20 @@ public struct ImplicitALS: Sendable {
     }
 
     /// Solves every row of `target` against the fixed `source`; `confidences` are α·g(r) of
-    /// `ratings`' entries; `turnedSource` is scratch space shaped like `source`. With `withObjective`, returns the rows' share of the objective (see
+    /// `ratings`' entries; `turnedSource` and `turnedTarget` are scratch space shaped like
+    /// `source` and `target`. With `withObjective`, returns the rows' share of the objective (see
     /// `RowSolver.objectiveTerm`), summed per chunk in chunk order so it is the same for any
     /// thread count; otherwise 0.
     @discardableResult
     func halfStep(
-        target: DenseMatrix, source: DenseMatrix, turnedSource: DenseMatrix, ratings: SparseMatrix, confidences: [Float],
-        side: String, withObjective: Bool = false
+        target: DenseMatrix, source: DenseMatrix, turnedSource: DenseMatrix, turnedTarget: DenseMatrix, ratings: SparseMatrix,
+        confidences: [Float], side: String, withObjective: Bool = false
     ) throws -> Double {
         let k = configuration.factors
         var gram = [Double](repeating: 0, count: k * k)
         gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
         return try solveRows(target: target, source: source, ratings: ratings, confidences: confidences, gram: gram,
-                             rotationStorage: turnedSource, side: side, withObjective: withObjective)
+                             turnedSource: turnedSource, turnedTarget: turnedTarget, side: side, withObjective: withObjective)
     }
 
     /// Solves row r of `target` against `source` for every row r of `ratings`, whose column
@@ -116,11 +118,12 @@ public struct ImplicitALS: Sendable {
     /// than `source` holds — a distributed half-step solves its own rows against the vectors it
     /// received and the Gram matrix summed over every process. With `withObjective`, returns the
     /// rows' share of the objective; `side` ("user" or "item") is for messages. `confidences`,
-    /// if given, are α·g(r) of `ratings`' entries (otherwise computed as they are needed);
-    /// `rotationStorage`, if given, a matrix shaped like `source` to reuse for its turned copy.
+    /// if given, are α·g(r) of `ratings`' entries (otherwise computed as they are needed).
+    /// `turnedSource` and `turnedTarget`, if given, are matrices shaped like `source` and
+    /// `target` to reuse for their copies in the Gram eigenbasis (else they are allocated).
     public func solveRows(
         target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]? = nil, gram: [Double],
-        rotationStorage: DenseMatrix? = nil, side: String, withObjective: Bool
+        turnedSource: DenseMatrix? = nil, turnedTarget: DenseMatrix? = nil, side: String, withObjective: Bool
     ) throws -> Double {
         let k = configuration.factors
         precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
@@ -129,9 +132,14 @@ public struct ImplicitALS: Sendable {
         // Rows are solved in the eigenbasis of G, where it is diagonal (see GramEigenbasis);
         // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
         let eigenbasis = configuration.nonnegative ? nil
-            : GramEigenbasis(gram: gram, source: source, exact: configuration.solver == .cholesky, storage: rotationStorage, threads: threads)
-        if let eigenbasis, configuration.solver == .cg {
-            eigenbasis.turnIn(target, threads: threads)  // CG starts from the current vectors
+            : GramEigenbasis(gram: gram, source: source, exact: configuration.solver == .cholesky, storage: turnedSource, threads: threads)
+        // Rows are solved into `solved`: the target itself, or its turned copy.
+        var solved = target
+        if let eigenbasis {
+            let reusable = turnedTarget.map { $0.rows == target.rows && $0.columns == k } ?? false
+            solved = reusable ? turnedTarget! : DenseMatrix(rows: target.rows, columns: k)
+            // CG starts from the current vectors; the exact solve needs none.
+            if configuration.solver == .cg { eigenbasis.turn(target, into: solved, threads: threads) }
         }
         let rowSource = eigenbasis?.rotated ?? source
         let gramDouble = eigenbasis?.values ?? gram
@@ -154,7 +162,7 @@ public struct ImplicitALS: Sendable {
                     let columns = UnsafeBufferPointer(rebasing: indices[range])
                     let rowValues = UnsafeBufferPointer(rebasing: values[range])
                     let rowConfidences = confidences.isEmpty ? nil : confidences.baseAddress! + range.lowerBound
-                    let x = target.row(row)
+                    let x = solved.row(row)
                     let upcoming = row + 1 < rows.upperBound ? UnsafeBufferPointer(rebasing: indices[ratings.range(ofRow: row + 1)]) : nil
                     var finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram,
                                               target: x, upcoming: upcoming)
@@ -172,7 +180,7 @@ public struct ImplicitALS: Sendable {
                 partial[chunk] = sum
             }
         }}}}}}
-        eigenbasis?.turnBack(target, threads: threads)
+        eigenbasis?.turn(solved, back: true, into: target, threads: threads)
         if let row = failures.first {
             throw EncoreError.nonFinite("the \(side) vector of row \(row) is not finite (weights too large for Float32 factors?)")
         }

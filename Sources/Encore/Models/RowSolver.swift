@@ -188,7 +188,7 @@ public final class RowSolver {
         for p in 0..<min(n, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
         for p in 0..<n {
             if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
-            (packed + p * k).update(from: source.row(Int(columns[p])), count: k)
+            VectorKernels.copy(source.row(Int(columns[p])), to: packed + p * k, k)
             if values[p] > 0 { positives += 1 }
         }
         if let upcoming {
@@ -199,7 +199,7 @@ public final class RowSolver {
             self.upcoming = nil
         }
         if let confidences {
-            packedConfidence.update(from: confidences, count: n)
+            VectorKernels.copy(confidences, to: packedConfidence, n)
         } else {
             for p in 0..<n { packedConfidence[p] = confidence.confidenceMinusOne(values[p], alpha: alpha, epsilon: epsilon) }
         }
@@ -422,7 +422,7 @@ public final class RowSolver {
             }
             VectorKernels.accumulateRows(rows, count: count, length: k, weights: q + start, into: r)
         }
-        d.update(from: r, count: k)
+        VectorKernels.copy(r, to: d, k)
         var rsOld = VectorKernels.dot(r, r, k)
         if rsOld < 1e-20 { return }
         for _ in 0..<configuration.cgSteps {
