@@ -217,7 +217,7 @@ def main():
 
     # 1. The machine.
     probe = os.path.join(args.out, "machine_probe")
-    subprocess.run(["gcc", "-O3", "-march=native", "-o", probe, os.path.join(HERE, "machine_probe.c")]
+    subprocess.run(["gcc", "-O3", "-march=native", "-pthread", "-o", probe, os.path.join(HERE, "machine_probe.c")]
                    + subprocess.run(["pkg-config", "--cflags", "--libs", "openblas"], capture_output=True, text=True).stdout.split(), check=True)
     for line in subprocess.run([probe], capture_output=True, text=True, check=True).stdout.splitlines():
         key, value = line.split()

@@ -14,7 +14,9 @@ def main():
     r = json.load(open(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/out/perf/results.json"))
     m = r["machine"]
     print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; memcpy {m['memcpy_gbs']} GB/s, "
-          f"sequential read {m['read_gbs']} GB/s, 256-byte random row gather {m['gather_gbs']} GB/s (one thread); "
+          f"sequential read {m['read_gbs']} GB/s, random row gather {m['gather_gbs']} GB/s (one thread, 256-byte rows, no prefetch)"
+          + (f", {m['gather2_k64_gbs']} / {m['gather2_k128_gbs']} GB/s (two threads prefetching, 256- / 512-byte rows)"
+             if "gather2_k64_gbs" in m else "") + "; "
           f"sgemm {m['sgemm1_gflops']} GFLOP/s on 1 thread, {m['sgemm2_gflops']} on 2; load average at start {m['load_average_at_start']}\n")
     for run in r["runs"]:
         e, p = run["encore"], run["implicit"]
