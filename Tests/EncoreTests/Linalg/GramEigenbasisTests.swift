@@ -1,0 +1,44 @@
+import XCTest
+@testable import Encore
+
+/// The eigenbasis the half-steps solve in, checked against its definition computed by hand.
+final class GramEigenbasisTests: XCTestCase {
+    func testEigenpairsRebuildTheGramMatrixAndTurningBackRestoresTheVectors() throws {
+        var random = RandomSource(seed: 3)
+        let rows = 300, k = 20
+        let factors = DenseMatrix(rows: rows, columns: k, values: (0..<(rows * k)).map { _ in Float(random.nextGaussian()) })
+        // YᵀY summed cell by cell in Double, independently of BLAS.
+        var gram = [Double](repeating: 0, count: k * k)
+        for r in 0..<rows {
+            let y = factors.rowArray(r)
+            for i in 0..<k { for j in 0..<k { gram[i * k + j] += Double(y[i]) * Double(y[j]) } }
+        }
+        for exact in [true, false] {
+            let basis = try XCTUnwrap(GramEigenbasis(gram: gram, source: factors, exact: exact, threads: 2))
+            // G q_j = λ_j q_j, and Q is orthonormal.
+            for j in 0..<k {
+                for i in 0..<k {
+                    let gq = (0..<k).reduce(0.0) { $0 + gram[i * k + $1] * basis.vectors[$1 * k + j] }
+                    XCTAssertEqual(gq, basis.values[j] * basis.vectors[i * k + j], accuracy: 1e-8 * basis.values[k - 1])
+                }
+                for other in 0..<k {
+                    let product = (0..<k).reduce(0.0) { $0 + basis.vectors[$1 * k + j] * basis.vectors[$1 * k + other] }
+                    XCTAssertEqual(product, j == other ? 1 : 0, accuracy: 1e-12)
+                }
+            }
+            XCTAssertEqual(basis.values, basis.values.sorted())
+            // Ỹ = Y Q row by row, and turning Ỹ back gives Y.
+            let back = DenseMatrix(rows: rows, columns: k)
+            basis.turn(basis.rotated, back: true, into: back, threads: 2)
+            let tolerance: Float = exact ? 1e-6 : 1e-5
+            for r in 0..<rows {
+                let y = factors.rowArray(r), turned = basis.rotated.rowArray(r), restored = back.rowArray(r)
+                for j in 0..<k {
+                    let expected = (0..<k).reduce(0.0) { $0 + Double(y[$1]) * basis.vectors[$1 * k + j] }
+                    XCTAssertEqual(Double(turned[j]), expected, accuracy: Double(tolerance) * 10)
+                    XCTAssertEqual(restored[j], y[j], accuracy: tolerance * 10)
+                }
+            }
+        }
+    }
+}
