@@ -1,40 +1,42 @@
-import Foundation
-
 /// Gives each distinct byte string a dense number in order of first appearance, without making a
 /// Swift String per row: ingest of tens of millions of rows spends its time here.
 struct ByteInterner {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
-    private var hashes: [UInt64] = []
-    private var table: [Int32]
+    /// Open addressing; a slot is 0 when empty, else the high 32 bits of the string's hash
+    /// (its tag, whose low bits also pick the slot) over its number + 1. Keeping the tag in the
+    /// slot means a probe touches one cache line until a candidate is really likely to match.
+    private var table: [UInt64]
     private var mask: Int
 
     init(expectedCount: Int = 1024) {
         var size = 1024
         while size < expectedCount * 2 { size <<= 1 }
-        table = Array(repeating: -1, count: size)
+        table = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
     /// How many distinct strings were seen.
-    var count: Int { hashes.count }
+    var count: Int { starts.count - 1 }
 
     /// The number of the bytes `bytes[0..<length]`, adding them if new.
     mutating func intern(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> Int {
-        let hash = ByteInterner.hash(bytes, length)
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        let tag = UInt64(ByteInterner.hash(bytes, length) >> 32)
+        var slot = Int(truncatingIfNeeded: tag) & mask
         while true {
-            let entry = Int(table[slot])
-            if entry < 0 { break }
-            if hashes[entry] == hash && matches(entry, bytes, length) { return entry }
+            let occupant = table[slot]
+            if occupant == 0 { break }
+            if occupant >> 32 == tag {
+                let entry = Int(truncatingIfNeeded: occupant & 0xFFFF_FFFF) - 1
+                if matches(entry, bytes, length) { return entry }
+            }
             slot = (slot + 1) & mask
         }
-        let entry = hashes.count
+        let entry = count
         arena.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
         starts.append(arena.count)
-        hashes.append(hash)
-        table[slot] = Int32(entry)
-        if hashes.count * 2 > table.count { grow() }
+        table[slot] = tag << 32 | UInt64(entry + 1)
+        if count * 2 > table.count { grow() }
         return entry
     }
 
@@ -57,21 +59,37 @@ struct ByteInterner {
         }
     }
 
+    /// Whether entry `entry` is the bytes `bytes[0..<length]`, compared eight bytes at a time
+    /// inline (a call to memcmp costs more than comparing a 40-character ID).
     private func matches(_ entry: Int, _ bytes: UnsafePointer<UInt8>, _ length: Int) -> Bool {
         let start = starts[entry]
         guard starts[entry + 1] - start == length else { return false }
-        return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, bytes, length) == 0 }
+        return arena.withUnsafeBufferPointer { arena in
+            let stored = UnsafeRawPointer(arena.baseAddress! + start), given = UnsafeRawPointer(bytes)
+            var i = 0
+            while i + 8 <= length {
+                if stored.loadUnaligned(fromByteOffset: i, as: UInt64.self) != given.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+                i += 8
+            }
+            while i < length {
+                if arena[start + i] != bytes[i] { return false }
+                i += 1
+            }
+            return true
+        }
     }
 
     private mutating func grow() {
         let size = table.count * 2
-        table = Array(repeating: -1, count: size)
-        mask = size - 1
-        for (entry, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(entry)
+        var grown = [UInt64](repeating: 0, count: size)
+        let newMask = size - 1
+        for occupant in table where occupant != 0 {
+            var slot = Int(truncatingIfNeeded: occupant >> 32) & newMask
+            while grown[slot] != 0 { slot = (slot + 1) & newMask }
+            grown[slot] = occupant
         }
+        table = grown
+        mask = newMask
     }
 
     /// A fast 64-bit hash reading eight bytes at a time, with a final avalanche.
