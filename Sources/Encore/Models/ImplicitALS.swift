@@ -49,6 +49,25 @@ public struct ImplicitALS: Sendable {
         return FactorModel(userFactors: users, itemFactors: items, lossHistory: history)
     }
 
+    /// Rows per block of `gram(of:threads:)`.
+    private static let gramBlock = 1 << 16
+
+    /// YᵀY (k×k, full, Double) of `factors`: one SYRK per fixed block of rows, on the threads,
+    /// summed in block order — the same for any thread count.
+    public static func gram(of factors: DenseMatrix, threads: Int) -> [Double] {
+        let k = factors.columns
+        let blocks = Parallel.chunkCount(count: factors.rows, chunkSize: gramBlock)
+        var partial = [Double](repeating: 0, count: max(1, blocks) * k * k)
+        partial.withUnsafeMutableBufferPointer { partial in
+            Parallel.forEachChunk(count: factors.rows, chunkSize: gramBlock, threads: threads) { rows, block in
+                BLAS.gram(factors.row(rows.lowerBound), rows: rows.count, k: k, lda: factors.stride, into: partial.baseAddress! + block * k * k)
+            }
+        }
+        var gram = [Double](repeating: 0, count: k * k)
+        for block in 0..<blocks { for i in 0..<(k * k) { gram[i] += partial[block * k * k + i] } }
+        return gram
+    }
+
     /// α·g(r) for every entry of `ratings`, in the order of its values.
     func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
         let configuration = self.configuration
@@ -106,9 +125,7 @@ public struct ImplicitALS: Sendable {
         target: DenseMatrix, source: DenseMatrix, turnedSource: DenseMatrix, turnedTarget: DenseMatrix, ratings: SparseMatrix,
         confidences: [Float], side: String, withObjective: Bool = false
     ) throws -> Double {
-        let k = configuration.factors
-        var gram = [Double](repeating: 0, count: k * k)
-        gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
+        let gram = ImplicitALS.gram(of: source, threads: threads)
         return try solveRows(target: target, source: source, ratings: ratings, confidences: confidences, gram: gram,
                              turnedSource: turnedSource, turnedTarget: turnedTarget, side: side, withObjective: withObjective)
     }

@@ -123,12 +123,8 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
 
     /// YᵀY (k×k, Double), shared by every fold-in and explanation.
     public var itemGram: [Double] {
-        cached(\.itemGramCache) {
-            var gram = [Double](repeating: 0, count: factors.factors * factors.factors)
-            let items = factors.itemFactors
-            gram.withUnsafeMutableBufferPointer { BLAS.gram(items.storage, rows: items.rows, k: items.columns, lda: items.stride, into: $0.baseAddress!) }
-            return gram
-        }
+        // Summed exactly as training sums it, so a fold-in reproduces a trained vector.
+        cached(\.itemGramCache) { ImplicitALS.gram(of: factors.itemFactors, threads: Parallel.defaultThreadCount) }
     }
 
     /// Item indices by lower-cased name, for looking artists up by name.
