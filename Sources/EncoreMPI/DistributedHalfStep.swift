@@ -28,6 +28,12 @@ final class DistributedHalfStep {
     private var partialsFrom: [[Int]] = []
     /// Full gridify: target rows per exchange round, bounding the buffers.
     private var roundRows = 0
+    /// Broadcast and half gridify: α·g(r) of `targetRatings`' entries, computed once.
+    private var confidences: [Float] = []
+    /// Broadcast and half gridify: the source and target turned into the Gram eigenbasis,
+    /// kept from one run to the next (see `ImplicitALS.solveRows`).
+    private var turnedSource: DenseMatrix?
+    private var turnedTarget: DenseMatrix?
     private let k: Int
     /// Doubles in one shipped partial: the upper triangle of Σ c₁ y yᵀ, then Σ c p y, then Σ c p².
     private var recordLength: Int { k * (k + 1) / 2 + k + 1 }
@@ -82,6 +88,9 @@ final class DistributedHalfStep {
             let budget = (64 << 20) / 8
             roundRows = max(16, min(max(1, targetBlocks.largestBlock), budget / (recordLength * size)))
         }
+        if strategy != .fullGridify {
+            confidences = ImplicitALS(configuration: configuration, threads: threads).confidencesMinusOne(of: self.targetRatings)
+        }
     }
 
     /// Bytes of factor traffic one run of this half-step sends from this process to others, by
@@ -101,20 +110,26 @@ final class DistributedHalfStep {
     /// side) from `source` (its rows of the source side). With `withObjective`, returns this
     /// process's share of the objective's data and user-penalty terms.
     func run(target: DenseMatrix, source: DenseMatrix, withObjective: Bool) throws -> Double {
-        var gram = [Double](repeating: 0, count: k * k)
-        gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: source.rows, k: k, lda: source.stride, into: $0.baseAddress!) }
+        var gram = ImplicitALS.gram(of: source, threads: threads)
         communicator.sum(&gram)
-        let solver = ImplicitALS(configuration: configuration, threads: threads)
         switch strategy {
         case .broadcast:
-            let everyone = try gatherEverywhere(source)
-            return try solver.solveRows(target: target, source: everyone, ratings: targetRatings, gram: gram, side: side, withObjective: withObjective)
+            return try solveRows(target: target, source: try gatherEverywhere(source), gram: gram, withObjective: withObjective)
         case .halfGridify:
-            let needed = try receiveNeeded(source)
-            return try solver.solveRows(target: target, source: needed, ratings: targetRatings, gram: gram, side: side, withObjective: withObjective)
+            return try solveRows(target: target, source: try receiveNeeded(source), gram: gram, withObjective: withObjective)
         case .fullGridify:
             return try solveFromPartials(target: target, source: source, gram: gram, withObjective: withObjective)
         }
+    }
+
+    /// Broadcast and half gridify: the rows of `target` against the source vectors this process
+    /// has gathered, as a single process solves them.
+    private func solveRows(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
+        turnedSource = DenseMatrix.reusing(turnedSource, rows: source.rows, columns: k)
+        turnedTarget = DenseMatrix.reusing(turnedTarget, rows: target.rows, columns: k)
+        return try ImplicitALS(configuration: configuration, threads: threads).solveRows(
+            target: target, source: source, ratings: targetRatings, confidences: confidences, gram: gram,
+            turnedSource: turnedSource, turnedTarget: turnedTarget, side: side, withObjective: withObjective)
     }
 
     /// Broadcast: every process's source rows, in global order.

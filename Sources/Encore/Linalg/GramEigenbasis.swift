@@ -44,11 +44,7 @@ public final class GramEigenbasis: @unchecked Sendable {
         floatValues = self.values.map { Float($0) }
         self.vectors = vectors
         floatVectors = vectors.map { Float($0) }
-        if let storage, storage.rows == source.rows, storage.columns == k {
-            rotated = storage
-        } else {
-            rotated = DenseMatrix(rows: source.rows, columns: k)
-        }
+        rotated = DenseMatrix.reusing(storage, rows: source.rows, columns: k)
         turn(source, into: rotated, threads: threads)
     }
 

@@ -68,8 +68,9 @@ public struct ImplicitALS: Sendable {
         return gram
     }
 
-    /// α·g(r) for every entry of `ratings`, in the order of its values.
-    func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
+    /// α·g(r) for every entry of `ratings`, in the order of its values: what `solveRows` takes
+    /// as `confidences`, computed once for a whole training run.
+    public func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
         let configuration = self.configuration
         var result = [Float](repeating: 0, count: ratings.values.count)
         result.withUnsafeMutableBufferPointer { result in
@@ -153,8 +154,7 @@ public struct ImplicitALS: Sendable {
         // Rows are solved into `solved`: the target itself, or its turned copy.
         var solved = target
         if let eigenbasis {
-            let reusable = turnedTarget.map { $0.rows == target.rows && $0.columns == k } ?? false
-            solved = reusable ? turnedTarget! : DenseMatrix(rows: target.rows, columns: k)
+            solved = DenseMatrix.reusing(turnedTarget, rows: target.rows, columns: k)
             // CG starts from the current vectors; the exact solve needs none.
             if configuration.solver == .cg { eigenbasis.turn(target, into: solved, threads: threads) }
         }
@@ -191,7 +191,7 @@ public struct ImplicitALS: Sendable {
                     if !finite {
                         failures.record(row)
                     } else if withObjective {
-                        sum += solver.objectiveTerm(columns: columns, values: rowValues, source: rowSource, gram: rowGram, x: x)
+                        sum += solver.objectiveTerm(values: rowValues, gram: rowGram, x: x)
                     }
                 }
                 partial[chunk] = sum

@@ -57,10 +57,13 @@ public final class RowSolver {
     /// How many rows ahead a gather asks for the row it will copy.
     private static let prefetchDistance = 8
 
-    /// Asks for every cache line of `matrix`'s row `row`.
-    @inline(__always) private static func prefetchRow(_ matrix: DenseMatrix, _ row: Int) {
+    /// Asks for every cache line of `matrix`'s row `row` — into L2 only with `intoL2`, for data
+    /// wanted a little later, so that it does not push what is being worked on out of L1.
+    @inline(__always) private static func prefetchRow(_ matrix: DenseMatrix, _ row: Int, intoL2: Bool = false) {
         let start = UnsafeRawPointer(matrix.row(row))
-        for offset in stride(from: 0, to: matrix.columns * 4, by: 64) { encore_prefetch(start + offset) }
+        for offset in stride(from: 0, to: matrix.columns * 4, by: 64) {
+            if intoL2 { encore_prefetch_l2(start + offset) } else { encore_prefetch(start + offset) }
+        }
     }
 
     /// At most this many of the next row's vectors are requested while the current row computes.
@@ -122,27 +125,22 @@ public final class RowSolver {
         return true
     }
 
-    /// This row's share of the objective with the row's new vector `x`:
-    /// xᵀGx + Σ_observed [c (p − s)² − s²] + λ s_u ‖x‖², with s = x·y. Called right after the
-    /// solve, while the row's item vectors are still in cache, so the loss costs no extra pass
-    /// over the ratings. Every term is the same in any orthonormal basis.
-    func objectiveTerm(
-        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, source: DenseMatrix,
-        gram: Gram, x: UnsafePointer<Float>
-    ) -> Double {
-        let k = self.k, alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
+    /// The share of the objective of the row just solved (its `values`), with its new vector `x`:
+    /// xᵀGx + Σ_observed [c (p − s)² − s²] + λ s_u ‖x‖², with s = x·y. Every solve packs the
+    /// row's vectors and confidences, so this reads them from there, while they are in cache,
+    /// rather than gather them again. Every term is the same in any orthonormal basis.
+    func objectiveTerm(values: UnsafeBufferPointer<Float>, gram: Gram, x: UnsafePointer<Float>) -> Double {
+        precondition(packedRowCount == values.count, "objectiveTerm follows the solve of the same row")
+        let k = self.k
         multiply(gram, x, plus: 0, into: product)
         let quadratic = Double(VectorKernels.dot(x, product, k))
         var observed = 0.0
         var positives = 0
-        // After a solve the row's vectors are still packed: reading them again from the
-        // source matrix would be a second random gather of every observed vector.
-        let packedScores = packedRowCount == columns.count
-        if packedScores { VectorKernels.rowDots(packed, count: columns.count, length: k, x, into: packedProjection) }
-        for p in 0..<columns.count {
+        VectorKernels.rowDots(packed, count: values.count, length: k, x, into: packedProjection)
+        for p in 0..<values.count {
             let r = values[p]
-            let s = Double(packedScores ? packedProjection[p] : VectorKernels.dot(x, source.row(Int(columns[p])), k))
-            let c = 1 + Double(packedScores ? packedConfidence[p] : confidence.confidenceMinusOne(r, alpha: alpha, epsilon: epsilon))
+            let s = Double(packedProjection[p])
+            let c = 1 + Double(packedConfidence[p])
             let preference: Double = r > 0 ? 1 : 0
             if r > 0 { positives += 1 }
             observed += c * (preference - s) * (preference - s) - s * s
@@ -192,10 +190,7 @@ public final class RowSolver {
             if values[p] > 0 { positives += 1 }
         }
         if let upcoming {
-            for p in 0..<min(upcoming.count, RowSolver.upcomingPrefetchLimit) {
-                let start = UnsafeRawPointer(source.row(Int(upcoming[p])))
-                for offset in stride(from: 0, to: k * 4, by: 64) { encore_prefetch_l2(start + offset) }
-            }
+            for p in 0..<min(upcoming.count, RowSolver.upcomingPrefetchLimit) { RowSolver.prefetchRow(source, Int(upcoming[p]), intoL2: true) }
             self.upcoming = nil
         }
         if let confidences {
