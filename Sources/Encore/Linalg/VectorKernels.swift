@@ -151,6 +151,34 @@ public enum VectorKernels {
         while i < n { to[i] = from[i]; i += 1 }
     }
 
+    /// Copies `n` elements like `copy` and returns their dot product with `v`, computed from the
+    /// registers the copy passes through: a gather waits on memory for each row it copies, and
+    /// this puts that wait to use.
+    @inline(__always)
+    public static func copyAndDot(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, _ v: UnsafePointer<Float>, _ n: Int) -> Float {
+        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to), rawV = UnsafeRawPointer(v)
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        var i = 0
+        while i + 32 <= n {
+            let a = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let b = source.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            target.storeBytes(of: a, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            target.storeBytes(of: b, toByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            acc0 = acc0.addingProduct(a, rawV.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            acc1 = acc1.addingProduct(b, rawV.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self))
+            i += 32
+        }
+        if i + 16 <= n {
+            let a = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            target.storeBytes(of: a, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc0 = acc0.addingProduct(a, rawV.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            i += 16
+        }
+        var sum = horizontalSum(acc0 + acc1)
+        while i < n { to[i] = from[i]; sum += from[i] * v[i]; i += 1 }
+        return sum
+    }
+
     /// x[i] *= alpha over `n` elements.
     @inline(__always)
     public static func scale(_ x: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {

@@ -30,6 +30,11 @@ public final class RowSolver {
     private var packed: UnsafeMutablePointer<Float>
     private var packedConfidence: UnsafeMutablePointer<Float>
     private var packedProjection: UnsafeMutablePointer<Float>
+    /// CG's y·x for every packed vector, kept up to date as x moves, and its product weights.
+    private var packedScore: UnsafeMutablePointer<Float>
+    private var packedWeight: UnsafeMutablePointer<Float>
+    /// Whether `packedScore` holds y·x for the solution just written (CG keeps it current).
+    private var scoresAreCurrent = false
     private var packedCapacity = 0
     /// How many vectors of the row just solved are in `packed` (-1 when they are not there).
     private var packedRowCount = -1
@@ -37,8 +42,10 @@ public final class RowSolver {
     private let direction: UnsafeMutablePointer<Float>
     private let product: UnsafeMutablePointer<Float>
     private var nnls: NonNegativeLeastSquares?
-    /// The next row's columns, for `pack` to request once the current row is packed.
+    /// The next row's columns, requested from memory a slice at a time while this row computes.
     private var upcoming: UnsafeBufferPointer<UInt32>?
+    /// How many of `upcoming`'s vectors have been requested so far.
+    private var upcomingRequested = 0
     private let inverseDiagonal: UnsafeMutablePointer<Double>
     private let rootInverseDiagonal: UnsafeMutablePointer<Double>
     // The Woodbury system of a short row: its scaled vectors, m×m matrix, right-hand side and
@@ -66,11 +73,12 @@ public final class RowSolver {
         }
     }
 
-    /// At most this many of the next row's vectors are requested while the current row computes.
-    private static let upcomingPrefetchLimit = 64
+    /// At most this many of the next row's vectors are requested while the current row computes
+    /// (256 KiB at k = 64, a quarter of L2); the rest its own gather fetches as it copies.
+    private static let upcomingPrefetchLimit = 1024
 
     /// Packed rows per block of a CG product: 64 rows of k = 64 are 16 KiB, well inside L1.
-    private static let passBlock = 64
+    private static let passBlock = 16
 
     /// A workspace for rank-`k` rows solved as `configuration` says.
     public init(k: Int, configuration: ALSConfiguration) {
@@ -84,6 +92,8 @@ public final class RowSolver {
         packed = .allocate(capacity: 1)
         packedConfidence = .allocate(capacity: 1)
         packedProjection = .allocate(capacity: 1)
+        packedScore = .allocate(capacity: 1)
+        packedWeight = .allocate(capacity: 1)
         residual = .allocate(capacity: k)
         direction = .allocate(capacity: k)
         product = .allocate(capacity: k)
@@ -99,7 +109,8 @@ public final class RowSolver {
     deinit {
         for pointer in [a, b, solution, scratch, gathered, inverseDiagonal, rootInverseDiagonal] { pointer.deallocate() }
         for pointer in [woodburyRows, woodburyMatrix, woodburyRhs, inverseConfidence] { pointer.deallocate() }
-        for pointer in [packed, packedConfidence, packedProjection, residual, direction, product] { pointer.deallocate() }
+        for pointer in [packed, packedConfidence, packedProjection, packedScore, packedWeight] { pointer.deallocate() }
+        for pointer in [residual, direction, product] { pointer.deallocate() }
     }
 
     /// Solves one row in place into `target` (k values, warm start for CG). `columns`/`values`
@@ -115,7 +126,9 @@ public final class RowSolver {
         forceCholesky: Bool = false
     ) -> Bool {
         packedRowCount = -1
+        scoresAreCurrent = false
         self.upcoming = upcoming
+        upcomingRequested = 0
         if configuration.solver == .cg && !forceCholesky {
             conjugateGradient(columns: columns, values: values, confidences: confidences, source: source, gram: gram, x: target)
         } else {
@@ -128,7 +141,8 @@ public final class RowSolver {
     /// The share of the objective of the row just solved (its `values`), with its new vector `x`:
     /// xᵀGx + Σ_observed [c (p − s)² − s²] + λ s_u ‖x‖², with s = x·y. Every solve packs the
     /// row's vectors and confidences, so this reads them from there, while they are in cache,
-    /// rather than gather them again. Every term is the same in any orthonormal basis.
+    /// rather than gather them again; after CG, which keeps every y·x current as it steps, it
+    /// reads no vector at all. Every term is the same in any orthonormal basis.
     func objectiveTerm(values: UnsafeBufferPointer<Float>, gram: Gram, x: UnsafePointer<Float>) -> Double {
         precondition(packedRowCount == values.count, "objectiveTerm follows the solve of the same row")
         let k = self.k
@@ -136,10 +150,11 @@ public final class RowSolver {
         let quadratic = Double(VectorKernels.dot(x, product, k))
         var observed = 0.0
         var positives = 0
-        VectorKernels.rowDots(packed, count: values.count, length: k, x, into: packedProjection)
+        let scores = scoresAreCurrent ? packedScore : packedProjection
+        if !scoresAreCurrent { VectorKernels.rowDots(packed, count: values.count, length: k, x, into: scores) }
         for p in 0..<values.count {
             let r = values[p]
-            let s = Double(packedProjection[p])
+            let s = Double(scores[p])
             let c = 1 + Double(packedConfidence[p])
             let preference: Double = r > 0 ? 1 : 0
             if r > 0 { positives += 1 }
@@ -165,9 +180,11 @@ public final class RowSolver {
     /// Copies the row's `columns.count` vectors from `source` into `packed`, one after another,
     /// and their confidences minus one (copied from `confidences` if given) into
     /// `packedConfidence`, so every later pass over them runs from cache. Returns the row's
-    /// count of r > 0.
+    /// count of r > 0. With `scoring`, also writes each vector's dot product with it into
+    /// `packedScore`, computed from the copy in registers while the gather waits on memory.
     private func pack(
-        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?, from source: DenseMatrix
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?, from source: DenseMatrix,
+        scoring x: UnsafePointer<Float>? = nil
     ) -> Int {
         let k = self.k, n = columns.count
         let alpha = configuration.alpha, epsilon = configuration.epsilon, confidence = configuration.confidence
@@ -175,10 +192,14 @@ public final class RowSolver {
             packed.deallocate()
             packedConfidence.deallocate()
             packedProjection.deallocate()
+            packedScore.deallocate()
+            packedWeight.deallocate()
             packedCapacity = max(n, 2 * packedCapacity)
             packed = .allocate(capacity: packedCapacity * k)
             packedConfidence = .allocate(capacity: packedCapacity)
             packedProjection = .allocate(capacity: packedCapacity)
+            packedScore = .allocate(capacity: packedCapacity)
+            packedWeight = .allocate(capacity: packedCapacity)
         }
         var positives = 0
         packedRowCount = n
@@ -186,12 +207,12 @@ public final class RowSolver {
         for p in 0..<min(n, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
         for p in 0..<n {
             if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
-            VectorKernels.copy(source.row(Int(columns[p])), to: packed + p * k, k)
+            if let x {
+                packedScore[p] = VectorKernels.copyAndDot(source.row(Int(columns[p])), to: packed + p * k, x, k)
+            } else {
+                VectorKernels.copy(source.row(Int(columns[p])), to: packed + p * k, k)
+            }
             if values[p] > 0 { positives += 1 }
-        }
-        if let upcoming {
-            for p in 0..<min(upcoming.count, RowSolver.upcomingPrefetchLimit) { RowSolver.prefetchRow(source, Int(upcoming[p]), intoL2: true) }
-            self.upcoming = nil
         }
         if let confidences {
             VectorKernels.copy(confidences, to: packedConfidence, n)
@@ -199,6 +220,18 @@ public final class RowSolver {
             for p in 0..<n { packedConfidence[p] = confidence.confidenceMinusOne(values[p], alpha: alpha, epsilon: epsilon) }
         }
         return positives
+    }
+
+    /// Requests up to `count` more of the next row's vectors into L2. Spread over the current
+    /// row's arithmetic, so that fetching the next row overlaps it instead of arriving in one
+    /// burst that the memory system serves while the core waits anyway.
+    @inline(__always) private func requestUpcoming(_ count: Int, from source: DenseMatrix) {
+        guard let upcoming else { return }
+        let end = min(upcoming.count, RowSolver.upcomingPrefetchLimit, upcomingRequested + count)
+        while upcomingRequested < end {
+            RowSolver.prefetchRow(source, Int(upcoming[upcomingRequested]), intoL2: true)
+            upcomingRequested += 1
+        }
     }
 
     /// The exact solve, in Double. With G diagonal, a row with m < k weighted vectors goes
@@ -210,6 +243,7 @@ public final class RowSolver {
     ) {
         let k = self.k, n = columns.count
         let positives = pack(columns: columns, values: values, confidences: confidences, from: source)
+        requestUpcoming(RowSolver.upcomingPrefetchLimit, from: source)
         // b = Σ_{r>0} c y.
         b.update(repeating: 0, count: k)
         var weighted = 0
@@ -393,29 +427,37 @@ public final class RowSolver {
     }
 
     /// A few CG steps on the row's system, warm-started from `x`, products taken with the
-    /// row's vectors packed once.
+    /// row's vectors packed once. Each product with the packed vectors is two passes — every
+    /// vector's dot product, then one weighted sum of the vectors — so no vector waits on the
+    /// one before it; in blocks that stay in L1 between the two, so a long row (a popular
+    /// item's listeners) is streamed from memory once per product, not twice. Every y·x is kept
+    /// current as x moves (s += step·y·d), for the residual's first product and the objective.
     private func conjugateGradient(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
         source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
     ) {
         let k = self.k, n = columns.count
-        let positives = pack(columns: columns, values: values, confidences: confidences, from: source)
-        let ys = packed, c1s = packedConfidence, q = packedProjection, r = residual, d = direction, ap = product
+        let positives = pack(columns: columns, values: values, confidences: confidences, from: source, scoring: x)
+        let ys = packed, c1s = packedConfidence, scores = packedScore, q = packedProjection, w = packedWeight
+        let r = residual, d = direction, ap = product
         let ridge = lambda(positives: positives)
-        // r = b − A x. Each product with the packed rows is two passes — every row's dot
-        // product, then one weighted sum of the rows — so no row waits on the one before it.
+        scoresAreCurrent = true
+        // The next row's vectors are requested a slice per block of every pass over this one.
+        let blocks = (n + RowSolver.passBlock - 1) / RowSolver.passBlock
+        let slice = (min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit) + blocks * (configuration.cgSteps + 1) - 1)
+            / max(1, blocks * (configuration.cgSteps + 1))
+        defer { requestUpcoming(RowSolver.upcomingPrefetchLimit, from: source) }
+        // r = b − A x = Σ_{r>0} c y − (G + λs I) x − Σ c1 (y·x) y, the dot products from the gather.
         multiply(gram, x, plus: ridge, into: r)
         VectorKernels.scale(r, -1, k)
-        // In blocks that stay in L1 between the two passes, so a long row (a popular item's
-        // listeners) is streamed from memory once per product, not twice.
+        for p in 0..<n {
+            let target: Float = values[p] > 0 ? 1 + c1s[p] : 0
+            w[p] = target - c1s[p] * scores[p]
+        }
         for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
-            let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
-            VectorKernels.rowDots(rows, count: count, length: k, x, into: q + start)
-            for p in start..<(start + count) {
-                let target: Float = values[p] > 0 ? 1 + c1s[p] : 0
-                q[p] = target - c1s[p] * q[p]
-            }
-            VectorKernels.accumulateRows(rows, count: count, length: k, weights: q + start, into: r)
+            let count = min(RowSolver.passBlock, n - start)
+            VectorKernels.accumulateRows(ys + start * k, count: count, length: k, weights: w + start, into: r)
+            requestUpcoming(slice, from: source)
         }
         VectorKernels.copy(r, to: d, k)
         var rsOld = VectorKernels.dot(r, r, k)
@@ -425,13 +467,15 @@ public final class RowSolver {
             for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
                 let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
                 VectorKernels.rowDots(rows, count: count, length: k, d, into: q + start)
-                for p in start..<(start + count) { q[p] *= c1s[p] }
-                VectorKernels.accumulateRows(rows, count: count, length: k, weights: q + start, into: ap)
+                for p in start..<(start + count) { w[p] = c1s[p] * q[p] }
+                VectorKernels.accumulateRows(rows, count: count, length: k, weights: w + start, into: ap)
+                requestUpcoming(slice, from: source)
             }
             let curvature = VectorKernels.dot(d, ap, k)
             guard curvature > 0 else { break }
             let step = rsOld / curvature
             VectorKernels.axpy(step, d, x, k)
+            VectorKernels.axpy(step, q, scores, n)
             VectorKernels.axpy(-step, ap, r, k)
             let rsNew = VectorKernels.dot(r, r, k)
             if rsNew < 1e-20 { break }
