@@ -131,6 +131,12 @@ public enum DelimitedReader {
         let needed = [userColumn, itemColumn, weightColumn ?? 0, timeColumn ?? 0].max()! + 1
 
         var userInterner = ByteInterner(), itemInterner = ByteInterner()
+        // IDs are interned a batch at a time (see ByteInterner.intern(batch:)); a row's numbers
+        // are written into `users` and `items` when its batch is full or the slice ends.
+        let batchSize = ByteInterner.batchSize
+        var pendingUsers = [UnsafePointer<UInt8>](repeating: base, count: batchSize), pendingUserLengths = [Int](repeating: 0, count: batchSize)
+        var pendingItems = [UnsafePointer<UInt8>](repeating: base, count: batchSize), pendingItemLengths = [Int](repeating: 0, count: batchSize)
+        var pending = 0
         let estimate = bytes.count / 24
         var users: [UInt32] = [], items: [UInt32] = [], weights: [Float] = []
         users.reserveCapacity(estimate); items.reserveCapacity(estimate); weights.reserveCapacity(estimate)
@@ -179,10 +185,36 @@ public enum DelimitedReader {
                 }
                 timestamps.append(stamp)
             }
-            users.append(UInt32(userInterner.intern(userField.baseAddress!, userField.count)))
-            items.append(UInt32(itemInterner.intern(itemField.baseAddress!, itemField.count)))
+            guard scanner.fieldOutlivesRecord(userColumn) && scanner.fieldOutlivesRecord(itemColumn) else {
+                // Rebuilt in scratch space: interned now, after the rows before it, to keep the order.
+                internPending()
+                users.append(UInt32(userInterner.intern(userField.baseAddress!, userField.count)))
+                items.append(UInt32(itemInterner.intern(itemField.baseAddress!, itemField.count)))
+                weights.append(weight)
+                report.rowsRead += 1
+                return
+            }
+            pendingUsers[pending] = userField.baseAddress!
+            pendingUserLengths[pending] = userField.count
+            pendingItems[pending] = itemField.baseAddress!
+            pendingItemLengths[pending] = itemField.count
+            pending += 1
+            users.append(0)
+            items.append(0)
             weights.append(weight)
             report.rowsRead += 1
+            if pending == batchSize { internPending() }
+        }
+
+        func internPending() {
+            let first = users.count - pending
+            users.withUnsafeMutableBufferPointer { numbers in
+                userInterner.intern(batch: pendingUsers, lengths: pendingUserLengths, count: pending, into: numbers.baseAddress! + first)
+            }
+            items.withUnsafeMutableBufferPointer { numbers in
+                itemInterner.intern(batch: pendingItems, lengths: pendingItemLengths, count: pending, into: numbers.baseAddress! + first)
+            }
+            pending = 0
         }
 
         var more = hasHeader ? try scanner.next() : true
@@ -190,6 +222,7 @@ public enum DelimitedReader {
             try takeRecord()
             more = try scanner.next()
         }
+        internPending()
         progress?(1)
         return ParsedSlice(
             users: users, items: items, weights: weights, timestamps: timeColumn == nil ? nil : timestamps,

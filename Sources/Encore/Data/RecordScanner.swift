@@ -44,6 +44,10 @@ struct RecordScanner {
         UnsafeBufferPointer(start: (inScratch[i] ? UnsafePointer(scratch) : base) + starts[i], count: lengths[i])
     }
 
+    /// Whether field `i`'s bytes are the text's own, and so outlive this record; a quoted field
+    /// with doubled quotes or line breaks is rebuilt in scratch space the next record reuses.
+    @inline(__always) func fieldOutlivesRecord(_ i: Int) -> Bool { !inScratch[i] }
+
     /// Field `i` as a String.
     func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
 

@@ -148,6 +148,29 @@ final class DelimitedReaderTests: XCTestCase {
         }
     }
 
+    func testIDsAreNumberedInOrderOfFirstAppearanceAcrossBatchesAndRebuiltQuotedFields() throws {
+        // IDs are interned a batch at a time, except a quoted field with doubled quotes, which is
+        // rebuilt in scratch space and interned at once: the numbering must not notice. 200 rows
+        // (several batches), a rebuilt ID every 13th row, repeats within and across batches.
+        var lines = ["user,item,plays"]
+        var expectedUsers: [String] = [], expectedItems: [String] = []
+        for row in 0..<200 {
+            let user = "u\((row * 17) % 53)", item = row % 13 == 5 ? "say \"\(row % 4)\"" : "artist \((row * 11) % 37)"
+            if !expectedUsers.contains(user) { expectedUsers.append(user) }
+            if !expectedItems.contains(item) { expectedItems.append(item) }
+            let quotedItem = row % 13 == 5 ? "\"say \"\"\(row % 4)\"\"\"" : item
+            lines.append("\(user),\(quotedItem),\(row % 3 + 1)")
+        }
+        let (data, report) = try parse(lines.joined(separator: "\n"), file: "plays.csv")
+        XCTAssertEqual(report.rowsRead, 200)
+        XCTAssertEqual(data.userIDs.ids, expectedUsers)
+        XCTAssertEqual(data.itemIDs.ids, expectedItems)
+        for row in 0..<200 {
+            XCTAssertEqual(data.userIDs.id(at: Int(data.users[row])), "u\((row * 17) % 53)")
+            XCTAssertEqual(data.itemIDs.id(at: Int(data.items[row])), row % 13 == 5 ? "say \"\(row % 4)\"" : "artist \((row * 11) % 37)")
+        }
+    }
+
     func testParsingInSlicesGivesWhatOnePassGives() throws {
         // Written by hand: a header, CRLF and blank lines, repeated pairs, IDs first seen late,
         // a timestamp column and one bad row, so every part of the join is exercised.
