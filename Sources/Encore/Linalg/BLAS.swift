@@ -64,6 +64,35 @@ public enum BLAS {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1, g, Int32(k), 1, c, Int32(k))
     }
 
+    /// The same in Float: C += GᵀG, upper triangle, for n×k row-major Float G.
+    public static func addGram(_ g: UnsafePointer<Float>, rows: Int, k: Int, into c: UnsafeMutablePointer<Float>) {
+        ensureSingleThreaded()
+        guard rows > 0 else { return }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1, g, Int32(k), 1, c, Int32(k))
+    }
+
+    /// Replaces symmetric positive-definite A (k×k, Float, row-major, upper triangle read) by its
+    /// Cholesky factor, for `solveFactored`. Returns false when A is not numerically positive
+    /// definite.
+    public static func factorPositiveDefinite(_ a: UnsafeMutablePointer<Float>, k: Int) -> Bool {
+        ensureSingleThreaded()
+        guard k > 0 else { return true }
+        var n = Int32(k), lda = Int32(k), info: Int32 = 0
+        // LAPACK is column-major: the row-major upper triangle is its lower one.
+        var uplo = CChar(UInt8(ascii: "L"))
+        spotrf_(&uplo, &n, a, &lda, &info)
+        return info == 0
+    }
+
+    /// Solves A x = b in place (b becomes x) with the factor `factorPositiveDefinite` left.
+    public static func solveFactored(_ factor: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>, k: Int) {
+        ensureSingleThreaded()
+        guard k > 0 else { return }
+        var n = Int32(k), nrhs: Int32 = 1, lda = Int32(k), ldb = Int32(k), info: Int32 = 0
+        var uplo = CChar(UInt8(ascii: "L"))
+        spotrs_(&uplo, &n, &nrhs, factor, &lda, b, &ldb, &info)
+    }
+
     /// Solves A x = b in place for symmetric positive-definite A (k×k, Double, row-major, only
     /// the upper triangle read); A is overwritten by its Cholesky factor and b by x. Returns
     /// false when A is not positive definite.

@@ -179,6 +179,40 @@ public enum VectorKernels {
         return sum
     }
 
+    /// r = b − (d + ridge)∘x − Σ_p w_p (y_p·x) y_p over `count` Float rows y_p of `length` values
+    /// stored one after another, every product and sum in Double: the residual of a row's normal
+    /// equations (G diagonal as `d`) for a solution found in Float.
+    public static func residual(
+        _ b: UnsafePointer<Double>, diagonal d: UnsafePointer<Double>, ridge: Double, rows: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+        count: Int, length: Int, _ x: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>
+    ) {
+        for j in 0..<length { r[j] = b[j] - (d[j] + ridge) * x[j] }
+        let rawRows = UnsafeRawPointer(rows), rawX = UnsafeRawPointer(x), rawR = UnsafeMutableRawPointer(r)
+        let vectorized = length / 8 * 8
+        for p in 0..<count where w[p] != 0 {
+            let row = p * length
+            var acc = SIMD8<Double>()
+            var j = 0
+            while j < vectorized {
+                let y = SIMD8<Double>(rawRows.loadUnaligned(fromByteOffset: (row + j) * 4, as: SIMD8<Float>.self))
+                acc = acc.addingProduct(y, rawX.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self))
+                j += 8
+            }
+            let four = acc.lowHalf + acc.highHalf, two = four.lowHalf + four.highHalf
+            var score = two[0] + two[1]
+            while j < length { score += Double(rows[row + j]) * x[j]; j += 1 }
+            let weight = SIMD8<Double>(repeating: -Double(w[p]) * score)
+            j = 0
+            while j < vectorized {
+                let y = SIMD8<Double>(rawRows.loadUnaligned(fromByteOffset: (row + j) * 4, as: SIMD8<Float>.self))
+                let updated = rawR.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self).addingProduct(weight, y)
+                rawR.storeBytes(of: updated, toByteOffset: j * 8, as: SIMD8<Double>.self)
+                j += 8
+            }
+            while j < length { r[j] -= Double(w[p]) * score * Double(rows[row + j]); j += 1 }
+        }
+    }
+
     /// x[i] *= alpha over `n` elements.
     @inline(__always)
     public static func scale(_ x: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {

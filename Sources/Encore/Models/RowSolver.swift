@@ -47,6 +47,10 @@ public final class RowSolver {
     /// How many of `upcoming`'s vectors have been requested so far.
     private var upcomingRequested = 0
     private let inverseDiagonal: UnsafeMutablePointer<Double>
+    // A long row's system in Float, its weighted vectors, and a correction to its solution.
+    private let floatSystem: UnsafeMutablePointer<Float>
+    private let floatGathered: UnsafeMutablePointer<Float>
+    private let correction: UnsafeMutablePointer<Float>
     private let rootInverseDiagonal: UnsafeMutablePointer<Double>
     // The Woodbury system of a short row: its scaled vectors, m×m matrix, right-hand side and
     // inverse confidences; grown on demand up to `woodburyRowLimit` rows.
@@ -61,6 +65,10 @@ public final class RowSolver {
     static let woodburyRowLimit = 256
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     private static let gatherBlock = 256
+    /// Refinement passes a long row's Float factorisation is given to reach the Double solution
+    /// (each gains about as many digits as the scaled system is well conditioned; two or three
+    /// are typical) before the row is assembled in Double instead.
+    static let refinementLimit = 6
     /// How many rows ahead a gather asks for the row it will copy.
     private static let prefetchDistance = 8
 
@@ -99,6 +107,9 @@ public final class RowSolver {
         product = .allocate(capacity: k)
         nnls = configuration.nonnegative ? NonNegativeLeastSquares(k: k) : nil
         inverseDiagonal = .allocate(capacity: k)
+        floatSystem = .allocate(capacity: k * k)
+        floatGathered = .allocate(capacity: RowSolver.gatherBlock * k)
+        correction = .allocate(capacity: k)
         rootInverseDiagonal = .allocate(capacity: k)
         woodburyRows = .allocate(capacity: 1)
         woodburyMatrix = .allocate(capacity: 1)
@@ -110,7 +121,7 @@ public final class RowSolver {
         for pointer in [a, b, solution, scratch, gathered, inverseDiagonal, rootInverseDiagonal] { pointer.deallocate() }
         for pointer in [woodburyRows, woodburyMatrix, woodburyRhs, inverseConfidence] { pointer.deallocate() }
         for pointer in [packed, packedConfidence, packedProjection, packedScore, packedWeight] { pointer.deallocate() }
-        for pointer in [residual, direction, product] { pointer.deallocate() }
+        for pointer in [residual, direction, product, floatSystem, floatGathered, correction] { pointer.deallocate() }
     }
 
     /// Solves one row in place into `target` (k values, warm start for CG). `columns`/`values`
@@ -264,6 +275,10 @@ public final class RowSolver {
             for j in 0..<k { x[j] = Float(solution[j]) }
             return
         }
+        if gram.isDiagonal && nnls == nil && solveByRefinement(count: n, diagonal: gram.double, ridge: ridge) {
+            for j in 0..<k { x[j] = Float(solution[j]) }
+            return
+        }
         assemble(count: n, gram: gram, ridge: ridge)
         solveAssembledSystem { assemble(count: n, gram: gram, ridge: ridge) }
         for j in 0..<k { x[j] = Float(solution[j]) }
@@ -362,6 +377,54 @@ public final class RowSolver {
         BLAS.multiplyVector(woodburyRows, rows: m, columns: k, transposed: true, woodburyRhs, into: scratch)
         for j in 0..<k { solution[j] -= rootInverseDiagonal[j] * scratch[j] }
         return true
+    }
+
+    /// The solve of a long row into `solution`, with G = `diagonal` (Λ): A = Λ + λs I + Σ c1 y yᵀ
+    /// is assembled and factorised in Float — SYRK and Cholesky at twice their Double rate —
+    /// and the solution refined against A x = b evaluated in Double from the packed vectors
+    /// (2mk multiply-adds a pass, against mk²/2 to assemble A in Double), until a correction no
+    /// longer moves it at Float precision. The answer is the Double system's to the precision
+    /// the factors are stored in. Returns false, leaving the row to the Double assembly, when
+    /// the Float factorisation fails or the refinement has not settled after `refinementLimit`.
+    private func solveByRefinement(count n: Int, diagonal: UnsafePointer<Double>, ridge: Double) -> Bool {
+        let k = self.k
+        floatSystem.update(repeating: 0, count: k * k)
+        for j in 0..<k { floatSystem[j * k + j] = Float(diagonal[j] + ridge) }
+        var filled = 0
+        for p in 0..<n where packedConfidence[p] > 0 {
+            let scale = packedConfidence[p].squareRoot(), y = packed + p * k, row = floatGathered + filled * k
+            for j in 0..<k { row[j] = scale * y[j] }
+            filled += 1
+            if filled == RowSolver.gatherBlock {
+                BLAS.addGram(floatGathered, rows: filled, k: k, into: floatSystem)
+                filled = 0
+            }
+        }
+        BLAS.addGram(floatGathered, rows: filled, k: k, into: floatSystem)
+        guard BLAS.factorPositiveDefinite(floatSystem, k: k) else { return false }
+        // x = 0, so the first residual is b.
+        solution.update(repeating: 0, count: k)
+        scratch.update(from: b, count: k)
+        var previousStep = 0.0
+        for pass in 0..<RowSolver.refinementLimit {
+            for j in 0..<k { correction[j] = Float(scratch[j]) }
+            BLAS.solveFactored(floatSystem, correction, k: k)
+            var largestStep: Float = 0, largest = 0.0
+            for j in 0..<k {
+                solution[j] += Double(correction[j])
+                largestStep = max(largestStep, abs(correction[j]))
+                largest = max(largest, abs(solution[j]))
+            }
+            // Refinement converges linearly: the error left after this correction is about
+            // the correction times its ratio to the one before. Done when that is below half a
+            // unit in the last place of Float, the precision the solution is stored in.
+            let step = Double(largestStep)
+            if pass > 0 && step <= 0.5 * previousStep && step * (step / previousStep) <= 0x1p-25 * largest { return true }
+            previousStep = step
+            VectorKernels.residual(b, diagonal: diagonal, ridge: ridge, rows: packed, weights: packedConfidence, count: n, length: k,
+                                   solution, into: scratch)
+        }
+        return false
     }
 
     /// Solves a row whose normal equations were assembled elsewhere — in distributed training,
