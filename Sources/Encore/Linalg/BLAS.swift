@@ -114,15 +114,16 @@ public enum BLAS {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), 0, c, Int32(m))
     }
 
-    /// C (m×n) = A (m×k) · B (k×n), or A · Bᵀ for B n×k with `transposingB`; Double, all
-    /// row-major and packed.
+    /// C (m×n) = A (m×k) · B (k×n) — Aᵀ for A stored k×m with `transposingA`, Bᵀ for B stored
+    /// n×k with `transposingB`; Double, all row-major and packed.
     public static func multiply(
-        _ a: UnsafePointer<Double>, m: Int, k: Int, _ b: UnsafePointer<Double>, n: Int, transposingB: Bool = false, into c: UnsafeMutablePointer<Double>
+        _ a: UnsafePointer<Double>, m: Int, k: Int, _ b: UnsafePointer<Double>, n: Int, transposingA: Bool = false, transposingB: Bool = false,
+        into c: UnsafeMutablePointer<Double>
     ) {
         ensureSingleThreaded()
         guard m > 0 else { return }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                    a, Int32(k), b, Int32(transposingB ? k : n), 0, c, Int32(n))
+        cblas_dgemm(CblasRowMajor, transposingA ? CblasTrans : CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(transposingA ? m : k), b, Int32(transposingB ? k : n), 0, c, Int32(n))
     }
 
     /// y (m or n) = A x, or Aᵀ x with `transposed`, for row-major A (m×n, Double).

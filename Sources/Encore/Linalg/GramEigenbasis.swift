@@ -24,18 +24,19 @@ public final class GramEigenbasis: @unchecked Sendable {
     /// Whether vectors are turned in Double (as exact as Float can hold them, for the exact
     /// solve) or in Float (for CG, itself in Float).
     public let exact: Bool
-    private let floatVectors: [Float]
 
     /// Rows turned per BLAS call: enough that packing, which every call does, costs little next
     /// to the product; fixed, so the result does not depend on the thread count. In Double, a
     /// block also needs two scratch arrays, kept small enough (64 KiB each) for the heap.
     private static let floatBlock = 1024, doubleBlock = 128
 
-    /// Diagonalises `gram` (k×k, full, = `source`ᵀ`source` or a sum of such over processes) and
-    /// turns every row of `source` into its eigenbasis — into `storage` if given (same shape as
-    /// `source`), so that a training run reuses one matrix rather than fault in a new one every
-    /// half-step. Nil if the eigensolver fails.
-    public init?(gram: [Double], source: DenseMatrix, exact: Bool, storage: DenseMatrix? = nil, threads: Int) {
+    /// Diagonalises `gram` (k×k, full, = YᵀY for the factors Y or a sum of such over processes)
+    /// and turns every row of the factors into its eigenbasis — into `storage` if given (same
+    /// shape as `source`), so that a training run reuses one matrix rather than fault in a new
+    /// one every half-step. `source` holds Y itself, or, with `sourceBasis` B (k×k, row-major,
+    /// orthonormal), Y's rows in that basis (Y = source·Bᵀ), which are turned by BᵀQ at once.
+    /// Nil if the eigensolver fails.
+    public init?(gram: [Double], source: DenseMatrix, sourceBasis: [Double]? = nil, exact: Bool, storage: DenseMatrix? = nil, threads: Int) {
         let k = source.columns
         guard let (values, vectors) = BLAS.symmetricEigendecomposition(gram, k: k) else { return nil }
         self.k = k
@@ -43,28 +44,50 @@ public final class GramEigenbasis: @unchecked Sendable {
         self.values = values.map { max(0, $0) }
         floatValues = self.values.map { Float($0) }
         self.vectors = vectors
-        floatVectors = vectors.map { Float($0) }
         rotated = DenseMatrix.reusing(storage, rows: source.rows, columns: k)
-        turn(source, into: rotated, threads: threads)
+        GramEigenbasis.turn(source, by: sourceBasis.map { GramEigenbasis.change(from: $0, to: vectors, k: k) } ?? vectors,
+                            into: rotated, exact: exact, threads: threads)
     }
 
     /// Writes x Q (or, `back`, x Qᵀ — undoing it) into `output` for every row x of `input`, a
     /// different matrix of the same shape.
     public func turn(_ input: DenseMatrix, back: Bool = false, into output: DenseMatrix, threads: Int) {
-        precondition(input !== output && input.rows == output.rows && input.columns == k && output.columns == k,
+        GramEigenbasis.turn(input, by: vectors, transposed: back, into: output, exact: exact, threads: threads)
+    }
+
+    /// BᵀQ (k×k, row-major): what turns rows held in basis B (x = x_B Bᵀ) into basis Q.
+    public static func change(from b: [Double], to q: [Double], k: Int) -> [Double] {
+        var result = [Double](repeating: 0, count: k * k)
+        // (BᵀQ)[r][c] = Σ_i B[i][r] Q[i][c]: one DGEMM on k×k.
+        b.withUnsafeBufferPointer { b in
+            q.withUnsafeBufferPointer { q in
+                result.withUnsafeMutableBufferPointer { out in
+                    BLAS.multiply(b.baseAddress!, m: k, k: k, q.baseAddress!, n: k, transposingA: true, into: out.baseAddress!)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Writes x M (or x Mᵀ with `transposed`) into `output` for every row x of `input`, for a
+    /// k×k row-major `matrix`, as blocked GEMMs on the threads: in Float, or with `exact` in
+    /// Double, so the turned vectors are as exact as Float can hold them.
+    public static func turn(
+        _ input: DenseMatrix, by matrix: [Double], transposed: Bool = false, into output: DenseMatrix, exact: Bool, threads: Int
+    ) {
+        let k = input.columns
+        precondition(input !== output && input.rows == output.rows && output.columns == k && matrix.count == k * k,
                      "turning needs a separate output of the same shape")
-        let k = self.k
         if !exact {
-            floatVectors.withUnsafeBufferPointer { q in
+            matrix.map { Float($0) }.withUnsafeBufferPointer { q in
                 Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.floatBlock, threads: threads) { rows, _ in
                     BLAS.multiply(input.row(rows.lowerBound), m: rows.count, k: k, lda: input.stride, q.baseAddress!, n: k,
-                                  transposingB: back, into: output.row(rows.lowerBound), ldc: output.stride)
+                                  transposingB: transposed, into: output.row(rows.lowerBound), ldc: output.stride)
                 }
             }
             return
         }
-        // In Double, so the turned vectors are as exact as Float can hold them.
-        vectors.withUnsafeBufferPointer { q in
+        matrix.withUnsafeBufferPointer { q in
             Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.doubleBlock, threads: threads) { rows, _ in
                 let before = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
                 let after = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
@@ -73,7 +96,7 @@ public final class GramEigenbasis: @unchecked Sendable {
                     let x = input.row(row)
                     for j in 0..<k { before[offset * k + j] = Double(x[j]) }
                 }
-                BLAS.multiply(before, m: rows.count, k: k, q.baseAddress!, n: k, transposingB: back, into: after)
+                BLAS.multiply(before, m: rows.count, k: k, q.baseAddress!, n: k, transposingB: transposed, into: after)
                 for (offset, row) in rows.enumerated() {
                     let x = output.row(row)
                     for j in 0..<k { x[j] = Float(after[offset * k + j]) }

@@ -65,9 +65,28 @@ public struct ALSIterationReport: @unchecked Sendable {
     public var loss: Double
     /// Wall-clock seconds this iteration took, loss included.
     public var seconds: Double
-    /// The user factors after this iteration. Training goes on updating this matrix in place,
-    /// so copy it if it must outlive the callback.
-    public var userFactors: DenseMatrix
+    /// Training keeps the factors in another basis between iterations and forms them only when
+    /// asked: the first of `userFactors` and `itemFactors` asked for forms both.
+    private let factors: ReportedFactors
+
+    /// A report whose factors `makeFactors` forms (users, items) when first asked for.
+    public init(iteration: Int, loss: Double, seconds: Double, makeFactors: @escaping () -> (DenseMatrix, DenseMatrix)) {
+        self.iteration = iteration
+        self.loss = loss
+        self.seconds = seconds
+        factors = ReportedFactors(make: makeFactors)
+    }
+
+    /// The user factors after this iteration. Ask during the callback: training goes on after
+    /// it returns, and factors first asked for later would be those of a later iteration.
+    public var userFactors: DenseMatrix { factors.pair.users }
     /// The item factors after this iteration (same caveat as `userFactors`).
-    public var itemFactors: DenseMatrix
+    public var itemFactors: DenseMatrix { factors.pair.items }
+}
+
+/// The factors of one report, formed once, on first use.
+private final class ReportedFactors {
+    private let make: () -> (DenseMatrix, DenseMatrix)
+    lazy var pair: (users: DenseMatrix, items: DenseMatrix) = make()
+    init(make: @escaping () -> (DenseMatrix, DenseMatrix)) { self.make = make }
 }

@@ -29,24 +29,23 @@ public struct ImplicitALS: Sendable {
         // times (a log per entry costs as much as a gathered vector's arithmetic).
         let userConfidences = confidencesMinusOne(of: userItems), itemConfidences = confidencesMinusOne(of: itemUsers)
         let k = configuration.factors
-        let users = ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads)
-        let items = ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads)
-        // Each half-step turns both sides into the Gram eigenbasis; one matrix per side, reused
-        // by every half-step (a side's copy is free while the other side's half-step runs).
-        let turnedUsers = DenseMatrix(rows: users.rows, columns: k), turnedItems = DenseMatrix(rows: items.rows, columns: k)
+        let users = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads))
+        let items = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads))
         var history: [Double] = []
+        let threads = self.threads
         for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try halfStep(target: items, source: users, turnedSource: turnedUsers, turnedTarget: turnedItems, ratings: itemUsers,
-                         confidences: itemConfidences, side: "item")
-            let userTerms = try halfStep(target: users, source: items, turnedSource: turnedItems, turnedTarget: turnedUsers, ratings: userItems,
-                                         confidences: userConfidences, side: "user", withObjective: true)
-            let loss = userTerms + penalty(of: items, ratings: itemUsers)
+            try halfStep(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: "item")
+            let userTerms = try halfStep(target: users, source: items, ratings: userItems, confidences: userConfidences, side: "user", withObjective: true)
+            // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn.
+            let loss = userTerms + penalty(of: items.matrix, ratings: itemUsers)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds, userFactors: users, itemFactors: items))
+            progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds) {
+                (users.factors(threads: threads), items.factors(threads: threads))
+            })
         }
-        return FactorModel(userFactors: users, itemFactors: items, lossHistory: history)
+        return FactorModel(userFactors: users.factors(threads: threads), itemFactors: items.factors(threads: threads), lossHistory: history)
     }
 
     /// Rows per block of `gram(of:threads:)`.
@@ -116,19 +115,31 @@ public struct ImplicitALS: Sendable {
         return matrix
     }
 
-    /// Solves every row of `target` against the fixed `source`; `confidences` are α·g(r) of
-    /// `ratings`' entries; `turnedSource` and `turnedTarget` are scratch space shaped like
-    /// `source` and `target`. With `withObjective`, returns the rows' share of the objective (see
+    /// Solves every row of `target` against the fixed `source`, in the eigenbasis of the
+    /// source's Gram matrix, and leaves the target there (see TurnedFactors); `confidences` are
+    /// α·g(r) of `ratings`' entries.
+    /// With `withObjective`, returns the rows' share of the objective (see
     /// `RowSolver.objectiveTerm`), summed per chunk in chunk order so it is the same for any
     /// thread count; otherwise 0.
     @discardableResult
     func halfStep(
-        target: DenseMatrix, source: DenseMatrix, turnedSource: DenseMatrix, turnedTarget: DenseMatrix, ratings: SparseMatrix,
-        confidences: [Float], side: String, withObjective: Bool = false
+        target: TurnedFactors, source: TurnedFactors, ratings: SparseMatrix, confidences: [Float], side: String, withObjective: Bool = false
     ) throws -> Double {
-        let gram = ImplicitALS.gram(of: source, threads: threads)
-        return try solveRows(target: target, source: source, ratings: ratings, confidences: confidences, gram: gram,
-                             turnedSource: turnedSource, turnedTarget: turnedTarget, side: side, withObjective: withObjective)
+        let gram = source.gram(threads: threads)
+        // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
+        guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
+            gram: gram, source: source.matrix, sourceBasis: source.basis, exact: configuration.solver == .cholesky,
+            storage: source.spare, threads: threads
+        ) else {
+            source.makePlain(threads: threads)
+            target.makePlain(threads: threads)
+            return try solveRows(target: target.matrix, source: source.matrix, ratings: ratings, confidences: confidences, gram: gram,
+                                 eigenbasis: nil, side: side, withObjective: withObjective)
+        }
+        // CG starts from the current vectors; the exact solve needs none.
+        if configuration.solver == .cg { target.turn(into: eigenbasis, threads: threads) } else { target.solved(in: eigenbasis) }
+        return try solveRows(target: target.matrix, source: eigenbasis.rotated, ratings: ratings, confidences: confidences, gram: gram,
+                             eigenbasis: eigenbasis, side: side, withObjective: withObjective)
     }
 
     /// Solves row r of `target` against `source` for every row r of `ratings`, whose column
@@ -143,22 +154,35 @@ public struct ImplicitALS: Sendable {
         target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]? = nil, gram: [Double],
         turnedSource: DenseMatrix? = nil, turnedTarget: DenseMatrix? = nil, side: String, withObjective: Bool
     ) throws -> Double {
+        // Rows are solved in the eigenbasis of G, where it is diagonal (see GramEigenbasis);
+        // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
+        guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
+            gram: gram, source: source, exact: configuration.solver == .cholesky, storage: turnedSource, threads: threads
+        ) else {
+            return try solveRows(target: target, source: source, ratings: ratings, confidences: confidences, gram: gram,
+                                 eigenbasis: nil, side: side, withObjective: withObjective)
+        }
+        // Rows are solved into the target's turned copy; CG starts from the current vectors, the
+        // exact solve needs none.
+        let solved = DenseMatrix.reusing(turnedTarget, rows: target.rows, columns: configuration.factors)
+        if configuration.solver == .cg { eigenbasis.turn(target, into: solved, threads: threads) }
+        let objective = try solveRows(target: solved, source: eigenbasis.rotated, ratings: ratings, confidences: confidences, gram: gram,
+                                      eigenbasis: eigenbasis, side: side, withObjective: withObjective)
+        eigenbasis.turn(solved, back: true, into: target, threads: threads)
+        return objective
+    }
+
+    /// Solves row r of `target` against `source` for every row r of `ratings`, both in the
+    /// basis of `eigenbasis` (its diagonal Λ standing for G) or, when it is nil, as they are
+    /// (with the full `gram`).
+    private func solveRows(
+        target solved: DenseMatrix, source rowSource: DenseMatrix, ratings: SparseMatrix, confidences: [Float]?, gram: [Double],
+        eigenbasis: GramEigenbasis?, side: String, withObjective: Bool
+    ) throws -> Double {
         let k = configuration.factors
         precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
         let failures = FailureLog()
         let configuration = self.configuration
-        // Rows are solved in the eigenbasis of G, where it is diagonal (see GramEigenbasis);
-        // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
-        let eigenbasis = configuration.nonnegative ? nil
-            : GramEigenbasis(gram: gram, source: source, exact: configuration.solver == .cholesky, storage: turnedSource, threads: threads)
-        // Rows are solved into `solved`: the target itself, or its turned copy.
-        var solved = target
-        if let eigenbasis {
-            solved = DenseMatrix.reusing(turnedTarget, rows: target.rows, columns: k)
-            // CG starts from the current vectors; the exact solve needs none.
-            if configuration.solver == .cg { eigenbasis.turn(target, into: solved, threads: threads) }
-        }
-        let rowSource = eigenbasis?.rotated ?? source
         let gramDouble = eigenbasis?.values ?? gram
         let gramFloat = eigenbasis?.floatValues ?? gram.map { Float($0) }
         let solvers = RowSolverPool(k: k, configuration: configuration)
@@ -197,7 +221,6 @@ public struct ImplicitALS: Sendable {
                 partial[chunk] = sum
             }
         }}}}}}
-        eigenbasis?.turn(solved, back: true, into: target, threads: threads)
         if let row = failures.first {
             throw EncoreError.nonFinite("the \(side) vector of row \(row) is not finite (weights too large for Float32 factors?)")
         }

@@ -1,0 +1,75 @@
+/// One side's factors as training keeps them between half-steps: in the Gram eigenbasis their
+/// last half-step solved them in (see GramEigenbasis), rather than turned back after every
+/// half-step. The next half-step turns them once, from that basis straight into its own, so a
+/// half-step costs one turn of each side instead of three; the factors themselves are only
+/// formed when someone asks for them.
+final class TurnedFactors {
+    /// The vectors: the factors' rows in `basis`, or the factors themselves when it is nil.
+    private(set) var matrix: DenseMatrix
+    /// Q (k×k, row-major, orthonormal) with factors = matrix·Qᵀ, or nil.
+    private(set) var basis: [Double]?
+    /// A matrix of the same shape, allocated once: what the vectors are turned into (and then
+    /// swapped with `matrix`), and, while this side is the fixed one of a half-step, where its
+    /// copy in that half-step's eigenbasis is kept — the two uses never overlap.
+    private(set) var spare: DenseMatrix
+
+    /// Factors held as they are.
+    init(_ factors: DenseMatrix) {
+        matrix = factors
+        spare = DenseMatrix(rows: factors.rows, columns: factors.columns)
+    }
+
+    /// FᵀF of the factors F, k×k, full, Double: Q (MᵀM) Qᵀ, which needs no turn of M.
+    func gram(threads: Int) -> [Double] {
+        let inBasis = ImplicitALS.gram(of: matrix, threads: threads)
+        guard let basis else { return inBasis }
+        let k = matrix.columns
+        var half = [Double](repeating: 0, count: k * k), result = [Double](repeating: 0, count: k * k)
+        basis.withUnsafeBufferPointer { q in
+            inBasis.withUnsafeBufferPointer { g in
+                half.withUnsafeMutableBufferPointer { half in
+                    BLAS.multiply(q.baseAddress!, m: k, k: k, g.baseAddress!, n: k, into: half.baseAddress!)
+                    result.withUnsafeMutableBufferPointer { result in
+                        BLAS.multiply(half.baseAddress!, m: k, k: k, q.baseAddress!, n: k, transposingB: true, into: result.baseAddress!)
+                    }
+                }
+            }
+        }
+        // Symmetric exactly, as a Gram matrix summed directly is.
+        for i in 0..<k { for j in 0..<i { result[j * k + i] = result[i * k + j] } }
+        return result
+    }
+
+    /// Turns the vectors into `eigenbasis` (CG starts from them there); `exact` as the half-step
+    /// turns its source.
+    func turn(into eigenbasis: GramEigenbasis, threads: Int) {
+        let k = matrix.columns
+        let change = basis.map { GramEigenbasis.change(from: $0, to: eigenbasis.vectors, k: k) } ?? eigenbasis.vectors
+        GramEigenbasis.turn(matrix, by: change, into: spare, exact: eigenbasis.exact, threads: threads)
+        swap(&matrix, &spare)
+        basis = eigenbasis.vectors
+    }
+
+    /// Records that the vectors have just been solved in `eigenbasis` (an exact solve writes
+    /// them without looking at what was there, so they need no turn first).
+    func solved(in eigenbasis: GramEigenbasis) {
+        basis = eigenbasis.vectors
+    }
+
+    /// Turns the vectors back to the factors themselves and keeps them so (for a half-step that
+    /// cannot work in an eigenbasis: NNLS, or a failed eigensolver).
+    func makePlain(threads: Int) {
+        guard let basis else { return }
+        GramEigenbasis.turn(matrix, by: basis, transposed: true, into: spare, exact: true, threads: threads)
+        swap(&matrix, &spare)
+        self.basis = nil
+    }
+
+    /// The factors as a new matrix (the held one itself when they are held as they are).
+    func factors(threads: Int) -> DenseMatrix {
+        guard let basis else { return matrix }
+        let output = DenseMatrix(rows: matrix.rows, columns: matrix.columns)
+        GramEigenbasis.turn(matrix, by: basis, transposed: true, into: output, exact: true, threads: threads)
+        return output
+    }
+}
