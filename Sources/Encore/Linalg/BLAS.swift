@@ -106,14 +106,6 @@ public enum BLAS {
         return info == 0
     }
 
-    /// C (m×m, Double, upper triangle set) = A Aᵀ for row-major A (m×k): the Gram matrix of A's
-    /// rows.
-    public static func rowGram(_ a: UnsafePointer<Double>, rows m: Int, k: Int, into c: UnsafeMutablePointer<Double>) {
-        ensureSingleThreaded()
-        guard m > 0 else { return }
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), 0, c, Int32(m))
-    }
-
     /// C (m×n) = A (m×k) · B (k×n) — Aᵀ for A stored k×m with `transposingA`, Bᵀ for B stored
     /// n×k with `transposingB`; Double, all row-major and packed.
     public static func multiply(
@@ -124,18 +116,6 @@ public enum BLAS {
         guard m > 0 else { return }
         cblas_dgemm(CblasRowMajor, transposingA ? CblasTrans : CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
                     a, Int32(transposingA ? m : k), b, Int32(transposingB ? k : n), 0, c, Int32(n))
-    }
-
-    /// y (m or n) = A x, or Aᵀ x with `transposed`, for row-major A (m×n, Double).
-    public static func multiplyVector(
-        _ a: UnsafePointer<Double>, rows m: Int, columns n: Int, transposed: Bool = false, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>
-    ) {
-        ensureSingleThreaded()
-        guard m > 0, n > 0 else {
-            y.update(repeating: 0, count: transposed ? n : m)
-            return
-        }
-        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, 0, y, 1)
     }
 
     /// The eigenvalues (ascending) and eigenvectors of a symmetric k×k Double matrix given in

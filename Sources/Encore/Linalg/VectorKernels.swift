@@ -213,6 +213,85 @@ public enum VectorKernels {
         }
     }
 
+    /// Σ a[i]·b[i] over `n` Double elements.
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var acc0 = SIMD8<Double>(), acc1 = SIMD8<Double>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i + 16 <= n {
+            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self),
+                                      rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self))
+            acc1 = acc1.addingProduct(ra.loadUnaligned(fromByteOffset: (i + 8) * 8, as: SIMD8<Double>.self),
+                                      rb.loadUnaligned(fromByteOffset: (i + 8) * 8, as: SIMD8<Double>.self))
+            i += 16
+        }
+        if i + 8 <= n {
+            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self),
+                                      rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self))
+            i += 8
+        }
+        var sum = horizontalSum(acc0 + acc1)
+        while i < n { sum += a[i] * b[i]; i += 1 }
+        return sum
+    }
+
+    /// The sum of a Double vector's lanes by halving it.
+    @inline(__always)
+    public static func horizontalSum(_ v: SIMD8<Double>) -> Double {
+        let four = v.lowHalf + v.highHalf, two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
+    /// q[p] = rows[p]·v for `count` Double rows of `length` values stored one after another,
+    /// four rows at a time when `length` is a multiple of 8 (v loaded once for the four).
+    @inline(__always)
+    public static func rowDots(
+        _ rows: UnsafePointer<Double>, count: Int, length: Int, _ v: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
+    ) {
+        var p = 0
+        if length % 8 == 0 {
+            let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), stride = length * 8
+            while p + 4 <= count {
+                var a0 = SIMD8<Double>(), a1 = SIMD8<Double>(), a2 = SIMD8<Double>(), a3 = SIMD8<Double>()
+                let base = p * stride
+                var offset = 0
+                while offset < stride {
+                    let x = rawV.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
+                    a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: base + offset, as: SIMD8<Double>.self), x)
+                    a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: base + stride + offset, as: SIMD8<Double>.self), x)
+                    a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: base + 2 * stride + offset, as: SIMD8<Double>.self), x)
+                    a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: base + 3 * stride + offset, as: SIMD8<Double>.self), x)
+                    offset += 64
+                }
+                q[p] = horizontalSum(a0)
+                q[p + 1] = horizontalSum(a1)
+                q[p + 2] = horizontalSum(a2)
+                q[p + 3] = horizontalSum(a3)
+                p += 4
+            }
+        }
+        while p < count {
+            q[p] = dot(rows + p * length, v, length)
+            p += 1
+        }
+    }
+
+    /// y[i] += alpha·x[i] over `n` Double elements.
+    @inline(__always)
+    public static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let a = SIMD8<Double>(repeating: alpha)
+        var i = 0
+        while i + 8 <= n {
+            let v = ry.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+                .addingProduct(a, rx.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self))
+            ry.storeBytes(of: v, toByteOffset: i * 8, as: SIMD8<Double>.self)
+            i += 8
+        }
+        while i < n { y[i] += alpha * x[i]; i += 1 }
+    }
+
     /// x[i] *= alpha over `n` elements.
     @inline(__always)
     public static func scale(_ x: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {

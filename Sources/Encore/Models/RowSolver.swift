@@ -370,11 +370,17 @@ public final class RowSolver {
             solution[j] = inverseDiagonal[j] * b[j]
             scratch[j] = rootInverseDiagonal[j] * b[j]
         }
-        BLAS.multiplyVector(woodburyRows, rows: m, columns: k, scratch, into: woodburyRhs)
-        BLAS.rowGram(woodburyRows, rows: m, k: k, into: woodburyMatrix)
-        for i in 0..<m { woodburyMatrix[i * m + i] += inverseConfidence[i] }
-        guard BLAS.solvePositiveDefinite(woodburyMatrix, woodburyRhs, k: m) else { return false }
-        BLAS.multiplyVector(woodburyRows, rows: m, columns: k, transposed: true, woodburyRhs, into: scratch)
+        // By hand rather than by BLAS: at m < k these are a few thousand multiply-adds each, and
+        // a library call's fixed cost (packing, and a lock the threads contend for) is as large.
+        for i in 0..<m { woodburyRhs[i] = VectorKernels.dot(woodburyRows + i * k, scratch, k) }
+        // The lower triangle of W Wᵀ + C⁻¹, row by row.
+        for i in 0..<m {
+            VectorKernels.rowDots(woodburyRows, count: i + 1, length: k, woodburyRows + i * k, into: woodburyMatrix + i * m)
+            woodburyMatrix[i * m + i] += inverseConfidence[i]
+        }
+        guard DenseCholesky.solve(woodburyMatrix, woodburyRhs, n: m) else { return false }
+        scratch.update(repeating: 0, count: k)
+        for i in 0..<m { VectorKernels.axpy(woodburyRhs[i], woodburyRows + i * k, scratch, k) }
         for j in 0..<k { solution[j] -= rootInverseDiagonal[j] * scratch[j] }
         return true
     }
