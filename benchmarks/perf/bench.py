@@ -70,20 +70,22 @@ def work_model(system, solver, k, nnz, users, items, lengths):
         Cholesky: nnz·(2k² + 2k) + rows·(k³/3 + 2k²) + 2·other·k²
                   (rank-one updates of the normal matrix and b; the factorisation and two
                   triangular solves; the Gram matrix)
-    Encore (rows solved in the Gram eigenbasis, see GramEigenbasis.swift):
-        CG:       nnz·k·(2 + 4s) + rows·2k·s + 2·other·k² + 2k²·(other + 2·rows)
-                  (as above with a diagonal Gram matrix; plus turning the other side in and
-                  this side in and back)
-        Cholesky: Σ_rows cost(m) + 2·other·k² + 2k²·(other + rows), where a row with m < k
-                  costs m²k + m³/3 + 2m² + 6mk (Woodbury: the m×m matrix, its factorisation
-                  and solves, the vectors) and a longer one m·(k² + 3k) + k³/3 + 2k².
+    Encore (rows solved in the Gram eigenbasis, see GramEigenbasis.swift and TurnedFactors.swift):
+        CG:       nnz·k·(2 + 4s) + rows·2k·s + 2·other·k² + 2k²·(other + rows)
+                  (as above with a diagonal Gram matrix; plus turning the other side, and this
+                  side for its warm start, from their last bases into this one)
+        Cholesky: Σ_rows cost(m) + 2·other·k² + 2k²·other, where a row with m < k costs
+                  m²k + m³/3 + 2m² + 6mk (Woodbury: the m×m matrix, its factorisation and
+                  solves, the vectors) and a longer one m·(k² + 7k) + k³/3 + 4k² (the k×k
+                  matrix in Float, b, its factorisation, two solves and one Double residual
+                  of the refinement); only the other side is turned.
     Bytes, per half-step, for both: nnz·(4k + 8): every observed entry gathers one Float32 row
     of the other side's factors and reads its CSR index and weight once.
     """
     def exact_rows(side):
         total = 0.0
         for m, count in lengths[side].items():
-            cost = m * m * k + m ** 3 / 3 + 2 * m * m + 6 * m * k if m < k else m * (k * k + 3 * k) + k ** 3 / 3 + 2 * k * k
+            cost = m * m * k + m ** 3 / 3 + 2 * m * m + 6 * m * k if m < k else m * (k * k + 7 * k) + k ** 3 / 3 + 4 * k * k
             total += count * cost
         return total
 
@@ -91,9 +93,9 @@ def work_model(system, solver, k, nnz, users, items, lengths):
     for rows, other, side in ((users, items, "users"), (items, users, "items")):
         gram = 2 * other * k * k
         if system == "encore" and solver == "cg":
-            flops += nnz * k * (2 + 4 * CG_STEPS) + rows * 2 * k * CG_STEPS + gram + 2 * k * k * (other + 2 * rows)
+            flops += nnz * k * (2 + 4 * CG_STEPS) + rows * 2 * k * CG_STEPS + gram + 2 * k * k * (other + rows)
         elif system == "encore":
-            flops += exact_rows(side) + gram + 2 * k * k * (other + rows)
+            flops += exact_rows(side) + gram + 2 * k * k * other
         elif solver == "cg":
             flops += nnz * k * (2 + 4 * CG_STEPS) + rows * 2 * k * k * CG_STEPS + gram
         else:

@@ -2,8 +2,9 @@
 /// factors turned into its eigenbasis, Ỹ = Y Q.
 ///
 /// Why: a half-step that turns its target vectors into the same basis (X Q) solves every row
-/// with a diagonal G, and turns the results back (X Qᵀ) at the end; the rows' systems, their
-/// solutions and the objective are the same in any orthonormal basis. There, CG's product with
+/// with a diagonal G, and the solutions turned back (X Qᵀ) are those of the plain basis: the
+/// rows' systems, their solutions and the objective are the same in any orthonormal basis
+/// (training turns back only when the factors are asked for; see TurnedFactors). There, CG's product with
 /// G costs k operations instead of k², and a row with fewer observations m than factors k is
 /// solved exactly through the m×m system of the Woodbury identity — O(m²k) — instead of
 /// assembling and factorising k×k — O(mk² + k³). Most rows of listening data are that short

@@ -66,8 +66,9 @@ public final class RowSolver {
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     private static let gatherBlock = 256
     /// Refinement passes a long row's Float factorisation is given to reach the Double solution
-    /// (each gains about as many digits as the scaled system is well conditioned; two or three
-    /// are typical) before the row is assembled in Double instead.
+    /// (each gains about as many digits as the scaled system is well conditioned; on the
+    /// reference workload every long row settles after one residual) before the row is
+    /// assembled in Double instead.
     static let refinementLimit = 6
     /// How many rows ahead a gather asks for the row it will copy.
     private static let prefetchDistance = 8
@@ -85,7 +86,9 @@ public final class RowSolver {
     /// (256 KiB at k = 64, a quarter of L2); the rest its own gather fetches as it copies.
     private static let upcomingPrefetchLimit = 1024
 
-    /// Packed rows per block of a CG product: 64 rows of k = 64 are 16 KiB, well inside L1.
+    /// Packed rows per block of a CG product: a block stays in L1 between a product's two
+    /// passes, and the next row's vectors are requested a slice per block, so small blocks
+    /// spread those requests evenly over the arithmetic.
     private static let passBlock = 16
 
     /// A workspace for rank-`k` rows solved as `configuration` says.
@@ -245,9 +248,10 @@ public final class RowSolver {
         }
     }
 
-    /// The exact solve, in Double. With G diagonal, a row with m < k weighted vectors goes
-    /// through the Woodbury identity; otherwise (and for NNLS) the k×k system is assembled by
-    /// SYRK from the packed vectors and factorised.
+    /// The exact solve, to Double precision. With G diagonal, a row with m < k weighted vectors
+    /// goes through the Woodbury identity and a longer one through a Float factorisation refined
+    /// against Double residuals; otherwise (NNLS, or either declining) the k×k system is
+    /// assembled in Double by SYRK from the packed vectors and factorised.
     private func exact(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
         source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
