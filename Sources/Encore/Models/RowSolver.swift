@@ -535,20 +535,30 @@ public final class RowSolver {
         VectorKernels.copy(r, to: d, k)
         var rsOld = VectorKernels.dot(r, r, k)
         if rsOld < 1e-20 { return }
-        for _ in 0..<configuration.cgSteps {
+        for iteration in 0..<configuration.cgSteps {
+            // The last step needs A d only for dᵀA d = dᵀ(G + λs I)d + Σ c1 (y·d)², not for a
+            // residual that nothing will read: its pass summing the weighted vectors is skipped.
+            let last = iteration == configuration.cgSteps - 1
             multiply(gram, d, plus: ridge, into: ap)
+            // dᵀ(G + λs I)d now; the last step adds Σ c1 (y·d)² to it block by block.
+            var curvature = last ? VectorKernels.dot(d, ap, k) : 0
             for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
                 let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
                 VectorKernels.rowDots(rows, count: count, length: k, d, into: q + start)
-                for p in start..<(start + count) { w[p] = c1s[p] * q[p] }
-                VectorKernels.accumulateRows(rows, count: count, length: k, weights: w + start, into: ap)
+                if last {
+                    for p in start..<(start + count) { curvature += c1s[p] * q[p] * q[p] }
+                } else {
+                    for p in start..<(start + count) { w[p] = c1s[p] * q[p] }
+                    VectorKernels.accumulateRows(rows, count: count, length: k, weights: w + start, into: ap)
+                }
                 requestUpcoming(slice, from: source)
             }
-            let curvature = VectorKernels.dot(d, ap, k)
+            if !last { curvature = VectorKernels.dot(d, ap, k) }
             guard curvature > 0 else { break }
             let step = rsOld / curvature
             VectorKernels.axpy(step, d, x, k)
             VectorKernels.axpy(step, q, scores, n)
+            if last { break }
             VectorKernels.axpy(-step, ap, r, k)
             let rsNew = VectorKernels.dot(r, r, k)
             if rsNew < 1e-20 { break }
