@@ -4,25 +4,112 @@ public enum VectorKernels {
     /// Σ a[i]·b[i] over `n` elements.
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        dot(a, b, n, in: SIMD16<Float>.self)
+    }
+
+    /// Σ a[i]·b[i] over `n` Double elements.
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        dot(a, b, n, in: SIMD8<Double>.self)
+    }
+
+    /// y[i] += alpha·x[i] over `n` elements.
+    @inline(__always)
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        axpy(alpha, x, y, n, in: SIMD16<Float>.self)
+    }
+
+    /// y[i] += alpha·x[i] over `n` Double elements.
+    @inline(__always)
+    public static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        axpy(alpha, x, y, n, in: SIMD8<Double>.self)
+    }
+
+    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. Four rows
+    /// at a time when `length` is a multiple of 16: each slice of v is loaded once for the four,
+    /// and their four reductions overlap instead of waiting on each other.
+    @inline(__always)
+    public static func rowDots(
+        _ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>
+    ) {
+        rowDots(rows, count: count, length: length, v, into: q, in: SIMD16<Float>.self)
+    }
+
+    /// The same for Double rows, four at a time when `length` is a multiple of 8.
+    @inline(__always)
+    public static func rowDots(
+        _ rows: UnsafePointer<Double>, count: Int, length: Int, _ v: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
+    ) {
+        rowDots(rows, count: count, length: length, v, into: q, in: SIMD8<Double>.self)
+    }
+
+    // The kernels above, written once for a vector V of one 64-byte cache line of Float or
+    // Double; always inlined into the typed entry points, so each is compiled for its type.
+
+    @inline(__always)
+    static func dot<V: CacheLineVector>(_ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>, _ n: Int, in _: V.Type) -> V.Scalar {
+        var acc0 = V(), acc1 = V()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), width = V.scalarCount, size = MemoryLayout<V.Scalar>.stride
         var i = 0
-        while i + 32 <= n {
+        while i + 2 * width <= n {
             // addingProduct compiles to fused multiply-adds; `+=` of a product does not.
-            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-                                      rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-            acc1 = acc1.addingProduct(ra.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self),
-                                      rb.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self))
-            i += 32
+            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * size, as: V.self), rb.loadUnaligned(fromByteOffset: i * size, as: V.self))
+            acc1 = acc1.addingProduct(ra.loadUnaligned(fromByteOffset: (i + width) * size, as: V.self),
+                                      rb.loadUnaligned(fromByteOffset: (i + width) * size, as: V.self))
+            i += 2 * width
         }
-        if i + 16 <= n {
-            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-                                      rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-            i += 16
+        if i + width <= n {
+            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * size, as: V.self), rb.loadUnaligned(fromByteOffset: i * size, as: V.self))
+            i += width
         }
-        var sum = horizontalSum(acc0 + acc1)
+        var sum = (acc0 + acc1).laneSum
         while i < n { sum += a[i] * b[i]; i += 1 }
         return sum
+    }
+
+    @inline(__always)
+    static func axpy<V: CacheLineVector>(_ alpha: V.Scalar, _ x: UnsafePointer<V.Scalar>, _ y: UnsafeMutablePointer<V.Scalar>, _ n: Int, in _: V.Type) {
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y), width = V.scalarCount, size = MemoryLayout<V.Scalar>.stride
+        let a = V(repeating: alpha)
+        var i = 0
+        while i + width <= n {
+            let v = ry.loadUnaligned(fromByteOffset: i * size, as: V.self).addingProduct(a, rx.loadUnaligned(fromByteOffset: i * size, as: V.self))
+            ry.storeBytes(of: v, toByteOffset: i * size, as: V.self)
+            i += width
+        }
+        while i < n { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    @inline(__always)
+    static func rowDots<V: CacheLineVector>(
+        _ rows: UnsafePointer<V.Scalar>, count: Int, length: Int, _ v: UnsafePointer<V.Scalar>, into q: UnsafeMutablePointer<V.Scalar>, in _: V.Type
+    ) {
+        var p = 0
+        if length % V.scalarCount == 0 {
+            let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), stride = length * MemoryLayout<V.Scalar>.stride
+            while p + 4 <= count {
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+                let base = p * stride
+                var offset = 0
+                while offset < stride {
+                    let x = rawV.loadUnaligned(fromByteOffset: offset, as: V.self)
+                    a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: base + offset, as: V.self), x)
+                    a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: base + stride + offset, as: V.self), x)
+                    a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: base + 2 * stride + offset, as: V.self), x)
+                    a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: base + 3 * stride + offset, as: V.self), x)
+                    offset += 64
+                }
+                q[p] = a0.laneSum
+                q[p + 1] = a1.laneSum
+                q[p + 2] = a2.laneSum
+                q[p + 3] = a3.laneSum
+                p += 4
+            }
+        }
+        while p < count {
+            q[p] = dot(rows + p * length, v, length, in: V.self)
+            p += 1
+        }
     }
 
     /// The sum of a vector's lanes by halving it four times: the standard library's `sum()` is
@@ -36,21 +123,6 @@ public enum VectorKernels {
         return two[0] + two[1]
     }
 
-    /// y[i] += alpha·x[i] over `n` elements.
-    @inline(__always)
-    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-        let a = SIMD16<Float>(repeating: alpha)
-        var i = 0
-        while i + 16 <= n {
-            let v = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                .addingProduct(a, rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-            ry.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < n { y[i] += alpha * x[i]; i += 1 }
-    }
-
     /// out = alpha·x + G·v for a symmetric n×n row-major G, summed column by column so that no
     /// horizontal reduction is needed (64 dot products each ending in a reduction cost more
     /// than the multiply-adds themselves at k = 64).
@@ -61,41 +133,6 @@ public enum VectorKernels {
     ) {
         for i in 0..<n { out[i] = alpha * x[i] }
         accumulateRows(g, count: n, length: n, weights: v, into: out)
-    }
-
-    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. Four rows
-    /// at a time when `length` is a multiple of 16: each slice of v is loaded once for the four,
-    /// and their four reductions overlap instead of waiting on each other.
-    @inline(__always)
-    public static func rowDots(
-        _ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>
-    ) {
-        var p = 0
-        if length % 16 == 0 {
-            let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), stride = length * 4
-            while p + 4 <= count {
-                var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-                let base = p * stride
-                var offset = 0
-                while offset < stride {
-                    let x = rawV.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
-                    a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: base + offset, as: SIMD16<Float>.self), x)
-                    a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: base + stride + offset, as: SIMD16<Float>.self), x)
-                    a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: base + 2 * stride + offset, as: SIMD16<Float>.self), x)
-                    a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: base + 3 * stride + offset, as: SIMD16<Float>.self), x)
-                    offset += 64
-                }
-                q[p] = horizontalSum(a0)
-                q[p + 1] = horizontalSum(a1)
-                q[p + 2] = horizontalSum(a2)
-                q[p + 3] = horizontalSum(a3)
-                p += 4
-            }
-        }
-        while p < count {
-            q[p] = dot(rows + p * length, v, length)
-            p += 1
-        }
     }
 
     /// out += Σ_p w[p]·rows[p] for `count` rows of `length` values stored one after another.
@@ -233,83 +270,11 @@ public enum VectorKernels {
         }
     }
 
-    /// Σ a[i]·b[i] over `n` Double elements.
-    @inline(__always)
-    public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        var acc0 = SIMD8<Double>(), acc1 = SIMD8<Double>()
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var i = 0
-        while i + 16 <= n {
-            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self),
-                                      rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self))
-            acc1 = acc1.addingProduct(ra.loadUnaligned(fromByteOffset: (i + 8) * 8, as: SIMD8<Double>.self),
-                                      rb.loadUnaligned(fromByteOffset: (i + 8) * 8, as: SIMD8<Double>.self))
-            i += 16
-        }
-        if i + 8 <= n {
-            acc0 = acc0.addingProduct(ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self),
-                                      rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self))
-            i += 8
-        }
-        var sum = horizontalSum(acc0 + acc1)
-        while i < n { sum += a[i] * b[i]; i += 1 }
-        return sum
-    }
-
     /// The sum of a Double vector's lanes by halving it.
     @inline(__always)
     public static func horizontalSum(_ v: SIMD8<Double>) -> Double {
         let four = v.lowHalf + v.highHalf, two = four.lowHalf + four.highHalf
         return two[0] + two[1]
-    }
-
-    /// q[p] = rows[p]·v for `count` Double rows of `length` values stored one after another,
-    /// four rows at a time when `length` is a multiple of 8 (v loaded once for the four).
-    @inline(__always)
-    public static func rowDots(
-        _ rows: UnsafePointer<Double>, count: Int, length: Int, _ v: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
-    ) {
-        var p = 0
-        if length % 8 == 0 {
-            let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), stride = length * 8
-            while p + 4 <= count {
-                var a0 = SIMD8<Double>(), a1 = SIMD8<Double>(), a2 = SIMD8<Double>(), a3 = SIMD8<Double>()
-                let base = p * stride
-                var offset = 0
-                while offset < stride {
-                    let x = rawV.loadUnaligned(fromByteOffset: offset, as: SIMD8<Double>.self)
-                    a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: base + offset, as: SIMD8<Double>.self), x)
-                    a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: base + stride + offset, as: SIMD8<Double>.self), x)
-                    a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: base + 2 * stride + offset, as: SIMD8<Double>.self), x)
-                    a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: base + 3 * stride + offset, as: SIMD8<Double>.self), x)
-                    offset += 64
-                }
-                q[p] = horizontalSum(a0)
-                q[p + 1] = horizontalSum(a1)
-                q[p + 2] = horizontalSum(a2)
-                q[p + 3] = horizontalSum(a3)
-                p += 4
-            }
-        }
-        while p < count {
-            q[p] = dot(rows + p * length, v, length)
-            p += 1
-        }
-    }
-
-    /// y[i] += alpha·x[i] over `n` Double elements.
-    @inline(__always)
-    public static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-        let a = SIMD8<Double>(repeating: alpha)
-        var i = 0
-        while i + 8 <= n {
-            let v = ry.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
-                .addingProduct(a, rx.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self))
-            ry.storeBytes(of: v, toByteOffset: i * 8, as: SIMD8<Double>.self)
-            i += 8
-        }
-        while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
     /// x[i] *= alpha over `n` elements.
