@@ -255,8 +255,7 @@ public enum VectorKernels {
                 acc = acc.addingProduct(y, rawX.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self))
                 j += 8
             }
-            let four = acc.lowHalf + acc.highHalf, two = four.lowHalf + four.highHalf
-            var score = two[0] + two[1]
+            var score = horizontalSum(acc)
             while j < length { score += Double(rows[row + j]) * x[j]; j += 1 }
             let weight = SIMD8<Double>(repeating: -Double(w[p]) * score)
             j = 0

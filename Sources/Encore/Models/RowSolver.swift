@@ -131,8 +131,8 @@ public final class RowSolver {
     /// are the row's observed entries; `source` holds the other side's factors, in the basis
     /// `gram` is given in. `confidences`, if given, are the row's confidences minus one,
     /// computed once for the whole training rather than per half-step. `upcoming` are the
-    /// columns of the row to be solved next: their vectors are requested from memory once this
-    /// row's are packed, so that fetching them overlaps this row's arithmetic. Returns false
+    /// columns of the row to be solved next: their vectors are requested from memory while this
+    /// row computes, so that fetching them overlaps its arithmetic. Returns false
     /// if the result is not finite.
     func solve(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>? = nil,
@@ -274,17 +274,17 @@ public final class RowSolver {
             return
         }
         let ridge = Double(lambda(positives: positives))
-        if gram.isDiagonal && nnls == nil && weighted < min(k, RowSolver.woodburyRowLimit)
-            && solveByWoodbury(count: n, weighted: weighted, diagonal: gram.double, ridge: ridge) {
-            for j in 0..<k { x[j] = Float(solution[j]) }
-            return
+        func solvedInEigenbasis() -> Bool {
+            guard gram.isDiagonal && nnls == nil else { return false }
+            if weighted < min(k, RowSolver.woodburyRowLimit) && solveByWoodbury(count: n, weighted: weighted, diagonal: gram.double, ridge: ridge) {
+                return true
+            }
+            return solveByRefinement(count: n, diagonal: gram.double, ridge: ridge)
         }
-        if gram.isDiagonal && nnls == nil && solveByRefinement(count: n, diagonal: gram.double, ridge: ridge) {
-            for j in 0..<k { x[j] = Float(solution[j]) }
-            return
+        if !solvedInEigenbasis() {
+            assemble(count: n, gram: gram, ridge: ridge)
+            solveAssembledSystem { assemble(count: n, gram: gram, ridge: ridge) }
         }
-        assemble(count: n, gram: gram, ridge: ridge)
-        solveAssembledSystem { assemble(count: n, gram: gram, ridge: ridge) }
         for j in 0..<k { x[j] = Float(solution[j]) }
     }
 
@@ -298,17 +298,28 @@ public final class RowSolver {
             a.update(from: gram.double, count: k * k)
             for j in 0..<k { a[j * k + j] += ridge }
         }
+        addWeightedGram(count: n, through: gathered, into: a, BLAS.addGram(_:rows:k:into:))
+    }
+
+    /// Adds Σ c1 y yᵀ over the packed vectors with c1 > 0 into `system` (upper triangle): the
+    /// vectors, scaled by √c1 and converted to `T`, go through `buffer` a `gatherBlock` at a time
+    /// into `addGram` (SYRK in Float or Double).
+    private func addWeightedGram<T: BinaryFloatingPoint>(
+        count n: Int, through buffer: UnsafeMutablePointer<T>, into system: UnsafeMutablePointer<T>,
+        _ addGram: (UnsafePointer<T>, Int, Int, UnsafeMutablePointer<T>) -> Void
+    ) {
+        let k = self.k
         var filled = 0
         for p in 0..<n where packedConfidence[p] > 0 {
-            let scale = Double(packedConfidence[p]).squareRoot(), y = packed + p * k, row = gathered + filled * k
-            for j in 0..<k { row[j] = scale * Double(y[j]) }
+            let scale = T(packedConfidence[p]).squareRoot(), y = packed + p * k, row = buffer + filled * k
+            for j in 0..<k { row[j] = scale * T(y[j]) }
             filled += 1
             if filled == RowSolver.gatherBlock {
-                BLAS.addGram(gathered, rows: filled, k: k, into: a)
+                addGram(buffer, filled, k, system)
                 filled = 0
             }
         }
-        BLAS.addGram(gathered, rows: filled, k: k, into: a)
+        addGram(buffer, filled, k, system)
     }
 
     /// Solves the system in `a` (upper triangle, ridge included) and `b` into `solution`: by
@@ -400,17 +411,7 @@ public final class RowSolver {
         let k = self.k
         floatSystem.update(repeating: 0, count: k * k)
         for j in 0..<k { floatSystem[j * k + j] = Float(diagonal[j] + ridge) }
-        var filled = 0
-        for p in 0..<n where packedConfidence[p] > 0 {
-            let scale = packedConfidence[p].squareRoot(), y = packed + p * k, row = floatGathered + filled * k
-            for j in 0..<k { row[j] = scale * y[j] }
-            filled += 1
-            if filled == RowSolver.gatherBlock {
-                BLAS.addGram(floatGathered, rows: filled, k: k, into: floatSystem)
-                filled = 0
-            }
-        }
-        BLAS.addGram(floatGathered, rows: filled, k: k, into: floatSystem)
+        addWeightedGram(count: n, through: floatGathered, into: floatSystem, BLAS.addGram(_:rows:k:into:))
         guard BLAS.factorPositiveDefinite(floatSystem, k: k) else { return false }
         // x = 0, so the first residual is b.
         solution.update(repeating: 0, count: k)
