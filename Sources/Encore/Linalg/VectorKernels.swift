@@ -25,14 +25,78 @@ public enum VectorKernels {
         axpy(alpha, x, y, n, in: SIMD8<Double>.self)
     }
 
-    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. Four rows
-    /// at a time when `length` is a multiple of 16: each slice of v is loaded once for the four,
-    /// and their four reductions overlap instead of waiting on each other.
+    /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another. Eight rows
+    /// at a time when `length` is a multiple of 16: each slice of v is loaded once for the eight,
+    /// eight independent chains of multiply-adds keep both FMA pipes busy, and the eight sums
+    /// are reduced together (`laneSums`) instead of one by one: less than half the time of four
+    /// rows with separate reductions at k = 64 with AVX-512 (0.9 against 2.0 ns a row). Each
+    /// row's sum is added in the same order either way (one accumulator, then its lanes by
+    /// halving), so the results do not depend on which block a row falls in.
     @inline(__always)
     public static func rowDots(
         _ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>
     ) {
-        rowDots(rows, count: count, length: length, v, into: q, in: SIMD16<Float>.self)
+        typealias V = SIMD16<Float>
+        var p = 0
+        if length % 16 == 0 {
+            let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), rawQ = UnsafeMutableRawPointer(q), stride = length * 4
+            while p + 8 <= count {
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+                let base = p * stride
+                var offset = 0
+                while offset < stride {
+                    let x = rawV.loadUnaligned(fromByteOffset: offset, as: V.self)
+                    a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: base + offset, as: V.self), x)
+                    a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: base + stride + offset, as: V.self), x)
+                    a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: base + 2 * stride + offset, as: V.self), x)
+                    a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: base + 3 * stride + offset, as: V.self), x)
+                    a4 = a4.addingProduct(raw.loadUnaligned(fromByteOffset: base + 4 * stride + offset, as: V.self), x)
+                    a5 = a5.addingProduct(raw.loadUnaligned(fromByteOffset: base + 5 * stride + offset, as: V.self), x)
+                    a6 = a6.addingProduct(raw.loadUnaligned(fromByteOffset: base + 6 * stride + offset, as: V.self), x)
+                    a7 = a7.addingProduct(raw.loadUnaligned(fromByteOffset: base + 7 * stride + offset, as: V.self), x)
+                    offset += 64
+                }
+                rawQ.storeBytes(of: laneSums(a0, a1, a2, a3, a4, a5, a6, a7), toByteOffset: p * 4, as: SIMD8<Float>.self)
+                p += 8
+            }
+        }
+        if p < count {
+            rowDots(rows + p * length, count: count - p, length: length, v, into: q + p, in: SIMD16<Float>.self)
+        }
+    }
+
+    /// The lane sums of eight vectors, [a0.sum, …, a7.sum], each added in `horizontalSum`'s
+    /// order (halves, then quarters, eighths, pairs), but by shuffles that serve two or four
+    /// vectors at once.
+    @inline(__always)
+    static func laneSums(
+        _ a0: SIMD16<Float>, _ a1: SIMD16<Float>, _ a2: SIMD16<Float>, _ a3: SIMD16<Float>,
+        _ a4: SIMD16<Float>, _ a5: SIMD16<Float>, _ a6: SIMD16<Float>, _ a7: SIMD16<Float>
+    ) -> SIMD8<Float> {
+        let fours0 = SIMD16(lowHalf: quarterSums(halfSums(a0, a1)), highHalf: quarterSums(halfSums(a2, a3)))
+        let fours1 = SIMD16(lowHalf: quarterSums(halfSums(a4, a5)), highHalf: quarterSums(halfSums(a6, a7)))
+        let twos = SIMD16(lowHalf: eighthSums(fours0), highHalf: eighthSums(fours1))
+        return twos.evenHalf + twos.oddHalf
+    }
+
+    /// [a.lowHalf + a.highHalf | b.lowHalf + b.highHalf]: each vector's eight half sums.
+    @inline(__always)
+    static func halfSums(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+        SIMD16(lowHalf: a.lowHalf + a.highHalf, highHalf: b.lowHalf + b.highHalf)
+    }
+
+    /// [a8 | b8] → [a4 | b4]: each run of eight summed into four, its low quarter plus its high.
+    @inline(__always)
+    static func quarterSums(_ x: SIMD16<Float>) -> SIMD8<Float> {
+        SIMD8(lowHalf: x.lowHalf.lowHalf, highHalf: x.highHalf.lowHalf) + SIMD8(lowHalf: x.lowHalf.highHalf, highHalf: x.highHalf.highHalf)
+    }
+
+    /// [a4 | b4 | c4 | d4] → [a2 | b2 | c2 | d2]: each run of four's first pair plus its second,
+    /// the pairs moved as 64-bit units.
+    @inline(__always)
+    static func eighthSums(_ x: SIMD16<Float>) -> SIMD8<Float> {
+        let pairs = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+        return unsafeBitCast(pairs.evenHalf, to: SIMD8<Float>.self) + unsafeBitCast(pairs.oddHalf, to: SIMD8<Float>.self)
     }
 
     /// The same for Double rows, four at a time when `length` is a multiple of 8.
@@ -136,9 +200,10 @@ public enum VectorKernels {
     }
 
     /// out += Σ_p w[p]·rows[p] for `count` rows of `length` values stored one after another.
-    /// Sixty-four (else sixteen) columns at a time, with four independent accumulators held in
-    /// registers across all rows, so `out` is loaded and stored once per block of columns
-    /// rather than once per row (a chain of store-to-load waits in the row-by-row axpy).
+    /// Sixty-four (else sixteen) columns at a time, with accumulators held in registers across
+    /// all rows, so `out` is loaded and stored once per block of columns rather than once per
+    /// row (a chain of store-to-load waits in the row-by-row axpy); for sixty-four columns, even
+    /// and odd rows have a set each, so that one row's multiply-adds need not wait on the last's.
     @inline(__always)
     public static func accumulateRows(
         _ rows: UnsafePointer<Float>, count: Int, length: Int, weights w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
@@ -150,15 +215,34 @@ public enum VectorKernels {
         // 5–8% faster than with one per sixteen).
         while c + 64 <= length {
             var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            // Odd rows go to a second set, so that two chains of multiply-adds run side by side.
+            var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
             var offset = c * 4
-            for p in 0..<count {
+            var p = 0
+            while p + 2 <= count {
+                let weight = SIMD16<Float>(repeating: w[p]), next = SIMD16<Float>(repeating: w[p + 1])
+                a0 = a0.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self))
+                a1 = a1.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset + 64, as: SIMD16<Float>.self))
+                a2 = a2.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset + 128, as: SIMD16<Float>.self))
+                a3 = a3.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset + 192, as: SIMD16<Float>.self))
+                b0 = b0.addingProduct(next, raw.loadUnaligned(fromByteOffset: offset + stride, as: SIMD16<Float>.self))
+                b1 = b1.addingProduct(next, raw.loadUnaligned(fromByteOffset: offset + stride + 64, as: SIMD16<Float>.self))
+                b2 = b2.addingProduct(next, raw.loadUnaligned(fromByteOffset: offset + stride + 128, as: SIMD16<Float>.self))
+                b3 = b3.addingProduct(next, raw.loadUnaligned(fromByteOffset: offset + stride + 192, as: SIMD16<Float>.self))
+                offset += 2 * stride
+                p += 2
+            }
+            if p < count {
                 let weight = SIMD16<Float>(repeating: w[p])
                 a0 = a0.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self))
                 a1 = a1.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset + 64, as: SIMD16<Float>.self))
                 a2 = a2.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset + 128, as: SIMD16<Float>.self))
                 a3 = a3.addingProduct(weight, raw.loadUnaligned(fromByteOffset: offset + 192, as: SIMD16<Float>.self))
-                offset += stride
             }
+            a0 += b0
+            a1 += b1
+            a2 += b2
+            a3 += b3
             let at = c * 4
             rawOut.storeBytes(of: rawOut.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) + a0, toByteOffset: at, as: SIMD16<Float>.self)
             rawOut.storeBytes(of: rawOut.loadUnaligned(fromByteOffset: at + 64, as: SIMD16<Float>.self) + a1, toByteOffset: at + 64, as: SIMD16<Float>.self)

@@ -95,29 +95,29 @@ public final class RowSolver {
     public init(k: Int, configuration: ALSConfiguration) {
         self.k = k
         self.configuration = configuration
-        a = .allocate(capacity: k * k)
-        b = .allocate(capacity: k)
-        solution = .allocate(capacity: k)
-        scratch = .allocate(capacity: k)
-        gathered = .allocate(capacity: RowSolver.gatherBlock * k)
-        packed = .allocate(capacity: 1)
-        packedConfidence = .allocate(capacity: 1)
-        packedProjection = .allocate(capacity: 1)
-        packedScore = .allocate(capacity: 1)
-        packedWeight = .allocate(capacity: 1)
-        residual = .allocate(capacity: k)
-        direction = .allocate(capacity: k)
-        product = .allocate(capacity: k)
+        a = .allocateCacheAligned(capacity: k * k)
+        b = .allocateCacheAligned(capacity: k)
+        solution = .allocateCacheAligned(capacity: k)
+        scratch = .allocateCacheAligned(capacity: k)
+        gathered = .allocateCacheAligned(capacity: RowSolver.gatherBlock * k)
+        packed = .allocateCacheAligned(capacity: 1)
+        packedConfidence = .allocateCacheAligned(capacity: 1)
+        packedProjection = .allocateCacheAligned(capacity: 1)
+        packedScore = .allocateCacheAligned(capacity: 1)
+        packedWeight = .allocateCacheAligned(capacity: 1)
+        residual = .allocateCacheAligned(capacity: k)
+        direction = .allocateCacheAligned(capacity: k)
+        product = .allocateCacheAligned(capacity: k)
         nnls = configuration.nonnegative ? NonNegativeLeastSquares(k: k) : nil
-        inverseDiagonal = .allocate(capacity: k)
-        floatSystem = .allocate(capacity: k * k)
-        floatGathered = .allocate(capacity: RowSolver.gatherBlock * k)
-        correction = .allocate(capacity: k)
-        rootInverseDiagonal = .allocate(capacity: k)
-        woodburyRows = .allocate(capacity: 1)
-        woodburyMatrix = .allocate(capacity: 1)
-        woodburyRhs = .allocate(capacity: 1)
-        inverseConfidence = .allocate(capacity: 1)
+        inverseDiagonal = .allocateCacheAligned(capacity: k)
+        floatSystem = .allocateCacheAligned(capacity: k * k)
+        floatGathered = .allocateCacheAligned(capacity: RowSolver.gatherBlock * k)
+        correction = .allocateCacheAligned(capacity: k)
+        rootInverseDiagonal = .allocateCacheAligned(capacity: k)
+        woodburyRows = .allocateCacheAligned(capacity: 1)
+        woodburyMatrix = .allocateCacheAligned(capacity: 1)
+        woodburyRhs = .allocateCacheAligned(capacity: 1)
+        inverseConfidence = .allocateCacheAligned(capacity: 1)
     }
 
     deinit {
@@ -209,11 +209,11 @@ public final class RowSolver {
             packedScore.deallocate()
             packedWeight.deallocate()
             packedCapacity = max(n, 2 * packedCapacity)
-            packed = .allocate(capacity: packedCapacity * k)
-            packedConfidence = .allocate(capacity: packedCapacity)
-            packedProjection = .allocate(capacity: packedCapacity)
-            packedScore = .allocate(capacity: packedCapacity)
-            packedWeight = .allocate(capacity: packedCapacity)
+            packed = .allocateCacheAligned(capacity: packedCapacity * k)
+            packedConfidence = .allocateCacheAligned(capacity: packedCapacity)
+            packedProjection = .allocateCacheAligned(capacity: packedCapacity)
+            packedScore = .allocateCacheAligned(capacity: packedCapacity)
+            packedWeight = .allocateCacheAligned(capacity: packedCapacity)
         }
         var positives = 0
         packedRowCount = n
@@ -363,10 +363,10 @@ public final class RowSolver {
         if woodburyCapacity < m {
             for pointer in [woodburyRows, woodburyMatrix, woodburyRhs, inverseConfidence] { pointer.deallocate() }
             woodburyCapacity = max(m, min(2 * woodburyCapacity, RowSolver.woodburyRowLimit))
-            woodburyRows = .allocate(capacity: woodburyCapacity * k)
-            woodburyMatrix = .allocate(capacity: woodburyCapacity * woodburyCapacity)
-            woodburyRhs = .allocate(capacity: woodburyCapacity)
-            inverseConfidence = .allocate(capacity: woodburyCapacity)
+            woodburyRows = .allocateCacheAligned(capacity: woodburyCapacity * k)
+            woodburyMatrix = .allocateCacheAligned(capacity: woodburyCapacity * woodburyCapacity)
+            woodburyRhs = .allocateCacheAligned(capacity: woodburyCapacity)
+            inverseConfidence = .allocateCacheAligned(capacity: woodburyCapacity)
         }
         for j in 0..<k {
             inverseDiagonal[j] = 1 / (diagonal[j] + ridge)
