@@ -29,9 +29,9 @@ public enum VectorKernels {
     /// at a time when `length` is a multiple of 16: each slice of v is loaded once for the eight,
     /// eight independent chains of multiply-adds keep both FMA pipes busy, and the eight sums
     /// are reduced together (`laneSums`) instead of one by one: less than half the time of four
-    /// rows with separate reductions at k = 64 with AVX-512 (0.9 against 2.0 ns a row). Each
-    /// row's sum is added in the same order either way (one accumulator, then its lanes by
-    /// halving), so the results do not depend on which block a row falls in.
+    /// rows with separate reductions at k = 64 with AVX-512 (0.9 against 2.0 ns a row). A row's
+    /// sum is added in the same order in an eight-row block as in a four-row one (one
+    /// accumulator, then its lanes by halving).
     @inline(__always)
     public static func rowDots(
         _ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>
