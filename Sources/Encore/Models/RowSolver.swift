@@ -86,10 +86,11 @@ public final class RowSolver {
     /// (256 KiB at k = 64, a quarter of L2); the rest its own gather fetches as it copies.
     private static let upcomingPrefetchLimit = 1024
 
-    /// Packed rows per block of a CG product: a block stays in L1 between a product's two
-    /// passes, and the next row's vectors are requested a slice per block, so small blocks
-    /// spread those requests evenly over the arithmetic.
-    private static let passBlock = 16
+    /// Packed rows per block of a CG product: a block (8 KiB at k = 64, 16 KiB at 128) stays in
+    /// L1 between a product's two passes, and the next row's vectors are requested a slice per
+    /// block, spread over the arithmetic. 32 ran 3% faster than 16 at k = 64 once the kernels
+    /// took half the time (fewer block starts); 64 was no better than 16.
+    private static let passBlock = 32
 
     /// A workspace for rank-`k` rows solved as `configuration` says.
     public init(k: Int, configuration: ALSConfiguration) {
