@@ -38,6 +38,10 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertEqual(summary["items"] as? Int, 10)
         XCTAssertEqual(summary["interactions"] as? Int, 59)
         for key in ["train_seconds", "seconds_per_iteration", "loss"] { XCTAssertNotNil(summary[key] as? Double, key) }
+        // The iterations' own mean time: within the fit, which also holds its set-up.
+        let perIteration = try XCTUnwrap(summary["seconds_per_iteration"] as? Double), fit = try XCTUnwrap(summary["train_seconds"] as? Double)
+        XCTAssertGreaterThan(perIteration, 0)
+        XCTAssertLessThanOrEqual(perIteration * 15, fit)
 
         let recommend = try TestSupport.encore(["recommend", model, "--user", "user 4", "--count", "2", "--json"])
         XCTAssertEqual(recommend.status, 0, recommend.stderr)
