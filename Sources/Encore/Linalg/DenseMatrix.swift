@@ -19,8 +19,7 @@ public final class DenseMatrix: @unchecked Sendable {
         self.columns = columns
         self.stride = max(16, (columns + 15) / 16 * 16)
         let count = max(1, rows * stride)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.size, alignment: 64)
-        storage = raw.bindMemory(to: Float.self, capacity: count)
+        storage = .allocateCacheAligned(capacity: count)
         storage.initialize(repeating: 0, count: count)
     }
 
