@@ -63,21 +63,13 @@ public struct TrainingCheckpoint {
         let header = Header(fingerprint: fingerprint, iteration: iteration, lossHistory: lossHistory,
                             users: userFactors.count / factors, items: itemFactors.count / factors, factors: factors)
         let json = try JSONEncoder().encode(header)
-        var bytes = TrainingCheckpoint.magic
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: json)
-        userFactors.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        itemFactors.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        let checksum = bytes.withUnsafeBytes { Checksum.of($0) }
-        withUnsafeBytes(of: checksum.littleEndian) { bytes.append(contentsOf: $0) }
-        var writer = try AtomicFileWriter(path: TrainingCheckpoint.path(in: directory))
-        do {
-            try bytes.withUnsafeBytes { try writer.write($0) }
-            try writer.commit()
-        } catch {
-            writer.abandon()
-            throw error
-        }
+        let file = try ChecksummedFileWriter(path: TrainingCheckpoint.path(in: directory))
+        try TrainingCheckpoint.magic.withUnsafeBytes { try file.append($0) }
+        try withUnsafeBytes(of: UInt64(json.count).littleEndian) { try file.append($0) }
+        try json.withUnsafeBytes { try file.append($0) }
+        try userFactors.withUnsafeBytes { try file.append($0) }
+        try itemFactors.withUnsafeBytes { try file.append($0) }
+        try file.commit()
     }
 
     /// Reads the checkpoint in `directory`; nil when there is none. A damaged file, or one left

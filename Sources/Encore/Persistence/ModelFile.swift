@@ -27,38 +27,41 @@ public enum ModelFile {
 
     /// Writes `model` to `path` atomically: a crash mid-write leaves any old file intact.
     public static func write(_ model: TrainedModel, to path: String) throws {
-        var payload = BinaryWriter()
-        let header = Header(
+        try write(model, to: path, bufferCapacity: 1 << 20)
+    }
+
+    /// `write(_:to:)` through a buffer of `bufferCapacity` bytes (tests use tiny ones).
+    static func write(_ model: TrainedModel, to path: String, bufferCapacity: Int) throws {
+        // Sorted keys: the same model is always the same bytes (the encoder's order varies).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let header = try encoder.encode(Header(
             configuration: model.configuration, summary: model.summary, users: model.userCount, items: model.itemCount,
             factors: model.factors.factors, interactions: model.interactions.nonZeroCount, hasItemNames: model.itemNames != nil
-        )
-        payload.appendBlob(try JSONEncoder().encode(header))
-        payload.appendStrings(model.userIDs.ids)
-        payload.appendStrings(model.itemIDs.ids)
-        if let names = model.itemNames { payload.appendStrings(names) }
-        payload.appendMatrix(model.factors.userFactors)
-        payload.appendMatrix(model.factors.itemFactors)
-        payload.appendArray(model.interactions.offsets.map { Int64($0) })
-        payload.appendArray(model.interactions.indices)
-        payload.appendArray(model.interactions.values)
+        ))
+        // The prefix states the payload's length, so it is measured before it is written.
+        var length = ByteCounter()
+        try appendPayload(of: model, header: header, to: &length)
+        var file = try ChecksummedFileWriter(path: path, bufferCapacity: bufferCapacity)
+        try magic.withUnsafeBytes { try file.append($0) }
+        try file.append(formatVersion)
+        try file.append(UInt32(0))
+        try file.append(UInt64(length.count))
+        try appendPayload(of: model, header: header, to: &file)
+        try file.commit()
+    }
 
-        var file = BinaryWriter()
-        file.bytes.append(contentsOf: magic)
-        file.append(formatVersion)
-        file.append(UInt32(0))
-        file.append(UInt64(payload.bytes.count))
-        file.bytes.append(contentsOf: payload.bytes)
-        let checksum = file.bytes.withUnsafeBytes { Checksum.of($0) }
-        file.append(checksum)
-
-        var writer = try AtomicFileWriter(path: path)
-        do {
-            try file.bytes.withUnsafeBytes { try writer.write($0) }
-            try writer.commit()
-        } catch {
-            writer.abandon()
-            throw error
-        }
+    /// The payload's sections, in the order docs/model-file.md lists them.
+    private static func appendPayload<Sink: ByteSink>(of model: TrainedModel, header: Data, to sink: inout Sink) throws {
+        try sink.appendBlob(header)
+        try sink.appendStrings(model.userIDs.ids)
+        try sink.appendStrings(model.itemIDs.ids)
+        if let names = model.itemNames { try sink.appendStrings(names) }
+        try sink.appendMatrix(model.factors.userFactors)
+        try sink.appendMatrix(model.factors.itemFactors)
+        try sink.appendArray(model.interactions.offsets.map { Int64($0) })
+        try sink.appendArray(model.interactions.indices)
+        try sink.appendArray(model.interactions.values)
     }
 
     /// Reads and checks a model file; a truncated, corrupted, foreign or newer file is an
@@ -111,43 +114,6 @@ public enum ModelFile {
             } catch {
                 throw invalid("its header cannot be decoded (\(error.localizedDescription))")
             }
-        }
-    }
-}
-
-/// Appends little-endian values to a byte array.
-struct BinaryWriter {
-    var bytes: [UInt8] = []
-
-    mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func appendBlob(_ data: Data) {
-        append(UInt64(data.count))
-        bytes.append(contentsOf: data)
-    }
-
-    mutating func appendArray<T>(_ values: [T]) {
-        append(UInt64(values.count))
-        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func appendStrings(_ strings: [String]) {
-        var offsets: [UInt64] = [0]
-        var blob: [UInt8] = []
-        for string in strings {
-            blob.append(contentsOf: string.utf8)
-            offsets.append(UInt64(blob.count))
-        }
-        appendArray(offsets)
-        appendArray(blob)
-    }
-
-    mutating func appendMatrix(_ matrix: DenseMatrix) {
-        append(UInt64(matrix.rows * matrix.columns))
-        for r in 0..<matrix.rows {
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: matrix.row(r), count: matrix.columns * 4))
         }
     }
 }

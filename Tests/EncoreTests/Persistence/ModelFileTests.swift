@@ -60,6 +60,79 @@ final class ModelFileTests: XCTestCase {
         try expectInvalid(newer, containing: "format version 99", "a newer version")
     }
 
+    func testFileFollowsTheDocumentedLayoutWhateverTheBufferSize() throws {
+        let model = try makeModel()
+        let directory = try TestSupport.temporaryDirectory(self)
+        let path = directory.appendingPathComponent("m.encore").path
+        try ModelFile.write(model, to: path)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+
+        // Read back by hand, following docs/model-file.md rather than ModelFile.read.
+        var offset = 0
+        func integer<T: FixedWidthInteger>(_: T.Type) -> T {
+            defer { offset += MemoryLayout<T>.size }
+            return bytes[offset..<(offset + MemoryLayout<T>.size)].reversed().reduce(T(0)) { $0 << 8 | T($1) }
+        }
+        func strings() -> [String] {
+            let offsets = (0..<Int(integer(UInt64.self))).map { _ in Int(integer(UInt64.self)) }
+            let blobLength = Int(integer(UInt64.self))
+            let blob = Array(bytes[offset..<(offset + blobLength)])
+            offset += blobLength
+            return (0..<(offsets.count - 1)).map { String(decoding: blob[offsets[$0]..<offsets[$0 + 1]], as: UTF8.self) }
+        }
+        func floats(_ count: Int) -> [Float] { (0..<count).map { _ in Float(bitPattern: integer(UInt32.self)) } }
+        XCTAssertEqual(Array(bytes[0..<8]), Array("ENCOREMF".utf8))
+        offset = 8
+        XCTAssertEqual(integer(UInt32.self), 1)
+        XCTAssertEqual(integer(UInt32.self), 0)
+        XCTAssertEqual(Int(integer(UInt64.self)), bytes.count - 32, "payload length")
+        let headerLength = Int(integer(UInt64.self))
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[offset..<(offset + headerLength)])) as? [String: Any]
+        offset += headerLength
+        XCTAssertEqual(header?["users"] as? Int, 3)
+        XCTAssertEqual(header?["hasItemNames"] as? Bool, true)
+        XCTAssertEqual(strings(), ["ann", "bob", "cy"])
+        XCTAssertEqual(strings(), ["Björk", "Can", "Low"])
+        XCTAssertEqual(strings(), ["Björk Guðmundsdóttir", "", "Low (band)"])
+        XCTAssertEqual(Int(integer(UInt64.self)), 9)
+        XCTAssertEqual(floats(9), model.factors.userFactors.rowArray(0) + model.factors.userFactors.rowArray(1) + model.factors.userFactors.rowArray(2))
+        XCTAssertEqual(Int(integer(UInt64.self)), 9)
+        XCTAssertEqual(floats(9), model.factors.itemFactors.rowArray(0) + model.factors.itemFactors.rowArray(1) + model.factors.itemFactors.rowArray(2))
+        XCTAssertEqual(Int(integer(UInt64.self)), 4)
+        XCTAssertEqual((0..<4).map { _ in integer(Int64.self) }, [0, 2, 3, 5])
+        XCTAssertEqual(Int(integer(UInt64.self)), 5)
+        XCTAssertEqual((0..<5).map { _ in integer(UInt32.self) }, [0, 1, 1, 0, 2])
+        XCTAssertEqual(Int(integer(UInt64.self)), 5)
+        XCTAssertEqual(floats(5), [3, 1, 7, 2, 1])
+        XCTAssertEqual(offset, bytes.count - 8)
+        XCTAssertEqual(integer(UInt64.self), bytes[..<(bytes.count - 8)].withUnsafeBytes { Checksum.of($0) })
+
+        // The buffer only decides when bytes reach the file, never which bytes.
+        for capacity in [1, 7, 32, 100, bytes.count + 1] {
+            let small = directory.appendingPathComponent("m\(capacity).encore").path
+            try ModelFile.write(model, to: small, bufferCapacity: capacity)
+            XCTAssertTrue([UInt8](try Data(contentsOf: URL(fileURLWithPath: small))) == bytes, "buffer of \(capacity) bytes")
+        }
+    }
+
+    func testChecksumOfPiecesEqualsChecksumOfTheWhole() {
+        var random = RandomSource(seed: 5)
+        let bytes = (0..<1000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        bytes.withUnsafeBytes { whole in
+            XCTAssertNotEqual(Checksum.of(whole), Checksum.of(UnsafeRawBufferPointer(rebasing: whole[0..<999])))
+            for _ in 0..<50 {
+                var accumulator = Checksum.Accumulator()
+                var start = 0
+                while start < whole.count {
+                    let end = min(whole.count, start + Int(random.next() % 70))
+                    accumulator.add(UnsafeRawBufferPointer(rebasing: whole[start..<end]))
+                    start = end
+                }
+                XCTAssertEqual(accumulator.value, Checksum.of(whole))
+            }
+        }
+    }
+
     func testFailedWriteLeavesTheOldFileIntactAndNoTemporaryFiles() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let path = directory.appendingPathComponent("m.encore").path
@@ -67,6 +140,14 @@ final class ModelFileTests: XCTestCase {
         var writer = try AtomicFileWriter(path: path)
         try writer.write("half of a new fi")
         writer.abandon()
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old contents")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["m.encore"])
+        // A streaming writer given up on (dropped before commit, as when a section throws)
+        // removes its temporary file too, whatever it had flushed.
+        do {
+            let streaming = try ChecksummedFileWriter(path: path, bufferCapacity: 4)
+            try Array("half of a new file".utf8).withUnsafeBytes { try streaming.append($0) }
+        }
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old contents")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["m.encore"])
         XCTAssertThrowsError(try ModelFile.write(try makeModel(), to: directory.appendingPathComponent("missing/m.encore").path))

@@ -1,0 +1,65 @@
+/// Writes a file atomically as it is produced, through a buffer, checksumming every byte on the
+/// way: a model file of a few hundred megabytes is never assembled in memory first (assembling
+/// it took longer than writing it, and its pages were the largest allocation of a training run).
+/// A writer dropped before `commit()` deletes its temporary file.
+public final class ChecksummedFileWriter: ByteSink {
+    private var file: AtomicFileWriter
+    private var checksum = Checksum.Accumulator()
+    private let buffer: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var used = 0
+    private var finished = false
+
+    /// Opens a temporary file beside `path` (see `AtomicFileWriter`); bytes reach it in writes
+    /// of `bufferCapacity` or more.
+    public init(path: String, bufferCapacity: Int = 1 << 20) throws {
+        precondition(bufferCapacity > 0, "the buffer must hold at least one byte")
+        file = try AtomicFileWriter(path: path)
+        capacity = bufferCapacity
+        buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
+    }
+
+    deinit {
+        if !finished { file.abandon() }
+        buffer.deallocate()
+    }
+
+    /// Appends bytes; they are checksummed and written when the buffer fills, so that the
+    /// many small pieces of a file (one per ID) cost a copy each and nothing more.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            if used == 0 && bytes.count - offset >= capacity {
+                // Whole buffers' worth go straight to the file, uncopied.
+                let run = UnsafeRawBufferPointer(start: base + offset, count: (bytes.count - offset) / capacity * capacity)
+                checksum.add(run)
+                try file.write(run)
+                offset += run.count
+                continue
+            }
+            let taken = min(capacity - used, bytes.count - offset)
+            (buffer + used).copyMemory(from: base + offset, byteCount: taken)
+            used += taken
+            offset += taken
+            if used == capacity { try flush() }
+        }
+    }
+
+    private func flush() throws {
+        let pending = UnsafeRawBufferPointer(start: buffer, count: used)
+        checksum.add(pending)
+        try file.write(pending)
+        used = 0
+    }
+
+    /// Appends the checksum of every byte written (UInt64, little-endian, not itself
+    /// checksummed), flushes to disk and renames the file over the target.
+    public func commit() throws {
+        try flush()
+        var value = checksum.value.littleEndian
+        try withUnsafeBytes(of: &value) { try file.write($0) }
+        try file.commit()
+        finished = true
+    }
+}
