@@ -27,6 +27,21 @@ public struct RandomSource: RandomNumberGenerator {
     /// A uniform draw from [0, 1).
     public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
+    /// Two independent standard normal draws (Marsaglia's polar method): one `log` and one
+    /// square root per pair and no trigonometry, a third of the cost of two `nextGaussian()`
+    /// calls — initialising the factors of the reference workload takes 42 million draws.
+    public mutating func nextGaussianPair() -> (Double, Double) {
+        while true {
+            let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
+            let s = u * u + v * v
+            // Points outside the unit disc (21%) and the centre are redrawn.
+            if s > 0 && s < 1 {
+                let scale = (-2 * log(s) / s).squareRoot()
+                return (u * scale, v * scale)
+            }
+        }
+    }
+
     /// A standard normal draw (Box–Muller).
     public mutating func nextGaussian() -> Double {
         var u = nextUniform()

@@ -103,10 +103,15 @@ public struct ImplicitALS: Sendable {
                 var random = RandomSource(seed: seed, stream: stream, row: rows.lowerBound + r)
                 let row = matrix.row(r)
                 var norm = 0.0
-                for j in 0..<k {
-                    let draw = random.nextGaussian()
-                    row[j] = Float(draw)
-                    norm += draw * draw
+                for j in stride(from: 0, to: k, by: 2) {
+                    let (first, second) = random.nextGaussianPair()
+                    row[j] = Float(first)
+                    norm += first * first
+                    // An odd k leaves the last pair's second draw unused.
+                    if j + 1 < k {
+                        row[j + 1] = Float(second)
+                        norm += second * second
+                    }
                 }
                 let scale = norm > 0 ? Float(1 / norm.squareRoot()) : 0
                 VectorKernels.scale(row, scale, k)
