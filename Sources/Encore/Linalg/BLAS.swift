@@ -37,18 +37,6 @@ public enum BLAS {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
-    /// C (m×n) = A (m×k) · B (k×n), or A · Bᵀ for B n×k with `transposingB`; Float, row-major,
-    /// A and C with leading dimensions `lda` and `ldc`, B packed.
-    public static func multiply(
-        _ a: UnsafePointer<Float>, m: Int, k: Int, lda: Int, _ b: UnsafePointer<Float>, n: Int, transposingB: Bool = false,
-        into c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        ensureSingleThreaded()
-        guard m > 0 else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                    a, Int32(lda), b, Int32(transposingB ? k : n), 0, c, Int32(ldc))
-    }
-
     /// y (m) = A (m×n, row-major, leading dimension `lda`) · x (n).
     public static func multiplyVector(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         ensureSingleThreaded()

@@ -9,7 +9,7 @@
 /// solved exactly through the m×m system of the Woodbury identity — O(m²k) — instead of
 /// assembling and factorising k×k — O(mk² + k³). Most rows of listening data are that short
 /// (median 30 artists per listener on Last.fm 360K). Turning costs a k×k product per vector,
-/// done as blocked GEMMs.
+/// done by RowTransform (Float) or blocked DGEMMs (Double).
 public final class GramEigenbasis: @unchecked Sendable {
     /// The rank k.
     public let k: Int
@@ -26,9 +26,9 @@ public final class GramEigenbasis: @unchecked Sendable {
     /// solve) or in Float (for CG, itself in Float).
     public let exact: Bool
 
-    /// Rows turned per BLAS call: enough that packing, which every call does, costs little next
-    /// to the product; fixed, so the result does not depend on the thread count. In Double, a
-    /// block also needs two scratch arrays, kept small enough (64 KiB each) for the heap.
+    /// Rows turned per task (Float, by RowTransform) or per BLAS call (Double: enough that
+    /// packing, which every call does, costs little next to the product). In Double, a block
+    /// also needs two scratch arrays, kept small enough (64 KiB each) for the heap.
     private static let floatBlock = 1024, doubleBlock = 128
 
     /// Diagonalises `gram` (k×k, full, = YᵀY for the factors Y or a sum of such over processes)
@@ -71,7 +71,7 @@ public final class GramEigenbasis: @unchecked Sendable {
     }
 
     /// Writes x M (or x Mᵀ with `transposed`) into `output` for every row x of `input`, for a
-    /// k×k row-major `matrix`, as blocked GEMMs on the threads: in Float, or with `exact` in
+    /// k×k row-major `matrix`, in blocks of rows on the threads: in Float, or with `exact` in
     /// Double, so the turned vectors are as exact as Float can hold them.
     public static func turn(
         _ input: DenseMatrix, by matrix: [Double], transposed: Bool = false, into output: DenseMatrix, exact: Bool, threads: Int
@@ -80,11 +80,10 @@ public final class GramEigenbasis: @unchecked Sendable {
         precondition(input !== output && input.rows == output.rows && output.columns == k && matrix.count == k * k,
                      "turning needs a separate output of the same shape")
         if !exact {
-            matrix.map { Float($0) }.withUnsafeBufferPointer { q in
-                Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.floatBlock, threads: threads) { rows, _ in
-                    BLAS.multiply(input.row(rows.lowerBound), m: rows.count, k: k, lda: input.stride, q.baseAddress!, n: k,
-                                  transposingB: transposed, into: output.row(rows.lowerBound), ldc: output.stride)
-                }
+            let transform = RowTransform(matrix, k: k, stride: input.stride, transposed: transposed)
+            defer { transform.deallocate() }
+            Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.floatBlock, threads: threads) { rows, _ in
+                transform.apply(to: input, rows: rows, into: output)
             }
             return
         }
