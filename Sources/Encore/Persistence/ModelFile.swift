@@ -42,6 +42,7 @@ public enum ModelFile {
         // The prefix states the payload's length, so it is measured before it is written.
         var length = ByteCounter()
         try appendPayload(of: model, header: header, to: &length)
+        // A throw below drops `file`, which deletes its temporary file: the target is untouched.
         var file = try ChecksummedFileWriter(path: path, bufferCapacity: bufferCapacity)
         try magic.withUnsafeBytes { try file.append($0) }
         try file.append(formatVersion)
