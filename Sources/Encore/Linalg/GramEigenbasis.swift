@@ -81,7 +81,6 @@ public final class GramEigenbasis: @unchecked Sendable {
                      "turning needs a separate output of the same shape")
         if !exact {
             let transform = RowTransform(matrix, k: k, stride: input.stride, transposed: transposed)
-            defer { transform.deallocate() }
             Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.floatBlock, threads: threads) { rows, _ in
                 transform.apply(to: input, rows: rows, into: output)
             }

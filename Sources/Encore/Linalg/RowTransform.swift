@@ -9,7 +9,7 @@
 /// for AVX2 (`ENCORE_TARGET_CPU=haswell`), where sixteen 64-byte accumulators do not fit in
 /// the registers, training runs as fast as it did with SGEMM (0.68 against 0.66–0.67 s per CG
 /// iteration at k = 64), no faster.
-public struct RowTransform {
+public final class RowTransform: @unchecked Sendable {
     /// M in Float, k rows of `stride` values, zero past column k, so a padded output row
     /// stays zero past k.
     private let matrix: UnsafeMutablePointer<Float>
@@ -29,8 +29,7 @@ public struct RowTransform {
         }
     }
 
-    /// Frees M's copy; the transform must not be used afterwards.
-    public func deallocate() { matrix.deallocate() }
+    deinit { matrix.deallocate() }
 
     /// Writes x M into `output`'s row r for every row r in `rows` of `input`: separate
     /// matrices of `stride` columns.

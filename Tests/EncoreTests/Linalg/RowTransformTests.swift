@@ -17,7 +17,6 @@ final class RowTransformTests: XCTestCase {
                     output.storage.update(repeating: .nan, count: output.rows * output.stride)
                     let transform = RowTransform(m, k: k, stride: input.stride, transposed: transposed)
                     transform.apply(to: input, rows: 1..<(count + 1), into: output)
-                    transform.deallocate()
                     for r in 1...count {
                         for j in 0..<k {
                             var expected = 0.0
