@@ -2,19 +2,6 @@
 import Foundation
 import PackageDescription
 
-// Release builds are unchecked and, on x86-64, compiled for the CPU that builds them
-// (`-target-cpu native`, like -march=native): the SIMD kernels otherwise compile to baseline
-// SSE2 and training runs several times slower, and on a CPU with AVX-512 its 512-bit registers
-// halve the time of the CG kernels again. A binary meant for other machines is built with
-// ENCORE_TARGET_CPU set to the oldest CPU it must run on — `haswell` (AVX2 + FMA) runs on
-// every x86-64 CPU sold since 2013. OpenBLAS picks its own kernels at run time either way.
-#if arch(x86_64)
-let targetCPU = ProcessInfo.processInfo.environment["ENCORE_TARGET_CPU"] ?? "native"
-let releaseFlags = ["-Ounchecked", "-target-cpu", targetCPU]
-#else
-let releaseFlags = ["-Ounchecked"]
-#endif
-
 // The distributed trainer (`encore-mpi`) builds only where Open MPI's headers are installed
 // (Debian libopenmpi-dev; scripts/setup installs it), so the core package builds without MPI.
 // ENCORE_MPI=0 leaves it out even where MPI is present.
@@ -41,10 +28,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The vector kernels, compiled once per instruction set (AVX-512, AVX2, baseline) and
+        // chosen at run time for the CPU the process runs on; no build flag is needed, so the
+        // package can be a versioned dependency (SwiftPM refuses unsafe flags in those).
+        .target(name: "CEncoreKernels"),
         .target(
             name: "Encore",
-            dependencies: ["CBLAS"],
-            swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+            dependencies: ["CBLAS", "CEncoreKernels"]
         ),
         // A C layer over libmicrohttpd (Debian libmicrohttpd-dev): its start function is
         // variadic, which Swift cannot call.
@@ -54,8 +44,7 @@ let package = Package(
         ),
         .target(
             name: "EncoreServe",
-            dependencies: ["Encore", "CMicroHTTPD"],
-            swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+            dependencies: ["Encore", "CMicroHTTPD"]
         ),
         // The command-line parser and the data and model flags, shared by `encore` and `encore-mpi`.
         .target(
@@ -69,7 +58,7 @@ let package = Package(
         .testTarget(
             name: "EncoreTests",
             // The CLI is a dependency so that `swift test` builds the binary the end-to-end tests run.
-            dependencies: ["Encore", "EncoreServe", "encore"]
+            dependencies: ["Encore", "CEncoreKernels", "EncoreServe", "encore"]
         ),
     ] + (buildsMPI ? mpiTargets : []),
     swiftLanguageModes: [.v5]
@@ -86,8 +75,7 @@ var mpiTargets: [Target] {
         ),
         .target(
             name: "EncoreMPI",
-            dependencies: ["Encore", "CMPI"],
-            swiftSettings: [.unsafeFlags(releaseFlags, .when(configuration: .release))]
+            dependencies: ["Encore", "CMPI"]
         ),
         .executableTarget(
             name: "encore-mpi",

@@ -16,12 +16,3 @@ void spotrs_(const char *uplo, const int *n, const int *nrhs, const float *a, co
 /// symmetric matrix (column-major, Fortran calling convention). lwork -1 asks for the work size.
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
             double *work, const int *lwork, int *info);
-
-/// Starts loading the cache line at `address` ahead of use. Not BLAS, but this is Encore's one
-/// C header: the row gathers of ALS touch factor rows in random order, which the hardware
-/// prefetcher cannot predict and Swift has no intrinsic for.
-static inline void encore_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
-
-/// The same into L2 only: for data wanted a little later (the next row's vectors), so that it
-/// does not push what is being worked on out of L1.
-static inline void encore_prefetch_l2(const void *address) { __builtin_prefetch(address, 0, 2); }

@@ -1,4 +1,4 @@
-import CBLAS
+import CEncoreKernels
 
 /// Gives each distinct byte string a dense number in order of first appearance, without making a
 /// Swift String per row: ingest of tens of millions of rows spends its time here.

@@ -1,10 +1,12 @@
+import CEncoreKernels
+
 /// A plain Cholesky factor-and-solve for small Double systems, used where a LAPACK call per
 /// system would cost more than the work (NNLS sub-problems) and as the fallback when a system
 /// needs a ridge to become positive definite.
-public enum DenseCholesky {
+enum DenseCholesky {
     /// Solves A x = b in place (A n×n row-major, overwritten by its factor; b by x).
     /// Returns false if A is not positive definite.
-    public static func solve(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int) -> Bool {
+    static func solve(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int) -> Bool {
         // Left-looking, so every inner product runs along contiguous row prefixes; only the
         // lower triangle is read.
         for j in 0..<n {
@@ -16,9 +18,13 @@ public enum DenseCholesky {
             // Column j below the diagonal, four rows at a time sharing the loads of row j.
             var i = j + 1
             while i + 4 <= n {
-                let dots = prefixDots(a + i * n, stride: n, rowJ, length: j)
+                var dots = (0.0, 0.0, 0.0, 0.0)
+                withUnsafeMutableBytes(of: &dots) { encore_prefix_dots4(a + i * n, n, rowJ, j, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }
                 // Multiplying by 1/pivot: a division's latency on every entry was the cost here.
-                for lane in 0..<4 { a[(i + lane) * n + j] = (a[(i + lane) * n + j] - dots[lane]) * inverse }
+                a[i * n + j] = (a[i * n + j] - dots.0) * inverse
+                a[(i + 1) * n + j] = (a[(i + 1) * n + j] - dots.1) * inverse
+                a[(i + 2) * n + j] = (a[(i + 2) * n + j] - dots.2) * inverse
+                a[(i + 3) * n + j] = (a[(i + 3) * n + j] - dots.3) * inverse
                 i += 4
             }
             while i < n {
@@ -36,28 +42,5 @@ public enum DenseCholesky {
             VectorKernels.axpy(-b[i], a + i * n, b, i)
         }
         return true
-    }
-
-    /// The dot products with `v` of the first `length` values of four rows `stride` apart.
-    @inline(__always)
-    private static func prefixDots(_ rows: UnsafePointer<Double>, stride: Int, _ v: UnsafePointer<Double>, length: Int) -> SIMD4<Double> {
-        let raw = UnsafeRawPointer(rows), rawV = UnsafeRawPointer(v), bytes = stride * 8
-        var a0 = SIMD8<Double>(), a1 = SIMD8<Double>(), a2 = SIMD8<Double>(), a3 = SIMD8<Double>()
-        var p = 0
-        while p + 8 <= length {
-            let x = rawV.loadUnaligned(fromByteOffset: p * 8, as: SIMD8<Double>.self)
-            a0 = a0.addingProduct(raw.loadUnaligned(fromByteOffset: p * 8, as: SIMD8<Double>.self), x)
-            a1 = a1.addingProduct(raw.loadUnaligned(fromByteOffset: bytes + p * 8, as: SIMD8<Double>.self), x)
-            a2 = a2.addingProduct(raw.loadUnaligned(fromByteOffset: 2 * bytes + p * 8, as: SIMD8<Double>.self), x)
-            a3 = a3.addingProduct(raw.loadUnaligned(fromByteOffset: 3 * bytes + p * 8, as: SIMD8<Double>.self), x)
-            p += 8
-        }
-        var sums = SIMD4<Double>(VectorKernels.horizontalSum(a0), VectorKernels.horizontalSum(a1),
-                                 VectorKernels.horizontalSum(a2), VectorKernels.horizontalSum(a3))
-        while p < length {
-            sums += SIMD4<Double>(rows[p], rows[stride + p], rows[2 * stride + p], rows[3 * stride + p]) * v[p]
-            p += 1
-        }
-        return sums
     }
 }

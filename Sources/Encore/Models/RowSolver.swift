@@ -1,4 +1,4 @@
-import CBLAS
+import CEncoreKernels
 
 /// One thread's workspace for solving a row's normal equations
 /// `(G + Σ_i c1_i y_i y_iᵀ + λ s I) x = Σ_i c_i p_i y_i`, with G = YᵀY shared by every row.
@@ -7,7 +7,7 @@ import CBLAS
 /// A half-step usually hands it everything in the eigenbasis of G (see GramEigenbasis), where G
 /// is diagonal: CG's products with G then cost k instead of k² operations, and an exact solve
 /// of a row with fewer observations than factors goes through the Woodbury identity.
-public final class RowSolver {
+package final class RowSolver {
     /// YᵀY as the rows of one half-step see it.
     struct Gram {
         /// k×k row-major and full, or its k diagonal entries when `isDiagonal`.
@@ -70,9 +70,6 @@ public final class RowSolver {
     /// reference workload every long row settles after one residual) before the row is
     /// assembled in Double instead.
     static let refinementLimit = 6
-    /// How many rows ahead a gather asks for the row it will copy.
-    private static let prefetchDistance = 8
-
     /// Asks for every cache line of `matrix`'s row `row` — into L2 only with `intoL2`, for data
     /// wanted a little later, so that it does not push what is being worked on out of L1.
     @inline(__always) private static func prefetchRow(_ matrix: DenseMatrix, _ row: Int, intoL2: Bool = false) {
@@ -86,14 +83,8 @@ public final class RowSolver {
     /// (256 KiB at k = 64, a quarter of L2); the rest its own gather fetches as it copies.
     private static let upcomingPrefetchLimit = 1024
 
-    /// Packed rows per block of a CG product: a block (8 KiB at k = 64, 16 KiB at 128) stays in
-    /// L1 between a product's two passes, and the next row's vectors are requested a slice per
-    /// block, spread over the arithmetic. 32 ran 3% faster than 16 at k = 64 once the kernels
-    /// took half the time (fewer block starts); 64 was no better than 16.
-    private static let passBlock = 32
-
     /// A workspace for rank-`k` rows solved as `configuration` says.
-    public init(k: Int, configuration: ALSConfiguration) {
+    package init(k: Int, configuration: ALSConfiguration) {
         self.k = k
         self.configuration = configuration
         a = .allocateCacheAligned(capacity: k * k)
@@ -216,21 +207,13 @@ public final class RowSolver {
             packedScore = .allocateCacheAligned(capacity: packedCapacity)
             packedWeight = .allocateCacheAligned(capacity: packedCapacity)
         }
-        var positives = 0
         packedRowCount = n
-        let lookahead = RowSolver.prefetchDistance
-        for p in 0..<min(n, lookahead) { RowSolver.prefetchRow(source, Int(columns[p])) }
-        for p in 0..<n {
-            if p + lookahead < n { RowSolver.prefetchRow(source, Int(columns[p + lookahead])) }
-            if let x {
-                packedScore[p] = VectorKernels.copyAndDot(source.row(Int(columns[p])), to: packed + p * k, x, k)
-            } else {
-                VectorKernels.copy(source.row(Int(columns[p])), to: packed + p * k, k)
-            }
-            if values[p] > 0 { positives += 1 }
-        }
+        encore_pack_rows(UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), source.stride * 4, k, columns.baseAddress, n,
+                         packed, x, packedScore)
+        var positives = 0
+        for p in 0..<n where values[p] > 0 { positives += 1 }
         if let confidences {
-            VectorKernels.copy(confidences, to: packedConfidence, n)
+            packedConfidence.update(from: confidences, count: n)
         } else {
             for p in 0..<n { packedConfidence[p] = confidence.confidenceMinusOne(values[p], alpha: alpha, epsilon: epsilon) }
         }
@@ -444,7 +427,7 @@ public final class RowSolver {
     /// full, without the ridge), `rhs` is Σ c p y, `positives` the row's count of r > 0. The ridge
     /// is added here; Cholesky (or NNLS) solves exactly, CG takes the configured steps on the
     /// dense system, warm-started from `x`. Returns false if the result is not finite.
-    public func solveNormalEquations(
+    package func solveNormalEquations(
         matrix: UnsafePointer<Double>, rhs: UnsafePointer<Double>, positives: Int, x: UnsafeMutablePointer<Float>
     ) -> Bool {
         let k = self.k, ridge = Double(lambda(positives: positives))
@@ -502,71 +485,22 @@ public final class RowSolver {
     }
 
     /// A few CG steps on the row's system, warm-started from `x`, products taken with the
-    /// row's vectors packed once. Each product with the packed vectors is two passes — every
-    /// vector's dot product, then one weighted sum of the vectors — so no vector waits on the
-    /// one before it; in blocks that stay in L1 between the two, so a long row (a popular
-    /// item's listeners) is streamed from memory once per product, not twice. Every y·x is kept
-    /// current as x moves (s += step·y·d), for the residual's first product and the objective.
+    /// row's vectors packed once (the steps are CEncoreKernels' `conjugateGradient`, compiled
+    /// for this CPU). Every y·x is kept current as x moves (s += step·y·d), for the residual's
+    /// first product and the objective.
     private func conjugateGradient(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
         source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
     ) {
-        let k = self.k, n = columns.count
         let positives = pack(columns: columns, values: values, confidences: confidences, from: source, scoring: x)
-        let ys = packed, c1s = packedConfidence, scores = packedScore, q = packedProjection, w = packedWeight
-        let r = residual, d = direction, ap = product
-        let ridge = lambda(positives: positives)
         scoresAreCurrent = true
-        // The next row's vectors are requested a slice per block of every pass over this one.
-        let blocks = (n + RowSolver.passBlock - 1) / RowSolver.passBlock
-        let slice = (min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit) + blocks * (configuration.cgSteps + 1) - 1)
-            / max(1, blocks * (configuration.cgSteps + 1))
-        defer { requestUpcoming(RowSolver.upcomingPrefetchLimit, from: source) }
-        // r = b − A x = Σ_{r>0} c y − (G + λs I) x − Σ c1 (y·x) y, the dot products from the gather.
-        multiply(gram, x, plus: ridge, into: r)
-        VectorKernels.scale(r, -1, k)
-        for p in 0..<n {
-            let target: Float = values[p] > 0 ? 1 + c1s[p] : 0
-            w[p] = target - c1s[p] * scores[p]
-        }
-        for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
-            let count = min(RowSolver.passBlock, n - start)
-            VectorKernels.accumulateRows(ys + start * k, count: count, length: k, weights: w + start, into: r)
-            requestUpcoming(slice, from: source)
-        }
-        VectorKernels.copy(r, to: d, k)
-        var rsOld = VectorKernels.dot(r, r, k)
-        if rsOld < 1e-20 { return }
-        for iteration in 0..<configuration.cgSteps {
-            // The last step needs A d only for dᵀA d = dᵀ(G + λs I)d + Σ c1 (y·d)², not for a
-            // residual that nothing will read: its pass summing the weighted vectors is skipped.
-            let last = iteration == configuration.cgSteps - 1
-            multiply(gram, d, plus: ridge, into: ap)
-            // dᵀ(G + λs I)d now; the last step adds Σ c1 (y·d)² to it block by block.
-            var curvature = last ? VectorKernels.dot(d, ap, k) : 0
-            for start in stride(from: 0, to: n, by: RowSolver.passBlock) {
-                let count = min(RowSolver.passBlock, n - start), rows = ys + start * k
-                VectorKernels.rowDots(rows, count: count, length: k, d, into: q + start)
-                if last {
-                    for p in start..<(start + count) { curvature += c1s[p] * q[p] * q[p] }
-                } else {
-                    for p in start..<(start + count) { w[p] = c1s[p] * q[p] }
-                    VectorKernels.accumulateRows(rows, count: count, length: k, weights: w + start, into: ap)
-                }
-                requestUpcoming(slice, from: source)
-            }
-            if !last { curvature = VectorKernels.dot(d, ap, k) }
-            guard curvature > 0 else { break }
-            let step = rsOld / curvature
-            VectorKernels.axpy(step, d, x, k)
-            VectorKernels.axpy(step, q, scores, n)
-            if last { break }
-            VectorKernels.axpy(-step, ap, r, k)
-            let rsNew = VectorKernels.dot(r, r, k)
-            if rsNew < 1e-20 { break }
-            let beta = rsNew / rsOld
-            for i in 0..<k { d[i] = r[i] + beta * d[i] }
-            rsOld = rsNew
-        }
+        var row = EncoreCGRow(
+            k: k, n: columns.count, steps: configuration.cgSteps, packed: packed, c1: packedConfidence, values: values.baseAddress,
+            score: packedScore, q: packedProjection, w: packedWeight, r: residual, d: direction, ap: product,
+            gram: gram.float, gramIsDiagonal: gram.isDiagonal ? 1 : 0, ridge: lambda(positives: positives),
+            source: UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), rowBytes: source.stride * 4,
+            lineBytes: source.columns * 4, upcoming: upcoming?.baseAddress,
+            upcomingCount: min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit), upcomingRequested: 0)
+        encore_conjugate_gradient(&row, x)
     }
 }

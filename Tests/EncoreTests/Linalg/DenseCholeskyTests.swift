@@ -4,26 +4,28 @@ import XCTest
 /// The small Cholesky solver against systems whose solution is known by construction.
 final class DenseCholeskyTests: XCTestCase {
     func testSolvesSystemsBuiltFromAKnownFactorAndSolution() {
-        // n = 13 runs the four-row blocks, their remainder and dot products longer than eight.
-        for n in [1, 2, 5, 13] {
-            // L with 2..4 on the diagonal and small integers below; A = L Lᵀ, b = A x.
-            var l = [Double](repeating: 0, count: n * n)
-            for i in 0..<n {
-                for j in 0..<i { l[i * n + j] = Double((i * 7 + j * 3) % 5) - 2 }
-                l[i * n + i] = Double(2 + i % 3)
+        forEachKernelSet { kernels in
+            // n = 13 runs the four-row blocks, their remainder and dot products longer than eight.
+            for n in [1, 2, 5, 13] {
+                // L with 2..4 on the diagonal and small integers below; A = L Lᵀ, b = A x.
+                var l = [Double](repeating: 0, count: n * n)
+                for i in 0..<n {
+                    for j in 0..<i { l[i * n + j] = Double((i * 7 + j * 3) % 5) - 2 }
+                    l[i * n + i] = Double(2 + i % 3)
+                }
+                var a = [Double](repeating: 0, count: n * n)
+                for i in 0..<n { for j in 0..<n { for p in 0..<n { a[i * n + j] += l[i * n + p] * l[j * n + p] } } }
+                let x = (0..<n).map { Double($0 % 4) - 1.5 }
+                var b = [Double](repeating: 0, count: n)
+                for i in 0..<n { for j in 0..<n { b[i] += a[i * n + j] * x[j] } }
+                let solved = a.withUnsafeMutableBufferPointer { a in
+                    b.withUnsafeMutableBufferPointer { b in DenseCholesky.solve(a.baseAddress!, b.baseAddress!, n: n) }
+                }
+                XCTAssertTrue(solved, "n = \(n)")
+                for i in 0..<n { XCTAssertEqual(b[i], x[i], accuracy: 1e-9, "n = \(n), x[\(i)]") }
+                // The factor left in the lower triangle is L.
+                for i in 0..<n { for j in 0...i { XCTAssertEqual(a[i * n + j], l[i * n + j], accuracy: 1e-9, "n = \(n), L[\(i)][\(j)]") } }
             }
-            var a = [Double](repeating: 0, count: n * n)
-            for i in 0..<n { for j in 0..<n { for p in 0..<n { a[i * n + j] += l[i * n + p] * l[j * n + p] } } }
-            let x = (0..<n).map { Double($0 % 4) - 1.5 }
-            var b = [Double](repeating: 0, count: n)
-            for i in 0..<n { for j in 0..<n { b[i] += a[i * n + j] * x[j] } }
-            let solved = a.withUnsafeMutableBufferPointer { a in
-                b.withUnsafeMutableBufferPointer { b in DenseCholesky.solve(a.baseAddress!, b.baseAddress!, n: n) }
-            }
-            XCTAssertTrue(solved, "n = \(n)")
-            for i in 0..<n { XCTAssertEqual(b[i], x[i], accuracy: 1e-9, "n = \(n), x[\(i)]") }
-            // The factor left in the lower triangle is L.
-            for i in 0..<n { for j in 0...i { XCTAssertEqual(a[i * n + j], l[i * n + j], accuracy: 1e-9, "n = \(n), L[\(i)][\(j)]") } }
         }
     }
 

@@ -9,45 +9,49 @@ final class VectorKernelsTests: XCTestCase {
     private func entry(_ p: Int, _ j: Int) -> Int { (p * 7 + j * 3) % 9 - 4 }
 
     func testRowDotsMatchIntegerDotProducts() {
-        // Lengths: whole cache lines (the eight- and four-row blocks) and a ragged one; counts
-        // cover eight-row blocks, the four-row remainder and single rows.
-        for length in [16, 64, 128, 10] {
-            for count in [1, 3, 4, 7, 8, 9, 13, 16, 21] {
-                let rows = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: count * length)
-                let v = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: length)
-                let q = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: count + 1)
-                defer { rows.deallocate(); v.deallocate(); q.deallocate() }
-                for p in 0..<count { for j in 0..<length { rows[p * length + j] = Float(entry(p, j)) } }
-                for j in 0..<length { v[j] = Float(j % 5 - 2) }
-                q[count] = 12345
-                VectorKernels.rowDots(rows, count: count, length: length, v, into: q)
-                for p in 0..<count {
-                    let expected = (0..<length).reduce(0) { $0 + entry(p, $1) * ($1 % 5 - 2) }
-                    XCTAssertEqual(q[p], Float(expected), "length \(length), \(count) rows, row \(p)")
+        forEachKernelSet { kernels in
+            // Lengths: whole cache lines (the eight- and four-row blocks) and a ragged one; counts
+            // cover eight-row blocks, the four-row remainder and single rows.
+            for length in [16, 64, 128, 10] {
+                for count in [1, 3, 4, 7, 8, 9, 13, 16, 21] {
+                    let rows = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: count * length)
+                    let v = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: length)
+                    let q = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: count + 1)
+                    defer { rows.deallocate(); v.deallocate(); q.deallocate() }
+                    for p in 0..<count { for j in 0..<length { rows[p * length + j] = Float(entry(p, j)) } }
+                    for j in 0..<length { v[j] = Float(j % 5 - 2) }
+                    q[count] = 12345
+                    VectorKernels.rowDots(rows, count: count, length: length, v, into: q)
+                    for p in 0..<count {
+                        let expected = (0..<length).reduce(0) { $0 + entry(p, $1) * ($1 % 5 - 2) }
+                        XCTAssertEqual(q[p], Float(expected), "length \(length), \(count) rows, row \(p)")
+                    }
+                    XCTAssertEqual(q[count], 12345, "wrote past the last row (length \(length), \(count) rows)")
                 }
-                XCTAssertEqual(q[count], 12345, "wrote past the last row (length \(length), \(count) rows)")
             }
         }
     }
 
     func testAccumulateRowsAddsWeightedRowsToWhatIsThere() {
-        // 64 and 128 run the 64-column blocks, 80 adds a 16-column block, 10 the scalar columns;
-        // odd counts leave one row outside the paired rows.
-        for length in [64, 128, 80, 10] {
-            for count in [0, 1, 2, 5, 16, 17] {
-                let rows = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: max(1, count * length))
-                let weights = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: max(1, count))
-                let out = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: length)
-                defer { rows.deallocate(); weights.deallocate(); out.deallocate() }
-                for p in 0..<count {
-                    for j in 0..<length { rows[p * length + j] = Float(entry(p, j)) }
-                    weights[p] = Float(p % 3 - 1)
-                }
-                for j in 0..<length { out[j] = Float(j) }
-                VectorKernels.accumulateRows(rows, count: count, length: length, weights: weights, into: out)
-                for j in 0..<length {
-                    let expected = j + (0..<count).reduce(0) { $0 + ($1 % 3 - 1) * entry($1, j) }
-                    XCTAssertEqual(out[j], Float(expected), "length \(length), \(count) rows, column \(j)")
+        forEachKernelSet { kernels in
+            // 64 and 128 run the 64-column blocks, 80 adds a 16-column block, 10 the scalar columns;
+            // odd counts leave one row outside the paired rows.
+            for length in [64, 128, 80, 10] {
+                for count in [0, 1, 2, 5, 16, 17] {
+                    let rows = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: max(1, count * length))
+                    let weights = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: max(1, count))
+                    let out = UnsafeMutablePointer<Float>.allocateCacheAligned(capacity: length)
+                    defer { rows.deallocate(); weights.deallocate(); out.deallocate() }
+                    for p in 0..<count {
+                        for j in 0..<length { rows[p * length + j] = Float(entry(p, j)) }
+                        weights[p] = Float(p % 3 - 1)
+                    }
+                    for j in 0..<length { out[j] = Float(j) }
+                    VectorKernels.accumulateRows(rows, count: count, length: length, weights: weights, into: out)
+                    for j in 0..<length {
+                        let expected = j + (0..<count).reduce(0) { $0 + ($1 % 3 - 1) * entry($1, j) }
+                        XCTAssertEqual(out[j], Float(expected), "length \(length), \(count) rows, column \(j)")
+                    }
                 }
             }
         }

@@ -58,43 +58,45 @@ final class SolverTests: XCTestCase {
     /// the Woodbury identity, longer ones through the k×k system. Every row, on either side of
     /// that line, zero weights and a huge weight included, must match the dense normal equations.
     func testExactHalfStepSolvesShortAndLongRowsLikeDenseNormalEquations() throws {
-        var random = RandomSource(seed: 17)
-        let k = 24, sourceCount = 120
-        let source = DenseMatrix(rows: sourceCount, columns: k, values: (0..<(sourceCount * k)).map { _ in Float(random.nextGaussian() * 0.3) })
-        let lengths = [0, 1, 2, 5, 12, 23, 24, 25, 60, 120]
-        var rows: [UInt32] = [], columns: [UInt32] = [], values: [Float] = []
-        var entries: [[(column: Int, value: Float)]] = []
-        for (row, length) in lengths.enumerated() {
-            var chosen = Array(0..<sourceCount)
-            for i in 0..<length { chosen.swapAt(i, i + Int(random.nextUniform() * Double(sourceCount - i))) }
-            var rowEntries: [(column: Int, value: Float)] = []
-            for column in chosen.prefix(length).sorted() {
-                let draw = random.nextUniform()
-                let value: Float = draw < 0.1 ? 0 : draw > 0.97 ? 5000 : Float(1 + Int(random.nextUniform() * 40))
-                rows.append(UInt32(row)); columns.append(UInt32(column)); values.append(value)
-                rowEntries.append((column, value))
+        try forEachKernelSet { kernels in
+            var random = RandomSource(seed: 17)
+            let k = 24, sourceCount = 120
+            let source = DenseMatrix(rows: sourceCount, columns: k, values: (0..<(sourceCount * k)).map { _ in Float(random.nextGaussian() * 0.3) })
+            let lengths = [0, 1, 2, 5, 12, 23, 24, 25, 60, 120]
+            var rows: [UInt32] = [], columns: [UInt32] = [], values: [Float] = []
+            var entries: [[(column: Int, value: Float)]] = []
+            for (row, length) in lengths.enumerated() {
+                var chosen = Array(0..<sourceCount)
+                for i in 0..<length { chosen.swapAt(i, i + Int(random.nextUniform() * Double(sourceCount - i))) }
+                var rowEntries: [(column: Int, value: Float)] = []
+                for column in chosen.prefix(length).sorted() {
+                    let draw = random.nextUniform()
+                    let value: Float = draw < 0.1 ? 0 : draw > 0.97 ? 5000 : Float(1 + Int(random.nextUniform() * 40))
+                    rows.append(UInt32(row)); columns.append(UInt32(column)); values.append(value)
+                    rowEntries.append((column, value))
+                }
+                entries.append(rowEntries)
             }
-            entries.append(rowEntries)
-        }
-        let ratings = SparseMatrix(rowCount: lengths.count, columnCount: sourceCount, rows: rows, columns: columns, values: values)
-        var gram = [Double](repeating: 0, count: k * k)
-        gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: sourceCount, k: k, lda: source.stride, into: $0.baseAddress!) }
-        for var configuration in configurations() {
-            for regularization: Float in [0, 0.3, 4] {
-                configuration.factors = k
-                configuration.regularization = regularization
-                let target = DenseMatrix(rows: lengths.count, columns: k)
-                _ = try ImplicitALS(configuration: configuration, threads: 2)
-                    .solveRows(target: target, source: source, ratings: ratings, gram: gram, side: "user", withObjective: false)
-                for (row, rowEntries) in entries.enumerated() {
-                    let reference = DenseReference.rowSolution(entries: rowEntries, y: DenseReference.rows(source), configuration: configuration)
-                    let solved = target.rowArray(row)
-                    // As close as Float storage allows: long rows are factorised in Float and
-                    // refined, and must still give the Double solution.
-                    let scale = reference.map(abs).max() ?? 0
-                    for j in 0..<k {
-                        XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 1e-6 * scale,
-                                       "\(configuration.regularizationScaling) \(configuration.confidence) λ \(regularization) row of \(lengths[row]) j \(j)")
+            let ratings = SparseMatrix(rowCount: lengths.count, columnCount: sourceCount, rows: rows, columns: columns, values: values)
+            var gram = [Double](repeating: 0, count: k * k)
+            gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: sourceCount, k: k, lda: source.stride, into: $0.baseAddress!) }
+            for var configuration in configurations() {
+                for regularization: Float in [0, 0.3, 4] {
+                    configuration.factors = k
+                    configuration.regularization = regularization
+                    let target = DenseMatrix(rows: lengths.count, columns: k)
+                    _ = try ImplicitALS(configuration: configuration, threads: 2)
+                        .solveRows(target: target, source: source, ratings: ratings, gram: gram, side: "user", withObjective: false)
+                    for (row, rowEntries) in entries.enumerated() {
+                        let reference = DenseReference.rowSolution(entries: rowEntries, y: DenseReference.rows(source), configuration: configuration)
+                        let solved = target.rowArray(row)
+                        // As close as Float storage allows: long rows are factorised in Float and
+                        // refined, and must still give the Double solution.
+                        let scale = reference.map(abs).max() ?? 0
+                        for j in 0..<k {
+                            XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 1e-6 * scale,
+                                           "\(configuration.regularizationScaling) \(configuration.confidence) λ \(regularization) row of \(lengths[row]) j \(j)")
+                        }
                     }
                 }
             }
@@ -102,35 +104,39 @@ final class SolverTests: XCTestCase {
     }
 
     func testConjugateGradientWithEnoughStepsConvergesToCholesky() throws {
-        var random = RandomSource(seed: 5)
-        for var configuration in configurations() {
-            let itemCount = 20, k = configuration.factors
-            let source = DenseMatrix(rows: itemCount, columns: k, values: (0..<(itemCount * k)).map { _ in Float(random.nextGaussian() * 0.5) })
-            let chosen = (0..<itemCount).filter { _ in random.nextUniform() < 0.5 }
-            let values = chosen.map { _ in Float(1 + Int(random.nextUniform() * 10)) }
-            var gram = [Double](repeating: 0, count: k * k)
-            gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: itemCount, k: k, lda: source.stride, into: $0.baseAddress!) }
-            let exact = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
-            configuration.solver = .cg
-            configuration.cgSteps = 4 * k
-            let iterative = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
-            for j in 0..<k { XCTAssertEqual(iterative[j], exact[j], accuracy: 1e-3 * max(1, abs(exact[j]))) }
+        try forEachKernelSet { kernels in
+            var random = RandomSource(seed: 5)
+            for var configuration in configurations() {
+                let itemCount = 20, k = configuration.factors
+                let source = DenseMatrix(rows: itemCount, columns: k, values: (0..<(itemCount * k)).map { _ in Float(random.nextGaussian() * 0.5) })
+                let chosen = (0..<itemCount).filter { _ in random.nextUniform() < 0.5 }
+                let values = chosen.map { _ in Float(1 + Int(random.nextUniform() * 10)) }
+                var gram = [Double](repeating: 0, count: k * k)
+                gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: itemCount, k: k, lda: source.stride, into: $0.baseAddress!) }
+                let exact = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
+                configuration.solver = .cg
+                configuration.cgSteps = 4 * k
+                let iterative = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
+                for j in 0..<k { XCTAssertEqual(iterative[j], exact[j], accuracy: 1e-3 * max(1, abs(exact[j]))) }
+            }
         }
     }
 
     func testTrainedUserVectorsSolveTheirNormalEquationsAgainstFinalItems() throws {
-        let (matrix, dense) = randomMatrix(users: 12, items: 9, density: 0.4, seed: 3)
-        for configuration in configurations() {
-            var c = configuration
-            c.iterations = 3
-            let model = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
-            let y = DenseReference.rows(model.itemFactors)
-            for u in 0..<matrix.rowCount {
-                let entries = (0..<matrix.columnCount).filter { matrix.value(row: u, column: $0) != 0 || matrix.columns(ofRow: u).contains(UInt32($0)) }
-                    .map { (column: $0, value: dense[u][$0]) }
-                let reference = DenseReference.rowSolution(entries: entries, y: y, configuration: c)
-                let trained = model.userFactors.rowArray(u)
-                for j in 0..<c.factors { XCTAssertEqual(Double(trained[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])), "user \(u)") }
+        try forEachKernelSet { kernels in
+            let (matrix, dense) = randomMatrix(users: 12, items: 9, density: 0.4, seed: 3)
+            for configuration in configurations() {
+                var c = configuration
+                c.iterations = 3
+                let model = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
+                let y = DenseReference.rows(model.itemFactors)
+                for u in 0..<matrix.rowCount {
+                    let entries = (0..<matrix.columnCount).filter { matrix.value(row: u, column: $0) != 0 || matrix.columns(ofRow: u).contains(UInt32($0)) }
+                        .map { (column: $0, value: dense[u][$0]) }
+                    let reference = DenseReference.rowSolution(entries: entries, y: y, configuration: c)
+                    let trained = model.userFactors.rowArray(u)
+                    for j in 0..<c.factors { XCTAssertEqual(Double(trained[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])), "user \(u)") }
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CEncoreKernels
 
 /// Paths and helpers the tests share.
 enum TestSupport {
@@ -76,4 +77,16 @@ enum TestSupport {
     }
 
     private final class Marker {}
+}
+
+/// Runs `body` once with each kernel set this CPU can run (baseline, AVX2, AVX-512), made the
+/// set in use, and puts back the one chosen for the CPU afterwards — so that a test of the
+/// arithmetic covers every set a user's machine might choose, not only this machine's best.
+func forEachKernelSet(_ body: (String) throws -> Void) rethrows {
+    defer { encore_use_kernels(nil) }
+    for name: String in ["baseline", "avx2", "avx512"] {
+        guard let kernels = encore_kernels_named(name) else { continue }
+        encore_use_kernels(kernels)
+        try body(name)
+    }
 }

@@ -1,0 +1,129 @@
+// Encore's vector kernels, compiled three times — for AVX-512, for AVX2 with FMA, and for
+// baseline x86-64 (or the host's own baseline elsewhere) — and chosen once, at run time, for
+// the CPU the process runs on, as OpenBLAS and simdjson choose theirs. One binary therefore runs
+// at full speed on any machine without a build flag, and a cluster of mixed CPUs runs one binary.
+//
+// Swift calls the `encore_*` inline functions below; each is one indirect call through the
+// table of the chosen set.
+#ifndef ENCORE_KERNELS_H
+#define ENCORE_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The state of one row's conjugate-gradient solve: `steps` CG steps on
+/// (G + ridge·I + Σ_p c1[p] y_p y_pᵀ) x = Σ_{values[p] > 0} (1 + c1[p]) y_p, warm-started from x,
+/// over the row's `n` vectors y_p packed one after another (`k` values each). `score[p]` holds
+/// y_p·x on entry and is kept current as x moves. While it computes, the solve asks memory for
+/// the vectors of the row to be solved next (`upcoming`), a slice per block of vectors.
+typedef struct EncoreCGRow {
+    long k;
+    long n;
+    long steps;
+    const float *packed;
+    const float *c1;
+    const float *values;
+    float *score;
+    /// Scratch space: n values each.
+    float *q, *w;
+    /// Scratch space: k values each.
+    float *r, *d, *ap;
+    /// G: k diagonal entries when `gramIsDiagonal`, else k×k row-major.
+    const float *gram;
+    int gramIsDiagonal;
+    float ridge;
+    /// The other side's factor matrix (rows `rowBytes` apart, the first `lineBytes` of each
+    /// worth fetching) and the next row's columns into it; `upcomingRequested` of them have
+    /// been asked for already, and the solve asks for up to `upcomingCount` in all.
+    const char *source;
+    long rowBytes;
+    long lineBytes;
+    const uint32_t *upcoming;
+    long upcomingCount;
+    long upcomingRequested;
+} EncoreCGRow;
+
+/// One set of kernels, compiled for one instruction set.
+typedef struct EncoreKernels {
+    /// "avx512", "avx2" or "baseline".
+    const char *name;
+    float (*dotFloat)(const float *a, const float *b, long n);
+    double (*dotDouble)(const double *a, const double *b, long n);
+    void (*axpyFloat)(float alpha, const float *x, float *y, long n);
+    void (*axpyDouble)(double alpha, const double *x, double *y, long n);
+    void (*rowDotsFloat)(const float *rows, long count, long length, const float *v, float *q);
+    void (*rowDotsDouble)(const double *rows, long count, long length, const double *v, double *q);
+    void (*accumulateRows)(const float *rows, long count, long length, const float *w, float *out);
+    void (*prefixDots4)(const double *rows, long stride, const double *v, long length, double *sums);
+    void (*residual)(const double *b, const double *d, double ridge, const float *rows, const float *w,
+                     long count, long length, const double *x, double *r);
+    void (*transformRows)(const float *m, long k, long stride, const float *input, float *output, long count);
+    void (*packRows)(const char *source, long rowBytes, long k, const uint32_t *columns, long n, float *packed,
+                     const float *x, float *score);
+    void (*conjugateGradient)(EncoreCGRow *row, float *x);
+} EncoreKernels;
+
+/// The kernels in use; null until the first call of `encore_kernels`.
+extern const EncoreKernels *encore_active_kernels;
+
+/// Chooses the best set this CPU runs (or the one named by ENCORE_KERNELS, if this CPU runs it),
+/// makes it the one in use, and returns it.
+const EncoreKernels *encore_choose_kernels(void);
+
+/// The set of this name if this CPU can run it, else null.
+const EncoreKernels *encore_kernels_named(const char *name);
+
+/// Makes `kernels` the set in use (for tests that compare the sets).
+void encore_use_kernels(const EncoreKernels *kernels);
+
+static inline const EncoreKernels *encore_kernels(void) {
+    const EncoreKernels *kernels = encore_active_kernels;
+    return __builtin_expect(kernels != 0, 1) ? kernels : encore_choose_kernels();
+}
+
+static inline float encore_dot_float(const float *a, const float *b, long n) { return encore_kernels()->dotFloat(a, b, n); }
+static inline double encore_dot_double(const double *a, const double *b, long n) { return encore_kernels()->dotDouble(a, b, n); }
+static inline void encore_axpy_float(float alpha, const float *x, float *y, long n) { encore_kernels()->axpyFloat(alpha, x, y, n); }
+static inline void encore_axpy_double(double alpha, const double *x, double *y, long n) { encore_kernels()->axpyDouble(alpha, x, y, n); }
+static inline void encore_row_dots_float(const float *rows, long count, long length, const float *v, float *q) {
+    encore_kernels()->rowDotsFloat(rows, count, length, v, q);
+}
+static inline void encore_row_dots_double(const double *rows, long count, long length, const double *v, double *q) {
+    encore_kernels()->rowDotsDouble(rows, count, length, v, q);
+}
+static inline void encore_accumulate_rows(const float *rows, long count, long length, const float *w, float *out) {
+    encore_kernels()->accumulateRows(rows, count, length, w, out);
+}
+static inline void encore_prefix_dots4(const double *rows, long stride, const double *v, long length, double *sums) {
+    encore_kernels()->prefixDots4(rows, stride, v, length, sums);
+}
+static inline void encore_residual(const double *b, const double *d, double ridge, const float *rows, const float *w,
+                                   long count, long length, const double *x, double *r) {
+    encore_kernels()->residual(b, d, ridge, rows, w, count, length, x, r);
+}
+static inline void encore_transform_rows(const float *m, long k, long stride, const float *input, float *output, long count) {
+    encore_kernels()->transformRows(m, k, stride, input, output, count);
+}
+static inline void encore_pack_rows(const char *source, long rowBytes, long k, const uint32_t *columns, long n, float *packed,
+                                    const float *x, float *score) {
+    encore_kernels()->packRows(source, rowBytes, k, columns, n, packed, x, score);
+}
+static inline void encore_conjugate_gradient(EncoreCGRow *row, float *x) { encore_kernels()->conjugateGradient(row, x); }
+
+/// Starts loading the cache line at `address` ahead of use: the row gathers of ALS touch factor
+/// rows in random order, which the hardware prefetcher cannot predict and Swift has no
+/// intrinsic for.
+static inline void encore_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
+/// The same into L2 only: for data wanted a little later (the next row's vectors), so that it
+/// does not push what is being worked on out of L1.
+static inline void encore_prefetch_l2(const void *address) { __builtin_prefetch(address, 0, 2); }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
