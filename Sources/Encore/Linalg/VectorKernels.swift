@@ -4,9 +4,9 @@ import CEncoreKernels
 /// loops of training and retrieval. Each forwards to the kernel set chosen at run time for this
 /// CPU (CEncoreKernels: AVX-512, AVX2 with FMA, or baseline), so that one binary runs at full
 /// speed on every machine without a build flag.
-enum VectorKernels {
+package enum VectorKernels {
     /// The name of the kernel set in use: "avx512", "avx2" or "baseline".
-    static var instructionSet: String { String(cString: encore_kernels().pointee.name) }
+    package static var instructionSet: String { String(cString: encore_kernels().pointee.name) }
 
     /// Σ a[i]·b[i] over `n` elements.
     @inline(__always)

@@ -21,10 +21,10 @@ final class DenseCholeskyTests: XCTestCase {
                 let solved = a.withUnsafeMutableBufferPointer { a in
                     b.withUnsafeMutableBufferPointer { b in DenseCholesky.solve(a.baseAddress!, b.baseAddress!, n: n) }
                 }
-                XCTAssertTrue(solved, "n = \(n)")
-                for i in 0..<n { XCTAssertEqual(b[i], x[i], accuracy: 1e-9, "n = \(n), x[\(i)]") }
+                XCTAssertTrue(solved, "\(kernels): n = \(n)")
+                for i in 0..<n { XCTAssertEqual(b[i], x[i], accuracy: 1e-9, "\(kernels): n = \(n), x[\(i)]") }
                 // The factor left in the lower triangle is L.
-                for i in 0..<n { for j in 0...i { XCTAssertEqual(a[i * n + j], l[i * n + j], accuracy: 1e-9, "n = \(n), L[\(i)][\(j)]") } }
+                for i in 0..<n { for j in 0...i { XCTAssertEqual(a[i * n + j], l[i * n + j], accuracy: 1e-9, "\(kernels): n = \(n), L[\(i)][\(j)]") } }
             }
         }
     }

@@ -12,6 +12,18 @@ final class KernelSetTests: XCTestCase {
         XCTAssertNil(encore_kernels_named("sse9"))
     }
 
+    /// The CLI names its set; ENCORE_KERNELS asks for a lesser one, and a set the CPU cannot run
+    /// is ignored rather than crash the program.
+    func testTheCLINamesItsSetAndTheEnvironmentCanAskForAnother() throws {
+        encore_use_kernels(nil)
+        let best = VectorKernels.instructionSet
+        XCTAssertTrue(try TestSupport.encore(["--version"]).stdout.contains("vector kernels: \(best)"))
+        let baseline = try TestSupport.encore(["--version"], environment: ["ENCORE_KERNELS": "baseline"])
+        XCTAssertTrue(baseline.stdout.contains("vector kernels: baseline"), baseline.stdout)
+        let unknown = try TestSupport.encore(["--version"], environment: ["ENCORE_KERNELS": "sse9"])
+        XCTAssertTrue(unknown.stdout.contains("vector kernels: \(best)"), unknown.stdout)
+    }
+
     /// AVX2 and AVX-512 do the same arithmetic lane by lane and reduce in the same order, so
     /// they must train the same model to the bit (a mixed cluster gives one answer); the
     /// baseline set rounds products separately and must agree to Float precision.

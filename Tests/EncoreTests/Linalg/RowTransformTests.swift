@@ -22,9 +22,9 @@ final class RowTransformTests: XCTestCase {
                             for j in 0..<k {
                                 var expected = 0.0
                                 for p in 0..<k { expected += Double(input[r, p]) * (transposed ? m[j * k + p] : m[p * k + j]) }
-                                XCTAssertEqual(Double(output[r, j]), expected, accuracy: 1e-5 * Double(k), "k \(k), row \(r), column \(j)")
+                                XCTAssertEqual(Double(output[r, j]), expected, accuracy: 1e-5 * Double(k), "\(kernels): k \(k), row \(r), column \(j)")
                             }
-                            for j in k..<output.stride { XCTAssertEqual(output[r, j], 0, "padding of row \(r), k \(k)") }
+                            for j in k..<output.stride { XCTAssertEqual(output[r, j], 0, "\(kernels): padding of row \(r), k \(k)") }
                         }
                         XCTAssertTrue(output[0, 0].isNaN && output[count + 1, 0].isNaN, "rows outside the range are not written")
                     }

@@ -24,9 +24,9 @@ final class VectorKernelsTests: XCTestCase {
                     VectorKernels.rowDots(rows, count: count, length: length, v, into: q)
                     for p in 0..<count {
                         let expected = (0..<length).reduce(0) { $0 + entry(p, $1) * ($1 % 5 - 2) }
-                        XCTAssertEqual(q[p], Float(expected), "length \(length), \(count) rows, row \(p)")
+                        XCTAssertEqual(q[p], Float(expected), "\(kernels): length \(length), \(count) rows, row \(p)")
                     }
-                    XCTAssertEqual(q[count], 12345, "wrote past the last row (length \(length), \(count) rows)")
+                    XCTAssertEqual(q[count], 12345, "\(kernels): wrote past the last row (length \(length), \(count) rows)")
                 }
             }
         }
@@ -50,7 +50,7 @@ final class VectorKernelsTests: XCTestCase {
                     VectorKernels.accumulateRows(rows, count: count, length: length, weights: weights, into: out)
                     for j in 0..<length {
                         let expected = j + (0..<count).reduce(0) { $0 + ($1 % 3 - 1) * entry($1, j) }
-                        XCTAssertEqual(out[j], Float(expected), "length \(length), \(count) rows, column \(j)")
+                        XCTAssertEqual(out[j], Float(expected), "\(kernels): length \(length), \(count) rows, column \(j)")
                     }
                 }
             }

@@ -95,7 +95,7 @@ final class SolverTests: XCTestCase {
                         let scale = reference.map(abs).max() ?? 0
                         for j in 0..<k {
                             XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 1e-6 * scale,
-                                           "\(configuration.regularizationScaling) \(configuration.confidence) λ \(regularization) row of \(lengths[row]) j \(j)")
+                                           "\(kernels): \(configuration.regularizationScaling) \(configuration.confidence) λ \(regularization) row of \(lengths[row]) j \(j)")
                         }
                     }
                 }
@@ -117,7 +117,7 @@ final class SolverTests: XCTestCase {
                 configuration.solver = .cg
                 configuration.cgSteps = 4 * k
                 let iterative = try ImplicitALS(configuration: configuration, threads: 1).solveRow(columns: chosen.map(UInt32.init), values: values, source: source, gram: gram)
-                for j in 0..<k { XCTAssertEqual(iterative[j], exact[j], accuracy: 1e-3 * max(1, abs(exact[j]))) }
+                for j in 0..<k { XCTAssertEqual(iterative[j], exact[j], accuracy: 1e-3 * max(1, abs(exact[j])), "\(kernels)") }
             }
         }
     }
@@ -135,7 +135,7 @@ final class SolverTests: XCTestCase {
                         .map { (column: $0, value: dense[u][$0]) }
                     let reference = DenseReference.rowSolution(entries: entries, y: y, configuration: c)
                     let trained = model.userFactors.rowArray(u)
-                    for j in 0..<c.factors { XCTAssertEqual(Double(trained[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])), "user \(u)") }
+                    for j in 0..<c.factors { XCTAssertEqual(Double(trained[j]), reference[j], accuracy: 1e-4 * max(1, abs(reference[j])), "\(kernels): user \(u)") }
                 }
             }
         }

@@ -48,10 +48,11 @@ enum TestSupport {
     }
 
     /// Runs `encore` with `arguments` and waits for it.
-    static func encore(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    static func encore(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: encoreBinary)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
