@@ -62,7 +62,7 @@ typedef struct EncoreKernels {
                      long count, long length, const double *x, double *r);
     void (*transformRows)(const float *m, long k, long stride, const float *input, float *output, long count);
     void (*packRows)(const char *source, long rowBytes, long k, const uint32_t *columns, long n, float *packed,
-                     const float *x, float *score);
+                     const float *x, float *score, const float *confidences, float *packedConfidences);
     void (*conjugateGradient)(EncoreCGRow *row, float *x);
 } EncoreKernels;
 
@@ -108,8 +108,8 @@ static inline void encore_transform_rows(const float *m, long k, long stride, co
     encore_kernels()->transformRows(m, k, stride, input, output, count);
 }
 static inline void encore_pack_rows(const char *source, long rowBytes, long k, const uint32_t *columns, long n, float *packed,
-                                    const float *x, float *score) {
-    encore_kernels()->packRows(source, rowBytes, k, columns, n, packed, x, score);
+                                    const float *x, float *score, const float *confidences, float *packedConfidences) {
+    encore_kernels()->packRows(source, rowBytes, k, columns, n, packed, x, score, confidences, packedConfidences);
 }
 static inline void encore_conjugate_gradient(EncoreCGRow *row, float *x) { encore_kernels()->conjugateGradient(row, x); }
 

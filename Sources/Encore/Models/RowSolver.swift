@@ -209,12 +209,10 @@ package final class RowSolver {
         }
         packedRowCount = n
         encore_pack_rows(UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), source.stride * 4, k, columns.baseAddress, n,
-                         packed, x, packedScore)
+                         packed, x, packedScore, confidences, packedConfidence)
         var positives = 0
         for p in 0..<n where values[p] > 0 { positives += 1 }
-        if let confidences {
-            packedConfidence.update(from: confidences, count: n)
-        } else {
+        if confidences == nil {
             for p in 0..<n { packedConfidence[p] = confidence.confidenceMinusOne(values[p], alpha: alpha, epsilon: epsilon) }
         }
         return positives
