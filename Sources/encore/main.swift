@@ -43,7 +43,7 @@ func runMain(_ argv: [String]) -> Int32 {
         return 0
     }
     if argv[0] == "--version" {
-        Console.out("encore 0.1.0")
+        Console.out("encore \(EncoreLibrary.version)")
         return 0
     }
     guard let command = findCommand(argv[0]) else {

@@ -42,18 +42,19 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
     /// Spark's defaults.
     public init() {}
 
-    /// Throws a readable error for settings no model can be trained with.
+    /// Checks every setting, throwing `EncoreError.invalidParameter` for the first that no model
+    /// can be trained with, e.g. "factors must be between 1 and 4096 (got 0)".
     public func validate() throws {
-        func check(_ condition: Bool, _ message: String) throws {
-            if !condition { throw EncoreError.invalidArgument(message) }
+        func check(_ condition: Bool, _ name: String, _ value: Any, _ requirement: String) throws {
+            if !condition { throw EncoreError.invalidParameter(name: name, value: "\(value)", requirement: requirement) }
         }
-        try check(factors >= 1 && factors <= 4096, "--factors must be between 1 and 4096 (got \(factors))")
-        try check(iterations >= 0, "--iterations must not be negative (got \(iterations))")
-        try check(regularization.isFinite && regularization >= 0, "--regularization must be a finite number ≥ 0 (got \(regularization))")
-        try check(alpha.isFinite && alpha >= 0, "--alpha must be a finite number ≥ 0 (got \(alpha))")
-        try check(epsilon.isFinite && epsilon > 0, "--epsilon must be a finite number > 0 (got \(epsilon))")
-        try check(cgSteps >= 1, "--cg-steps must be at least 1 (got \(cgSteps))")
-        try check(!(nonnegative && solver == .cg), "--nonnegative needs --solver cholesky (the non-negative solve is exact)")
+        try check(factors >= 1 && factors <= 4096, "factors", factors, "be between 1 and 4096")
+        try check(iterations >= 0, "iterations", iterations, "not be negative")
+        try check(regularization.isFinite && regularization >= 0, "regularization", regularization, "be a finite number ≥ 0")
+        try check(alpha.isFinite && alpha >= 0, "alpha", alpha, "be a finite number ≥ 0")
+        try check(epsilon.isFinite && epsilon > 0, "epsilon", epsilon, "be a finite number > 0")
+        try check(cgSteps >= 1, "cgSteps", cgSteps, "be at least 1")
+        try check(!(nonnegative && solver == .cg), "solver", solver.rawValue, "be cholesky when nonnegative is set (the non-negative solve is exact)")
     }
 }
 

@@ -41,7 +41,7 @@ public enum ArtistRadio {
         filter: CandidateFilter = .everything
     ) throws -> [RadioPick] {
         guard !seeds.isEmpty else { throw EncoreError.invalidArgument("a station needs at least one seed artist") }
-        guard options.length >= 1 else { throw EncoreError.invalidArgument("--length must be at least 1") }
+        guard options.length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at least 1") }
         guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
             throw EncoreError.invalidArgument("diversity and taste weight must be between 0 and 1")
         }
@@ -58,7 +58,7 @@ public enum ArtistRadio {
         let seedSet = Set(seeds)
         let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) }
         guard eligible.count >= options.length else {
-            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s) can be played; ask for --length \(eligible.count) or less")
+            throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at most \(eligible.count): only \(eligible.count) items besides the seed(s) can be played")
         }
         // The neighbourhood: the seeds' nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))
