@@ -6,7 +6,7 @@ import Foundation
 /// seen items.
 public enum DistributedModel {
     /// Collective; returns the model on rank 0 and nil elsewhere.
-    public static func assemble(
+    package static func assemble(
         ratings: DistributedRatings, fit: DistributedFit, configuration: ALSConfiguration, source: String,
         trainSeconds: Double, communicator: Communicator
     ) throws -> TrainedModel? {

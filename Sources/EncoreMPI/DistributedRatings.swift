@@ -9,9 +9,9 @@ public struct DistributedRatings: Sendable {
     /// How items are split into blocks; this process owns block `rank`.
     public let items: BlockPartition
     /// This process's users × all items, duplicates summed: row r is global user `users.start(rank) + r`.
-    public let userRatings: SparseMatrix
+    package let userRatings: SparseMatrix
     /// This process's items × all users, duplicates summed: row r is global item `items.start(rank) + r`.
-    public let itemRatings: SparseMatrix
+    package let itemRatings: SparseMatrix
     /// Data rows read by all processes.
     public let rowsRead: Int
     /// Rows skipped as invalid (with `skipInvalid`) by all processes.

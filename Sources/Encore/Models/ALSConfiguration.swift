@@ -59,19 +59,19 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
 }
 
 /// What one training iteration reports to the caller's progress callback.
-public struct ALSIterationReport: @unchecked Sendable {
+package struct ALSIterationReport: @unchecked Sendable {
     /// 1-based iteration number.
-    public var iteration: Int
+    package var iteration: Int
     /// The full objective after this iteration (see DESIGN.md, "The model, exactly").
-    public var loss: Double
+    package var loss: Double
     /// Wall-clock seconds this iteration took, loss included.
-    public var seconds: Double
+    package var seconds: Double
     /// Training keeps the factors in another basis between iterations and forms them only when
     /// asked: the first of `userFactors` and `itemFactors` asked for forms both.
     private let factors: ReportedFactors
 
     /// A report whose factors `makeFactors` forms (users, items) when first asked for.
-    public init(iteration: Int, loss: Double, seconds: Double, makeFactors: @escaping () -> (DenseMatrix, DenseMatrix)) {
+    package init(iteration: Int, loss: Double, seconds: Double, makeFactors: @escaping () -> (DenseMatrix, DenseMatrix)) {
         self.iteration = iteration
         self.loss = loss
         self.seconds = seconds
@@ -80,9 +80,9 @@ public struct ALSIterationReport: @unchecked Sendable {
 
     /// The user factors after this iteration. Ask during the callback: training goes on after
     /// it returns, and factors first asked for later would be those of a later iteration.
-    public var userFactors: DenseMatrix { factors.pair.users }
+    package var userFactors: DenseMatrix { factors.pair.users }
     /// The item factors after this iteration (same caveat as `userFactors`).
-    public var itemFactors: DenseMatrix { factors.pair.items }
+    package var itemFactors: DenseMatrix { factors.pair.items }
 }
 
 /// The factors of one report, formed once, on first use.
