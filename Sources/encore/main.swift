@@ -61,6 +61,10 @@ func runMain(_ argv: [String]) -> Int32 {
     } catch let error as UsageError {
         Console.err("encore \(command.name): \(error.description)")
         return 2
+    } catch let EncoreError.invalidParameter(name, value, requirement) {
+        // The library names its parameters (`length`); here the user typed flags (`--length`).
+        Console.err("encore \(command.name): \(ParameterFlags.flag(for: name)) must \(requirement) (got \(value))")
+        return 2
     } catch let error as EncoreError {
         Console.err("encore \(command.name): error: \(error.description)")
         return 1
