@@ -63,7 +63,7 @@ public struct DataOptions {
     }
 
     /// Reads `path`, reporting progress on stderr for large files and skipped rows afterwards.
-    public func load(_ path: String, quiet: Bool = false) throws -> Interactions {
+    package func load(_ path: String, quiet: Bool = false) throws -> Interactions {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let showProgress = !quiet && size > 32 << 20
         var lastShown = -1

@@ -43,7 +43,7 @@ public struct ModelOptions {
             c.seed = value
         }
         threads = try arguments.int("--threads", default: threads, in: 1...1024)
-        try c.validate()
+        try ParameterFlags.validate(c)
         configuration = c
     }
 }

@@ -1,14 +1,14 @@
 /// Splits the global rows 0..<count of one side (users or items) into `parts` contiguous blocks
 /// of near-equal size; process p owns block p. Rows are numbered in order of first appearance in
 /// the file, which for real logs is close to random, so contiguous blocks balance well.
-public struct BlockPartition: Sendable, Equatable {
+package struct BlockPartition: Sendable, Equatable {
     /// Number of global rows.
-    public let count: Int
+    package let count: Int
     /// Number of blocks (processes).
-    public let parts: Int
+    package let parts: Int
 
     /// A partition of `count` rows into `parts` blocks.
-    public init(count: Int, parts: Int) {
+    package init(count: Int, parts: Int) {
         precondition(parts >= 1, "at least one block")
         self.count = count
         self.parts = parts
@@ -18,7 +18,7 @@ public struct BlockPartition: Sendable, Equatable {
     @inline(__always) public func start(_ part: Int) -> Int { part * count / parts }
 
     /// The global rows of block `part`.
-    public func block(_ part: Int) -> Range<Int> { start(part)..<start(part + 1) }
+    package func block(_ part: Int) -> Range<Int> { start(part)..<start(part + 1) }
 
     /// The block that holds global row `row`.
     @inline(__always) public func owner(of row: Int) -> Int {
@@ -29,5 +29,5 @@ public struct BlockPartition: Sendable, Equatable {
     }
 
     /// The size of the largest block.
-    public var largestBlock: Int { (0..<parts).map { block($0).count }.max() ?? 0 }
+    package var largestBlock: Int { (0..<parts).map { block($0).count }.max() ?? 0 }
 }

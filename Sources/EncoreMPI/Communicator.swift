@@ -5,17 +5,17 @@ import Foundation
 /// The processes of one MPI job and the few collective operations distributed training needs.
 /// Every byte this process hands to MPI for another process is counted, so a run can report
 /// exactly how much it moved; what a process passes to itself is copied locally and not counted.
-public final class Communicator {
+package final class Communicator {
     /// This process's rank, 0..<size.
-    public let rank: Int
+    package let rank: Int
     /// Number of processes in the job.
-    public let size: Int
+    package let size: Int
     private let world: MPI_Comm
     /// Bytes this process has sent to other processes so far.
-    public private(set) var bytesSent = 0
+    package private(set) var bytesSent = 0
 
     /// Initialises MPI; call once, before anything else uses MPI.
-    public init() {
+    package init() {
         MPI_Init(nil, nil)
         world = encore_mpi_comm_world()
         var rank: Int32 = 0, size: Int32 = 0
@@ -26,22 +26,22 @@ public final class Communicator {
     }
 
     /// Shuts MPI down; the last MPI call of a successful run.
-    public func finish() { MPI_Finalize() }
+    package func finish() { MPI_Finalize() }
 
     /// Ends every process of the job at once with `code`: what a process does when it cannot
     /// go on, so that no other process waits forever in a collective.
-    public func abort(code: Int32) -> Never {
+    package func abort(code: Int32) -> Never {
         MPI_Abort(world, code)
         exit(code)
     }
 
     /// Waits until every process has arrived.
-    public func barrier() { MPI_Barrier(world) }
+    package func barrier() { MPI_Barrier(world) }
 
     /// Collective: throws this process's `failure` if it is the first (lowest rank) to have one,
     /// `FailedElsewhere` if another process failed, and nothing if none did — so every process
     /// stops together and the failure is reported once.
-    public func stopIfAnyFailed(_ failure: Error?) throws {
+    package func stopIfAnyFailed(_ failure: Error?) throws {
         let failed = allGather(failure == nil ? 0 : 1)
         guard let first = failed.firstIndex(of: 1) else { return }
         if first == rank, let failure { throw failure }
@@ -49,7 +49,7 @@ public final class Communicator {
     }
 
     /// Element-wise sum over all processes, in place.
-    public func sum(_ values: inout [Double]) {
+    package func sum(_ values: inout [Double]) {
         guard size > 1, !values.isEmpty else { return }
         let local = values
         bytesSent += local.count * 8
@@ -61,17 +61,17 @@ public final class Communicator {
     }
 
     /// The sum of one value over all processes.
-    public func sum(_ value: Double) -> Double {
+    package func sum(_ value: Double) -> Double {
         var values = [value]
         sum(&values)
         return values[0]
     }
 
     /// The sum of one count over all processes.
-    public func sum(_ value: Int) -> Int { Int(sum(Double(value))) }
+    package func sum(_ value: Int) -> Int { Int(sum(Double(value))) }
 
     /// Element-wise maximum over all processes.
-    public func maximum(_ values: [Int64]) -> [Int64] {
+    package func maximum(_ values: [Int64]) -> [Int64] {
         guard size > 1 else { return values }
         var result = values
         bytesSent += values.count * 8
@@ -84,7 +84,7 @@ public final class Communicator {
     }
 
     /// Every process's `value`, by rank.
-    public func allGather(_ value: Int) -> [Int] {
+    package func allGather(_ value: Int) -> [Int] {
         var send = Int64(value)
         var receive = [Int64](repeating: 0, count: size)
         if size > 1 { bytesSent += 8 * (size - 1) }
@@ -95,7 +95,7 @@ public final class Communicator {
     }
 
     /// Every process's `values`, concatenated in rank order.
-    public func allGather<T: BitwiseCopyable>(_ values: [T]) throws -> [T] {
+    package func allGather<T: BitwiseCopyable>(_ values: [T]) throws -> [T] {
         let stride = MemoryLayout<T>.stride
         let counts = allGather(values.count)
         let total = counts.reduce(0, +)
@@ -114,7 +114,7 @@ public final class Communicator {
     }
 
     /// Rank 0 gets every process's `values`, by rank; the others get nil.
-    public func gatherToRoot<T: BitwiseCopyable>(_ values: [T]) -> [[T]]? {
+    package func gatherToRoot<T: BitwiseCopyable>(_ values: [T]) -> [[T]]? {
         let stride = MemoryLayout<T>.stride
         let counts = allGather(values.count)
         if rank != 0 { bytesSent += values.count * stride }
@@ -140,7 +140,7 @@ public final class Communicator {
     }
 
     /// Sends `values` from rank 0 to every process; returns what rank 0 sent.
-    public func broadcastFromRoot<T: BitwiseCopyable>(_ values: [T]) -> [T] {
+    package func broadcastFromRoot<T: BitwiseCopyable>(_ values: [T]) -> [T] {
         let stride = MemoryLayout<T>.stride
         let count = allGather(rank == 0 ? values.count : 0)[0]
         var result = rank == 0 ? values : [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
@@ -161,7 +161,7 @@ public final class Communicator {
 
     /// The personalised all-to-all exchange: `outgoing[d]` goes to process d; returns what each
     /// process sent to this one, concatenated in rank order, with each source's count.
-    public func exchange<T: BitwiseCopyable>(_ outgoing: [[T]]) throws -> (values: [T], counts: [Int]) {
+    package func exchange<T: BitwiseCopyable>(_ outgoing: [[T]]) throws -> (values: [T], counts: [Int]) {
         precondition(outgoing.count == size, "one outgoing list per process")
         var sendCounts = outgoing.map { $0.count }
         sendCounts[rank] = 0
@@ -185,7 +185,7 @@ public final class Communicator {
     /// `sendCounts[d]` values for each other process d (none for this one); `receive` gets, in
     /// source order, `receiveCounts[s]` values from each process s, and this process's own
     /// part is `local`, copied in place. No allocation beyond MPI's own.
-    public func exchange<T: BitwiseCopyable>(
+    package func exchange<T: BitwiseCopyable>(
         send: UnsafeBufferPointer<T>, sendCounts: [Int], into receive: UnsafeMutableBufferPointer<T>,
         receiveCounts: [Int], local: [T]
     ) throws {
@@ -193,7 +193,7 @@ public final class Communicator {
     }
 
     /// As `exchange(send:sendCounts:into:receiveCounts:local:)`, with the local part as a buffer.
-    public func exchange<T: BitwiseCopyable>(
+    package func exchange<T: BitwiseCopyable>(
         send: UnsafeBufferPointer<T>, sendCounts: [Int], into receive: UnsafeMutableBufferPointer<T>,
         receiveCounts: [Int], local: UnsafeBufferPointer<T>
     ) throws {
@@ -217,7 +217,7 @@ public final class Communicator {
     }
 
     /// How many values each process will send to this one, given how many this one sends to each.
-    public func exchangeCounts(_ sendCounts: [Int]) -> [Int] {
+    package func exchangeCounts(_ sendCounts: [Int]) -> [Int] {
         guard size > 1 else { return [0] }
         let send = sendCounts.map { Int64($0) }
         var receive = [Int64](repeating: 0, count: size)

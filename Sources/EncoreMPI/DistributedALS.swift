@@ -2,28 +2,28 @@ import Encore
 import Foundation
 
 /// What one distributed iteration reports to rank 0's progress callback.
-public struct DistributedIterationReport: Sendable {
+package struct DistributedIterationReport: Sendable {
     /// 1-based iteration number.
-    public var iteration: Int
+    package var iteration: Int
     /// The full objective after this iteration, summed over every process.
-    public var loss: Double
+    package var loss: Double
     /// Wall-clock seconds of the iteration, loss included.
-    public var seconds: Double
+    package var seconds: Double
     /// Bytes all processes sent to each other during the iteration.
-    public var bytesSent: Int
+    package var bytesSent: Int
 }
 
 /// Where and how often to save checkpoints.
-public struct CheckpointSettings: Sendable {
+package struct CheckpointSettings: Sendable {
     /// The folder holding `checkpoint.encore`.
-    public var directory: String
+    package var directory: String
     /// Save after every this many iterations.
-    public var every: Int
+    package var every: Int
     /// Identifies the job, so a checkpoint of another job is never resumed.
-    public var fingerprint: String
+    package var fingerprint: String
 
     /// Settings for a job identified by `fingerprint`.
-    public init(directory: String, every: Int, fingerprint: String) {
+    package init(directory: String, every: Int, fingerprint: String) {
         self.directory = directory
         self.every = every
         self.fingerprint = fingerprint
@@ -31,22 +31,22 @@ public struct CheckpointSettings: Sendable {
 }
 
 /// The outcome of a distributed fit. Factors are gathered on rank 0 only.
-public struct DistributedFit {
+package struct DistributedFit {
     /// Users × k on rank 0, nil elsewhere.
-    public var userFactors: DenseMatrix?
+    package var userFactors: DenseMatrix?
     /// Items × k on rank 0, nil elsewhere.
-    public var itemFactors: DenseMatrix?
+    package var itemFactors: DenseMatrix?
     /// Objective after each iteration, including those done before a resume.
-    public var lossHistory: [Double]
+    package var lossHistory: [Double]
     /// Reports of the iterations this run did.
-    public var iterations: [DistributedIterationReport]
+    package var iterations: [DistributedIterationReport]
     /// Bytes per iteration the strategy's formula predicts for the whole job: factor traffic
     /// plus the Gram-matrix and objective sums.
-    public var predictedBytesPerIteration: Int
+    package var predictedBytesPerIteration: Int
     /// Iterations already done by the checkpoint this run resumed from (0 if none).
-    public var resumedFrom: Int
+    package var resumedFrom: Int
     /// Seconds spent building the strategy's routing before the first iteration.
-    public var setupSeconds: Double
+    package var setupSeconds: Double
 }
 
 /// Implicit ALS over MPI: users and items are split into one contiguous block per process;
@@ -54,18 +54,18 @@ public struct DistributedFit {
 /// equations) by the chosen `DistributionStrategy`, and `YᵀY` by an all-reduce. It solves the
 /// same equations as `ImplicitALS`, from the same initial vectors, so with the same seed the
 /// model equals the single-process one to solver tolerance.
-public struct DistributedALS {
+package struct DistributedALS {
     /// The hyperparameters.
-    public var configuration: ALSConfiguration
+    package var configuration: ALSConfiguration
     /// How vectors reach the processes that need them.
-    public var strategy: DistributionStrategy
+    package var strategy: DistributionStrategy
     /// Threads per process.
-    public var threads: Int
+    package var threads: Int
     /// The job's processes.
-    public let communicator: Communicator
+    package let communicator: Communicator
 
     /// A trainer for the job `communicator` belongs to.
-    public init(configuration: ALSConfiguration, strategy: DistributionStrategy, threads: Int, communicator: Communicator) {
+    package init(configuration: ALSConfiguration, strategy: DistributionStrategy, threads: Int, communicator: Communicator) {
         self.configuration = configuration
         self.strategy = strategy
         self.threads = max(1, threads)
@@ -76,7 +76,7 @@ public struct DistributedALS {
     /// checkpoint of the same job and saves a new one every `checkpoint.every` iterations.
     /// `failAfterIteration` makes the last process die abruptly after that iteration — a way to
     /// test that a lost process fails the job and that the job resumes.
-    public func fit(
+    package func fit(
         _ ratings: DistributedRatings, checkpoint: CheckpointSettings? = nil, failAfterIteration: Int? = nil,
         progress: ((DistributedIterationReport) -> Void)? = nil
     ) throws -> DistributedFit {

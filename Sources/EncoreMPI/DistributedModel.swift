@@ -4,9 +4,9 @@ import Foundation
 /// Puts a distributed fit together into the same `TrainedModel` a single process would write:
 /// rank 0 collects every process's users' training rows, so the model file keeps each user's
 /// seen items.
-public enum DistributedModel {
+package enum DistributedModel {
     /// Collective; returns the model on rank 0 and nil elsewhere.
-    public static func assemble(
+    package static func assemble(
         ratings: DistributedRatings, fit: DistributedFit, configuration: ALSConfiguration, source: String,
         trainSeconds: Double, communicator: Communicator
     ) throws -> TrainedModel? {

@@ -3,10 +3,10 @@ import Foundation
 
 /// A failure that another process reported: this process stops too, quietly, because the
 /// process that failed has already said why.
-public struct FailedElsewhere: Error, CustomStringConvertible {
+package struct FailedElsewhere: Error, CustomStringConvertible {
     /// The rank whose failure stopped the job.
-    public let rank: Int
-    public var description: String { "process \(rank) failed" }
+    package let rank: Int
+    package var description: String { "process \(rank) failed" }
 }
 
 /// Reads a ratings file with every process of the job at once: each process parses its own byte
@@ -14,11 +14,11 @@ public struct FailedElsewhere: Error, CustomStringConvertible {
 /// the numbering a single process gives them, so both start from the same random vectors — and
 /// each observation is shipped to the process that owns its user and to the one that owns its
 /// item.
-public enum DistributedReader {
+package enum DistributedReader {
     /// Reads `path` as `format` (nil = detect from the file name) with `options`. Every process
     /// calls this together; a bad row is reported by the process that read it, naming file and
     /// line as a single-process read would, and every other process throws `FailedElsewhere`.
-    public static func read(
+    package static func read(
         path: String, format: DatasetFormat?, options: DelimitedReadOptions, communicator: Communicator
     ) throws -> DistributedRatings {
         let format = format ?? DatasetFormat.detect(path: path)

@@ -1,6 +1,6 @@
 /// How a distributed half-step gets each process what it needs to solve its own rows — the three
 /// strategies of Spotify's "Music Recommendations at Scale with Spark".
-public enum DistributionStrategy: String, CaseIterable, Sendable {
+package enum DistributionStrategy: String, CaseIterable, Sendable {
     /// Every process receives every vector of the other side each half-step (the Hadoop-era way).
     case broadcast
     /// Ratings sit in a P × P grid; the process holding a cell computes partial normal equations

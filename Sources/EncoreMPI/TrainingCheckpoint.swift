@@ -7,7 +7,7 @@ import Foundation
 /// magic `ENCORECK`, UInt64 length of a JSON header, the header (job fingerprint, iteration, loss
 /// history, shapes), the user then item factors (Float32, rows × k), and a UInt64 checksum of
 /// everything before it. A partly written file never replaces a complete one.
-public struct TrainingCheckpoint {
+package struct TrainingCheckpoint {
     /// What the checkpoint says about itself.
     struct Header: Codable {
         var fingerprint: String
@@ -20,25 +20,25 @@ public struct TrainingCheckpoint {
 
     /// Identifies the job: the same data file and hyperparameters (other than the number of
     /// iterations) give the same fingerprint, whatever the number of processes or the strategy.
-    public let fingerprint: String
+    package let fingerprint: String
     /// Iterations completed.
-    public let iteration: Int
+    package let iteration: Int
     /// Objective after each completed iteration.
-    public let lossHistory: [Double]
+    package let lossHistory: [Double]
     /// Users × k, packed.
-    public let userFactors: [Float]
+    package let userFactors: [Float]
     /// Items × k, packed.
-    public let itemFactors: [Float]
+    package let itemFactors: [Float]
     /// Latent dimension.
-    public let factors: Int
+    package let factors: Int
 
     static let magic = Array("ENCORECK".utf8)
 
     /// The checkpoint file inside `directory`.
-    public static func path(in directory: String) -> String { (directory as NSString).appendingPathComponent("checkpoint.encore") }
+    package static func path(in directory: String) -> String { (directory as NSString).appendingPathComponent("checkpoint.encore") }
 
     /// A checkpoint from its parts.
-    public init(fingerprint: String, iteration: Int, lossHistory: [Double], userFactors: [Float], itemFactors: [Float], factors: Int) {
+    package init(fingerprint: String, iteration: Int, lossHistory: [Double], userFactors: [Float], itemFactors: [Float], factors: Int) {
         self.fingerprint = fingerprint
         self.iteration = iteration
         self.lossHistory = lossHistory
@@ -48,7 +48,7 @@ public struct TrainingCheckpoint {
     }
 
     /// The fingerprint of a job training `configuration` on the file at `dataPath`.
-    public static func fingerprint(configuration: ALSConfiguration, dataPath: String, dataBytes: Int) throws -> String {
+    package static func fingerprint(configuration: ALSConfiguration, dataPath: String, dataBytes: Int) throws -> String {
         var settings = configuration
         settings.iterations = 0
         let encoder = JSONEncoder()
@@ -58,7 +58,7 @@ public struct TrainingCheckpoint {
     }
 
     /// Writes the checkpoint into `directory` (created if missing), atomically.
-    public func write(to directory: String) throws {
+    package func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let header = Header(fingerprint: fingerprint, iteration: iteration, lossHistory: lossHistory,
                             users: userFactors.count / factors, items: itemFactors.count / factors, factors: factors)
@@ -74,7 +74,7 @@ public struct TrainingCheckpoint {
 
     /// Reads the checkpoint in `directory`; nil when there is none. A damaged file, or one left
     /// by a different job, is an error saying so.
-    public static func read(from directory: String, expecting fingerprint: String) throws -> TrainingCheckpoint? {
+    package static func read(from directory: String, expecting fingerprint: String) throws -> TrainingCheckpoint? {
         let path = TrainingCheckpoint.path(in: directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else { throw EncoreError.io(path: path, reason: "cannot read the checkpoint") }

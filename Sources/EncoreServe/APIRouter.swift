@@ -17,7 +17,7 @@ public final class APIRouter: @unchecked Sendable {
     let coalescer: CoalescingRecommender
 
     /// A router over `models`, scoring user recommendations on `scoringThreads` threads.
-    public init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil, scoringThreads: Int = Parallel.defaultThreadCount) {
+    package init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil, scoringThreads: Int = Parallel.defaultThreadCount) {
         self.models = models
         self.metrics = metrics
         self.adminToken = adminToken

@@ -38,7 +38,7 @@ public struct HTTPResponse: Sendable {
     public var body: String
 
     /// A JSON answer.
-    public static func json(_ status: Int, _ object: JSONLineBody) -> HTTPResponse {
+    package static func json(_ status: Int, _ object: JSONLineBody) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "application/json", body: object.text + "\n")
     }
 
@@ -54,4 +54,4 @@ public struct HTTPResponse: Sendable {
 import Encore
 
 /// The JSON object type responses are built from.
-public typealias JSONLineBody = JSONLine
+package typealias JSONLineBody = JSONLine

@@ -4,7 +4,7 @@ import Foundation
 /// The model being served, with what the metrics report about it.
 public struct ServedModel: Sendable {
     /// The model.
-    public let model: TrainedModel
+    package let model: TrainedModel
     /// 1 for the model loaded at start, +1 for every successful reload.
     public let version: Int
     /// When it was loaded (Unix seconds).

@@ -133,7 +133,7 @@ var status: Int32 = 0
 if argv.isEmpty || ["help", "--help", "-h"].contains(argv[0]) {
     if communicator.rank == 0 { Console.out(usage) }
 } else if argv[0] == "--version" {
-    if communicator.rank == 0 { Console.out("encore-mpi 0.1.0") }
+    if communicator.rank == 0 { Console.out("encore-mpi \(EncoreLibrary.version)") }
 } else if argv[0] != "train" {
     if communicator.rank == 0 { Console.err("encore-mpi: unknown command '\(argv[0])'; the one command is 'train' (see encore-mpi --help)") }
     status = 2

@@ -43,7 +43,7 @@ func runMain(_ argv: [String]) -> Int32 {
         return 0
     }
     if argv[0] == "--version" {
-        Console.out("encore 0.1.0 (vector kernels: \(VectorKernels.instructionSet))")
+        Console.out("encore \(EncoreLibrary.version) (vector kernels: \(VectorKernels.instructionSet))")
         return 0
     }
     guard let command = findCommand(argv[0]) else {
@@ -60,6 +60,10 @@ func runMain(_ argv: [String]) -> Int32 {
         return 0
     } catch let error as UsageError {
         Console.err("encore \(command.name): \(error.description)")
+        return 2
+    } catch let EncoreError.invalidParameter(name, value, requirement) {
+        // The library names its parameters (`length`); here the user typed flags (`--length`).
+        Console.err("encore \(command.name): \(ParameterFlags.flag(for: name)) must \(requirement) (got \(value))")
         return 2
     } catch let error as EncoreError {
         Console.err("encore \(command.name): error: \(error.description)")

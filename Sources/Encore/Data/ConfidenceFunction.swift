@@ -9,7 +9,7 @@ public enum ConfidenceFunction: String, Codable, Sendable, CaseIterable {
 
     /// α·g(|r|), i.e. confidence minus one. Spark uses |r| so confidence is never below one.
     @inline(__always)
-    public func confidenceMinusOne(_ weight: Float, alpha: Float, epsilon: Float) -> Float {
+    package func confidenceMinusOne(_ weight: Float, alpha: Float, epsilon: Float) -> Float {
         let r = abs(weight)
         switch self {
         case .linear: return alpha * r

@@ -19,7 +19,7 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
     case movielensDat = "movielens-dat"
 
     /// The preset whose well-known file name matches `path`, or `.delimited`.
-    public static func detect(path: String) -> DatasetFormat {
+    package static func detect(path: String) -> DatasetFormat {
         switch (path as NSString).lastPathComponent {
         case "user_artists.dat": return .lastfm2k
         case "usersha1-artmbid-artname-plays.tsv": return .lastfm360k
@@ -35,7 +35,7 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
     /// always detected rather than assumed: copies of these files circulate with and without
     /// their header line (the HetRec Last.fm 2K copy in ../shared has none, though its README
     /// says it does), and a wrong guess would silently drop or misread a row.
-    public func readOptions(custom: DelimitedReadOptions) -> DelimitedReadOptions {
+    package func readOptions(custom: DelimitedReadOptions) -> DelimitedReadOptions {
         var options = DelimitedReadOptions()
         options.skipInvalid = custom.skipInvalid
         switch self {
@@ -77,10 +77,10 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
 }
 
 /// Reads a data set file in a given format, attaching item names where the format has them.
-public enum DatasetLoader {
+package enum DatasetLoader {
     /// Reads `path` as `format` (`nil` = detect from the file name). Names come from the
     /// preset's companion file when it exists beside `path`; a missing one is not an error.
-    public static func load(
+    package static func load(
         path: String, format: DatasetFormat?, options: DelimitedReadOptions = DelimitedReadOptions(),
         progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
@@ -93,7 +93,7 @@ public enum DatasetLoader {
     /// The display names of `itemIDs` for a ratings file at `path` in `format`: from the
     /// preset's companion file beside it, or the IDs themselves where the item is an artist name;
     /// nil when the format has no names or the companion file is missing.
-    public static func itemNames(path: String, format: DatasetFormat, itemIDs: [String]) throws -> [String]? {
+    package static func itemNames(path: String, format: DatasetFormat, itemIDs: [String]) throws -> [String]? {
         if let names = format.namesFile {
             let directory = (path as NSString).deletingLastPathComponent
             let namesPath = directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)

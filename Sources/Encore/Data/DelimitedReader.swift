@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads (user, item, weight[, timestamp]) rows from delimited text into `Interactions`,
 /// interning string IDs of any form and checking every weight.
-public enum DelimitedReader {
+package enum DelimitedReader {
     /// How many skip messages a report keeps.
     static let skipExampleLimit = 5
 
@@ -12,7 +12,7 @@ public enum DelimitedReader {
     /// Reads the file at `path`. `progress` receives the fraction of bytes read, about every 1%.
     /// A large file is cut at line breaks into one slice per thread and the slices are parsed at
     /// once; the result is the same as one pass over the whole file.
-    public static func read(
+    package static func read(
         path: String, options: DelimitedReadOptions, threads: Int = Parallel.defaultThreadCount,
         progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
@@ -98,7 +98,7 @@ public enum DelimitedReader {
 
     /// Parses text already in memory; `fileName` is used in messages only. `firstLine` is the
     /// file line the text starts on, when it is one slice of a larger file (a distributed read).
-    public static func parse(
+    package static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
         firstLine: Int = 1, progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
@@ -234,7 +234,7 @@ public enum DelimitedReader {
     /// (`.exactly`), the header (`.present` or `.absent`) and every column as a position. Every
     /// slice of a file can then be parsed alike, as a distributed read does: the first slice
     /// with this header setting, the others with `.absent`.
-    public static func resolvedLayout(
+    package static func resolvedLayout(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions
     ) throws -> DelimitedReadOptions {
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
@@ -274,7 +274,7 @@ public enum DelimitedReader {
 
     /// Reads a two-column lookup (for example artist ID → name) from a delimited file with a
     /// header line; rows with too few fields are ignored.
-    public static func readLookup(path: String, keyColumn: Int, valueColumn: Int, delimiter: String? = nil, hasHeader: Bool = true) throws -> [String: String] {
+    package static func readLookup(path: String, keyColumn: Int, valueColumn: Int, delimiter: String? = nil, hasHeader: Bool = true) throws -> [String: String] {
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { raw -> [String: String] in
             let bytes = raw.bindMemory(to: UInt8.self)

@@ -1,11 +1,11 @@
 /// The two-way map between a data set's own IDs (any string) and Encore's dense indices 0..<count.
-public struct IDIndex: Equatable, Sendable {
+package struct IDIndex: Equatable, Sendable {
     /// The original IDs, by dense index.
-    public let ids: [String]
+    package let ids: [String]
     private let lookup: [String: Int]
 
     /// An index over `ids`, which must be distinct.
-    public init(ids: [String]) throws {
+    package init(ids: [String]) throws {
         var lookup = [String: Int](minimumCapacity: ids.count)
         for (index, id) in ids.enumerated() {
             if lookup.updateValue(index, forKey: id) != nil {
@@ -17,14 +17,14 @@ public struct IDIndex: Equatable, Sendable {
     }
 
     /// How many IDs there are.
-    public var count: Int { ids.count }
+    package var count: Int { ids.count }
 
     /// The dense index of `id`, or nil when it is unknown.
-    public func index(of id: String) -> Int? { lookup[id] }
+    package func index(of id: String) -> Int? { lookup[id] }
 
     /// The original ID at dense index `index`.
-    public func id(at index: Int) -> String { ids[index] }
+    package func id(at index: Int) -> String { ids[index] }
 
     /// Two indexes are equal when they hold the same IDs in the same order.
-    public static func == (lhs: IDIndex, rhs: IDIndex) -> Bool { lhs.ids == rhs.ids }
+    package static func == (lhs: IDIndex, rhs: IDIndex) -> Bool { lhs.ids == rhs.ids }
 }

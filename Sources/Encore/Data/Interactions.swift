@@ -1,24 +1,24 @@
 /// A list of (user, item, weight) observations with their ID tables: what a reader produces and
 /// what splitting and training consume. Duplicate pairs may appear; they are summed when the
 /// training matrix is built.
-public struct Interactions: Sendable {
+package struct Interactions: Sendable {
     /// The users' original IDs.
-    public var userIDs: IDIndex
+    package var userIDs: IDIndex
     /// The items' original IDs.
-    public var itemIDs: IDIndex
+    package var itemIDs: IDIndex
     /// Display names by item index ("" where unknown), when the data set has names.
-    public var itemNames: [String]?
+    package var itemNames: [String]?
     /// Dense user index of each observation.
-    public var users: [UInt32]
+    package var users: [UInt32]
     /// Dense item index of each observation.
-    public var items: [UInt32]
+    package var items: [UInt32]
     /// Weight (play count, …) of each observation; finite and ≥ 0.
-    public var weights: [Float]
+    package var weights: [Float]
     /// Unix time in seconds of each observation, when the format has timestamps.
-    public var timestamps: [Int64]?
+    package var timestamps: [Int64]?
 
     /// Observations over the given ID tables; all arrays must have the same length.
-    public init(
+    package init(
         userIDs: IDIndex, itemIDs: IDIndex, users: [UInt32], items: [UInt32], weights: [Float],
         timestamps: [Int64]? = nil, itemNames: [String]? = nil
     ) {
@@ -35,7 +35,7 @@ public struct Interactions: Sendable {
 
     /// Builds interactions from (user ID, item ID, weight) triples, numbering IDs in order of
     /// first appearance.
-    public init(triples: [(user: String, item: String, weight: Float)]) throws {
+    package init(triples: [(user: String, item: String, weight: Float)]) throws {
         var userNumbers: [String: Int] = [:], itemNumbers: [String: Int] = [:]
         var userList: [String] = [], itemList: [String] = []
         var users: [UInt32] = [], items: [UInt32] = [], weights: [Float] = []
@@ -53,15 +53,15 @@ public struct Interactions: Sendable {
     }
 
     /// Number of observations (before duplicates are summed).
-    public var count: Int { users.count }
+    package var count: Int { users.count }
 
     /// The users × items matrix with duplicate pairs summed.
-    public func userItemMatrix() -> SparseMatrix {
+    package func userItemMatrix() -> SparseMatrix {
         SparseMatrix(rowCount: userIDs.count, columnCount: itemIDs.count, rows: users, columns: items, values: weights)
     }
 
     /// The observations at `positions`, over the same ID tables.
-    public func subset(_ positions: [Int]) -> Interactions {
+    package func subset(_ positions: [Int]) -> Interactions {
         Interactions(
             userIDs: userIDs, itemIDs: itemIDs,
             users: positions.map { users[$0] }, items: positions.map { items[$0] }, weights: positions.map { weights[$0] },

@@ -1,14 +1,14 @@
 /// What a reader saw: how many rows it used and how many it skipped, with the first few reasons.
-public struct ReadReport: Equatable, Sendable {
+package struct ReadReport: Equatable, Sendable {
     /// Data rows turned into observations.
-    public var rowsRead = 0
+    package var rowsRead = 0
     /// Rows skipped as invalid (only with `skipInvalid`).
-    public var rowsSkipped = 0
+    package var rowsSkipped = 0
     /// The first few skip messages, each naming file and line.
-    public var skipExamples: [String] = []
+    package var skipExamples: [String] = []
     /// Whether the first line was taken as a header.
-    public var hadHeader = false
+    package var hadHeader = false
 
     /// An empty report.
-    public init() {}
+    package init() {}
 }

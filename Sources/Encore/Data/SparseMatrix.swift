@@ -1,19 +1,19 @@
 /// A compressed-sparse-row matrix of Float32 values with UInt32 column indices and Int row
 /// offsets (so more than 2³¹ non-zeros work). Columns within a row are sorted and distinct.
-public struct SparseMatrix: Sendable, Equatable {
+package struct SparseMatrix: Sendable, Equatable {
     /// Number of rows.
-    public let rowCount: Int
+    package let rowCount: Int
     /// Number of columns.
-    public let columnCount: Int
+    package let columnCount: Int
     /// Row r's entries are at positions offsets[r] ..< offsets[r + 1].
-    public let offsets: [Int]
+    package let offsets: [Int]
     /// Column of each stored entry.
-    public let indices: [UInt32]
+    package let indices: [UInt32]
     /// Value of each stored entry.
-    public let values: [Float]
+    package let values: [Float]
 
     /// A matrix from validated CSR arrays.
-    public init(rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) throws {
+    package init(rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) throws {
         guard offsets.count == rowCount + 1, offsets.first == 0, offsets.last == indices.count, indices.count == values.count else {
             throw EncoreError.invalidArgument("CSR arrays are inconsistent: \(rowCount) rows, \(offsets.count) offsets, \(indices.count) indices, \(values.count) values")
         }
@@ -37,7 +37,7 @@ public struct SparseMatrix: Sendable, Equatable {
 
     /// Builds the matrix from coordinate triples, summing the values of repeated (row, column)
     /// pairs. Two stable counting sorts (by column, then by row) give sorted rows in O(nnz).
-    public init(rowCount: Int, columnCount: Int, rows: [UInt32], columns: [UInt32], values: [Float]) {
+    package init(rowCount: Int, columnCount: Int, rows: [UInt32], columns: [UInt32], values: [Float]) {
         precondition(rows.count == columns.count && columns.count == values.count, "coordinate arrays differ in length")
         let n = rows.count
         var columnStarts = [Int](repeating: 0, count: columnCount + 1)
@@ -91,16 +91,16 @@ public struct SparseMatrix: Sendable, Equatable {
     }
 
     /// Number of stored entries.
-    public var nonZeroCount: Int { indices.count }
+    package var nonZeroCount: Int { indices.count }
 
     /// Positions of row r's entries in `indices` and `values`.
-    @inline(__always) public func range(ofRow r: Int) -> Range<Int> { offsets[r]..<offsets[r + 1] }
+    @inline(__always) package func range(ofRow r: Int) -> Range<Int> { offsets[r]..<offsets[r + 1] }
 
     /// The columns stored in row r.
-    public func columns(ofRow r: Int) -> ArraySlice<UInt32> { indices[range(ofRow: r)] }
+    package func columns(ofRow r: Int) -> ArraySlice<UInt32> { indices[range(ofRow: r)] }
 
     /// The value at (row, column), or 0 when it is not stored.
-    public func value(row: Int, column: Int) -> Float {
+    package func value(row: Int, column: Int) -> Float {
         let slice = columns(ofRow: row)
         var low = slice.startIndex, high = slice.endIndex
         while low < high {
@@ -111,7 +111,7 @@ public struct SparseMatrix: Sendable, Equatable {
     }
 
     /// The transpose, with sorted rows.
-    public func transposed() -> SparseMatrix {
+    package func transposed() -> SparseMatrix {
         var counts = [Int](repeating: 0, count: columnCount + 1)
         for c in indices { counts[Int(c) + 1] += 1 }
         for c in 0..<columnCount { counts[c + 1] += counts[c] }

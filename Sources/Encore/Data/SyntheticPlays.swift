@@ -4,24 +4,24 @@ import Foundation
 /// few latent tastes, heavy-tailed listener activity and play counts, string IDs shaped like
 /// Last.fm 360K's (40-hex-digit user hashes, artist names), rows in random order. The same seed
 /// gives the same file.
-public struct SyntheticPlays: Sendable {
+package struct SyntheticPlays: Sendable {
     /// Number of listeners.
-    public var users: Int
+    package var users: Int
     /// Number of artists.
-    public var items: Int
+    package var items: Int
     /// Mean distinct artists per listener.
-    public var meanPerUser: Double
+    package var meanPerUser: Double
     /// Seed of every random draw.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Number of latent tastes listeners are drawn from.
-    public var tastes = 16
+    package var tastes = 16
     /// Share of a listener's artists drawn from their taste (the rest from overall popularity).
-    public var tasteShare = 0.7
+    package var tasteShare = 0.7
     /// Zipf exponent of artist popularity.
-    public var popularityExponent = 0.9
+    package var popularityExponent = 0.9
 
     /// A generator for the given shape.
-    public init(users: Int, items: Int, meanPerUser: Double, seed: UInt64) throws {
+    package init(users: Int, items: Int, meanPerUser: Double, seed: UInt64) throws {
         guard users >= 1, items >= 2, meanPerUser >= 1, meanPerUser <= Double(items) / 2 else {
             throw EncoreError.invalidArgument("synth needs --users ≥ 1, --items ≥ 2 and 1 ≤ --mean-per-user ≤ items/2")
         }
@@ -32,7 +32,7 @@ public struct SyntheticPlays: Sendable {
     }
 
     /// The (user, item, plays) rows, shuffled.
-    public func rows() -> [(user: UInt32, item: UInt32, plays: UInt32)] {
+    package func rows() -> [(user: UInt32, item: UInt32, plays: UInt32)] {
         var random = RandomSource(seed: seed, stream: 21, row: 0)
         // Zipf CDF over popularity ranks; rank r is drawn by binary search on a uniform.
         var cdf = [Double](repeating: 0, count: items)
@@ -82,16 +82,16 @@ public struct SyntheticPlays: Sendable {
     }
 
     /// The 40-hex-digit ID of a listener.
-    public func userID(_ user: UInt32) -> String {
+    package func userID(_ user: UInt32) -> String {
         var random = RandomSource(seed: seed, stream: 24, row: Int(user))
         return (0..<5).map { _ in String(format: "%08x", UInt32(truncatingIfNeeded: random.next())) }.joined()
     }
 
     /// The name of an artist.
-    public func itemID(_ item: UInt32) -> String { "artist \(String(item, radix: 36))" }
+    package func itemID(_ item: UInt32) -> String { "artist \(String(item, radix: 36))" }
 
     /// Writes the rows as `user<TAB>artist<TAB>plays` lines to `path`, atomically.
-    public func write(to path: String) throws -> Int {
+    package func write(to path: String) throws -> Int {
         let rows = rows()
         let userIDs = (0..<users).map { Array(userID(UInt32($0)).utf8) }
         let itemIDs = (0..<items).map { Array(itemID(UInt32($0)).utf8) }

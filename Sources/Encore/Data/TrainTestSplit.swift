@@ -1,5 +1,5 @@
 /// How held-out interactions are chosen.
-public enum SplitStrategy: String, Codable, Sendable, CaseIterable {
+package enum SplitStrategy: String, Codable, Sendable, CaseIterable {
     /// A random fraction of all distinct (user, item) pairs.
     case random
     /// A random fraction of each user's items (at least one held out, at least one kept).
@@ -11,15 +11,15 @@ public enum SplitStrategy: String, Codable, Sendable, CaseIterable {
 /// Training and test interactions over the same ID tables. Both hold distinct (user, item)
 /// pairs with summed weights, so no pair is in both, and every user with test pairs has
 /// training pairs.
-public struct TrainTestSplit: Sendable {
+package struct TrainTestSplit: Sendable {
     /// What the model is trained on.
-    public var train: Interactions
+    package var train: Interactions
     /// What it is scored on.
-    public var test: Interactions
+    package var test: Interactions
 
     /// Splits `data` with `strategy`, holding out about `testFraction` of the pairs; the same seed
     /// gives the same split.
-    public init(_ data: Interactions, strategy: SplitStrategy, testFraction: Double, seed: UInt64) throws {
+    package init(_ data: Interactions, strategy: SplitStrategy, testFraction: Double, seed: UInt64) throws {
         guard testFraction > 0, testFraction < 1 else {
             throw EncoreError.invalidArgument("--test-fraction must be between 0 and 1 exclusive (got \(testFraction))")
         }

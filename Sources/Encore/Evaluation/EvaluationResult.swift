@@ -1,27 +1,27 @@
 /// The scores of one model on one test set, averaged over the test users.
-public struct EvaluationResult: Codable, Equatable, Sendable {
+package struct EvaluationResult: Codable, Equatable, Sendable {
     /// The cut-off of the top-k metrics.
-    public var k: Int
+    package var k: Int
     /// Users scored (those with held-out items and training rows).
-    public var users: Int
+    package var users: Int
     /// Mean precision@k.
-    public var precision: Double
+    package var precision: Double
     /// Mean recall@k.
-    public var recall: Double
+    package var recall: Double
     /// Mean average precision@k.
-    public var map: Double
+    package var map: Double
     /// Mean NDCG@k.
-    public var ndcg: Double
+    package var ndcg: Double
     /// Mean per-user AUC over all candidate items.
-    public var auc: Double
+    package var auc: Double
     /// Expected percentile ranking of held-out plays (Hu et al. 2008): 0 is perfect, 0.5 random.
-    public var meanPercentileRank: Double
+    package var meanPercentileRank: Double
     /// Share of the catalogue that appears in at least one user's top k.
-    public var coverage: Double
+    package var coverage: Double
 
     /// The value of the metric named `name` (`precision`, `recall`, `map`, `ndcg`, `auc`, `mpr`,
     /// `coverage`), oriented so that larger is better (MPR is returned as 1 − MPR).
-    public func value(of metric: EvaluationMetric) -> Double {
+    package func value(of metric: EvaluationMetric) -> Double {
         switch metric {
         case .precision: return precision
         case .recall: return recall
@@ -35,7 +35,7 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
 }
 
 /// A metric a tuner can optimise or a curve can plot.
-public enum EvaluationMetric: String, Codable, Sendable, CaseIterable {
+package enum EvaluationMetric: String, Codable, Sendable, CaseIterable {
     /// Precision@k.
     case precision
     /// Recall@k.
@@ -52,7 +52,7 @@ public enum EvaluationMetric: String, Codable, Sendable, CaseIterable {
     case coverage
 
     /// A label for tables and charts.
-    public func label(k: Int) -> String {
+    package func label(k: Int) -> String {
         switch self {
         case .precision: return "precision@\(k)"
         case .recall: return "recall@\(k)"

@@ -1,23 +1,23 @@
 /// Scores any `Recommender` on held-out interactions: top-k metrics, AUC, mean percentile rank
 /// and coverage, with each user's training items excluded from their list (a training item is
 /// never counted as a hit).
-public struct Evaluator: Sendable {
+package struct Evaluator: Sendable {
     /// Users × items training matrix: what is excluded per user.
-    public let train: SparseMatrix
+    package let train: SparseMatrix
     /// Users × items held-out matrix: what counts as relevant.
-    public let test: SparseMatrix
+    package let test: SparseMatrix
     /// Cut-off of the top-k metrics.
-    public let k: Int
+    package let k: Int
     /// Threads to use; results do not depend on it.
-    public let threads: Int
+    package let threads: Int
 
     /// An evaluator for a split.
-    public init(split: TrainTestSplit, k: Int = 10, threads: Int = Parallel.defaultThreadCount) throws {
+    package init(split: TrainTestSplit, k: Int = 10, threads: Int = Parallel.defaultThreadCount) throws {
         try self.init(train: split.train.userItemMatrix(), test: split.test.userItemMatrix(), k: k, threads: threads)
     }
 
     /// An evaluator over two matrices of the same shape.
-    public init(train: SparseMatrix, test: SparseMatrix, k: Int = 10, threads: Int = Parallel.defaultThreadCount) throws {
+    package init(train: SparseMatrix, test: SparseMatrix, k: Int = 10, threads: Int = Parallel.defaultThreadCount) throws {
         guard train.rowCount == test.rowCount, train.columnCount == test.columnCount else {
             throw EncoreError.invalidArgument("train and test matrices differ in shape")
         }
@@ -29,12 +29,12 @@ public struct Evaluator: Sendable {
     }
 
     /// The users that are scored: held-out items and at least one training item.
-    public var scoredUsers: [Int] {
+    package var scoredUsers: [Int] {
         (0..<test.rowCount).filter { !test.range(ofRow: $0).isEmpty && !train.range(ofRow: $0).isEmpty }
     }
 
     /// Scores `recommender` (which must have been trained on `train`).
-    public func evaluate(_ recommender: Recommender) -> EvaluationResult {
+    package func evaluate(_ recommender: Recommender) -> EvaluationResult {
         let users = scoredUsers
         let chunkSize = 32
         let chunks = Parallel.chunkCount(count: users.count, chunkSize: chunkSize)

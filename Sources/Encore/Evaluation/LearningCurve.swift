@@ -1,25 +1,25 @@
 /// Loss and a held-out metric after every ALS iteration, for seeing when training has converged.
-public struct LearningCurve: Sendable {
+package struct LearningCurve: Sendable {
     /// One point of the curve.
-    public struct Point: Sendable, Equatable {
+    package struct Point: Sendable, Equatable {
         /// 1-based iteration.
-        public var iteration: Int
+        package var iteration: Int
         /// The training objective after the iteration.
-        public var loss: Double
+        package var loss: Double
         /// The held-out metric after the iteration.
-        public var metric: Double
+        package var metric: Double
     }
 
     /// The metric plotted.
-    public let metric: EvaluationMetric
+    package let metric: EvaluationMetric
     /// The cut-off of that metric.
-    public let k: Int
+    package let k: Int
     /// The points, by iteration.
-    public let points: [Point]
+    package let points: [Point]
 
     /// Trains ALS on the split's training part and scores `metric` on its test part after each
     /// iteration. `progress` gets each point as it is measured.
-    public init(
+    package init(
         split: TrainTestSplit, configuration: ALSConfiguration, metric: EvaluationMetric, k: Int,
         threads: Int = Parallel.defaultThreadCount, progress: ((Point) -> Void)? = nil
     ) throws {
@@ -37,11 +37,11 @@ public struct LearningCurve: Sendable {
     }
 
     /// The curve as CSV: `iteration,loss,<metric>`.
-    public var csv: String {
+    package var csv: String {
         "iteration,loss,\(metric.rawValue)\n" + points.map { "\($0.iteration),\($0.loss),\($0.metric)\n" }.joined()
     }
 
     /// The curve as a standalone SVG line chart: iterations across, loss on the left axis,
     /// the metric on the right axis, with a legend.
-    public var svg: String { CurveChart(title: "Implicit ALS: training loss and held-out \(metric.label(k: k))", curve: self).svg }
+    package var svg: String { CurveChart(title: "Implicit ALS: training loss and held-out \(metric.label(k: k))", curve: self).svg }
 }

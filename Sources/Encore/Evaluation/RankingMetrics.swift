@@ -1,18 +1,18 @@
 import Foundation
 
 /// The top-k metrics of one user's ranked list against the items they actually went on to play.
-public struct RankingMetrics: Equatable, Sendable {
+package struct RankingMetrics: Equatable, Sendable {
     /// Hits in the top k, divided by k (a list shorter than k is not padded in the user's favour).
-    public var precision: Double
+    package var precision: Double
     /// Hits in the top k, divided by the number of relevant items.
-    public var recall: Double
+    package var recall: Double
     /// Average precision at k: Σ over hit positions j ≤ k of precision@j, divided by min(k, relevant).
-    public var averagePrecision: Double
+    package var averagePrecision: Double
     /// Discounted cumulative gain at k (binary relevance, 1/log2(1 + position)) over its ideal.
-    public var ndcg: Double
+    package var ndcg: Double
 
     /// The metrics of `ranked` (item indices, best first) against `relevant` at cut-off `k`.
-    public init(ranked: [Int], relevant: Set<Int>, k: Int) {
+    package init(ranked: [Int], relevant: Set<Int>, k: Int) {
         precondition(k > 0, "k must be positive")
         guard !relevant.isEmpty else {
             self.init(precision: 0, recall: 0, averagePrecision: 0, ndcg: 0)
@@ -34,7 +34,7 @@ public struct RankingMetrics: Equatable, Sendable {
     }
 
     /// Metrics with the given values.
-    public init(precision: Double, recall: Double, averagePrecision: Double, ndcg: Double) {
+    package init(precision: Double, recall: Double, averagePrecision: Double, ndcg: Double) {
         self.precision = precision
         self.recall = recall
         self.averagePrecision = averagePrecision
@@ -44,18 +44,18 @@ public struct RankingMetrics: Equatable, Sendable {
 
 /// Whole-catalogue ranking quality of one user's scores: AUC and the percentile ranks of
 /// held-out items, over the candidate items (everything the user did not play in training).
-public struct FullRankingMetrics: Equatable, Sendable {
+package struct FullRankingMetrics: Equatable, Sendable {
     /// Probability that a held-out item outscores a candidate the user did not play (ties ½).
-    public var auc: Double
+    package var auc: Double
     /// Σ weight·percentile rank over held-out items (0 = top of the list, 1 = bottom; ties
     /// take the mid-rank), and Σ weight — for the expected percentile ranking of Hu et al. 2008.
-    public var weightedPercentileSum: Double
+    package var weightedPercentileSum: Double
     /// Σ weight of the held-out items.
-    public var weightSum: Double
+    package var weightSum: Double
 
     /// Computes the metrics from every item's `scores`, the user's training items (`seen[item]`
     /// is true for them), and the held-out items with their weights.
-    public init(scores: UnsafeBufferPointer<Float>, seen: [Bool], heldOut: [(item: Int, weight: Float)]) {
+    package init(scores: UnsafeBufferPointer<Float>, seen: [Bool], heldOut: [(item: Int, weight: Float)]) {
         // One pass over the candidates, each placed among the held-out scores sorted ascending:
         // a candidate below position j's score is "below" every held-out item from j on, so
         // difference arrays give, per held-out item, how many candidates lie below and level.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which hyperparameter settings a tuning run tries.
-public enum TuningPlan: Sendable {
+package enum TuningPlan: Sendable {
     /// `trials` random draws: factors from a list, λ and α log-uniform in their ranges,
     /// confidence from a list.
     case random(trials: Int, factors: [Int], regularization: ClosedRange<Float>, alpha: ClosedRange<Float>, confidence: [ConfidenceFunction])
@@ -9,10 +9,10 @@ public enum TuningPlan: Sendable {
     case grid(factors: [Int], regularization: [Float], alpha: [Float], confidence: [ConfidenceFunction])
 
     /// The default random search: 20 trials over factors 16–128, λ 0.01–100, α 0.1–50, both confidences.
-    public static let standard = TuningPlan.random(trials: 20, factors: [16, 32, 64, 128], regularization: 0.01...100, alpha: 0.1...50, confidence: [.linear, .log])
+    package static let standard = TuningPlan.random(trials: 20, factors: [16, 32, 64, 128], regularization: 0.01...100, alpha: 0.1...50, confidence: [.linear, .log])
 
     /// The settings to try, each a copy of `base` with the searched values set.
-    public func configurations(base: ALSConfiguration, seed: UInt64) -> [ALSConfiguration] {
+    package func configurations(base: ALSConfiguration, seed: UInt64) -> [ALSConfiguration] {
         switch self {
         case let .random(trials, factors, regularization, alpha, confidence):
             var random = RandomSource(seed: seed, stream: 11, row: 0)
@@ -44,59 +44,59 @@ public enum TuningPlan: Sendable {
 }
 
 /// One tried setting and how it scored on the validation split.
-public struct TuningTrial: Sendable {
+package struct TuningTrial: Sendable {
     /// The setting.
-    public var configuration: ALSConfiguration
+    package var configuration: ALSConfiguration
     /// Its validation scores.
-    public var validation: EvaluationResult
+    package var validation: EvaluationResult
     /// Seconds to train and score it.
-    public var seconds: Double
+    package var seconds: Double
 }
 
 /// What a tuner reports after each trial.
-public struct TuningProgress: Sendable {
+package struct TuningProgress: Sendable {
     /// The trial just finished.
-    public var trial: TuningTrial
+    package var trial: TuningTrial
     /// 1-based number of that trial.
-    public var number: Int
+    package var number: Int
     /// How many trials there are.
-    public var total: Int
+    package var total: Int
     /// Seconds since tuning began.
-    public var elapsed: Double
+    package var elapsed: Double
     /// Estimated seconds left, from the mean trial time so far.
-    public var remaining: Double
+    package var remaining: Double
 }
 
 /// The outcome of tuning: every trial, the best, and the best setting's one score on the test split.
-public struct TuningReport: Sendable {
+package struct TuningReport: Sendable {
     /// Every trial in order.
-    public var trials: [TuningTrial]
+    package var trials: [TuningTrial]
     /// The trial with the best validation metric.
-    public var best: TuningTrial
+    package var best: TuningTrial
     /// The best setting retrained on the whole training split and scored on the test split.
-    public var test: EvaluationResult
+    package var test: EvaluationResult
 }
 
 /// Searches hyperparameters on a validation split carved from the training data, so the test
 /// split is touched once, at the end, by the winning setting only.
-public struct Tuner: Sendable {
+package struct Tuner: Sendable {
     /// Settings not searched (scaling, solver, iterations, seed, …) come from here.
-    public var base: ALSConfiguration
+    package var base: ALSConfiguration
     /// What to try.
-    public var plan: TuningPlan
+    package var plan: TuningPlan
     /// What to maximise.
-    public var metric: EvaluationMetric
+    package var metric: EvaluationMetric
     /// Cut-off of the top-k metrics.
-    public var k: Int
+    package var k: Int
     /// How validation pairs are carved from training pairs.
-    public var strategy: SplitStrategy
+    package var strategy: SplitStrategy
     /// Share of training pairs held out for validation.
-    public var validationFraction: Double
+    package var validationFraction: Double
     /// Threads per trial.
-    public var threads: Int
+    package var threads: Int
 
     /// A tuner with the given settings.
-    public init(base: ALSConfiguration, plan: TuningPlan, metric: EvaluationMetric, k: Int, strategy: SplitStrategy,
+    package init(base: ALSConfiguration, plan: TuningPlan, metric: EvaluationMetric, k: Int, strategy: SplitStrategy,
                 validationFraction: Double, threads: Int = Parallel.defaultThreadCount) {
         self.base = base
         self.plan = plan
@@ -108,7 +108,7 @@ public struct Tuner: Sendable {
     }
 
     /// Runs every trial on a validation split of `split.train`, then scores the best on `split.test`.
-    public func run(_ split: TrainTestSplit, progress: ((TuningProgress) -> Void)? = nil) throws -> TuningReport {
+    package func run(_ split: TrainTestSplit, progress: ((TuningProgress) -> Void)? = nil) throws -> TuningReport {
         let configurations = plan.configurations(base: base, seed: base.seed)
         guard !configurations.isEmpty else { throw EncoreError.invalidArgument("the search has no settings to try") }
         for configuration in configurations { try configuration.validate() }

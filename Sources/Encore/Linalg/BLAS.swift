@@ -2,15 +2,15 @@ import CBLAS
 
 /// The thin shim over OpenBLAS: the few BLAS/LAPACK calls Encore makes, in its own orientation
 /// (row-major), with OpenBLAS's thread pool switched off because Encore runs its own threads.
-public enum BLAS {
+package enum BLAS {
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
     /// Makes OpenBLAS run on the calling thread only; called before any BLAS work.
-    public static func ensureSingleThreaded() { _ = singleThreaded }
+    package static func ensureSingleThreaded() { _ = singleThreaded }
 
     /// C (k×k, Double, full symmetric) = AᵀA for the first `rows` rows of row-major A (rows × k,
     /// leading dimension `lda`). Accumulated by SSYRK in Float, then widened.
-    public static func gram(_ a: UnsafePointer<Float>, rows: Int, k: Int, lda: Int, into c: UnsafeMutablePointer<Double>) {
+    package static func gram(_ a: UnsafePointer<Float>, rows: Int, k: Int, lda: Int, into c: UnsafeMutablePointer<Double>) {
         ensureSingleThreaded()
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: k * k)
         defer { scratch.deallocate() }
@@ -28,7 +28,7 @@ public enum BLAS {
     }
 
     /// C (m×n) = A (m×k) · Bᵀ where B is n×k; all row-major with the given leading dimensions.
-    public static func multiplyTransposed(
+    package static func multiplyTransposed(
         _ a: UnsafePointer<Float>, m: Int, lda: Int,
         _ b: UnsafePointer<Float>, n: Int, ldb: Int, k: Int,
         into c: UnsafeMutablePointer<Float>, ldc: Int
@@ -38,7 +38,7 @@ public enum BLAS {
     }
 
     /// y (m) = A (m×n, row-major, leading dimension `lda`) · x (n).
-    public static func multiplyVector(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    package static func multiplyVector(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         ensureSingleThreaded()
         guard rows > 0 else { return }
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(lda), x, 1, 0, y, 1)
@@ -46,14 +46,14 @@ public enum BLAS {
 
     /// Adds Σ rows of G (n×k, Double, row-major) outer products into C (k×k, upper triangle
     /// updated): C += GᵀG.
-    public static func addGram(_ g: UnsafePointer<Double>, rows: Int, k: Int, into c: UnsafeMutablePointer<Double>) {
+    package static func addGram(_ g: UnsafePointer<Double>, rows: Int, k: Int, into c: UnsafeMutablePointer<Double>) {
         ensureSingleThreaded()
         guard rows > 0 else { return }
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1, g, Int32(k), 1, c, Int32(k))
     }
 
     /// The same in Float: C += GᵀG, upper triangle, for n×k row-major Float G.
-    public static func addGram(_ g: UnsafePointer<Float>, rows: Int, k: Int, into c: UnsafeMutablePointer<Float>) {
+    package static func addGram(_ g: UnsafePointer<Float>, rows: Int, k: Int, into c: UnsafeMutablePointer<Float>) {
         ensureSingleThreaded()
         guard rows > 0 else { return }
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1, g, Int32(k), 1, c, Int32(k))
@@ -62,7 +62,7 @@ public enum BLAS {
     /// Replaces symmetric positive-definite A (k×k, Float, row-major, upper triangle read) by its
     /// Cholesky factor, for `solveFactored`. Returns false when A is not numerically positive
     /// definite.
-    public static func factorPositiveDefinite(_ a: UnsafeMutablePointer<Float>, k: Int) -> Bool {
+    package static func factorPositiveDefinite(_ a: UnsafeMutablePointer<Float>, k: Int) -> Bool {
         ensureSingleThreaded()
         guard k > 0 else { return true }
         var n = Int32(k), lda = Int32(k), info: Int32 = 0
@@ -73,7 +73,7 @@ public enum BLAS {
     }
 
     /// Solves A x = b in place (b becomes x) with the factor `factorPositiveDefinite` left.
-    public static func solveFactored(_ factor: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>, k: Int) {
+    package static func solveFactored(_ factor: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>, k: Int) {
         ensureSingleThreaded()
         guard k > 0 else { return }
         var n = Int32(k), nrhs: Int32 = 1, lda = Int32(k), ldb = Int32(k), info: Int32 = 0
@@ -84,7 +84,7 @@ public enum BLAS {
     /// Solves A x = b in place for symmetric positive-definite A (k×k, Double, row-major, only
     /// the upper triangle read); A is overwritten by its Cholesky factor and b by x. Returns
     /// false when A is not positive definite.
-    public static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, k: Int) -> Bool {
+    package static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, k: Int) -> Bool {
         ensureSingleThreaded()
         guard k > 0 else { return true }
         var n = Int32(k), nrhs: Int32 = 1, lda = Int32(k), ldb = Int32(k), info: Int32 = 0
@@ -96,7 +96,7 @@ public enum BLAS {
 
     /// C (m×n) = A (m×k) · B (k×n) — Aᵀ for A stored k×m with `transposingA`, Bᵀ for B stored
     /// n×k with `transposingB`; Double, all row-major and packed.
-    public static func multiply(
+    package static func multiply(
         _ a: UnsafePointer<Double>, m: Int, k: Int, _ b: UnsafePointer<Double>, n: Int, transposingA: Bool = false, transposingB: Bool = false,
         into c: UnsafeMutablePointer<Double>
     ) {
@@ -109,7 +109,7 @@ public enum BLAS {
     /// The eigenvalues (ascending) and eigenvectors of a symmetric k×k Double matrix given in
     /// full: `vectors` is row-major with eigenvector j in column j, so `vectors[i * k + j]` is
     /// its i-th component. Nil if LAPACK does not converge.
-    public static func symmetricEigendecomposition(_ matrix: [Double], k: Int) -> (values: [Double], vectors: [Double])? {
+    package static func symmetricEigendecomposition(_ matrix: [Double], k: Int) -> (values: [Double], vectors: [Double])? {
         ensureSingleThreaded()
         precondition(matrix.count == k * k, "expected a \(k)×\(k) matrix")
         var a = matrix, values = [Double](repeating: 0, count: k)

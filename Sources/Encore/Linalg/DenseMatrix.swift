@@ -2,18 +2,18 @@ import Foundation
 
 /// A row-major Float32 matrix whose rows start on 64-byte boundaries, so that each row is one
 /// contiguous, SIMD-friendly run. Padding past `columns` is kept at zero.
-public final class DenseMatrix: @unchecked Sendable {
+package final class DenseMatrix: @unchecked Sendable {
     /// Number of rows.
-    public let rows: Int
+    package let rows: Int
     /// Number of meaningful columns in each row.
-    public let columns: Int
+    package let columns: Int
     /// Distance in elements between the starts of two consecutive rows (a multiple of 16).
-    public let stride: Int
+    package let stride: Int
     /// The first element of row 0; row `r` starts at `storage + r * stride`.
-    public let storage: UnsafeMutablePointer<Float>
+    package let storage: UnsafeMutablePointer<Float>
 
     /// A zero-filled matrix of the given shape.
-    public init(rows: Int, columns: Int) {
+    package init(rows: Int, columns: Int) {
         precondition(rows >= 0 && columns >= 0, "matrix shape must not be negative")
         self.rows = rows
         self.columns = columns
@@ -24,7 +24,7 @@ public final class DenseMatrix: @unchecked Sendable {
     }
 
     /// A matrix holding `values`, given row by row without padding.
-    public convenience init(rows: Int, columns: Int, values: [Float]) {
+    package convenience init(rows: Int, columns: Int, values: [Float]) {
         precondition(values.count == rows * columns, "expected \(rows * columns) values, got \(values.count)")
         self.init(rows: rows, columns: columns)
         values.withUnsafeBufferPointer { source in
@@ -35,33 +35,33 @@ public final class DenseMatrix: @unchecked Sendable {
     deinit { storage.deallocate() }
 
     /// The first element of row `r`.
-    @inline(__always) public func row(_ r: Int) -> UnsafeMutablePointer<Float> { storage + r * stride }
+    @inline(__always) package func row(_ r: Int) -> UnsafeMutablePointer<Float> { storage + r * stride }
 
     /// Element at row `r`, column `c`.
-    public subscript(r: Int, c: Int) -> Float {
+    package subscript(r: Int, c: Int) -> Float {
         get { storage[r * stride + c] }
         set { storage[r * stride + c] = newValue }
     }
 
     /// Row `r` as a Swift array, without padding.
-    public func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: columns)) }
+    package func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: columns)) }
 
     /// `candidate` if it has this shape, else a new zero-filled matrix: for scratch space that
     /// a loop hands back to be reused rather than allocated (and faulted in) every time.
-    public static func reusing(_ candidate: DenseMatrix?, rows: Int, columns: Int) -> DenseMatrix {
+    package static func reusing(_ candidate: DenseMatrix?, rows: Int, columns: Int) -> DenseMatrix {
         if let candidate, candidate.rows == rows, candidate.columns == columns { return candidate }
         return DenseMatrix(rows: rows, columns: columns)
     }
 
     /// An independent copy.
-    public func copy() -> DenseMatrix {
+    package func copy() -> DenseMatrix {
         let result = DenseMatrix(rows: rows, columns: columns)
         result.storage.update(from: storage, count: rows * stride)
         return result
     }
 
     /// True when every element is finite.
-    public func allFinite() -> Bool {
+    package func allFinite() -> Bool {
         for r in 0..<rows {
             let p = row(r)
             for c in 0..<columns where !p[c].isFinite { return false }
@@ -70,7 +70,7 @@ public final class DenseMatrix: @unchecked Sendable {
     }
 
     /// A copy whose rows are scaled to unit Euclidean length (zero rows stay zero); used for cosine.
-    public func rowNormalized() -> DenseMatrix {
+    package func rowNormalized() -> DenseMatrix {
         let result = copy()
         for r in 0..<rows {
             let p = result.row(r)

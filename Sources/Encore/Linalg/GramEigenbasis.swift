@@ -10,21 +10,21 @@
 /// assembling and factorising k×k — O(mk² + k³). Most rows of listening data are that short
 /// (median 30 artists per listener on Last.fm 360K). Turning costs a k×k product per vector,
 /// done by RowTransform (Float) or blocked DGEMMs (Double).
-public final class GramEigenbasis: @unchecked Sendable {
+package final class GramEigenbasis: @unchecked Sendable {
     /// The rank k.
-    public let k: Int
+    package let k: Int
     /// Q, row-major k×k: `vectors[i * k + j]` is component i of eigenvector j.
-    public let vectors: [Double]
+    package let vectors: [Double]
     /// Λ, ascending; never below 0 (rounding can leave a tiny negative eigenvalue of a
     /// positive semi-definite matrix, which is clamped).
-    public let values: [Double]
+    package let values: [Double]
     /// Λ in Float, for CG.
-    public let floatValues: [Float]
+    package let floatValues: [Float]
     /// Ỹ = Y Q, one row per row of the factors it was built from, rounded to Float like Y.
-    public let rotated: DenseMatrix
+    package let rotated: DenseMatrix
     /// Whether vectors are turned in Double (as exact as Float can hold them, for the exact
     /// solve) or in Float (for CG, itself in Float).
-    public let exact: Bool
+    package let exact: Bool
 
     /// Rows turned per task (Float, by RowTransform) or per BLAS call (Double: enough that
     /// packing, which every call does, costs little next to the product). In Double, a block
@@ -37,7 +37,7 @@ public final class GramEigenbasis: @unchecked Sendable {
     /// one every half-step. `source` holds Y itself, or, with `sourceBasis` B (k×k, row-major,
     /// orthonormal), Y's rows in that basis (Y = source·Bᵀ), which are turned by BᵀQ at once.
     /// Nil if the eigensolver fails.
-    public init?(gram: [Double], source: DenseMatrix, sourceBasis: [Double]? = nil, exact: Bool, storage: DenseMatrix? = nil, threads: Int) {
+    package init?(gram: [Double], source: DenseMatrix, sourceBasis: [Double]? = nil, exact: Bool, storage: DenseMatrix? = nil, threads: Int) {
         let k = source.columns
         guard let (values, vectors) = BLAS.symmetricEigendecomposition(gram, k: k) else { return nil }
         self.k = k
@@ -52,12 +52,12 @@ public final class GramEigenbasis: @unchecked Sendable {
 
     /// Writes x Q (or, `back`, x Qᵀ — undoing it) into `output` for every row x of `input`, a
     /// different matrix of the same shape.
-    public func turn(_ input: DenseMatrix, back: Bool = false, into output: DenseMatrix, threads: Int) {
+    package func turn(_ input: DenseMatrix, back: Bool = false, into output: DenseMatrix, threads: Int) {
         GramEigenbasis.turn(input, by: vectors, transposed: back, into: output, exact: exact, threads: threads)
     }
 
     /// BᵀQ (k×k, row-major): what turns rows held in basis B (x = x_B Bᵀ) into basis Q.
-    public static func change(from b: [Double], to q: [Double], k: Int) -> [Double] {
+    package static func change(from b: [Double], to q: [Double], k: Int) -> [Double] {
         var result = [Double](repeating: 0, count: k * k)
         // (BᵀQ)[r][c] = Σ_i B[i][r] Q[i][c]: one DGEMM on k×k.
         b.withUnsafeBufferPointer { b in
@@ -73,7 +73,7 @@ public final class GramEigenbasis: @unchecked Sendable {
     /// Writes x M (or x Mᵀ with `transposed`) into `output` for every row x of `input`, for a
     /// k×k row-major `matrix`, in blocks of rows on the threads: in Float, or with `exact` in
     /// Double, so the turned vectors are as exact as Float can hold them.
-    public static func turn(
+    package static func turn(
         _ input: DenseMatrix, by matrix: [Double], transposed: Bool = false, into output: DenseMatrix, exact: Bool, threads: Int
     ) {
         let k = input.columns

@@ -1,7 +1,7 @@
 /// Lawson–Hanson active-set solver for min ½xᵀAx − bᵀx subject to x ≥ 0, working directly on
 /// the normal equations (A symmetric positive definite, k×k, Double, row-major). It is what
 /// `--nonnegative` uses in place of the plain Cholesky solve, as Spark's NNLS option does.
-public struct NonNegativeLeastSquares {
+package struct NonNegativeLeastSquares {
     private let k: Int
     private var passive: [Bool]
     private var z: [Double]
@@ -11,7 +11,7 @@ public struct NonNegativeLeastSquares {
     private var indices: [Int]
 
     /// A solver for systems of size `k`, with its scratch space allocated once.
-    public init(k: Int) {
+    package init(k: Int) {
         self.k = k
         passive = Array(repeating: false, count: k)
         z = Array(repeating: 0, count: k)
@@ -23,7 +23,7 @@ public struct NonNegativeLeastSquares {
     }
 
     /// Solves into `x` (k values). A and b are read, not modified.
-    public mutating func solve(a: UnsafePointer<Double>, b: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>) {
+    package mutating func solve(a: UnsafePointer<Double>, b: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>) {
         let tolerance = 1e-12
         for j in 0..<k { x[j] = 0; passive[j] = false }
         var outer = 0

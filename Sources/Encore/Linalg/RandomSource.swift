@@ -2,21 +2,21 @@ import Foundation
 
 /// A small, fast, seedable generator (SplitMix64). Encore seeds one per matrix row from the
 /// user's seed and the row number, so the draws never depend on which thread runs the row.
-public struct RandomSource: RandomNumberGenerator {
+package struct RandomSource: RandomNumberGenerator {
     private var state: UInt64
 
     /// A generator seeded with `seed`.
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     /// A generator for one row of one matrix, independent of every other (seed, stream, row).
-    public init(seed: UInt64, stream: UInt64, row: Int) {
+    package init(seed: UInt64, stream: UInt64, row: Int) {
         var mixer = RandomSource(seed: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
         for _ in 0..<2 { _ = mixer.next() }
         state = mixer.next() ^ (UInt64(truncatingIfNeeded: row) &* 0xD1B5_4A32_D192_ED03)
     }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -25,12 +25,12 @@ public struct RandomSource: RandomNumberGenerator {
     }
 
     /// A uniform draw from [0, 1).
-    public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Two independent standard normal draws (Marsaglia's polar method): one `log` and one
     /// square root per pair and no trigonometry, a third of the cost of two `nextGaussian()`
     /// calls — initialising the factors of the reference workload takes 42 million draws.
-    public mutating func nextGaussianPair() -> (Double, Double) {
+    package mutating func nextGaussianPair() -> (Double, Double) {
         while true {
             let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
             let s = u * u + v * v
@@ -43,7 +43,7 @@ public struct RandomSource: RandomNumberGenerator {
     }
 
     /// A standard normal draw (Box–Muller).
-    public mutating func nextGaussian() -> Double {
+    package mutating func nextGaussian() -> Double {
         var u = nextUniform()
         while u <= .leastNormalMagnitude { u = nextUniform() }
         let v = nextUniform()

@@ -1,12 +1,12 @@
 /// One scored item: its dense index and score.
-public struct ScoredItem: Equatable, Sendable {
+package struct ScoredItem: Equatable, Sendable {
     /// Dense item (or user) index.
-    public var index: Int
+    package var index: Int
     /// Its score; larger is better.
-    public var score: Float
+    package var score: Float
 
     /// A scored entry.
-    public init(index: Int, score: Float) {
+    package init(index: Int, score: Float) {
         self.index = index
         self.score = score
     }
@@ -14,13 +14,13 @@ public struct ScoredItem: Equatable, Sendable {
 
 /// Keeps the best `k` of a stream of scores with a bounded min-heap; ties go to the lower
 /// index so results never depend on scan order.
-public struct TopK {
+package struct TopK {
     /// How many entries are kept.
-    public let k: Int
+    package let k: Int
     private var heap: [ScoredItem] = []
 
     /// A selector keeping the best `k` entries.
-    public init(k: Int) {
+    package init(k: Int) {
         self.k = max(0, k)
         heap.reserveCapacity(self.k)
     }
@@ -31,10 +31,10 @@ public struct TopK {
     }
 
     /// The lowest score kept, or -infinity while fewer than `k` entries are held.
-    @inline(__always) public var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
+    @inline(__always) package var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
 
     /// Offers one entry.
-    @inline(__always) public mutating func offer(index: Int, score: Float) {
+    @inline(__always) package mutating func offer(index: Int, score: Float) {
         guard k > 0, !score.isNaN else { return }
         let entry = ScoredItem(index: index, score: score)
         if heap.count < k {
@@ -60,8 +60,8 @@ public struct TopK {
     }
 
     /// The kept entries, best first.
-    public func sorted() -> [ScoredItem] { heap.sorted { TopK.worse($1, $0) } }
+    package func sorted() -> [ScoredItem] { heap.sorted { TopK.worse($1, $0) } }
 
     /// Empties the selector for reuse.
-    public mutating func reset() { heap.removeAll(keepingCapacity: true) }
+    package mutating func reset() { heap.removeAll(keepingCapacity: true) }
 }

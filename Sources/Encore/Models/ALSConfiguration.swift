@@ -42,35 +42,36 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
     /// Spark's defaults.
     public init() {}
 
-    /// Throws a readable error for settings no model can be trained with.
+    /// Checks every setting, throwing `EncoreError.invalidParameter` for the first that no model
+    /// can be trained with, e.g. "factors must be between 1 and 4096 (got 0)".
     public func validate() throws {
-        func check(_ condition: Bool, _ message: String) throws {
-            if !condition { throw EncoreError.invalidArgument(message) }
+        func check(_ condition: Bool, _ name: String, _ value: Any, _ requirement: String) throws {
+            if !condition { throw EncoreError.invalidParameter(name: name, value: "\(value)", requirement: requirement) }
         }
-        try check(factors >= 1 && factors <= 4096, "--factors must be between 1 and 4096 (got \(factors))")
-        try check(iterations >= 0, "--iterations must not be negative (got \(iterations))")
-        try check(regularization.isFinite && regularization >= 0, "--regularization must be a finite number ≥ 0 (got \(regularization))")
-        try check(alpha.isFinite && alpha >= 0, "--alpha must be a finite number ≥ 0 (got \(alpha))")
-        try check(epsilon.isFinite && epsilon > 0, "--epsilon must be a finite number > 0 (got \(epsilon))")
-        try check(cgSteps >= 1, "--cg-steps must be at least 1 (got \(cgSteps))")
-        try check(!(nonnegative && solver == .cg), "--nonnegative needs --solver cholesky (the non-negative solve is exact)")
+        try check(factors >= 1 && factors <= 4096, "factors", factors, "be between 1 and 4096")
+        try check(iterations >= 0, "iterations", iterations, "not be negative")
+        try check(regularization.isFinite && regularization >= 0, "regularization", regularization, "be a finite number ≥ 0")
+        try check(alpha.isFinite && alpha >= 0, "alpha", alpha, "be a finite number ≥ 0")
+        try check(epsilon.isFinite && epsilon > 0, "epsilon", epsilon, "be a finite number > 0")
+        try check(cgSteps >= 1, "cgSteps", cgSteps, "be at least 1")
+        try check(!(nonnegative && solver == .cg), "solver", solver.rawValue, "be cholesky when nonnegative is set (the non-negative solve is exact)")
     }
 }
 
 /// What one training iteration reports to the caller's progress callback.
-public struct ALSIterationReport: @unchecked Sendable {
+package struct ALSIterationReport: @unchecked Sendable {
     /// 1-based iteration number.
-    public var iteration: Int
+    package var iteration: Int
     /// The full objective after this iteration (see DESIGN.md, "The model, exactly").
-    public var loss: Double
+    package var loss: Double
     /// Wall-clock seconds this iteration took, loss included.
-    public var seconds: Double
+    package var seconds: Double
     /// Training keeps the factors in another basis between iterations and forms them only when
     /// asked: the first of `userFactors` and `itemFactors` asked for forms both.
     private let factors: ReportedFactors
 
     /// A report whose factors `makeFactors` forms (users, items) when first asked for.
-    public init(iteration: Int, loss: Double, seconds: Double, makeFactors: @escaping () -> (DenseMatrix, DenseMatrix)) {
+    package init(iteration: Int, loss: Double, seconds: Double, makeFactors: @escaping () -> (DenseMatrix, DenseMatrix)) {
         self.iteration = iteration
         self.loss = loss
         self.seconds = seconds
@@ -79,9 +80,9 @@ public struct ALSIterationReport: @unchecked Sendable {
 
     /// The user factors after this iteration. Ask during the callback: training goes on after
     /// it returns, and factors first asked for later would be those of a later iteration.
-    public var userFactors: DenseMatrix { factors.pair.users }
+    package var userFactors: DenseMatrix { factors.pair.users }
     /// The item factors after this iteration (same caveat as `userFactors`).
-    public var itemFactors: DenseMatrix { factors.pair.items }
+    package var itemFactors: DenseMatrix { factors.pair.items }
 }
 
 /// The factors of one report, formed once, on first use.

@@ -2,23 +2,23 @@ import Foundation
 
 /// Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky
 /// 2008), exactly as DESIGN.md states it: each iteration solves every item, then every user.
-public struct ImplicitALS: Sendable {
+package struct ImplicitALS: Sendable {
     /// The hyperparameters.
-    public var configuration: ALSConfiguration
+    package var configuration: ALSConfiguration
     /// Threads to use; results do not depend on it.
-    public var threads: Int
+    package var threads: Int
     /// Rows per work chunk; fixed so that per-chunk sums combine the same way on any thread count.
     static let chunkSize = 64
 
     /// A trainer with the given settings.
-    public init(configuration: ALSConfiguration = ALSConfiguration(), threads: Int = Parallel.defaultThreadCount) {
+    package init(configuration: ALSConfiguration = ALSConfiguration(), threads: Int = Parallel.defaultThreadCount) {
         self.configuration = configuration
         self.threads = max(1, threads)
     }
 
     /// Learns factors from a users × items matrix of raw weights (play counts).
     /// `progress` is called after each iteration.
-    public func fit(_ userItems: SparseMatrix, progress: ((ALSIterationReport) -> Void)? = nil) throws -> FactorModel {
+    package func fit(_ userItems: SparseMatrix, progress: ((ALSIterationReport) -> Void)? = nil) throws -> FactorModel {
         try configuration.validate()
         BLAS.ensureSingleThreaded()
         for value in userItems.values where !value.isFinite {
@@ -53,7 +53,7 @@ public struct ImplicitALS: Sendable {
 
     /// YᵀY (k×k, full, Double) of `factors`: one SYRK per fixed block of rows, on the threads,
     /// summed in block order — the same for any thread count.
-    public static func gram(of factors: DenseMatrix, threads: Int) -> [Double] {
+    package static func gram(of factors: DenseMatrix, threads: Int) -> [Double] {
         let k = factors.columns
         let blocks = Parallel.chunkCount(count: factors.rows, chunkSize: gramBlock)
         var partial = [Double](repeating: 0, count: max(1, blocks) * k * k)
@@ -69,7 +69,7 @@ public struct ImplicitALS: Sendable {
 
     /// α·g(r) for every entry of `ratings`, in the order of its values: what `solveRows` takes
     /// as `confidences`, computed once for a whole training run.
-    public func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
+    package func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
         let configuration = self.configuration
         var result = [Float](repeating: 0, count: ratings.values.count)
         result.withUnsafeMutableBufferPointer { result in
@@ -92,7 +92,7 @@ public struct ImplicitALS: Sendable {
     /// The initial vectors of the global rows `rows` (row r of the result is global row
     /// `rows.lowerBound + r`), for `side` users or items: each row has its own random stream, so a
     /// process that owns only some rows starts them exactly as a single process would.
-    public static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, side: FactorSide, threads: Int) -> DenseMatrix {
+    package static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, side: FactorSide, threads: Int) -> DenseMatrix {
         initialFactors(rows: rows, k: k, seed: seed, stream: side == .users ? 1 : 2, threads: threads)
     }
 
@@ -155,7 +155,7 @@ public struct ImplicitALS: Sendable {
     /// if given, are α·g(r) of `ratings`' entries (otherwise computed as they are needed).
     /// `turnedSource` and `turnedTarget`, if given, are matrices shaped like `source` and
     /// `target` to reuse for their copies in the Gram eigenbasis (else they are allocated).
-    public func solveRows(
+    package func solveRows(
         target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]? = nil, gram: [Double],
         turnedSource: DenseMatrix? = nil, turnedTarget: DenseMatrix? = nil, side: String, withObjective: Bool
     ) throws -> Double {
@@ -234,7 +234,7 @@ public struct ImplicitALS: Sendable {
 
     /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
     /// `ratings`): the item side of the regularisation term.
-    public func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
+    package func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
         let spark = configuration.regularizationScaling == .spark
         var penalty = 0.0
         for row in 0..<factors.rows {
@@ -251,7 +251,7 @@ public struct ImplicitALS: Sendable {
     /// Solves one row's vector against fixed `source` factors, as a half-step would: the fold-in
     /// of a listener (or item) that was not in training, or a re-solve of one that was.
     /// `gram` is `source`ᵀ`source`; with CG, `start` is the warm start (zeros if nil).
-    public func solveRow(
+    package func solveRow(
         columns: [UInt32], values: [Float], source: DenseMatrix, gram: [Double], start: [Float]? = nil
     ) throws -> [Float] {
         let k = configuration.factors
@@ -275,7 +275,7 @@ public struct ImplicitALS: Sendable {
 }
 
 /// Which side of the factorisation a set of vectors belongs to.
-public enum FactorSide: Sendable {
+package enum FactorSide: Sendable {
     /// Listeners (rows of the users × items matrix).
     case users
     /// Items (its columns).

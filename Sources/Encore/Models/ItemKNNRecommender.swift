@@ -1,7 +1,7 @@
 import Foundation
 
 /// How the users × items matrix is weighted before item–item similarities are computed.
-public enum NeighbourWeighting: String, Codable, Sendable, CaseIterable {
+package enum NeighbourWeighting: String, Codable, Sendable, CaseIterable {
     /// Every play counts 1 (binary).
     case none
     /// Okapi BM25 on play counts (K1 = 1.2, B = 0.75), users as documents.
@@ -13,20 +13,20 @@ public enum NeighbourWeighting: String, Codable, Sendable, CaseIterable {
 /// Item–item nearest neighbours: an item scores by its cosine similarity to the items the user
 /// played, summed with the user's weights; each item keeps only its `neighbours` most similar
 /// items. The classic collaborative-filtering baseline.
-public struct ItemKNNRecommender: Recommender, Sendable {
+package struct ItemKNNRecommender: Recommender, Sendable {
     /// The weighted users × items matrix.
-    public let weighted: SparseMatrix
+    package let weighted: SparseMatrix
     /// Each item's neighbours (item indices) and cosines, most similar first.
-    public let neighbourItems: [[UInt32]]
+    package let neighbourItems: [[UInt32]]
     /// Cosines matching `neighbourItems`.
-    public let neighbourScores: [[Float]]
+    package let neighbourScores: [[Float]]
     /// Number of users (rows of the score matrix).
-    public var userCount: Int { weighted.rowCount }
+    package var userCount: Int { weighted.rowCount }
     /// Number of items (columns of the score matrix).
-    public var itemCount: Int { weighted.columnCount }
+    package var itemCount: Int { weighted.columnCount }
 
     /// Builds the neighbour lists from a users × items matrix of raw weights.
-    public init(_ userItems: SparseMatrix, weighting: NeighbourWeighting = .none, neighbours: Int = 100, threads: Int = Parallel.defaultThreadCount) {
+    package init(_ userItems: SparseMatrix, weighting: NeighbourWeighting = .none, neighbours: Int = 100, threads: Int = Parallel.defaultThreadCount) {
         let weighted = ItemKNNRecommender.weight(userItems, weighting)
         let itemUsers = weighted.transposed()
         var norms = [Float](repeating: 0, count: weighted.columnCount)
@@ -69,7 +69,7 @@ public struct ItemKNNRecommender: Recommender, Sendable {
     }
 
     /// Writes the user's score for every item into `scores`.
-    public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+    package func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         for item in 0..<itemCount { scores[item] = 0 }
         for p in weighted.range(ofRow: user) {
             let played = Int(weighted.indices[p]), weight = weighted.values[p]

@@ -1,6 +1,6 @@
 /// Anything that can score every item for a known user: ALS and the baselines. Retrieval
 /// (top-N, exclusion of seen items, batch recommendation) is written once against this.
-public protocol Recommender {
+package protocol Recommender {
     /// Number of users the model knows.
     var userCount: Int { get }
     /// Number of items the model can recommend.

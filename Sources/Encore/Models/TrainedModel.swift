@@ -23,21 +23,21 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
 /// Everything a trained model is: factors, hyperparameters, ID tables, item names and each
 /// user's training items with their weights. This is what the model file stores and what
 /// retrieval, the CLI and the server work from.
-public final class TrainedModel: Recommender, @unchecked Sendable {
+package final class TrainedModel: Recommender, @unchecked Sendable {
     /// The hyperparameters it was trained with.
-    public let configuration: ALSConfiguration
+    package let configuration: ALSConfiguration
     /// Users' original IDs.
-    public let userIDs: IDIndex
+    package let userIDs: IDIndex
     /// Items' original IDs.
-    public let itemIDs: IDIndex
+    package let itemIDs: IDIndex
     /// Display names by item index ("" where unknown), when the data set has them.
-    public let itemNames: [String]?
+    package let itemNames: [String]?
     /// Users × k and items × k.
-    public let factors: FactorModel
+    package let factors: FactorModel
     /// Users × items training weights (duplicates summed): what each user has already heard.
-    public let interactions: SparseMatrix
+    package let interactions: SparseMatrix
     /// How it was trained.
-    public let summary: TrainingSummary
+    package let summary: TrainingSummary
     private let cacheLock = NSLock()
     private var normalizedItemsCache: DenseMatrix?
     private var normalizedUsersCache: DenseMatrix?
@@ -46,7 +46,7 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     private var nameIndexCache: [String: [Int]]?
 
     /// A model from its parts, checked for consistent shapes.
-    public init(
+    package init(
         configuration: ALSConfiguration, userIDs: IDIndex, itemIDs: IDIndex, itemNames: [String]?,
         factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary
     ) throws {
@@ -67,7 +67,7 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
 
     /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
     /// has built it already, is `data.userItemMatrix()`.
-    public static func train(
+    package static func train(
         _ data: Interactions, matrix prebuilt: SparseMatrix? = nil, configuration: ALSConfiguration,
         threads: Int = Parallel.defaultThreadCount, source: String = "", progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> TrainedModel {
@@ -86,17 +86,17 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     }
 
     /// Number of users (rows of the score matrix).
-    public var userCount: Int { userIDs.count }
+    package var userCount: Int { userIDs.count }
     /// Number of items (columns of the score matrix).
-    public var itemCount: Int { itemIDs.count }
+    package var itemCount: Int { itemIDs.count }
 
     /// Writes the user's score for every item into `scores`.
-    public func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+    package func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         factors.scoreItems(forUser: user, into: scores)
     }
 
     /// The display name of an item, or nil when the data set has none for it.
-    public func name(ofItem item: Int) -> String? {
+    package func name(ofItem item: Int) -> String? {
         guard let itemNames, !itemNames[item].isEmpty else { return nil }
         return itemNames[item]
     }
@@ -113,16 +113,16 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     }
 
     /// Item factors scaled to unit length, for cosine similarity.
-    public var normalizedItemFactors: DenseMatrix { cached(\.normalizedItemsCache) { factors.itemFactors.rowNormalized() } }
+    package var normalizedItemFactors: DenseMatrix { cached(\.normalizedItemsCache) { factors.itemFactors.rowNormalized() } }
 
     /// Item factors longest first, for top-k that stops early (`BatchRecommender`).
-    public var normOrderedItems: NormOrderedItems { cached(\.normOrderedItemsCache) { NormOrderedItems(factors.itemFactors) } }
+    package var normOrderedItems: NormOrderedItems { cached(\.normOrderedItemsCache) { NormOrderedItems(factors.itemFactors) } }
 
     /// User factors scaled to unit length, for similar listeners.
-    public var normalizedUserFactors: DenseMatrix { cached(\.normalizedUsersCache) { factors.userFactors.rowNormalized() } }
+    package var normalizedUserFactors: DenseMatrix { cached(\.normalizedUsersCache) { factors.userFactors.rowNormalized() } }
 
     /// YᵀY (k×k, Double), shared by every fold-in and explanation.
-    public var itemGram: [Double] {
+    package var itemGram: [Double] {
         // Summed exactly as training sums it, so a fold-in reproduces a trained vector.
         cached(\.itemGramCache) { ImplicitALS.gram(of: factors.itemFactors, threads: Parallel.defaultThreadCount) }
     }
@@ -137,13 +137,13 @@ public final class TrainedModel: Recommender, @unchecked Sendable {
     }
 
     /// The dense index of a user ID, or an `unknownUser` error.
-    public func userIndex(_ id: String) throws -> Int {
+    package func userIndex(_ id: String) throws -> Int {
         guard let index = userIDs.index(of: id) else { throw EncoreError.unknownUser(id) }
         return index
     }
 
     /// The dense index of an item ID, or an `unknownItem` error.
-    public func itemIndex(_ id: String) throws -> Int {
+    package func itemIndex(_ id: String) throws -> Int {
         guard let index = itemIDs.index(of: id) else { throw EncoreError.unknownItem(id) }
         return index
     }

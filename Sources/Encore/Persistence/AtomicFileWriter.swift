@@ -4,14 +4,14 @@ import Foundation
 /// never a mix: the bytes go to a temporary file beside the target, are flushed to disk, and
 /// the temporary file is renamed over the target. On failure the target is untouched and the
 /// temporary file is removed.
-public struct AtomicFileWriter {
+package struct AtomicFileWriter {
     /// Final path.
-    public let path: String
+    package let path: String
     private let temporaryPath: String
     private var descriptor: Int32
 
     /// Opens a temporary file beside `path`.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
@@ -22,7 +22,7 @@ public struct AtomicFileWriter {
     }
 
     /// Appends bytes.
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -37,13 +37,13 @@ public struct AtomicFileWriter {
     }
 
     /// Appends a string as UTF-8.
-    public mutating func write(_ text: String) throws {
+    package mutating func write(_ text: String) throws {
         var text = text
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
     }
 
     /// Flushes and renames the temporary file over the target.
-    public mutating func commit() throws {
+    package mutating func commit() throws {
         guard descriptor >= 0 else { throw EncoreError.io(path: path, reason: "the file was already closed") }
         if fsync(descriptor) != 0 || close(descriptor) != 0 {
             let reason = String(cString: strerror(errno))
@@ -60,7 +60,7 @@ public struct AtomicFileWriter {
     }
 
     /// Closes and deletes the temporary file, leaving the target as it was.
-    public mutating func abandon() {
+    package mutating func abandon() {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
         unlink(temporaryPath)

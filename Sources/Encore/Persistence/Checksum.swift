@@ -1,6 +1,6 @@
 /// A fast 64-bit checksum over a byte run (four independent xxHash64-style lanes), so that
 /// a truncated or bit-flipped model file is detected before it is used.
-public enum Checksum {
+package enum Checksum {
     private static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     private static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private static let prime3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -13,7 +13,7 @@ public enum Checksum {
     }
 
     /// The checksum of `bytes`.
-    public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var accumulator = Accumulator()
         accumulator.add(bytes)
         return accumulator.value
@@ -21,17 +21,17 @@ public enum Checksum {
 
     /// The checksum of a byte run given in pieces, for a file written as it is produced: the
     /// value is the same as `Checksum.of` the pieces joined, however they are cut.
-    public struct Accumulator {
+    package struct Accumulator {
         private var lanes: (UInt64, UInt64, UInt64, UInt64) = (prime1 &+ prime2, prime2, 0, 0 &- prime1)
         /// The start of a stripe that the last piece ended inside (fewer than 32 bytes).
         private var pending: [UInt8] = []
         private var count = 0
 
         /// A checksum of no bytes yet.
-        public init() { pending.reserveCapacity(Checksum.stripe) }
+        package init() { pending.reserveCapacity(Checksum.stripe) }
 
         /// Appends `bytes` to the run.
-        public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        package mutating func add(_ bytes: UnsafeRawBufferPointer) {
             count += bytes.count
             guard let base = bytes.baseAddress else { return }
             var offset = 0
@@ -58,7 +58,7 @@ public enum Checksum {
         }
 
         /// The checksum of every byte added so far.
-        public var value: UInt64 {
+        package var value: UInt64 {
             var hash = ((lanes.0 << 1) | (lanes.0 >> 63)) &+ ((lanes.1 << 7) | (lanes.1 >> 57))
                 &+ ((lanes.2 << 12) | (lanes.2 >> 52)) &+ ((lanes.3 << 18) | (lanes.3 >> 46))
             hash = hash &+ UInt64(count)

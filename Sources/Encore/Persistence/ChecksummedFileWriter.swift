@@ -2,7 +2,7 @@
 /// way: a model file of a few hundred megabytes is never assembled in memory first (assembling
 /// it took longer than writing it, and its pages were the largest allocation of a training run).
 /// A writer dropped before `commit()` deletes its temporary file.
-public final class ChecksummedFileWriter: ByteSink {
+package final class ChecksummedFileWriter: ByteSink {
     private var file: AtomicFileWriter
     private var checksum = Checksum.Accumulator()
     private let buffer: UnsafeMutableRawPointer
@@ -12,7 +12,7 @@ public final class ChecksummedFileWriter: ByteSink {
 
     /// Opens a temporary file beside `path` (see `AtomicFileWriter`); bytes reach it in writes
     /// of `bufferCapacity` or more.
-    public init(path: String, bufferCapacity: Int = 1 << 20) throws {
+    package init(path: String, bufferCapacity: Int = 1 << 20) throws {
         precondition(bufferCapacity > 0, "the buffer must hold at least one byte")
         file = try AtomicFileWriter(path: path)
         capacity = bufferCapacity
@@ -26,7 +26,7 @@ public final class ChecksummedFileWriter: ByteSink {
 
     /// Appends bytes; they are checksummed and written when the buffer fills, so that the
     /// many small pieces of a file (one per ID) cost a copy each and nothing more.
-    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -55,7 +55,7 @@ public final class ChecksummedFileWriter: ByteSink {
 
     /// Appends the checksum of every byte written (UInt64, little-endian, not itself
     /// checksummed), flushes to disk and renames the file over the target.
-    public func commit() throws {
+    package func commit() throws {
         try flush()
         var value = checksum.value.littleEndian
         try withUnsafeBytes(of: &value) { try file.write($0) }

@@ -7,11 +7,11 @@ import Foundation
 /// payload is a JSON header followed by the user ID, item ID and item name tables, the user and
 /// item factors (Float32, rows × k, unpadded) and the users × items training matrix (CSR).
 /// docs/model-file.md describes each section.
-public enum ModelFile {
+package enum ModelFile {
     /// The first eight bytes of every model file.
-    public static let magic = Array("ENCOREMF".utf8)
+    package static let magic = Array("ENCOREMF".utf8)
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt32 = 1
+    package static let formatVersion: UInt32 = 1
     static let prefixLength = 24
 
     /// The JSON header at the start of the payload.
@@ -26,7 +26,7 @@ public enum ModelFile {
     }
 
     /// Writes `model` to `path` atomically: a crash mid-write leaves any old file intact.
-    public static func write(_ model: TrainedModel, to path: String) throws {
+    package static func write(_ model: TrainedModel, to path: String) throws {
         try write(model, to: path, bufferCapacity: 1 << 20)
     }
 
@@ -67,7 +67,7 @@ public enum ModelFile {
 
     /// Reads and checks a model file; a truncated, corrupted, foreign or newer file is an
     /// `invalidModelFile` error saying which.
-    public static func read(from path: String) throws -> TrainedModel {
+    package static func read(from path: String) throws -> TrainedModel {
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { bytes -> TrainedModel in
             func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }

@@ -1,30 +1,30 @@
 /// How a station is put together.
-public struct RadioOptions: Sendable {
+package struct RadioOptions: Sendable {
     /// Number of picks.
-    public var length = 50
+    package var length = 50
     /// 0 = pure relevance (the nearest items in order), 1 = pure novelty; the MMR trade-off.
-    public var diversity: Float = 0.3
+    package var diversity: Float = 0.3
     /// How far a listener's taste pulls the ranking (0 = ignore the listener, 1 = taste only).
-    public var tasteWeight: Float = 0.3
+    package var tasteWeight: Float = 0.3
     /// Seed of the small random jitter that makes stations vary from one seed value to another.
-    public var randomSeed: UInt64 = 0
+    package var randomSeed: UInt64 = 0
     /// Size of that jitter on the relevance scale.
-    public var exploration: Float = 0.02
+    package var exploration: Float = 0.02
 
     /// The defaults: 50 picks, diversity 0.3, taste weight 0.3.
-    public init() {}
+    package init() {}
 }
 
 /// One pick of a station.
-public struct RadioPick: Sendable, Equatable {
+package struct RadioPick: Sendable, Equatable {
     /// 1-based position.
-    public var position: Int
+    package var position: Int
     /// Item index.
-    public var item: Int
+    package var item: Int
     /// Its relevance to the seeds (and listener): cosine-based, 1 at best.
-    public var score: Float
+    package var score: Float
     /// Which seed (or listened artist) it is near.
-    public var reason: String
+    package var reason: String
 }
 
 /// Artist radio: an ordered station that opens close to the seed artists and then explores their
@@ -34,14 +34,14 @@ public struct RadioPick: Sendable, Equatable {
 /// Relevance is the cosine to the seeds' centroid; with a listener it is blended with the cosine
 /// to the listener's vector, but the candidates stay the seeds' neighbourhood, so a station leans
 /// toward the listener without leaving it. No item repeats; seeds are not played back.
-public enum ArtistRadio {
+package enum ArtistRadio {
     /// The station for `seeds` (item indices), optionally leaning toward `user`.
-    public static func station(
+    package static func station(
         seeds: [Int], user: Int? = nil, options: RadioOptions = RadioOptions(), in model: TrainedModel,
         filter: CandidateFilter = .everything
     ) throws -> [RadioPick] {
         guard !seeds.isEmpty else { throw EncoreError.invalidArgument("a station needs at least one seed artist") }
-        guard options.length >= 1 else { throw EncoreError.invalidArgument("--length must be at least 1") }
+        guard options.length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at least 1") }
         guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
             throw EncoreError.invalidArgument("diversity and taste weight must be between 0 and 1")
         }
@@ -58,7 +58,7 @@ public enum ArtistRadio {
         let seedSet = Set(seeds)
         let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) }
         guard eligible.count >= options.length else {
-            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s) can be played; ask for --length \(eligible.count) or less")
+            throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at most \(eligible.count): only \(eligible.count) items besides the seed(s) can be played")
         }
         // The neighbourhood: the seeds' nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))

@@ -1,7 +1,7 @@
 /// Top-N lists for many users at once from a factor model: blocks of users are scored against
 /// blocks of items by SGEMM and the scores go straight into per-user top-k selection, so the
 /// full users × items score matrix never exists.
-public struct BatchRecommender {
+package struct BatchRecommender {
     /// Users scored together in one GEMM.
     static let userBlock = 64
     /// Items scored together in one GEMM; 64 × 4096 floats stay in L2.
@@ -10,21 +10,21 @@ public struct BatchRecommender {
     static let waveSize = 8192
 
     /// The user factors.
-    public let users: DenseMatrix
+    package let users: DenseMatrix
     /// The item factors.
-    public let items: DenseMatrix
+    package let items: DenseMatrix
     /// Items to leave out per user (users × items), or nil to keep everything.
-    public let seen: SparseMatrix?
+    package let seen: SparseMatrix?
     /// Threads to use; results do not depend on it.
-    public let threads: Int
+    package let threads: Int
     /// One flag per item: false for items that must never be recommended (nil: all allowed).
-    public let candidates: [Bool]?
+    package let candidates: [Bool]?
     /// The same items longest first, when given: scoring then stops, user by user, as soon as no
     /// unscored item can enter the list (the answer is the same; see `NormOrderedItems`).
-    public let ordered: NormOrderedItems?
+    package let ordered: NormOrderedItems?
 
     /// A batch recommender over the given factors; `ordered`, when given, must hold `items`.
-    public init(
+    package init(
         users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix?, candidates: [Bool]? = nil,
         ordered: NormOrderedItems? = nil, threads: Int = Parallel.defaultThreadCount
     ) {
@@ -41,7 +41,7 @@ public struct BatchRecommender {
 
     /// Computes the `count` best items for each of `userList` (all users when nil) and hands
     /// them to `emit` in the order of the list. `emit` may throw to stop early.
-    public func recommend(count: Int, userList: [Int]? = nil, emit: (Int, [ScoredItem]) throws -> Void) throws {
+    package func recommend(count: Int, userList: [Int]? = nil, emit: (Int, [ScoredItem]) throws -> Void) throws {
         BLAS.ensureSingleThreaded()
         let total = userList?.count ?? users.rows
         var waveStart = 0

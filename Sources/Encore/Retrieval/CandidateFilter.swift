@@ -1,30 +1,30 @@
 /// Which items may be recommended: everything, minus an exclusion list, or only an allow list
 /// (Spark's and `implicit`'s `items` / `filter_items`).
-public struct CandidateFilter: Sendable, Equatable {
+package struct CandidateFilter: Sendable, Equatable {
     /// Items that must never appear.
-    public var excluded: Set<Int>
+    package var excluded: Set<Int>
     /// When set, the only items that may appear.
-    public var allowed: Set<Int>?
+    package var allowed: Set<Int>?
 
     /// A filter that lets everything through.
-    public static let everything = CandidateFilter()
+    package static let everything = CandidateFilter()
 
     /// A filter from an exclusion list and an optional allow list.
-    public init(excluded: Set<Int> = [], allowed: Set<Int>? = nil) {
+    package init(excluded: Set<Int> = [], allowed: Set<Int>? = nil) {
         self.excluded = excluded
         self.allowed = allowed
     }
 
     /// True when nothing is filtered.
-    public var isEverything: Bool { excluded.isEmpty && allowed == nil }
+    package var isEverything: Bool { excluded.isEmpty && allowed == nil }
 
     /// Whether `item` may be recommended.
-    @inline(__always) public func permits(_ item: Int) -> Bool {
+    @inline(__always) package func permits(_ item: Int) -> Bool {
         !excluded.contains(item) && (allowed?.contains(item) ?? true)
     }
 
     /// The filter as one flag per item, for the batch paths.
-    public func mask(itemCount: Int) -> [Bool] {
+    package func mask(itemCount: Int) -> [Bool] {
         (0..<itemCount).map(permits)
     }
 }

@@ -4,9 +4,9 @@ import Foundation
 /// request streams every item vector from memory (75 MB for 292K items at k = 64), so scoring
 /// up to `maxBatch` waiting users in one blocked SGEMM pass reads the items once for all of them.
 /// Results are exactly those of `TopNRecommendation.recommend`; only the work is shared.
-public final class CoalescingRecommender: @unchecked Sendable {
+package final class CoalescingRecommender: @unchecked Sendable {
     /// Most users scored in one pass; bounds the latency a request can wait behind others.
-    public let maxBatch: Int
+    package let maxBatch: Int
     private let condition = NSCondition()
     private var pending: [Job] = []
     private var workers: [Thread] = []
@@ -30,7 +30,7 @@ public final class CoalescingRecommender: @unchecked Sendable {
     }
 
     /// Starts `workers` scoring threads (one per core is right: each runs single-threaded BLAS).
-    public init(workers: Int = Parallel.defaultThreadCount, maxBatch: Int = 16) {
+    package init(workers: Int = Parallel.defaultThreadCount, maxBatch: Int = 16) {
         self.maxBatch = max(1, maxBatch)
         workerCount = max(1, workers)
         for index in 0..<max(1, workers) {
@@ -44,7 +44,7 @@ public final class CoalescingRecommender: @unchecked Sendable {
 
     /// The `count` best items for `user` of `model`, best first, leaving out the user's training
     /// items when `excludeSeen`. Blocks until a worker has scored it.
-    public func recommend(model: TrainedModel, user: Int, count: Int, excludeSeen: Bool) -> [ScoredItem] {
+    package func recommend(model: TrainedModel, user: Int, count: Int, excludeSeen: Bool) -> [ScoredItem] {
         let job = Job(model: model, user: user, count: count, excludeSeen: excludeSeen)
         condition.lock()
         pending.append(job)

@@ -1,9 +1,9 @@
 /// Recommendations for a listener the model was not trained on, without retraining: their
 /// vector is solved against the fixed item factors exactly as a training half-step would solve
 /// it (same confidence, same regularization), with the exact solver.
-public enum FoldIn {
+package enum FoldIn {
     /// The listener vector for `plays` (item index → weight, e.g. play count).
-    public static func userVector(plays: [Int: Float], in model: TrainedModel) throws -> [Float] {
+    package static func userVector(plays: [Int: Float], in model: TrainedModel) throws -> [Float] {
         for (item, weight) in plays {
             guard item >= 0, item < model.itemCount else { throw EncoreError.invalidArgument("item index \(item) is outside the model") }
             guard weight.isFinite, weight >= 0 else {
@@ -21,7 +21,7 @@ public enum FoldIn {
 
     /// The `count` best items for a listener with `plays`, leaving out what they played unless
     /// `includePlayed`.
-    public static func recommend(
+    package static func recommend(
         plays: [Int: Float], count: Int, in model: TrainedModel, filter: CandidateFilter = .everything, includePlayed: Bool = false
     ) throws -> [ScoredItem] {
         let vector = try userVector(plays: plays, in: model)

@@ -1,8 +1,8 @@
 /// Finds an item by what a person types: its ID, or — where the data set has names — its name,
 /// case-insensitively. An unknown name lists the closest names; an ambiguous one lists the matches.
-public enum ItemLookup {
+package enum ItemLookup {
     /// The item index for `query` in `model`.
-    public static func find(_ query: String, in model: TrainedModel) throws -> Int {
+    package static func find(_ query: String, in model: TrainedModel) throws -> Int {
         if let index = model.itemIDs.index(of: query) { return index }
         let key = query.lowercased()
         if let matches = model.itemsByLowercasedName[key] {

@@ -3,18 +3,18 @@
 /// beats ‖x‖ times the longest vector not yet scored, no later item can enter the list. ALS gives
 /// rarely played items short vectors (the ridge shrinks them), so most of a long-tailed catalogue
 /// is never scored. Built once per model; the answer is the same as scoring every item.
-public final class NormOrderedItems: @unchecked Sendable {
+package final class NormOrderedItems: @unchecked Sendable {
     /// The item vectors, longest first.
-    public let vectors: DenseMatrix
+    package let vectors: DenseMatrix
     /// The original item index at each position.
-    public let order: [Int]
+    package let order: [Int]
     /// Each item's position in `order`.
-    public let position: [Int]
+    package let position: [Int]
     /// The vector lengths, by position (non-increasing).
-    public let norms: [Float]
+    package let norms: [Float]
 
     /// Orders `items` (rows are item vectors) by decreasing length; equal lengths keep index order.
-    public init(_ items: DenseMatrix) {
+    package init(_ items: DenseMatrix) {
         let k = items.columns
         let lengths = (0..<items.rows).map { VectorKernels.dot(items.row($0), items.row($0), k).squareRoot() }
         let order = (0..<items.rows).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }

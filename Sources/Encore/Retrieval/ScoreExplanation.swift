@@ -6,24 +6,24 @@
 /// The terms sum to the score of the exact solve against the final item factors. That is the
 /// stored user vector for Cholesky-trained models (users are solved last); for CG-trained ones
 /// the stored vector is a few CG steps from it, and both scores are reported.
-public struct ScoreExplanation: Sendable {
+package struct ScoreExplanation: Sendable {
     /// One played item's share of the score.
-    public struct Contribution: Sendable, Equatable {
+    package struct Contribution: Sendable, Equatable {
         /// The played item's index.
-        public var item: Int
+        package var item: Int
         /// Its share of the score.
-        public var contribution: Float
+        package var contribution: Float
     }
 
     /// The user's played items, largest contribution first.
-    public let contributions: [Contribution]
+    package let contributions: [Contribution]
     /// Σ contributions: the score of the exact solve.
-    public let score: Float
+    package let score: Float
     /// x_uᵀ y_i with the stored user vector.
-    public let modelScore: Float
+    package let modelScore: Float
 
     /// Explains the score of `item` for `user`.
-    public init(user: Int, item: Int, in model: TrainedModel) throws {
+    package init(user: Int, item: Int, in model: TrainedModel) throws {
         let k = model.factors.factors, configuration = model.configuration
         let items = model.factors.itemFactors
         var a = model.itemGram

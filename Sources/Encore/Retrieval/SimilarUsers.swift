@@ -1,7 +1,7 @@
 /// Listeners ranked by the cosine of their factor vectors: "people who listen like you".
-public enum SimilarUsers {
+package enum SimilarUsers {
     /// The `count` users most similar to `user` (itself excluded), best first.
-    public static func similar(to user: Int, count: Int, in model: TrainedModel) -> [ScoredItem] {
+    package static func similar(to user: Int, count: Int, in model: TrainedModel) -> [ScoredItem] {
         SimilarItems.similar(to: user, count: count, normalizedItems: model.normalizedUserFactors)
     }
 }

@@ -1,8 +1,8 @@
 /// Personal top-N lists from any `Recommender`, leaving out what the user already heard.
-public enum TopNRecommendation {
+package enum TopNRecommendation {
     /// The `count` best items for `user`, best first. Items in row `user` of `seen` are left out
     /// (pass nil to keep them), and so is anything `filter` does not permit.
-    public static func recommend(
+    package static func recommend(
         _ recommender: Recommender, user: Int, count: Int, seen: SparseMatrix?, filter: CandidateFilter = .everything
     ) -> [ScoredItem] {
         var scores = [Float](repeating: 0, count: recommender.itemCount)
@@ -13,7 +13,7 @@ public enum TopNRecommendation {
 
     /// The `count` best entries of `scores`, best first, leaving out `excluding` and anything
     /// `filter` does not permit.
-    public static func best(_ scores: [Float], count: Int, excluding: [Int] = [], filter: CandidateFilter = .everything) -> [ScoredItem] {
+    package static func best(_ scores: [Float], count: Int, excluding: [Int] = [], filter: CandidateFilter = .everything) -> [ScoredItem] {
         var scores = scores
         for item in excluding { scores[item] = -.infinity }
         var top = TopK(k: count)

@@ -20,6 +20,9 @@ public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedErr
     case ambiguousItem(query: String, matches: [String])
     /// An argument or setting outside what the operation accepts.
     case invalidArgument(String)
+    /// A parameter outside its range: its name as the API spells it (`factors`, `count`), the
+    /// value it was given, and what it must satisfy, worded to follow "must" ("be at least 1").
+    case invalidParameter(name: String, value: String, requirement: String)
     /// Training produced a value that is not finite; it is reported, never written.
     case nonFinite(String)
 
@@ -37,6 +40,7 @@ public enum EncoreError: Error, Equatable, CustomStringConvertible, LocalizedErr
         case let .ambiguousItem(query, matches):
             return "'\(query)' names \(matches.count) items: \(matches.joined(separator: ", ")); give the ID instead"
         case let .invalidArgument(message): return message
+        case let .invalidParameter(name, value, requirement): return "\(name) must \(requirement) (got \(value))"
         case let .nonFinite(message): return "training diverged: \(message)"
         }
     }

@@ -2,46 +2,46 @@ import Foundation
 
 /// One JSON object with keys in the order they were added, written on a single line: the CLI's
 /// `--json` output and the HTTP server's responses.
-public struct JSONLine {
+package struct JSONLine {
     /// An empty object.
-    public init() {}
+    package init() {}
 
     private var parts: [String] = []
 
     /// Adds a string member.
-    public mutating func add(_ key: String, _ value: String?) {
+    package mutating func add(_ key: String, _ value: String?) {
         parts.append("\(JSONLine.quote(key)):\(value.map(JSONLine.quote) ?? "null")")
     }
 
     /// Adds an integer member.
-    public mutating func add(_ key: String, _ value: Int) { parts.append("\(JSONLine.quote(key)):\(value)") }
+    package mutating func add(_ key: String, _ value: Int) { parts.append("\(JSONLine.quote(key)):\(value)") }
 
     /// Adds a number member (non-finite values become null, as JSON has no NaN).
-    public mutating func add(_ key: String, _ value: Double) {
+    package mutating func add(_ key: String, _ value: Double) {
         parts.append("\(JSONLine.quote(key)):\(value.isFinite ? "\(value)" : "null")")
     }
 
     /// Adds a Float member, written with Float's shortest exact digits.
-    public mutating func add(_ key: String, _ value: Float) {
+    package mutating func add(_ key: String, _ value: Float) {
         parts.append("\(JSONLine.quote(key)):\(value.isFinite ? "\(value)" : "null")")
     }
 
     /// Adds a boolean member.
-    public mutating func add(_ key: String, _ value: Bool) { parts.append("\(JSONLine.quote(key)):\(value)") }
+    package mutating func add(_ key: String, _ value: Bool) { parts.append("\(JSONLine.quote(key)):\(value)") }
 
     /// Adds an array of objects.
-    public mutating func add(_ key: String, objects: [JSONLine]) {
+    package mutating func add(_ key: String, objects: [JSONLine]) {
         parts.append("\(JSONLine.quote(key)):[" + objects.map(\.text).joined(separator: ",") + "]")
     }
 
     /// Adds a member whose value is already JSON text.
-    public mutating func addRaw(_ key: String, _ json: String) { parts.append("\(JSONLine.quote(key)):\(json)") }
+    package mutating func addRaw(_ key: String, _ json: String) { parts.append("\(JSONLine.quote(key)):\(json)") }
 
     /// The object as one line.
-    public var text: String { "{" + parts.joined(separator: ",") + "}" }
+    package var text: String { "{" + parts.joined(separator: ",") + "}" }
 
     /// A JSON string literal.
-    public static func quote(_ string: String) -> String {
+    package static func quote(_ string: String) -> String {
         var result = "\""
         for scalar in string.unicodeScalars {
             switch scalar {

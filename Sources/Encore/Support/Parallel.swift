@@ -4,14 +4,14 @@ import Foundation
 /// Encore's one way of running loops on several threads: the range is cut into fixed chunks that
 /// idle threads take one at a time, because row lengths follow a power law and equal static
 /// slices would leave a core idle.
-public enum Parallel {
+package enum Parallel {
     /// The number of threads Encore uses when the caller does not say: every core.
-    public static var defaultThreadCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    package static var defaultThreadCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Calls `body(chunkRange, chunkIndex)` once for every chunk of `0..<count`, on up to `threads`
     /// threads. Chunk boundaries depend only on `count` and `chunkSize`, never on `threads`, so
     /// per-chunk results combined in chunk order are the same for any thread count.
-    public static func forEachChunk(
+    package static func forEachChunk(
         count: Int, chunkSize: Int, threads: Int, _ body: (Range<Int>, Int) -> Void
     ) {
         guard count > 0 else { return }
@@ -34,7 +34,7 @@ public enum Parallel {
     }
 
     /// The number of chunks `forEachChunk` makes for `count` elements.
-    public static func chunkCount(count: Int, chunkSize: Int) -> Int {
+    package static func chunkCount(count: Int, chunkSize: Int) -> Int {
         let size = max(1, chunkSize)
         return (count + size - 1) / size
     }

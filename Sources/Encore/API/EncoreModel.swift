@@ -1,0 +1,262 @@
+import Foundation
+
+/// A trained recommendation model, and everything you ask of one: a listener's top items,
+/// items like an item, a radio station, why an item was recommended, and recommendations for a
+/// listener the model has never seen.
+///
+/// Train one from plays in memory or from a file, save it, load it back. Everything is named
+/// by your own IDs: listeners by user ID; items by item ID or, where the model has item names,
+/// by name (case-insensitive).
+///
+/// A model never changes after it is made, so one instance can answer queries from many
+/// threads at once. Training and the first query of each kind do real work (seconds on a large
+/// data set); run them away from a UI thread.
+public final class EncoreModel: Sendable {
+    /// The library's model: factors, ID tables, names and each listener's plays.
+    package let model: TrainedModel
+
+    /// Wraps a model the library has already made.
+    package init(_ model: TrainedModel) {
+        self.model = model
+    }
+
+    // MARK: - Training
+
+    /// Trains a model on plays held in memory.
+    ///
+    /// - Parameters:
+    ///   - plays: Who played what, and how much. Repeated (user, item) pairs are summed.
+    ///   - itemNames: Display names by item ID, for results and for finding items by name.
+    ///   - configuration: The hyperparameters (`ALSConfiguration()` for the defaults).
+    ///   - threads: How many threads to train on; nil uses every core. The model is the same for any number.
+    ///   - progress: Called on the calling thread after each iteration.
+    /// - Throws: `EncoreError.invalidParameter` for an empty list, a negative or non-finite
+    ///   count, or a configuration that fails `ALSConfiguration.validate()`.
+    public static func train(
+        plays: [Play], itemNames: [String: String] = [:], configuration: ALSConfiguration = ALSConfiguration(),
+        threads: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil
+    ) throws -> EncoreModel {
+        try configuration.validate()
+        guard !plays.isEmpty else { throw EncoreError.invalidParameter(name: "plays", value: "0 plays", requirement: "not be empty") }
+        for (position, play) in plays.enumerated() where !(play.count.isFinite && play.count >= 0) {
+            throw EncoreError.invalidParameter(name: "plays[\(position)].count", value: "\(play.count)", requirement: "be a finite number ≥ 0")
+        }
+        var data = try Interactions(triples: plays.map { (user: $0.userID, item: $0.itemID, weight: $0.count) })
+        if !itemNames.isEmpty { data.itemNames = data.itemIDs.ids.map { itemNames[$0] ?? "" } }
+        return try train(data, source: "\(plays.count) plays in memory", configuration: configuration, threads: threads, progress: progress)
+    }
+
+    /// Trains a model on a file of plays: delimited text (user, item, count columns) or one of
+    /// the public data sets `DatasetFormat` names, with item names where the data set has them.
+    ///
+    /// - Parameters:
+    ///   - file: A local file.
+    ///   - format: The file's format; nil detects it from the file name, else reads delimited text.
+    ///   - layout: Columns, delimiter and header of delimited text (detected by default).
+    ///   - configuration: The hyperparameters (`ALSConfiguration()` for the defaults).
+    ///   - threads: How many threads to read and train on; nil uses every core.
+    ///   - progress: Called on the calling thread after each iteration.
+    /// - Throws: `EncoreError.io` when the file cannot be read, `EncoreError.invalidRow` naming
+    ///   the line of a row that cannot be used, `EncoreError.emptyInput` for a file without
+    ///   plays, `EncoreError.invalidParameter` for a bad configuration.
+    public static func train(
+        file: URL, format: DatasetFormat? = nil, layout: DelimitedReadOptions = DelimitedReadOptions(),
+        configuration: ALSConfiguration = ALSConfiguration(), threads: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil
+    ) throws -> EncoreModel {
+        try configuration.validate()
+        let path = try localPath(file)
+        let (data, _) = try DatasetLoader.load(path: path, format: format, options: layout)
+        return try train(data, source: path, configuration: configuration, threads: threads, progress: progress)
+    }
+
+    private static func train(
+        _ data: Interactions, source: String, configuration: ALSConfiguration, threads: Int?, progress: ((TrainingProgress) -> Void)?
+    ) throws -> EncoreModel {
+        if let threads, threads < 1 { throw EncoreError.invalidParameter(name: "threads", value: "\(threads)", requirement: "be at least 1") }
+        let model = try TrainedModel.train(
+            data, configuration: configuration, threads: threads ?? Parallel.defaultThreadCount, source: source,
+            progress: progress.map { progress in
+                { report in progress(TrainingProgress(iteration: report.iteration, iterations: configuration.iterations, loss: report.loss, seconds: report.seconds)) }
+            }
+        )
+        return EncoreModel(model)
+    }
+
+    // MARK: - Saving and loading
+
+    /// Reads a model file written by `save(to:)` or by `encore train`.
+    ///
+    /// - Throws: `EncoreError.io` when the file cannot be read; `EncoreError.invalidModelFile`
+    ///   when it is truncated, corrupted, of another format version, or not a model file.
+    public static func load(from file: URL) throws -> EncoreModel {
+        EncoreModel(try ModelFile.read(from: try localPath(file)))
+    }
+
+    /// Writes the model to a file, atomically: a failure leaves any file already there intact.
+    ///
+    /// - Throws: `EncoreError.io` when the file cannot be written.
+    public func save(to file: URL) throws {
+        try ModelFile.write(model, to: try EncoreModel.localPath(file))
+    }
+
+    private static func localPath(_ url: URL) throws -> String {
+        guard url.isFileURL else { throw EncoreError.io(path: url.absoluteString, reason: "not a local file (only file URLs can be read or written)") }
+        return url.path
+    }
+
+    // MARK: - What the model knows
+
+    /// The hyperparameters it was trained with.
+    public var configuration: ALSConfiguration { model.configuration }
+    /// How it was trained: the loss after each iteration, the time taken, the data's source.
+    public var summary: TrainingSummary { model.summary }
+    /// Every listener's ID, in the model's order.
+    public var userIDs: [String] { model.userIDs.ids }
+    /// Every item's ID, in the model's order.
+    public var itemIDs: [String] { model.itemIDs.ids }
+
+    /// The display name of the item with this ID; nil when the item is unknown or has no name.
+    public func name(ofItem itemID: String) -> String? {
+        model.itemIDs.index(of: itemID).flatMap(model.name(ofItem:))
+    }
+
+    // MARK: - Queries
+
+    /// A listener's best items, best first, leaving out what they already played.
+    ///
+    /// - Parameters:
+    ///   - userID: A listener the model was trained on.
+    ///   - count: How many items, at most.
+    ///   - includingPlayed: Keep items the listener already played.
+    ///   - excluding: Items never to recommend, by ID or name.
+    ///   - candidates: When given, the only items that may be recommended, by ID or name.
+    /// - Throws: `EncoreError.unknownUser` for a user ID the model does not know;
+    ///   `EncoreError.itemNotFound` or `.ambiguousItem` for an item in the lists;
+    ///   `EncoreError.invalidParameter` for a count below 1.
+    public func recommendations(
+        for userID: String, count: Int = 10, includingPlayed: Bool = false, excluding: [String] = [], among candidates: [String]? = nil
+    ) throws -> [Recommendation] {
+        try check(count: count)
+        let user = try model.userIndex(userID)
+        let filter = try self.filter(excluding: excluding, among: candidates)
+        return ranked(TopNRecommendation.recommend(model, user: user, count: count, seen: includingPlayed ? nil : model.interactions, filter: filter))
+    }
+
+    /// Recommendations for a listener the model was not trained on, from their plays, without
+    /// retraining ("fold-in"): their taste is solved against the model's items exactly as
+    /// training would solve it.
+    ///
+    /// - Parameters:
+    ///   - plays: Play counts by item ID or name, e.g. `["Metallica": 300, "Slayer": 40]`.
+    ///   - count: How many items, at most.
+    ///   - includingPlayed: Keep the items in `plays`.
+    ///   - excluding: Items never to recommend, by ID or name.
+    ///   - candidates: When given, the only items that may be recommended, by ID or name.
+    /// - Throws: `EncoreError.itemNotFound` or `.ambiguousItem` for an item the model cannot
+    ///   find; `EncoreError.invalidParameter` for no count above 0, a negative or non-finite
+    ///   count, or a count below 1.
+    public func recommendations(
+        forPlays plays: [String: Float], count: Int = 10, includingPlayed: Bool = false, excluding: [String] = [], among candidates: [String]? = nil
+    ) throws -> [Recommendation] {
+        try check(count: count)
+        var history: [Int: Float] = [:]
+        for (query, weight) in plays.sorted(by: { $0.key < $1.key }) {
+            guard weight.isFinite, weight >= 0 else {
+                throw EncoreError.invalidParameter(name: "plays[\"\(query)\"]", value: "\(weight)", requirement: "be a finite number ≥ 0")
+            }
+            history[try ItemLookup.find(query, in: model), default: 0] += weight
+        }
+        // With no count above 0 the listener prefers nothing: every score would be 0.
+        guard history.values.contains(where: { $0 > 0 }) else {
+            throw EncoreError.invalidParameter(name: "plays", value: plays.isEmpty ? "no plays" : "no count above 0", requirement: "hold a play count above 0")
+        }
+        let filter = try self.filter(excluding: excluding, among: candidates)
+        return ranked(try FoldIn.recommend(plays: history, count: count, in: model, filter: filter, includePlayed: includingPlayed))
+    }
+
+    /// The items most like an item ("artists like this one"), most similar first, by the cosine
+    /// of their vectors; the item itself is left out.
+    ///
+    /// - Parameters:
+    ///   - item: An item ID or name.
+    ///   - count: How many items, at most.
+    ///   - excluding: Items to leave out, by ID or name.
+    ///   - candidates: When given, the only items that may be listed, by ID or name.
+    /// - Throws: `EncoreError.itemNotFound` (with the closest names) or `.ambiguousItem`;
+    ///   `EncoreError.invalidParameter` for a count below 1.
+    public func similarItems(to item: String, count: Int = 10, excluding: [String] = [], among candidates: [String]? = nil) throws -> [Recommendation] {
+        try check(count: count)
+        let index = try ItemLookup.find(item, in: model)
+        let filter = try self.filter(excluding: excluding, among: candidates)
+        return ranked(SimilarItems.similar(to: index, count: count, normalizedItems: model.normalizedItemFactors, filter: filter))
+    }
+
+    /// An artist radio station: it opens close to the seed items and then explores their
+    /// neighbourhood rather than repeating the nearest few, never repeating an item or playing a
+    /// seed back.
+    ///
+    /// - Parameters:
+    ///   - seeds: One or more items to start from, by ID or name.
+    ///   - length: How many picks.
+    ///   - userID: When given, a listener the station leans toward (it stays near the seeds).
+    ///   - diversity: From 0 (the nearest items, in order) to 1 (as varied as the neighbourhood allows).
+    ///   - randomSeed: Stations vary a little with it; the same seed gives the same station.
+    ///   - excluding: Items never to play, by ID or name.
+    ///   - candidates: When given, the only items that may be played, by ID or name.
+    /// - Throws: `EncoreError.itemNotFound`, `.ambiguousItem` or `.unknownUser`;
+    ///   `EncoreError.invalidParameter` for no seeds, a length below 1 or above what the model
+    ///   can fill, or a diversity outside 0...1.
+    public func radio(
+        from seeds: [String], length: Int = 20, for userID: String? = nil, diversity: Float = 0.3, randomSeed: UInt64 = 0,
+        excluding: [String] = [], among candidates: [String]? = nil
+    ) throws -> [StationPick] {
+        guard !seeds.isEmpty else { throw EncoreError.invalidParameter(name: "seeds", value: "[]", requirement: "name at least one item") }
+        guard length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(length)", requirement: "be at least 1") }
+        guard (0...1).contains(diversity) else { throw EncoreError.invalidParameter(name: "diversity", value: "\(diversity)", requirement: "be between 0 and 1") }
+        let seedItems = try seeds.map { try ItemLookup.find($0, in: model) }
+        let user = try userID.map { try model.userIndex($0) }
+        var options = RadioOptions()
+        options.length = length
+        options.diversity = diversity
+        options.randomSeed = randomSeed
+        let picks = try ArtistRadio.station(seeds: seedItems, user: user, options: options, in: model, filter: try filter(excluding: excluding, among: candidates))
+        return picks.map { StationPick(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), score: $0.score, reason: $0.reason) }
+    }
+
+    /// Why a listener gets an item: its score split exactly into the shares of the items the
+    /// listener played (Hu, Koren & Volinsky 2008, §5).
+    ///
+    /// - Parameters:
+    ///   - item: The item to explain, by ID or name.
+    ///   - userID: A listener the model was trained on.
+    /// - Throws: `EncoreError.unknownUser`, `.itemNotFound` or `.ambiguousItem`.
+    public func explanation(of item: String, for userID: String) throws -> Explanation {
+        let user = try model.userIndex(userID)
+        let index = try ItemLookup.find(item, in: model)
+        let explained = try ScoreExplanation(user: user, item: index, in: model)
+        return Explanation(
+            userID: userID, itemID: model.itemIDs.id(at: index), name: model.name(ofItem: index),
+            contributions: explained.contributions.map {
+                Explanation.Contribution(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), contribution: $0.contribution)
+            },
+            score: explained.score, modelScore: explained.modelScore
+        )
+    }
+
+    // MARK: - Helpers
+
+    private func check(count: Int) throws {
+        guard count >= 1 else { throw EncoreError.invalidParameter(name: "count", value: "\(count)", requirement: "be at least 1") }
+    }
+
+    private func filter(excluding: [String], among candidates: [String]?) throws -> CandidateFilter {
+        CandidateFilter(
+            excluded: Set(try excluding.map { try ItemLookup.find($0, in: model) }),
+            allowed: try candidates.map { Set(try $0.map { try ItemLookup.find($0, in: model) }) }
+        )
+    }
+
+    private func ranked(_ list: [ScoredItem]) -> [Recommendation] {
+        list.map { Recommendation(itemID: model.itemIDs.id(at: $0.index), name: model.name(ofItem: $0.index), score: $0.score) }
+    }
+}
