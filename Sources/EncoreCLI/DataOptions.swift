@@ -62,6 +62,12 @@ public struct DataOptions {
         }
     }
 
+    /// The files reading `path` opens, as (role, path) for `OutputPath`: the data, and the
+    /// companion names file of its format (artists.dat beside user_artists.dat, …).
+    public func inputs(_ path: String) -> [(role: String, path: String)] {
+        [("data file", path)] + (DatasetLoader.namesPath(forRatingsAt: path, format: format ?? DatasetFormat.detect(path: path)).map { [("names file", $0)] } ?? [])
+    }
+
     /// Reads `path`, reporting progress on stderr for large files and skipped rows afterwards.
     public func load(_ path: String, quiet: Bool = false) throws -> Interactions {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

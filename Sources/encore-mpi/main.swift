@@ -61,6 +61,8 @@ func train(_ arguments: CommandLineArguments, communicator: Communicator) throws
     let threads = threadsGiven ? model.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
     func say(_ line: String) { if isRoot && !quiet { Console.err(line) } }
 
+    // Every process sees the same files, so every one refuses alike (a usage error, exit 2).
+    try OutputPath.refuseOverwritingInputs(output, inputs: data.inputs(file))
     // Find out now, not after a long fit, that process 0 cannot write the model where asked.
     var outputFailure: Error?
     if isRoot {

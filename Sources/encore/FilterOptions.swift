@@ -18,6 +18,11 @@ struct FilterOptions {
         onlyPath = try arguments.value("--only")
     }
 
+    /// The list files given, as (role, path) for `OutputPath`.
+    var inputs: [(role: String, path: String)] {
+        [("--exclude file", excludePath), ("--only file", onlyPath)].compactMap { role, path in path.map { (role, $0) } }
+    }
+
     /// The filter for `model`; an unknown item in a list is an error naming the file and line.
     func filter(for model: TrainedModel) throws -> CandidateFilter {
         CandidateFilter(excluded: try excludePath.map { try Self.readItems($0, model) } ?? [], allowed: try onlyPath.map { try Self.readItems($0, model) })

@@ -25,6 +25,9 @@ enum RecommendAllCommand: Command {
         let usersPath = try arguments.value("--users")
         let filters = try FilterOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
+        if let output {
+            try OutputPath.refuseOverwritingInputs(output, inputs: [("model", path)] + (usersPath.map { [("--users file", $0)] } ?? []) + filters.inputs)
+        }
         let model = try ModelFile.read(from: path)
         let filter = try filters.filter(for: model)
         let userList = try usersPath.map { try readUsers($0, model) }

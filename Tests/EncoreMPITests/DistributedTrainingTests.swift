@@ -163,6 +163,21 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertFalse(noFolder.stderr.contains("read 399 rows"), noFolder.stderr)
     }
 
+    func testTheModelIsNeverWrittenOverTheData() throws {
+        let directory = try temporaryDirectory()
+        let data = try writePlayLog(in: directory)
+        let before = try Data(contentsOf: URL(fileURLWithPath: data))
+        let link = directory.appendingPathComponent("plays.model").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: data)
+        for output in [data, link] {
+            let run = try MPISupport.mpi(2, ["train", data, "--output", output, "--iterations", "1"])
+            XCTAssertEqual(run.status, 2, run.stderr)
+            XCTAssertTrue(run.stderr.contains("--output '\(output)' is the same file as the data file '\(data)': nothing was written"), run.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: data)), before)
+        }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), data)
+    }
+
     func testLastFM2KOnTwoProcessesEqualsTheSingleProcessModel() throws {
         let path = MPISupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/lastfm-2k/user_artists.dat").path
         guard FileManager.default.fileExists(atPath: path) else {

@@ -94,13 +94,20 @@ public enum DatasetLoader {
     /// preset's companion file beside it, or the IDs themselves where the item is an artist name;
     /// nil when the format has no names or the companion file is missing.
     public static func itemNames(path: String, format: DatasetFormat, itemIDs: [String]) throws -> [String]? {
-        if let names = format.namesFile {
-            let directory = (path as NSString).deletingLastPathComponent
-            let namesPath = directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)
+        if let names = format.namesFile, let namesPath = namesPath(forRatingsAt: path, format: format) {
             guard FileManager.default.fileExists(atPath: namesPath) else { return nil }
             let lookup = try DelimitedReader.readLookup(path: namesPath, keyColumn: names.key, valueColumn: names.value, delimiter: names.delimiter, hasHeader: names.header)
             return itemIDs.map { lookup[$0] ?? "" }
         }
         return format == .lastfm360k || format == .lastfm1k ? itemIDs : nil
+    }
+
+    /// Where a ratings file at `path` in `format` takes its item names from (the file may not
+    /// exist), or nil when the format has no companion names file. Reading it makes it an input
+    /// of the command too, one no output may be written over.
+    public static func namesPath(forRatingsAt path: String, format: DatasetFormat) -> String? {
+        guard let names = format.namesFile else { return nil }
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)
     }
 }
