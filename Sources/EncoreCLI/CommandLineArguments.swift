@@ -81,10 +81,14 @@ public final class CommandLineArguments {
         return number
     }
 
-    /// `--name X` as a finite number.
-    public func float(_ name: String, default fallback: Float) throws -> Float {
+    /// `--name X` as a finite number within `range`. The range is checked here, where the text
+    /// is at hand, so the message quotes what was typed (`(got '-1')`, not the parsed `-1.0`)
+    /// and the call exits as the usage error it is.
+    public func float(_ name: String, default fallback: Float, in range: NumberRange = .any) throws -> Float {
         guard let text = try value(name) else { return fallback }
-        guard let number = Float(text), number.isFinite else { throw UsageError("\(name) must be a number (got '\(text)')") }
+        guard let number = Float(text), number.isFinite, range.contains(number) else {
+            throw UsageError("\(name) must be a number\(range.description) (got '\(text)')")
+        }
         return number
     }
 
@@ -126,6 +130,39 @@ public final class CommandLineArguments {
         case (Int.min, Int.max): return ""
         case (let low, Int.max): return " ≥ \(low)"
         default: return " from \(range.lowerBound) to \(range.upperBound)"
+        }
+    }
+}
+
+/// The values a number option accepts, with how a message says so.
+public enum NumberRange: Sendable {
+    /// Any finite number.
+    case any
+    /// At least this.
+    case atLeast(Float)
+    /// Greater than this.
+    case above(Float)
+    /// From one to the other, both included.
+    case from(Float, to: Float)
+
+    /// Whether `value` is accepted.
+    public func contains(_ value: Float) -> Bool {
+        switch self {
+        case .any: return true
+        case let .atLeast(low): return value >= low
+        case let .above(low): return value > low
+        case let .from(low, high): return value >= low && value <= high
+        }
+    }
+
+    /// " ≥ 0", " > 0", " from 0 to 1", or "" — what follows "must be a number".
+    public var description: String {
+        func text(_ value: Float) -> String { value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : "\(value)" }
+        switch self {
+        case .any: return ""
+        case let .atLeast(low): return " ≥ \(text(low))"
+        case let .above(low): return " > \(text(low))"
+        case let .from(low, high): return " from \(text(low)) to \(text(high))"
         }
     }
 }

@@ -30,10 +30,10 @@ public struct ModelOptions {
         var c = ALSConfiguration()
         c.factors = try arguments.int("--factors", default: c.factors, in: 1...4096)
         c.iterations = try arguments.int("--iterations", default: c.iterations, in: 0...100_000)
-        c.regularization = try arguments.float("--regularization", default: c.regularization)
-        c.alpha = try arguments.float("--alpha", default: c.alpha)
+        c.regularization = try arguments.float("--regularization", default: c.regularization, in: .atLeast(0))
+        c.alpha = try arguments.float("--alpha", default: c.alpha, in: .atLeast(0))
         c.confidence = try arguments.choice("--confidence", default: c.confidence)
-        c.epsilon = try arguments.float("--epsilon", default: c.epsilon)
+        c.epsilon = try arguments.float("--epsilon", default: c.epsilon, in: .above(0))
         c.regularizationScaling = try arguments.choice("--regularization-scaling", default: c.regularizationScaling)
         c.solver = try arguments.choice("--solver", default: c.solver)
         c.cgSteps = try arguments.int("--cg-steps", default: c.cgSteps, in: 1...1000)
@@ -42,8 +42,11 @@ public struct ModelOptions {
             guard let value = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0 (got '\(seed)')") }
             c.seed = value
         }
+        if c.nonnegative && c.solver == .cg { throw UsageError("--nonnegative needs --solver cholesky (the non-negative solve is exact)") }
         threads = try arguments.int("--threads", default: threads, in: 1...1024)
-        try c.validate()
+        // Every flag was checked above, quoting its text. A setting the library still refuses
+        // came from the flags all the same, so it is a usage error too (exit 2), not a failure.
+        do { try c.validate() } catch { throw UsageError("\(error)") }
         configuration = c
     }
 }

@@ -26,8 +26,7 @@ enum RadioCommand: Command {
         let userID = try arguments.value("--user")
         var options = RadioOptions()
         options.length = try arguments.int("--length", default: 50, in: 1...100_000)
-        options.diversity = try arguments.float("--diversity", default: options.diversity)
-        guard (0...1).contains(options.diversity) else { throw UsageError("--diversity must be between 0 and 1") }
+        options.diversity = try arguments.float("--diversity", default: options.diversity, in: .from(0, to: 1))
         if let seed = try arguments.value("--seed-random") {
             guard let value = UInt64(seed) else { throw UsageError("--seed-random must be a whole number ≥ 0 (got '\(seed)')") }
             options.randomSeed = value

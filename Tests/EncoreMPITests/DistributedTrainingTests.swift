@@ -176,6 +176,12 @@ final class DistributedTrainingTests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: data)), before)
         }
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), data)
+        // The exit-status rule of `encore` holds here too: a value out of range is a usage error.
+        let output = directory.appendingPathComponent("m.model").path
+        let negative = try MPISupport.mpi(2, ["train", data, "--output", output, "--regularization", "-1"])
+        XCTAssertEqual(negative.status, 2, negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--regularization must be a number ≥ 0 (got '-1')"), negative.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
 
     func testLastFM2KOnTwoProcessesEqualsTheSingleProcessModel() throws {
