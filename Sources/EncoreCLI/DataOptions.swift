@@ -22,6 +22,8 @@ public struct DataOptions {
         --weight-column C      index or name of the weight, or 'none' to count rows (default 2)
         --time-column C        index or name of a Unix-seconds or ISO-8601 timestamp
         --skip-invalid         skip rows with a missing field or a bad weight, and report how many
+        --keep-id-whitespace   keep spaces and tabs around user and item IDs (default: trimmed, and
+                               how many were is reported)
     """
 
     /// Takes the data flags out of `arguments`.
@@ -29,7 +31,7 @@ public struct DataOptions {
         for name in ["--format", "--delimiter", "--user-column", "--item-column", "--weight-column", "--time-column"] {
             if let value = try arguments.peek(name) { words += [name, value] }
         }
-        for name in ["--header", "--no-header", "--skip-invalid"] where arguments.has(name) { words.append(name) }
+        for name in ["--header", "--no-header", "--skip-invalid", "--keep-id-whitespace"] where arguments.has(name) { words.append(name) }
         if let name = try arguments.value("--format") {
             guard let format = DatasetFormat(rawValue: name) else {
                 throw UsageError("--format must be one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(name)')")
@@ -55,8 +57,10 @@ public struct DataOptions {
         }
         if let column = try arguments.value("--time-column") { read.timestampColumn = ColumnSelector(parsing: column) }
         read.skipInvalid = try arguments.flag("--skip-invalid")
+        read.keepIDWhitespace = try arguments.flag("--keep-id-whitespace")
         var layoutOnly = read
         layoutOnly.skipInvalid = false
+        layoutOnly.keepIDWhitespace = false
         if layoutOnly != DelimitedReadOptions(), let format, format != .delimited {
             throw UsageError("--format \(format.rawValue) fixes the column layout; drop the column, delimiter and header flags or use --format delimited")
         }
@@ -81,10 +85,20 @@ public struct DataOptions {
             }
         } : nil)
         if showProgress { Console.endProgress() }
+        DataOptions.printNotes(report, path: path)
+        return interactions
+    }
+
+    /// Tells what reading `path` changed or left out: skipped rows, trimmed IDs, with examples.
+    /// Shown even with --quiet: they change what the data says.
+    public static func printNotes(_ report: ReadReport, path: String) {
         if report.rowsSkipped > 0 {
             Console.err("skipped \(report.rowsSkipped) invalid row\(report.rowsSkipped == 1 ? "" : "s") of \(path), for example:")
             for example in report.skipExamples { Console.err("  \(example)") }
         }
-        return interactions
+        if report.idsTrimmed > 0 {
+            Console.err("trimmed surrounding whitespace from \(report.idsTrimmed) ID\(report.idsTrimmed == 1 ? "" : "s") of \(path) (--keep-id-whitespace keeps IDs as written), for example:")
+            for example in report.trimExamples { Console.err("  \(example)") }
+        }
     }
 }

@@ -18,6 +18,10 @@ public struct DistributedRatings: Sendable {
     public let rowsSkipped: Int
     /// The first few skip messages, naming file and line (rank 0 only).
     public let skipExamples: [String]
+    /// IDs trimmed of surrounding whitespace by all processes.
+    public let idsTrimmed: Int
+    /// The first few trimmed IDs as written, naming file and line (rank 0 only).
+    public let trimExamples: [String]
     /// Distinct (user, item) pairs in the whole data set.
     public let interactionCount: Int
     /// The users' original IDs in global order (rank 0 only).

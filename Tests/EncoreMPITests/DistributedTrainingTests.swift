@@ -184,6 +184,20 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
 
+    func testIDsAreTrimmedByEveryProcessAndCountedOnce() throws {
+        let directory = try temporaryDirectory()
+        var lines: [String] = []
+        for row in 0..<300 { lines.append("u\(row % 20)\(row % 50 == 7 ? "  " : "")\ta\(row % 13)\t\(row % 4 + 1)") }
+        let data = directory.appendingPathComponent("spaces.tsv").path
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: data))
+        let output = directory.appendingPathComponent("m.model").path
+        let run = try MPISupport.mpi(2, ["train", data, "--output", output, "--iterations", "1", "--factors", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try summary(run)["users"] as? Int, 20)
+        XCTAssertTrue(run.stderr.contains("trimmed surrounding whitespace from 6 IDs of \(data)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("  \(data):8: 'u7  '"), run.stderr)
+    }
+
     func testLastFM2KOnTwoProcessesEqualsTheSingleProcessModel() throws {
         let path = MPISupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/lastfm-2k/user_artists.dat").path
         guard FileManager.default.fileExists(atPath: path) else {

@@ -6,6 +6,10 @@ public struct ReadReport: Equatable, Sendable {
     public var rowsSkipped = 0
     /// The first few skip messages, each naming file and line.
     public var skipExamples: [String] = []
+    /// User and item IDs that had spaces or tabs around them, trimmed (unless `keepIDWhitespace`).
+    public var idsTrimmed = 0
+    /// The first few trimmed IDs as written, each as "FILE:LINE: 'text'".
+    public var trimExamples: [String] = []
     /// Whether the first line was taken as a header.
     public var hadHeader = false
 

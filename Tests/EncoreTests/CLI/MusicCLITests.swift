@@ -47,7 +47,7 @@ final class MusicCLITests: XCTestCase {
 
         let listeners = try TestSupport.encore(["recommend-items", model, "--count", "3"])
         XCTAssertEqual(listeners.status, 0, listeners.stderr)
-        XCTAssertEqual(listeners.stdout.split(separator: "\n").count, 17633 * 3)
+        XCTAssertEqual(listeners.stdout.split(separator: "\n").count, 17632 * 3)
 
         let similarUsers = try TestSupport.encore(["similar-users", model, "--user", "2", "--count", "4", "--json"])
         XCTAssertEqual(similarUsers.stdout.split(separator: "\n").count, 4)
