@@ -10,8 +10,11 @@ public struct RadioOptions: Sendable {
     public var randomSeed: UInt64 = 0
     /// Size of that jitter on the relevance scale.
     public var exploration: Float = 0.02
+    /// Artists with fewer listeners are never played (0 plays any): see
+    /// `SimilarItems.defaultMinimumListeners` for why and for the default.
+    public var minimumListeners = SimilarItems.defaultMinimumListeners
 
-    /// The defaults: 50 picks, diversity 0.3, taste weight 0.3.
+    /// The defaults: 50 picks, diversity 0.3, taste weight 0.3, at least 5 listeners.
     public init() {}
 }
 
@@ -56,9 +59,11 @@ public enum ArtistRadio {
             taste = vector
         }
         let seedSet = Set(seeds)
-        let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) }
+        let listeners = model.listenerCounts
+        let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) && listeners[$0] >= options.minimumListeners }
         guard eligible.count >= options.length else {
-            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s) can be played; ask for --length \(eligible.count) or less")
+            let popular = options.minimumListeners > 0 ? " with at least \(options.minimumListeners) listener\(options.minimumListeners == 1 ? "" : "s")" : ""
+            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s)\(popular) can be played; ask for --length \(eligible.count) or less")
         }
         // The neighbourhood: the seeds' nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))
