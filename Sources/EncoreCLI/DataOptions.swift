@@ -50,12 +50,23 @@ public struct DataOptions {
         let header = try arguments.flag("--header"), noHeader = try arguments.flag("--no-header")
         if header && noHeader { throw UsageError("--header and --no-header contradict each other") }
         read.header = header ? .present : noHeader ? .absent : .auto
-        if let column = try arguments.value("--user-column") { read.userColumn = ColumnSelector(parsing: column) }
-        if let column = try arguments.value("--item-column") { read.itemColumn = ColumnSelector(parsing: column) }
-        if let column = try arguments.value("--weight-column") {
-            read.weightColumn = column == "none" ? nil : ColumnSelector(parsing: column)
+        // A negative or empty column is a bad value (exit 2), not a header name to look for.
+        func column(_ name: String) throws -> ColumnSelector? {
+            guard let text = try arguments.value(name) else { return nil }
+            if text.trimmingCharacters(in: .whitespaces).isEmpty || (Int(text).map { $0 < 0 } ?? false) {
+                throw UsageError("\(name) must be a 0-based column index or a header name (got '\(text)')")
+            }
+            return ColumnSelector(parsing: text)
         }
-        if let column = try arguments.value("--time-column") { read.timestampColumn = ColumnSelector(parsing: column) }
+        if let selector = try column("--user-column") { read.userColumn = selector }
+        if let selector = try column("--item-column") { read.itemColumn = selector }
+        if arguments.has("--weight-column"), try arguments.peek("--weight-column") == "none" {
+            _ = try arguments.value("--weight-column")
+            read.weightColumn = nil
+        } else if let selector = try column("--weight-column") {
+            read.weightColumn = selector
+        }
+        if let selector = try column("--time-column") { read.timestampColumn = selector }
         read.skipInvalid = try arguments.flag("--skip-invalid")
         read.keepIDWhitespace = try arguments.flag("--keep-id-whitespace")
         var layoutOnly = read

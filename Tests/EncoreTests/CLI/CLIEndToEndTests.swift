@@ -54,7 +54,7 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertEqual(similar.status, 0, similar.stderr)
         let similarLines = similar.stdout.split(separator: "\n")
         XCTAssertEqual(similarLines.count, 6, similar.stdout)
-        XCTAssertEqual(similarLines.first, "Similar to Artist, 2:")
+        XCTAssertEqual(similarLines.first, "Similar to Artist, 2, leaving out artists with fewer than 5 listeners:")
         for line in similarLines.dropFirst(3) { XCTAssertTrue(["0", "4", "6", "8"].contains { line.contains("Artist, \($0)") }, "an even artist should be most similar: \(line)") }
 
         let output = directory.appendingPathComponent("recs.tsv").path

@@ -25,6 +25,8 @@ final class ExitStatusCLITests: XCTestCase {
         try assertStatus(train + ["--alpha", "1e40"], 2, "--alpha must be a number ≥ 0 (got '1e40')")
         try assertStatus(train + ["--epsilon", "0"], 2, "--epsilon must be a number > 0 (got '0')")
         try assertStatus(train + ["--nonnegative", "--solver", "cg"], 2, "--nonnegative needs --solver cholesky")
+        try assertStatus(train + ["--user-column", "-1"], 2, "--user-column must be a 0-based column index or a header name (got '-1')")
+        try assertStatus(train + ["--weight-column="], 2, "--weight-column must be a 0-based column index or a header name (got '')")
         try assertStatus(["evaluate", data, "--regularization", "-1"], 2, "(got '-1')")
         try assertStatus(["tune", data, "--alpha", "-2"], 2, "(got '-2')")
         XCTAssertFalse(FileManager.default.fileExists(atPath: model))
