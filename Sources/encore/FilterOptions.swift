@@ -9,8 +9,8 @@ struct FilterOptions {
     var onlyPath: String?
 
     static let help = """
-      --exclude FILE   never recommend the items listed in FILE (one ID or name per line)
-      --only FILE      recommend only items listed in FILE
+      --exclude FILE     never recommend the items listed in FILE (one ID or name per line)
+      --only FILE        recommend only items listed in FILE
     """
 
     init(_ arguments: CommandLineArguments) throws {

@@ -9,8 +9,8 @@ struct ListenerOptions {
     var minimum: Int
 
     static let help = """
-      --min-listeners N  leave out artists with fewer than N listeners (default \(SimilarItems.defaultMinimumListeners);
-                         0 keeps every artist): one listener's artists are that listener's taste
+      --min-listeners N  leave out artists with fewer than N listeners (default \(SimilarItems.defaultMinimumListeners); 0 keeps all):
+                         an artist's vector is its listeners' taste, so one listener's says little
     """
 
     init(_ arguments: CommandLineArguments) throws {
