@@ -1,16 +1,16 @@
 /// A small command-line parser: options are taken by name (`--name value`, `--name=value` or a
 /// bare `--flag`), and whatever is left must be the expected positional arguments, so an
 /// unknown or misspelt option is an error rather than silently ignored.
-public final class CommandLineArguments {
+package final class CommandLineArguments {
     private var tokens: [String]
     private var inlineValues: [Int: String] = [:]
     /// The subcommand these arguments belong to, for messages.
-    public let command: String
+    package let command: String
     /// The program name, for messages (`encore`, `encore-mpi`).
-    public let program: String
+    package let program: String
 
     /// The arguments after the subcommand's name, for `program command`.
-    public init(command: String, _ arguments: [String], program: String = "encore") {
+    package init(command: String, _ arguments: [String], program: String = "encore") {
         self.command = command
         self.program = program
         var tokens: [String] = []
@@ -26,10 +26,10 @@ public final class CommandLineArguments {
     }
 
     /// True when `--help` or `-h` was given.
-    public func wantsHelp() -> Bool { tokens.contains("--help") || tokens.contains("-h") }
+    package func wantsHelp() -> Bool { tokens.contains("--help") || tokens.contains("-h") }
 
     /// The value of `--name VALUE` without removing it (nil when absent).
-    public func peek(_ name: String) throws -> String? {
+    package func peek(_ name: String) throws -> String? {
         guard let position = tokens.firstIndex(of: name) else { return nil }
         if let inline = inlineValues[position] { return inline }
         guard position + 1 < tokens.count else { throw UsageError("\(name) needs a value") }
@@ -37,10 +37,10 @@ public final class CommandLineArguments {
     }
 
     /// True when `name` is present, without removing it.
-    public func has(_ name: String) -> Bool { tokens.contains(name) }
+    package func has(_ name: String) -> Bool { tokens.contains(name) }
 
     /// Removes a bare flag; true if it was present.
-    public func flag(_ name: String) throws -> Bool {
+    package func flag(_ name: String) throws -> Bool {
         guard let position = tokens.firstIndex(of: name) else { return false }
         if let value = inlineValues[position] {
             throw UsageError("\(name) takes no value (got '\(value)')")
@@ -50,7 +50,7 @@ public final class CommandLineArguments {
     }
 
     /// Removes every occurrence of `--name VALUE` and returns the values in order.
-    public func values(_ name: String) throws -> [String] {
+    package func values(_ name: String) throws -> [String] {
         var found: [String] = []
         while let position = tokens.firstIndex(of: name) {
             if let inline = inlineValues[position] {
@@ -66,14 +66,14 @@ public final class CommandLineArguments {
     }
 
     /// Removes `--name VALUE` and returns the value; giving it twice is an error.
-    public func value(_ name: String) throws -> String? {
+    package func value(_ name: String) throws -> String? {
         let found = try values(name)
         guard found.count <= 1 else { throw UsageError("\(name) was given \(found.count) times") }
         return found.first
     }
 
     /// `--name N` as a whole number in `range`.
-    public func int(_ name: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+    package func int(_ name: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let text = try value(name) else { return fallback }
         guard let number = Int(text), range.contains(number) else {
             throw UsageError("\(name) must be a whole number\(describe(range)) (got '\(text)')")
@@ -81,15 +81,19 @@ public final class CommandLineArguments {
         return number
     }
 
-    /// `--name X` as a finite number.
-    public func float(_ name: String, default fallback: Float) throws -> Float {
+    /// `--name X` as a finite number within `range`. The range is checked here, where the text
+    /// is at hand, so the message quotes what was typed (`(got '-1')`, not the parsed `-1.0`)
+    /// and the call exits as the usage error it is.
+    package func float(_ name: String, default fallback: Float, in range: NumberRange = .any) throws -> Float {
         guard let text = try value(name) else { return fallback }
-        guard let number = Float(text), number.isFinite else { throw UsageError("\(name) must be a number (got '\(text)')") }
+        guard let number = Float(text), number.isFinite, range.contains(number) else {
+            throw UsageError("\(name) must be a number\(range.description) (got '\(text)')")
+        }
         return number
     }
 
     /// `--name X` as one of an enumeration's raw values.
-    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
+    package func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
         guard let text = try value(name) else { return fallback }
         guard let choice = T(rawValue: text) else {
             throw UsageError("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(text)')")
@@ -99,7 +103,7 @@ public final class CommandLineArguments {
 
     /// The remaining positional arguments, after every option has been taken; any leftover
     /// option is reported as unknown.
-    public func positionals(_ names: [String]) throws -> [String] {
+    package func positionals(_ names: [String]) throws -> [String] {
         if let unknown = tokens.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
             throw UsageError("unknown option \(unknown) for '\(program) \(command)' (see '\(program) \(command) --help')")
         }
@@ -130,10 +134,43 @@ public final class CommandLineArguments {
     }
 }
 
+/// The values a number option accepts, with how a message says so.
+package enum NumberRange: Sendable {
+    /// Any finite number.
+    case any
+    /// At least this.
+    case atLeast(Float)
+    /// Greater than this.
+    case above(Float)
+    /// From one to the other, both included.
+    case from(Float, to: Float)
+
+    /// Whether `value` is accepted.
+    package func contains(_ value: Float) -> Bool {
+        switch self {
+        case .any: return true
+        case let .atLeast(low): return value >= low
+        case let .above(low): return value > low
+        case let .from(low, high): return value >= low && value <= high
+        }
+    }
+
+    /// " ≥ 0", " > 0", " from 0 to 1", or "" — what follows "must be a number".
+    package var description: String {
+        func text(_ value: Float) -> String { value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : "\(value)" }
+        switch self {
+        case .any: return ""
+        case let .atLeast(low): return " ≥ \(text(low))"
+        case let .above(low): return " > \(text(low))"
+        case let .from(low, high): return " from \(text(low)) to \(text(high))"
+        }
+    }
+}
+
 /// A mistake in how a command was called; exits with status 2.
-public struct UsageError: Error, CustomStringConvertible {
+package struct UsageError: Error, CustomStringConvertible {
     /// What was wrong with the call.
-    public let description: String
+    package let description: String
     /// A usage error with this message.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

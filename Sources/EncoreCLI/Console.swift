@@ -1,35 +1,35 @@
 import Foundation
 
 /// The CLI's only way to write: results to stdout, messages and progress to stderr.
-public enum Console {
+package enum Console {
     /// Writes a line to standard output.
-    public static func out(_ line: String) {
+    package static func out(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// Writes a line to standard error.
-    public static func err(_ line: String) {
+    package static func err(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     /// Rewrites the current stderr line (for progress), when stderr is a terminal.
-    public static func progress(_ text: String) {
+    package static func progress(_ text: String) {
         if isatty(2) != 0 { FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8)) } else { err(text) }
     }
 
     /// Ends a progress line on a terminal.
-    public static func endProgress() {
+    package static func endProgress() {
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     /// Seconds, readably.
-    public static func seconds(_ value: Double) -> String {
+    package static func seconds(_ value: Double) -> String {
         value < 1 ? String(format: "%.0f ms", value * 1000) : String(format: "%.2f s", value)
     }
 }
 
 /// Seconds elapsed since `start` (from `DispatchTime.now().uptimeNanoseconds`).
-public func secondsSince(_ start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+package func secondsSince(_ start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
 /// Now, for timing.
-public func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+package func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

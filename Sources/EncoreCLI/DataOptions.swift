@@ -2,16 +2,16 @@ import Encore
 import Foundation
 
 /// The data flags shared by every command that reads a ratings file (`train`, `evaluate`, …).
-public struct DataOptions {
+package struct DataOptions {
     /// The preset named by --format, or nil to detect it from the file name.
-    public var format: DatasetFormat?
+    package var format: DatasetFormat?
     /// The delimited-text layout from the flags.
-    public var read = DelimitedReadOptions()
+    package var read = DelimitedReadOptions()
     /// The data flags as given, so a command line that reads the same file can be printed.
-    public var words: [String] = []
+    package var words: [String] = []
 
     /// The flags' help text.
-    public static let help = """
+    package static let help = """
       Data options:
         --format NAME          delimited, lastfm-2k, lastfm-360k, lastfm-1k, echonest, movielens-csv,
                                movielens-dat (default: detected from the file name, else delimited)
@@ -22,14 +22,16 @@ public struct DataOptions {
         --weight-column C      index or name of the weight, or 'none' to count rows (default 2)
         --time-column C        index or name of a Unix-seconds or ISO-8601 timestamp
         --skip-invalid         skip rows with a missing field or a bad weight, and report how many
+        --keep-id-whitespace   keep spaces and tabs around user and item IDs (default: trimmed, and
+                               how many were is reported)
     """
 
     /// Takes the data flags out of `arguments`.
-    public init(_ arguments: CommandLineArguments) throws {
+    package init(_ arguments: CommandLineArguments) throws {
         for name in ["--format", "--delimiter", "--user-column", "--item-column", "--weight-column", "--time-column"] {
             if let value = try arguments.peek(name) { words += [name, value] }
         }
-        for name in ["--header", "--no-header", "--skip-invalid"] where arguments.has(name) { words.append(name) }
+        for name in ["--header", "--no-header", "--skip-invalid", "--keep-id-whitespace"] where arguments.has(name) { words.append(name) }
         if let name = try arguments.value("--format") {
             guard let format = DatasetFormat(rawValue: name) else {
                 throw UsageError("--format must be one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(name)')")
@@ -48,18 +50,37 @@ public struct DataOptions {
         let header = try arguments.flag("--header"), noHeader = try arguments.flag("--no-header")
         if header && noHeader { throw UsageError("--header and --no-header contradict each other") }
         read.header = header ? .present : noHeader ? .absent : .auto
-        if let column = try arguments.value("--user-column") { read.userColumn = ColumnSelector(parsing: column) }
-        if let column = try arguments.value("--item-column") { read.itemColumn = ColumnSelector(parsing: column) }
-        if let column = try arguments.value("--weight-column") {
-            read.weightColumn = column == "none" ? nil : ColumnSelector(parsing: column)
+        // A negative or empty column is a bad value (exit 2), not a header name to look for.
+        func column(_ name: String) throws -> ColumnSelector? {
+            guard let text = try arguments.value(name) else { return nil }
+            if text.trimmingCharacters(in: .whitespaces).isEmpty || (Int(text).map { $0 < 0 } ?? false) {
+                throw UsageError("\(name) must be a 0-based column index or a header name (got '\(text)')")
+            }
+            return ColumnSelector(parsing: text)
         }
-        if let column = try arguments.value("--time-column") { read.timestampColumn = ColumnSelector(parsing: column) }
+        if let selector = try column("--user-column") { read.userColumn = selector }
+        if let selector = try column("--item-column") { read.itemColumn = selector }
+        if arguments.has("--weight-column"), try arguments.peek("--weight-column") == "none" {
+            _ = try arguments.value("--weight-column")
+            read.weightColumn = nil
+        } else if let selector = try column("--weight-column") {
+            read.weightColumn = selector
+        }
+        if let selector = try column("--time-column") { read.timestampColumn = selector }
         read.skipInvalid = try arguments.flag("--skip-invalid")
+        read.keepIDWhitespace = try arguments.flag("--keep-id-whitespace")
         var layoutOnly = read
         layoutOnly.skipInvalid = false
+        layoutOnly.keepIDWhitespace = false
         if layoutOnly != DelimitedReadOptions(), let format, format != .delimited {
             throw UsageError("--format \(format.rawValue) fixes the column layout; drop the column, delimiter and header flags or use --format delimited")
         }
+    }
+
+    /// The files reading `path` opens, as (role, path) for `OutputPath`: the data, and the
+    /// companion names file of its format (artists.dat beside user_artists.dat, …).
+    package func inputs(_ path: String) -> [(role: String, path: String)] {
+        [("data file", path)] + (DatasetLoader.namesPath(forRatingsAt: path, format: format ?? DatasetFormat.detect(path: path)).map { [("names file", $0)] } ?? [])
     }
 
     /// Reads `path`, reporting progress on stderr for large files and skipped rows afterwards.
@@ -75,10 +96,20 @@ public struct DataOptions {
             }
         } : nil)
         if showProgress { Console.endProgress() }
+        DataOptions.printNotes(report, path: path)
+        return interactions
+    }
+
+    /// Tells what reading `path` changed or left out: skipped rows, trimmed IDs, with examples.
+    /// Shown even with --quiet: they change what the data says.
+    package static func printNotes(_ report: ReadReport, path: String) {
         if report.rowsSkipped > 0 {
             Console.err("skipped \(report.rowsSkipped) invalid row\(report.rowsSkipped == 1 ? "" : "s") of \(path), for example:")
             for example in report.skipExamples { Console.err("  \(example)") }
         }
-        return interactions
+        if report.idsTrimmed > 0 {
+            Console.err("trimmed surrounding whitespace from \(report.idsTrimmed) ID\(report.idsTrimmed == 1 ? "" : "s") of \(path) (--keep-id-whitespace keeps IDs as written), for example:")
+            for example in report.trimExamples { Console.err("  \(example)") }
+        }
     }
 }

@@ -1,14 +1,14 @@
 import Encore
 
 /// The model flags shared by `train`, `evaluate` and `tune`; defaults are Spark's.
-public struct ModelOptions {
+package struct ModelOptions {
     /// The hyperparameters from the flags.
-    public var configuration = ALSConfiguration()
+    package var configuration = ALSConfiguration()
     /// Threads from --threads (default: every core).
-    public var threads = Parallel.defaultThreadCount
+    package var threads = Parallel.defaultThreadCount
 
     /// The flags' help text.
-    public static let help = """
+    package static let help = """
       Model options (defaults are Spark's ALS(implicitPrefs=True)):
         --factors K                    latent dimension (default 10)
         --iterations N                 ALS iterations (default 10)
@@ -26,14 +26,14 @@ public struct ModelOptions {
     """
 
     /// Takes the model flags out of `arguments`.
-    public init(_ arguments: CommandLineArguments) throws {
+    package init(_ arguments: CommandLineArguments) throws {
         var c = ALSConfiguration()
         c.factors = try arguments.int("--factors", default: c.factors, in: 1...4096)
         c.iterations = try arguments.int("--iterations", default: c.iterations, in: 0...100_000)
-        c.regularization = try arguments.float("--regularization", default: c.regularization)
-        c.alpha = try arguments.float("--alpha", default: c.alpha)
+        c.regularization = try arguments.float("--regularization", default: c.regularization, in: .atLeast(0))
+        c.alpha = try arguments.float("--alpha", default: c.alpha, in: .atLeast(0))
         c.confidence = try arguments.choice("--confidence", default: c.confidence)
-        c.epsilon = try arguments.float("--epsilon", default: c.epsilon)
+        c.epsilon = try arguments.float("--epsilon", default: c.epsilon, in: .above(0))
         c.regularizationScaling = try arguments.choice("--regularization-scaling", default: c.regularizationScaling)
         c.solver = try arguments.choice("--solver", default: c.solver)
         c.cgSteps = try arguments.int("--cg-steps", default: c.cgSteps, in: 1...1000)
@@ -42,6 +42,7 @@ public struct ModelOptions {
             guard let value = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0 (got '\(seed)')") }
             c.seed = value
         }
+        if c.nonnegative && c.solver == .cg { throw UsageError("--nonnegative needs --solver cholesky (the non-negative solve is exact)") }
         threads = try arguments.int("--threads", default: threads, in: 1...1024)
         try ParameterFlags.validate(c)
         configuration = c

@@ -18,6 +18,10 @@ package struct DistributedRatings: Sendable {
     package let rowsSkipped: Int
     /// The first few skip messages, naming file and line (rank 0 only).
     package let skipExamples: [String]
+    /// IDs trimmed of surrounding whitespace by all processes.
+    package let idsTrimmed: Int
+    /// The first few trimmed IDs as written, naming file and line (rank 0 only).
+    package let trimExamples: [String]
     /// Distinct (user, item) pairs in the whole data set.
     package let interactionCount: Int
     /// The users' original IDs in global order (rank 0 only).

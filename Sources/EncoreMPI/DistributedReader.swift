@@ -74,6 +74,8 @@ package enum DistributedReader {
         let rowsSkipped = communicator.sum(report.rowsSkipped)
         guard rowsRead > 0 else { throw EncoreError.emptyInput(file: path) }
         let examples = try gatherStrings(report.skipExamples, communicator).map { Array($0.prefix(5)) } ?? []
+        let idsTrimmed = communicator.sum(report.idsTrimmed)
+        let trimExamples = try gatherStrings(report.trimExamples, communicator).map { Array($0.prefix(5)) } ?? []
 
         let userNumbers = try GlobalNumbering(localIDs: local?.userIDs.ids ?? [], communicator: communicator)
         let itemNumbers = try GlobalNumbering(localIDs: local?.itemIDs.ids ?? [], communicator: communicator)
@@ -89,10 +91,10 @@ package enum DistributedReader {
         let itemIDs = itemNumbers.rootIDs
         return DistributedRatings(
             users: users, items: items, userRatings: userRatings, itemRatings: itemRatings,
-            rowsRead: rowsRead, rowsSkipped: rowsSkipped, skipExamples: examples,
+            rowsRead: rowsRead, rowsSkipped: rowsSkipped, skipExamples: examples, idsTrimmed: idsTrimmed, trimExamples: trimExamples,
             interactionCount: communicator.sum(userRatings.nonZeroCount),
             userIDs: userNumbers.rootIDs, itemIDs: itemIDs,
-            itemNames: try itemIDs.flatMap { try DatasetLoader.itemNames(path: path, format: format, itemIDs: $0) }
+            itemNames: try itemIDs.flatMap { try DatasetLoader.itemNames(path: path, format: format, itemIDs: $0, keepIDWhitespace: options.keepIDWhitespace) }
         )
     }
 

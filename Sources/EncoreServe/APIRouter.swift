@@ -116,6 +116,23 @@ public final class APIRouter: @unchecked Sendable {
         return value
     }
 
+    /// `min_listeners`: similar artists and radio leave out artists with fewer listeners
+    /// (default `SimilarItems.defaultMinimumListeners`; 0 keeps all).
+    func minimumListeners(_ request: HTTPRequest) throws -> Int {
+        guard let text = request.value("min_listeners") else { return SimilarItems.defaultMinimumListeners }
+        guard let value = Int(text), value >= 0 else {
+            throw Failure(status: 400, message: "min_listeners must be a whole number ≥ 0 (got '\(text)')")
+        }
+        return value
+    }
+
+    /// Why an answer built from `item` says little: it has fewer listeners than `minimum`.
+    func fewListenersWarning(_ item: Int, minimum: Int, _ model: TrainedModel) -> String? {
+        let count = model.listenerCounts[item]
+        guard count < minimum else { return nil }
+        return "\(model.itemIDs.id(at: item)) has \(count) listener\(count == 1 ? "" : "s"), fewer than \(minimum): its similar artists say little"
+    }
+
     func flag(_ request: HTTPRequest, _ name: String) throws -> Bool {
         switch request.value(name) {
         case nil, "false", "0": return false
@@ -147,11 +164,14 @@ public final class APIRouter: @unchecked Sendable {
 
     func similar(_ request: HTTPRequest, item query: String, _ model: TrainedModel) throws -> HTTPResponse {
         let count = try number(request, "count", default: 10)
+        let minimum = try minimumListeners(request)
         let item = try ItemLookup.find(query, in: model)
         var body = JSONLine()
         body.add("item", model.itemIDs.id(at: item))
         if let name = model.name(ofItem: item) { body.add("name", name) }
-        body.add("similar", objects: items(SimilarItems.similar(to: item, count: count, normalizedItems: model.normalizedItemFactors), model))
+        body.add("min_listeners", minimum)
+        if let warning = fewListenersWarning(item, minimum: minimum, model) { body.add("warning", warning) }
+        body.add("similar", objects: items(SimilarItems.similar(to: item, count: count, in: model, minimumListeners: minimum), model))
         return .json(200, body)
     }
 
@@ -184,9 +204,13 @@ public final class APIRouter: @unchecked Sendable {
             guard let value = UInt64(random) else { throw Failure(status: 400, message: "seed_random must be a whole number (got '\(random)')") }
             options.randomSeed = value
         }
+        options.minimumListeners = try minimumListeners(request)
         let user = try identifiers(request, "user").last.map { try model.userIndex($0) }
         let picks = try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model)
         var body = JSONLine()
+        body.add("min_listeners", options.minimumListeners)
+        let warnings = seeds.compactMap { fewListenersWarning($0, minimum: options.minimumListeners, model) }
+        if !warnings.isEmpty { body.addRaw("warnings", "[" + warnings.map(JSONLine.quote).joined(separator: ",") + "]") }
         body.add("station", objects: picks.map { pick in
             var line = JSONLine()
             line.add("position", pick.position)

@@ -61,6 +61,8 @@ func train(_ arguments: CommandLineArguments, communicator: Communicator) throws
     let threads = threadsGiven ? model.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
     func say(_ line: String) { if isRoot && !quiet { Console.err(line) } }
 
+    // Every process sees the same files, so every one refuses alike (a usage error, exit 2).
+    try OutputPath.refuseOverwritingInputs(output, inputs: data.inputs(file))
     // Find out now, not after a long fit, that process 0 cannot write the model where asked.
     var outputFailure: Error?
     if isRoot {
@@ -76,9 +78,13 @@ func train(_ arguments: CommandLineArguments, communicator: Communicator) throws
     let readStart = now()
     let ratings = try DistributedReader.read(path: file, format: data.format, options: data.read, communicator: communicator)
     let readSeconds = secondsSince(readStart)
-    if ratings.rowsSkipped > 0 && isRoot {
-        Console.err("skipped \(ratings.rowsSkipped) invalid row\(ratings.rowsSkipped == 1 ? "" : "s") of \(file), for example:")
-        for example in ratings.skipExamples { Console.err("  \(example)") }
+    if isRoot {
+        var report = ReadReport()
+        report.rowsSkipped = ratings.rowsSkipped
+        report.skipExamples = ratings.skipExamples
+        report.idsTrimmed = ratings.idsTrimmed
+        report.trimExamples = ratings.trimExamples
+        DataOptions.printNotes(report, path: file)
     }
     say("read \(ratings.rowsRead) rows on \(communicator.size) process\(communicator.size == 1 ? "" : "es"): \(ratings.users.count) users × \(ratings.items.count) items in \(Console.seconds(readSeconds))")
 

@@ -54,6 +54,7 @@ enum EvaluateCommand: Command {
             throw UsageError("--curve must name a .svg or .csv file (got '\(curvePath)')")
         }
         if curvePath != nil && (kind != .als || compare) { throw UsageError("--curve draws ALS training; drop --model/--compare") }
+        if let curvePath { try OutputPath.refuseOverwritingInputs(curvePath, flag: "--curve", inputs: data.inputs(file)) }
 
         let interactions = try data.load(file)
         let parts = try split.split(interactions, seed: model.configuration.seed)

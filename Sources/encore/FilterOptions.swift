@@ -9,13 +9,18 @@ struct FilterOptions {
     var onlyPath: String?
 
     static let help = """
-      --exclude FILE   never recommend the items listed in FILE (one ID or name per line)
-      --only FILE      recommend only items listed in FILE
+      --exclude FILE     never recommend the items listed in FILE (one ID or name per line)
+      --only FILE        recommend only items listed in FILE
     """
 
     init(_ arguments: CommandLineArguments) throws {
         excludePath = try arguments.value("--exclude")
         onlyPath = try arguments.value("--only")
+    }
+
+    /// The list files given, as (role, path) for `OutputPath`.
+    var inputs: [(role: String, path: String)] {
+        [("--exclude file", excludePath), ("--only file", onlyPath)].compactMap { role, path in path.map { (role, $0) } }
     }
 
     /// The filter for `model`; an unknown item in a list is an error naming the file and line.

@@ -7,7 +7,8 @@ enum RadioCommand: Command {
     static let summary = "make an artist radio station from seed artists (MMR on item vectors)"
     static let usage = """
     Usage: encore radio MODEL --seed ARTIST [--seed ARTIST …] [--user ID] [--length 50]
-                       [--diversity 0.3] [--seed-random N] [--exclude FILE] [--only FILE] [--json]
+                       [--diversity 0.3] [--seed-random N] [--min-listeners 5] [--exclude FILE]
+                       [--only FILE] [--json]
 
     Builds an ordered station that opens close to the seed artists (IDs or names) and explores
     their neighbourhood: maximal marginal relevance over the seeds' nearest artists, each pick
@@ -15,7 +16,9 @@ enum RadioCommand: Command {
     (--diversity, 0 to 1). --user leans the ranking toward that listener's taste while keeping the
     candidates in the seeds' neighbourhood. Never repeats an artist; the seeds are not played
     back. The same --seed-random gives the same station. Each pick says which seed (or artist the
-    listener plays) it is near.
+    listener plays) it is near. Artists with fewer than --min-listeners listeners are never
+    played (the output says so; with --json, on stderr), and a seed with fewer gets a warning.
+    \(ListenerOptions.help)
     \(FilterOptions.help)
     --json prints one {"position", "item", "name", "score", "reason"} object per line.
     """
@@ -26,18 +29,21 @@ enum RadioCommand: Command {
         let userID = try arguments.value("--user")
         var options = RadioOptions()
         options.length = try arguments.int("--length", default: 50, in: 1...100_000)
-        options.diversity = try arguments.float("--diversity", default: options.diversity)
-        guard (0...1).contains(options.diversity) else { throw UsageError("--diversity must be between 0 and 1") }
+        options.diversity = try arguments.float("--diversity", default: options.diversity, in: .from(0, to: 1))
         if let seed = try arguments.value("--seed-random") {
             guard let value = UInt64(seed) else { throw UsageError("--seed-random must be a whole number ≥ 0 (got '\(seed)')") }
             options.randomSeed = value
         }
+        let listeners = try ListenerOptions(arguments)
+        options.minimumListeners = listeners.minimum
         let filters = try FilterOptions(arguments)
         let json = try arguments.flag("--json")
         let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
         let seeds = try seedQueries.map { try ItemLookup.find($0, in: model) }
         let user = try userID.map { try model.userIndex($0) }
         let picks = try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, filter: try filters.filter(for: model))
+        for warning in listeners.warnings(for: seeds, in: model) { Console.err(warning) }
+        if json, let note = listeners.note { Console.err(note) }
         if json {
             for pick in picks {
                 var line = JSONLine()
@@ -51,7 +57,7 @@ enum RadioCommand: Command {
             return
         }
         let label = { (item: Int) in model.name(ofItem: item) ?? model.itemIDs.id(at: item) }
-        Console.out("Radio from \(seeds.map(label).joined(separator: ", "))\(userID.map { " for listener \($0)" } ?? ""):")
+        Console.out("Radio from \(seeds.map(label).joined(separator: ", "))\(userID.map { " for listener \($0)" } ?? "")\(listeners.note.map { ", \($0)" } ?? ""):")
         var table = TextTable(headers: ["#", "item", "name", "score", "why"], rightAligned: [0, 3])
         for pick in picks {
             table.add(["\(pick.position)", model.itemIDs.id(at: pick.item), model.name(ofItem: pick.item) ?? "", String(format: "%.3f", pick.score), pick.reason])

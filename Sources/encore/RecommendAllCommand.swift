@@ -2,18 +2,22 @@ import Encore
 import EncoreCLI
 import Foundation
 
-/// `encore recommend-all`: top-N for every user, as TSV.
+/// `encore recommend-all`: top-N for every user, as TSV or JSON lines.
 enum RecommendAllCommand: Command {
     static let name = "recommend-all"
-    static let summary = "write top-N recommendations for every user as user<TAB>item<TAB>score"
+    static let summary = "write top-N recommendations for every user as user<TAB>item<TAB>score (or JSON lines)"
     static let usage = """
-    Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--include-seen] [--users FILE]
-                               [--exclude FILE] [--only FILE] [--threads N]
+    Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--names | --json] [--include-seen]
+                               [--users FILE] [--exclude FILE] [--only FILE] [--threads N]
 
     Writes user<TAB>item<TAB>score lines, best first per user, users in model order (or in the
     order of --users FILE, one user ID per line), with the original IDs; each user's training
-    items are left out unless --include-seen. With --output the file is written atomically (no
-    partial file on failure); otherwise to stdout.
+    items are left out unless --include-seen. --names adds the item's name as a fourth column
+    (empty where the data set has none for it; tabs and line breaks in a name become spaces).
+    --json writes one object per user instead:
+      {"user": ID, "recommendations": [{"item": ID, "score": S[, "name": NAME]}, …]}
+    with the name where known. With --output the file is written atomically (no partial file on
+    failure); otherwise to stdout.
     \(FilterOptions.help)
     """
 
@@ -21,11 +25,20 @@ enum RecommendAllCommand: Command {
         let count = try arguments.int("--count", default: 10, in: 1...1_000_000)
         let output = try arguments.value("--output")
         let includeSeen = try arguments.flag("--include-seen")
+        let json = try arguments.flag("--json")
+        let names = try arguments.flag("--names")
+        if json && names { throw UsageError("--names is for the TSV output; --json lines carry names already") }
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         let usersPath = try arguments.value("--users")
         let filters = try FilterOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
+        if let output {
+            try OutputPath.refuseOverwritingInputs(output, inputs: [("model", path)] + (usersPath.map { [("--users file", $0)] } ?? []) + filters.inputs)
+        }
         let model = try ModelFile.read(from: path)
+        if names && model.itemNames == nil {
+            throw EncoreError.invalidArgument("\(path) has no item names (its data set had none), so --names cannot add them")
+        }
         let filter = try filters.filter(for: model)
         let userList = try usersPath.map { try readUsers($0, model) }
         let start = now()
@@ -38,7 +51,24 @@ enum RecommendAllCommand: Command {
             var buffer = ""
             try recommender.recommend(count: count, userList: userList) { user, list in
                 let userID = model.userIDs.id(at: user)
-                for entry in list { buffer += "\(userID)\t\(model.itemIDs.id(at: entry.index))\t\(entry.score)\n" }
+                if json {
+                    var line = JSONLine()
+                    line.add("user", userID)
+                    line.add("recommendations", objects: list.map { entry in
+                        var item = JSONLine()
+                        item.add("item", model.itemIDs.id(at: entry.index))
+                        item.add("score", entry.score)
+                        if let name = model.name(ofItem: entry.index) { item.add("name", name) }
+                        return item
+                    })
+                    buffer += line.text + "\n"
+                } else {
+                    for entry in list {
+                        buffer += "\(userID)\t\(model.itemIDs.id(at: entry.index))\t\(entry.score)"
+                        if names { buffer += "\t" + tsvCell(model.name(ofItem: entry.index) ?? "") }
+                        buffer += "\n"
+                    }
+                }
                 if buffer.utf8.count > 1 << 20 {
                     try sink.write(buffer)
                     buffer = ""
@@ -51,6 +81,12 @@ enum RecommendAllCommand: Command {
             throw error
         }
         if let output { Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+    }
+
+    /// `text` as one TSV cell: a tab or line break in it would end the cell or the row.
+    static func tsvCell(_ text: String) -> String {
+        guard text.contains(where: { $0 == "\t" || $0.isNewline }) else { return text }
+        return String(text.map { $0 == "\t" || $0.isNewline ? " " : $0 })
     }
 
     /// One user ID per line; an unknown one is an error naming the file and line.

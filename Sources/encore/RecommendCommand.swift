@@ -43,14 +43,21 @@ enum RecommendCommand: Command {
 
 /// Reads a new listener's plays: a file of item<TAB>count lines, or "item:count,item:count".
 enum PlaysParser {
+    /// A file's problems are data errors naming its line (exit 1); a list typed on the command
+    /// line is a flag's value, whose malformed counts are usage errors quoting it (exit 2). An
+    /// unknown item is a failed lookup either way (exit 1), as an unknown --user is.
     static func parse(_ text: String, model: TrainedModel) throws -> [Int: Float] {
         var plays: [Int: Float] = [:]
-        if FileManager.default.fileExists(atPath: text) {
+        let isFile = FileManager.default.fileExists(atPath: text)
+        if isFile {
             for (number, line) in try FilterOptions.lines(text).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 do {
                     let item = try ItemLookup.find(fields[0].trimmingCharacters(in: .whitespaces), in: model)
-                    plays[item, default: 0] += try weight(fields.count > 1 ? fields[1] : "1")
+                    guard let count = weight(fields.count > 1 ? fields[1] : "1") else {
+                        throw EncoreError.invalidArgument("play count '\(fields[1])' must be a finite number ≥ 0")
+                    }
+                    plays[item, default: 0] += count
                 } catch let error as EncoreError {
                     throw EncoreError.invalidRow(file: text, line: number + 1, reason: error.description)
                 }
@@ -59,19 +66,25 @@ enum PlaysParser {
             for entry in text.split(separator: ",") {
                 let parts = entry.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
                 guard let first = parts.first, !first.isEmpty else { continue }
-                plays[try ItemLookup.find(first, in: model), default: 0] += try weight(parts.count > 1 ? parts[1] : "1")
+                let item = try ItemLookup.find(first, in: model)
+                guard let count = weight(parts.count > 1 ? parts[1] : "1") else {
+                    throw UsageError("--plays: the play count of '\(first)' must be a number ≥ 0 (got '\(parts[1])')")
+                }
+                plays[item, default: 0] += count
             }
         }
-        guard !plays.isEmpty else { throw EncoreError.invalidArgument("--plays holds no plays (expected a file of item<TAB>count lines or a list like 289:12,292:3)") }
+        func refuse(_ problem: String, _ why: String) -> Error {
+            isFile ? EncoreError.invalidArgument("\(text) \(problem): \(why)") : UsageError("--plays \(problem) (got '\(text)'): \(why)")
+        }
+        guard !plays.isEmpty else { throw refuse("holds no plays", "expected a file of item<TAB>count lines or a list like 289:12,292:3") }
         // With every count 0 the listener prefers nothing: the solved vector is zero and every score ties.
-        guard plays.values.contains(where: { $0 > 0 }) else { throw EncoreError.invalidArgument("--plays has no play count above 0, so there is no taste to recommend from") }
+        guard plays.values.contains(where: { $0 > 0 }) else { throw refuse("has no play count above 0", "there is no taste to recommend from") }
         return plays
     }
 
-    static func weight(_ text: String) throws -> Float {
-        guard let value = Float(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else {
-            throw EncoreError.invalidArgument("play count '\(text)' must be a finite number ≥ 0")
-        }
+    /// A play count, or nil when `text` is not a finite number ≥ 0.
+    static func weight(_ text: String) -> Float? {
+        guard let value = Float(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else { return nil }
         return value
     }
 }

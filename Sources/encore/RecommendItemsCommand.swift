@@ -22,7 +22,9 @@ enum RecommendItemsCommand: Command {
         let output = try arguments.value("--output")
         let json = try arguments.flag("--json")
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
-        let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
+        let path = try arguments.positionals(["MODEL"])[0]
+        if let output { try OutputPath.refuseOverwritingInputs(output, inputs: [("model", path)] + (itemsPath.map { [("--items file", $0)] } ?? [])) }
+        let model = try ModelFile.read(from: path)
         let itemList = try itemsPath.map { path -> [Int] in
             var items: [Int] = []
             for (number, line) in try FilterOptions.lines(path).enumerated() {

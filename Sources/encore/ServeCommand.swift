@@ -17,13 +17,15 @@ enum ServeCommand: Command {
 
     Routes (JSON answers with original IDs, and names where the data set has them):
       GET  /v1/users/{id}/recommendations?count=10&include_seen=false
-      GET  /v1/items/{id}/similar?count=10                 (an ID or a name)
-      GET  /v1/radio?seed={id}&seed=…&user={id}&length=50&seed_random=0
+      GET  /v1/items/{id}/similar?count=10&min_listeners=5 (an ID or a name)
+      GET  /v1/radio?seed={id}&seed=…&user={id}&length=50&seed_random=0&min_listeners=5
       POST /v1/recommendations  {"plays": {"item": count, …}, "count": 10}   (fold-in)
       GET  /v1/users/{id}/explain?item={id}
       GET  /healthz, GET /metrics (Prometheus text)
       POST /v1/admin/reload     with --admin-token, as "Authorization: Bearer TOKEN"
-    Unknown IDs get 404, malformed values 400, bodies over --body-limit 413. SIGHUP reloads the
+    Similar artists and radio leave out artists with fewer than min_listeners listeners; their
+    answers say the minimum ("min_listeners") and warn about a query or seed below it ("warning",
+    "warnings"). Unknown IDs get 404, malformed values 400, bodies over --body-limit 413. SIGHUP reloads the
     model file (a bad file is refused and the old model keeps serving); SIGINT or SIGTERM stop
     accepting, finish the requests in flight and exit 0. Binds to loopback unless --host says
     otherwise.

@@ -16,9 +16,13 @@ enum SynthCommand: Command {
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
+        for (flag, word) in [("--users", "U"), ("--items", "I"), ("--mean-per-user", "M")] where !arguments.has(flag) {
+            throw UsageError("\(flag) \(word) is required")
+        }
         let users = try arguments.int("--users", default: 0, in: 1...100_000_000)
         let items = try arguments.int("--items", default: 0, in: 2...100_000_000)
-        let mean = try arguments.float("--mean-per-user", default: 0)
+        // The generator's own bounds, checked here so that the message quotes the flag's text.
+        let mean = try arguments.float("--mean-per-user", default: 0, in: .from(1, to: Float(items) / 2))
         let seed = try arguments.int("--seed", default: 1, in: 0...Int.max)
         guard let output = try arguments.value("--output") else { throw UsageError("--output FILE is required") }
         _ = try arguments.positionals([])

@@ -25,6 +25,7 @@ enum TrainCommand: Command {
         let model = try ModelOptions(arguments)
         let file = try arguments.positionals(["FILE"])[0]
 
+        try OutputPath.refuseOverwritingInputs(output, inputs: data.inputs(file))
         // Find out now, not after a long fit, that the model cannot be written where asked.
         var probe = try AtomicFileWriter(path: output)
         probe.abandon()

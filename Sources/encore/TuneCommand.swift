@@ -60,11 +60,20 @@ enum TuneCommand: Command {
         let tuner = Tuner(base: base, plan: plan, metric: metric, k: split.k, strategy: split.strategy, validationFraction: split.testFraction, threads: model.threads)
         let label = metric.label(k: split.k)
         let header = ["trial", "factors", "regularization", "alpha", "confidence", "validation \(label)", "seconds"]
-        let widths = header.map(\.count)
-        func row(_ cells: [String]) -> String {
-            zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined(separator: "  ")
+        let rightAligned: Set<Int> = [0, 1, 2, 3, 5, 6]
+        func settings(_ number: Int, _ c: ALSConfiguration) -> [String] {
+            ["\(number)", "\(c.factors)", String(format: "%.4g", Double(c.regularization)), String(format: "%.4g", Double(c.alpha)), c.confidence.rawValue]
         }
-        if !json { Console.out(row(header)) }
+        // Rows are printed as trials end, so the widths are settled first: every trial's settings
+        // are known before it runs (the tuner draws them from the same plan and seed), a metric
+        // prints as 0.1234 and the seconds as up to 99999.99.
+        var widths = header.map(\.count)
+        for (index, configuration) in plan.configurations(base: base, seed: base.seed).enumerated() {
+            for (column, cell) in settings(index + 1, configuration).enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
+        widths[5] = max(widths[5], 6)
+        widths[6] = max(widths[6], 8)
+        if !json { for line in TextTable.head(header, widths: widths, rightAligned: rightAligned) { Console.out(line) } }
         let report = try tuner.run(parts) { progress in
             let c = progress.trial.configuration
             if json {
@@ -78,8 +87,8 @@ enum TuneCommand: Command {
                 line.add("seconds", progress.trial.seconds)
                 Console.out(line.text)
             } else {
-                Console.out(row(["\(progress.number)", "\(c.factors)", String(format: "%.4g", Double(c.regularization)), String(format: "%.4g", Double(c.alpha)),
-                                 c.confidence.rawValue, String(format: "%.4f", progress.trial.validation.value(of: metric)), String(format: "%.2f", progress.trial.seconds)]))
+                Console.out(TextTable.line(settings(progress.number, c) + [String(format: "%.4f", progress.trial.validation.value(of: metric)), String(format: "%.2f", progress.trial.seconds)],
+                                           widths: widths, rightAligned: rightAligned))
             }
             Console.err("tune: \(progress.number)/\(progress.total) trials done, \(Console.seconds(progress.elapsed)) elapsed, about \(Console.seconds(progress.remaining)) left")
         }

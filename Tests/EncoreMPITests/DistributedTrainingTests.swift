@@ -163,6 +163,41 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertFalse(noFolder.stderr.contains("read 399 rows"), noFolder.stderr)
     }
 
+    func testTheModelIsNeverWrittenOverTheData() throws {
+        let directory = try temporaryDirectory()
+        let data = try writePlayLog(in: directory)
+        let before = try Data(contentsOf: URL(fileURLWithPath: data))
+        let link = directory.appendingPathComponent("plays.model").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: data)
+        for output in [data, link] {
+            let run = try MPISupport.mpi(2, ["train", data, "--output", output, "--iterations", "1"])
+            XCTAssertEqual(run.status, 2, run.stderr)
+            XCTAssertTrue(run.stderr.contains("--output '\(output)' is the same file as the data file '\(data)': nothing was written"), run.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: data)), before)
+        }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), data)
+        // The exit-status rule of `encore` holds here too: a value out of range is a usage error.
+        let output = directory.appendingPathComponent("m.model").path
+        let negative = try MPISupport.mpi(2, ["train", data, "--output", output, "--regularization", "-1"])
+        XCTAssertEqual(negative.status, 2, negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--regularization must be a number ≥ 0 (got '-1')"), negative.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
+
+    func testIDsAreTrimmedByEveryProcessAndCountedOnce() throws {
+        let directory = try temporaryDirectory()
+        var lines: [String] = []
+        for row in 0..<300 { lines.append("u\(row % 20)\(row % 50 == 7 ? "  " : "")\ta\(row % 13)\t\(row % 4 + 1)") }
+        let data = directory.appendingPathComponent("spaces.tsv").path
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: data))
+        let output = directory.appendingPathComponent("m.model").path
+        let run = try MPISupport.mpi(2, ["train", data, "--output", output, "--iterations", "1", "--factors", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try summary(run)["users"] as? Int, 20)
+        XCTAssertTrue(run.stderr.contains("trimmed surrounding whitespace from 6 IDs of \(data)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("  \(data):8: 'u7  '"), run.stderr)
+    }
+
     func testLastFM2KOnTwoProcessesEqualsTheSingleProcessModel() throws {
         let path = MPISupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/lastfm-2k/user_artists.dat").path
         guard FileManager.default.fileExists(atPath: path) else {

@@ -182,13 +182,29 @@ public final class EncoreModel: Sendable {
     ///   - count: How many items, at most.
     ///   - excluding: Items to leave out, by ID or name.
     ///   - candidates: When given, the only items that may be listed, by ID or name.
+    ///   - minimumListeners: Items with fewer listeners are left out (0 keeps all): an item
+    ///     with one listener sits at cosine 1 to everything only that listener plays.
     /// - Throws: `EncoreError.itemNotFound` (with the closest names) or `.ambiguousItem`;
-    ///   `EncoreError.invalidParameter` for a count below 1.
-    public func similarItems(to item: String, count: Int = 10, excluding: [String] = [], among candidates: [String]? = nil) throws -> [Recommendation] {
+    ///   `EncoreError.invalidParameter` for a count below 1 or a negative minimum.
+    public func similarItems(
+        to item: String, count: Int = 10, excluding: [String] = [], among candidates: [String]? = nil,
+        minimumListeners: Int = EncoreModel.defaultMinimumListeners
+    ) throws -> [Recommendation] {
         try check(count: count)
+        try check(minimumListeners: minimumListeners)
         let index = try ItemLookup.find(item, in: model)
         let filter = try self.filter(excluding: excluding, among: candidates)
-        return ranked(SimilarItems.similar(to: index, count: count, normalizedItems: model.normalizedItemFactors, filter: filter))
+        return ranked(SimilarItems.similar(to: index, count: count, in: model, minimumListeners: minimumListeners, filter: filter))
+    }
+
+    /// How many listeners an item needs by default to appear in similar items and radio (5: on
+    /// Last.fm 2K, neighbours with fewer share markedly fewer tags with their query; docs/music.md).
+    public static let defaultMinimumListeners = SimilarItems.defaultMinimumListeners
+
+    private func check(minimumListeners: Int) throws {
+        guard minimumListeners >= 0 else {
+            throw EncoreError.invalidParameter(name: "minimumListeners", value: "\(minimumListeners)", requirement: "be 0 or more")
+        }
     }
 
     /// An artist radio station: it opens close to the seed items and then explores their
@@ -203,13 +219,15 @@ public final class EncoreModel: Sendable {
     ///   - randomSeed: Stations vary a little with it; the same seed gives the same station.
     ///   - excluding: Items never to play, by ID or name.
     ///   - candidates: When given, the only items that may be played, by ID or name.
+    ///   - minimumListeners: Items with fewer listeners are never played (0 plays any).
     /// - Throws: `EncoreError.itemNotFound`, `.ambiguousItem` or `.unknownUser`;
     ///   `EncoreError.invalidParameter` for no seeds, a length below 1 or above what the model
-    ///   can fill, or a diversity outside 0...1.
+    ///   can fill, a diversity outside 0...1 or a negative minimum.
     public func radio(
         from seeds: [String], length: Int = 20, for userID: String? = nil, diversity: Float = 0.3, randomSeed: UInt64 = 0,
-        excluding: [String] = [], among candidates: [String]? = nil
+        excluding: [String] = [], among candidates: [String]? = nil, minimumListeners: Int = EncoreModel.defaultMinimumListeners
     ) throws -> [StationPick] {
+        try check(minimumListeners: minimumListeners)
         guard !seeds.isEmpty else { throw EncoreError.invalidParameter(name: "seeds", value: "[]", requirement: "name at least one item") }
         guard length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(length)", requirement: "be at least 1") }
         guard (0...1).contains(diversity) else { throw EncoreError.invalidParameter(name: "diversity", value: "\(diversity)", requirement: "be between 0 and 1") }
@@ -219,6 +237,7 @@ public final class EncoreModel: Sendable {
         options.length = length
         options.diversity = diversity
         options.randomSeed = randomSeed
+        options.minimumListeners = minimumListeners
         let picks = try ArtistRadio.station(seeds: seedItems, user: user, options: options, in: model, filter: try filter(excluding: excluding, among: candidates))
         return picks.map { StationPick(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), score: $0.score, reason: $0.reason) }
     }

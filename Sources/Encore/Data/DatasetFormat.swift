@@ -38,6 +38,7 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
     package func readOptions(custom: DelimitedReadOptions) -> DelimitedReadOptions {
         var options = DelimitedReadOptions()
         options.skipInvalid = custom.skipInvalid
+        options.keepIDWhitespace = custom.keepIDWhitespace
         switch self {
         case .delimited:
             return custom
@@ -86,21 +87,30 @@ package enum DatasetLoader {
     ) throws -> (Interactions, ReadReport) {
         let format = format ?? DatasetFormat.detect(path: path)
         var (interactions, report) = try DelimitedReader.read(path: path, options: format.readOptions(custom: options), progress: progress)
-        interactions.itemNames = try itemNames(path: path, format: format, itemIDs: interactions.itemIDs.ids)
+        interactions.itemNames = try itemNames(path: path, format: format, itemIDs: interactions.itemIDs.ids, keepIDWhitespace: options.keepIDWhitespace)
         return (interactions, report)
     }
 
     /// The display names of `itemIDs` for a ratings file at `path` in `format`: from the
     /// preset's companion file beside it, or the IDs themselves where the item is an artist name;
-    /// nil when the format has no names or the companion file is missing.
-    package static func itemNames(path: String, format: DatasetFormat, itemIDs: [String]) throws -> [String]? {
-        if let names = format.namesFile {
-            let directory = (path as NSString).deletingLastPathComponent
-            let namesPath = directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)
+    /// nil when the format has no names or the companion file is missing. Its IDs and names are
+    /// trimmed as the ratings' IDs were, so that they still match.
+    package static func itemNames(path: String, format: DatasetFormat, itemIDs: [String], keepIDWhitespace: Bool = false) throws -> [String]? {
+        if let names = format.namesFile, let namesPath = namesPath(forRatingsAt: path, format: format) {
             guard FileManager.default.fileExists(atPath: namesPath) else { return nil }
-            let lookup = try DelimitedReader.readLookup(path: namesPath, keyColumn: names.key, valueColumn: names.value, delimiter: names.delimiter, hasHeader: names.header)
+            let lookup = try DelimitedReader.readLookup(path: namesPath, keyColumn: names.key, valueColumn: names.value, delimiter: names.delimiter,
+                                                        hasHeader: names.header, trimWhitespace: !keepIDWhitespace)
             return itemIDs.map { lookup[$0] ?? "" }
         }
         return format == .lastfm360k || format == .lastfm1k ? itemIDs : nil
+    }
+
+    /// Where a ratings file at `path` in `format` takes its item names from (the file may not
+    /// exist), or nil when the format has no companion names file. Reading it makes it an input
+    /// of the command too, one no output may be written over.
+    package static func namesPath(forRatingsAt path: String, format: DatasetFormat) -> String? {
+        guard let names = format.namesFile else { return nil }
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? names.name : (directory as NSString).appendingPathComponent(names.name)
     }
 }

@@ -54,6 +54,9 @@ public struct DelimitedReadOptions: Equatable, Sendable {
     public var timestampColumn: ColumnSelector?
     /// Skip rows with a missing field or an unusable weight instead of failing.
     public var skipInvalid = false
+    /// Keep spaces and tabs around user and item IDs. By default they are trimmed (and counted
+    /// in the `ReadReport`): "65  " is a typo for artist "65", not an artist of its own.
+    public var keepIDWhitespace = false
 
     /// The defaults: auto delimiter and header, columns 0, 1, 2.
     public init() {}

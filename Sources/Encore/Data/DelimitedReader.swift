@@ -79,6 +79,27 @@ package enum DelimitedReader {
         return try ParsedSlice.join(parts, fileName: fileName)
     }
 
+    /// Whether a field starts or ends with a space or a tab: a look at its first and last byte.
+    @inline(__always) static func hasSurroundingWhitespace(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = field.first, let last = field.last else { return false }
+        return isSpaceOrTab(first) || isSpaceOrTab(last)
+    }
+
+    @inline(__always) private static func isSpaceOrTab(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    /// The field without the spaces and tabs around it (the same memory, narrowed).
+    static func trimmed(_ field: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0, end = field.count
+        while start < end && isSpaceOrTab(field[start]) { start += 1 }
+        while end > start && isSpaceOrTab(field[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: field[start..<end])
+    }
+
+    /// Text with tabs and line breaks shown as \t, \r, \n, for messages.
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
     /// The start of the first line at or after `offset` (the end of the text past the last break).
     private static func lineStart(_ bytes: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int) -> Int {
         guard offset > 0 else { return 0 }
@@ -118,6 +139,7 @@ package enum DelimitedReader {
         else { preconditionFailure("a resolved layout names its delimiter and columns exactly") }
         let delimiter = Array(separator.utf8)
         let hasHeader = layout.header == .present
+        let trimIDs = !options.keepIDWhitespace
         report.hadHeader = hasHeader
         var scanner = RecordScanner(base: base, count: bytes.count, delimiter: delimiter, fileName: fileName, firstLine: firstLine)
         defer { scanner.release() }
@@ -155,9 +177,17 @@ package enum DelimitedReader {
         // escaped, long rows cut), so an error shows the offending text.
         func rowText() -> String {
             let joined = (0..<scanner.fieldCount).map { scanner.string($0) }.joined(separator: String(decoding: delimiter, as: UTF8.self))
-            var shown = joined.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+            var shown = escaped(joined)
             if shown.count > 80 { shown = String(shown.prefix(77)) + "..." }
             return shown
+        }
+
+        // An accepted row's IDs that had whitespace around them, as written, for the report.
+        func noteTrimmed(_ column: Int) {
+            report.idsTrimmed += 1
+            if report.trimExamples.count < skipExampleLimit {
+                report.trimExamples.append("\(fileName):\(scanner.recordLine): '\(escaped(scanner.string(column)))'")
+            }
         }
 
         func takeRecord() throws {
@@ -169,7 +199,13 @@ package enum DelimitedReader {
                 let shown = String(decoding: delimiter, as: UTF8.self).replacingOccurrences(of: "\t", with: "\\t")
                 return try refuse("missing field in '\(rowText())': expected at least \(needed) fields separated by '\(shown)', found \(scanner.fieldCount)")
             }
-            let userField = scanner.field(userColumn), itemField = scanner.field(itemColumn)
+            var userField = scanner.field(userColumn), itemField = scanner.field(itemColumn)
+            var userTrimmed = false, itemTrimmed = false
+            if trimIDs {
+                // One look at each end: almost no ID has whitespace, and those skip the loop.
+                if hasSurroundingWhitespace(userField) { userField = trimmed(userField); userTrimmed = true }
+                if hasSurroundingWhitespace(itemField) { itemField = trimmed(itemField); itemTrimmed = true }
+            }
             guard userField.count > 0 else { return try refuse("the user ID field is empty in '\(rowText())'") }
             guard itemField.count > 0 else { return try refuse("the item ID field is empty in '\(rowText())'") }
             var weight: Float = 1
@@ -185,6 +221,8 @@ package enum DelimitedReader {
                 }
                 timestamps.append(stamp)
             }
+            if userTrimmed { noteTrimmed(userColumn) }
+            if itemTrimmed { noteTrimmed(itemColumn) }
             guard scanner.fieldOutlivesRecord(userColumn) && scanner.fieldOutlivesRecord(itemColumn) else {
                 // Rebuilt in scratch space: interned now, after the rows before it, to keep the order.
                 internPending()
@@ -273,8 +311,11 @@ package enum DelimitedReader {
     }
 
     /// Reads a two-column lookup (for example artist ID → name) from a delimited file with a
-    /// header line; rows with too few fields are ignored.
-    package static func readLookup(path: String, keyColumn: Int, valueColumn: Int, delimiter: String? = nil, hasHeader: Bool = true) throws -> [String: String] {
+    /// header line; rows with too few fields are ignored. With `trimWhitespace`, spaces and tabs
+    /// around keys and values are dropped, as the reader drops them around IDs.
+    package static func readLookup(
+        path: String, keyColumn: Int, valueColumn: Int, delimiter: String? = nil, hasHeader: Bool = true, trimWhitespace: Bool = false
+    ) throws -> [String: String] {
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { raw -> [String: String] in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -288,7 +329,11 @@ package enum DelimitedReader {
                 defer { first = false }
                 if first && hasHeader { continue }
                 guard scanner.fieldCount > max(keyColumn, valueColumn) else { continue }
-                lookup[scanner.string(keyColumn)] = scanner.string(valueColumn)
+                if trimWhitespace {
+                    lookup[String(decoding: trimmed(scanner.field(keyColumn)), as: UTF8.self)] = String(decoding: trimmed(scanner.field(valueColumn)), as: UTF8.self)
+                } else {
+                    lookup[scanner.string(keyColumn)] = scanner.string(valueColumn)
+                }
             }
             return lookup
         }
@@ -336,6 +381,8 @@ struct ParsedSlice {
             report.rowsRead += slice.report.rowsRead
             report.rowsSkipped += slice.report.rowsSkipped
             report.skipExamples = Array((report.skipExamples + slice.report.skipExamples).prefix(DelimitedReader.skipExampleLimit))
+            report.idsTrimmed += slice.report.idsTrimmed
+            report.trimExamples = Array((report.trimExamples + slice.report.trimExamples).prefix(DelimitedReader.skipExampleLimit))
         }
         guard report.rowsRead > 0 else { throw EncoreError.emptyInput(file: fileName) }
         let interactions = Interactions(

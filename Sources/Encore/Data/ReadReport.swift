@@ -6,6 +6,10 @@ package struct ReadReport: Equatable, Sendable {
     package var rowsSkipped = 0
     /// The first few skip messages, each naming file and line.
     package var skipExamples: [String] = []
+    /// User and item IDs that had spaces or tabs around them, trimmed (unless `keepIDWhitespace`).
+    package var idsTrimmed = 0
+    /// The first few trimmed IDs as written, each as "FILE:LINE: 'text'".
+    package var trimExamples: [String] = []
     /// Whether the first line was taken as a header.
     package var hadHeader = false
 

@@ -44,6 +44,7 @@ package final class TrainedModel: Recommender, @unchecked Sendable {
     private var itemGramCache: [Double]?
     private var normOrderedItemsCache: NormOrderedItems?
     private var nameIndexCache: [String: [Int]]?
+    private var listenerCountsCache: [Int]?
 
     /// A model from its parts, checked for consistent shapes.
     package init(
@@ -120,6 +121,18 @@ package final class TrainedModel: Recommender, @unchecked Sendable {
 
     /// User factors scaled to unit length, for similar listeners.
     package var normalizedUserFactors: DenseMatrix { cached(\.normalizedUsersCache) { factors.userFactors.rowNormalized() } }
+
+    /// How many listeners each item has: the users with a positive weight for it in the
+    /// training data. An item with few has a vector learned from few people's taste (one
+    /// listener's artists all get that listener's direction), so similar-item lists and radio
+    /// leave such items out (`SimilarItems.defaultMinimumListeners`).
+    package var listenerCounts: [Int] {
+        cached(\.listenerCountsCache) {
+            var counts = [Int](repeating: 0, count: itemCount)
+            for (position, item) in interactions.indices.enumerated() where interactions.values[position] > 0 { counts[Int(item)] += 1 }
+            return counts
+        }
+    }
 
     /// YᵀY (k×k, Double), shared by every fold-in and explanation.
     package var itemGram: [Double] {

@@ -10,8 +10,11 @@ package struct RadioOptions: Sendable {
     package var randomSeed: UInt64 = 0
     /// Size of that jitter on the relevance scale.
     package var exploration: Float = 0.02
+    /// Artists with fewer listeners are never played (0 plays any): see
+    /// `SimilarItems.defaultMinimumListeners` for why and for the default.
+    package var minimumListeners = SimilarItems.defaultMinimumListeners
 
-    /// The defaults: 50 picks, diversity 0.3, taste weight 0.3.
+    /// The defaults: 50 picks, diversity 0.3, taste weight 0.3, at least 5 listeners.
     package init() {}
 }
 
@@ -56,9 +59,12 @@ package enum ArtistRadio {
             taste = vector
         }
         let seedSet = Set(seeds)
-        let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) }
+        let listeners = model.listenerCounts
+        let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) && listeners[$0] >= options.minimumListeners }
         guard eligible.count >= options.length else {
-            throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at most \(eligible.count): only \(eligible.count) items besides the seed(s) can be played")
+            let popular = options.minimumListeners > 0 ? " with at least \(options.minimumListeners) listener\(options.minimumListeners == 1 ? "" : "s")" : ""
+            // Not an out-of-range parameter but what this model can do: a runtime error (exit 1).
+            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s)\(popular) can be played; ask for a length of \(eligible.count) or less")
         }
         // The neighbourhood: the seeds' nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))

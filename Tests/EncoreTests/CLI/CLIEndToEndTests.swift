@@ -54,7 +54,7 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertEqual(similar.status, 0, similar.stderr)
         let similarLines = similar.stdout.split(separator: "\n")
         XCTAssertEqual(similarLines.count, 6, similar.stdout)
-        XCTAssertEqual(similarLines.first, "Similar to Artist, 2:")
+        XCTAssertEqual(similarLines.first, "Similar to Artist, 2, leaving out artists with fewer than 5 listeners:")
         for line in similarLines.dropFirst(3) { XCTAssertTrue(["0", "4", "6", "8"].contains { line.contains("Artist, \($0)") }, "an even artist should be most similar: \(line)") }
 
         let output = directory.appendingPathComponent("recs.tsv").path
@@ -120,6 +120,25 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertTrue(emptyRun.stderr.contains("no interactions found"), emptyRun.stderr)
     }
 
+    func testStraySpacesAroundIDsAreTrimmedAndReported() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let data = try TestSupport.write("a\tx\t1\nb\tx  \t2\n b\ty\t3\na\ty\t1\n", to: "plays.tsv", in: directory)
+        let model = directory.appendingPathComponent("m.encore").path
+        let train = try TestSupport.encore(["train", data, "--output", model, "--factors", "2", "--quiet"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("trimmed surrounding whitespace from 2 IDs of \(data) (--keep-id-whitespace keeps IDs as written), for example:\n  \(data):2: 'x  '\n  \(data):3: ' b'\n"), train.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(train.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        XCTAssertEqual(summary["users"] as? Int, 2)
+        XCTAssertEqual(summary["items"] as? Int, 2)
+
+        let kept = try TestSupport.encore(["train", data, "--output", model, "--factors", "2", "--quiet", "--keep-id-whitespace"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertFalse(kept.stderr.contains("trimmed"), kept.stderr)
+        let keptSummary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(kept.stdout.split(separator: "\n").last).utf8)) as? [String: Any])
+        XCTAssertEqual(keptSummary["users"] as? Int, 3)
+        XCTAssertEqual(keptSummary["items"] as? Int, 3)
+    }
+
     func testRealLastfm2kEndToEnd() throws {
         guard let data = TestSupport.lastfm2k else { throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout") }
         let directory = try TestSupport.temporaryDirectory(self)
@@ -128,9 +147,11 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertEqual(train.status, 0, train.stderr)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(train.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
         XCTAssertEqual(summary["users"] as? Int, 1892)
-        XCTAssertEqual(summary["items"] as? Int, 17633)
+        // 17,632 artists: "65  " on line 2865 is Coldplay's "65" with stray spaces, trimmed.
+        XCTAssertEqual(summary["items"] as? Int, 17632)
+        XCTAssertTrue(train.stderr.contains("trimmed surrounding whitespace from 1 ID of \(data) (--keep-id-whitespace keeps IDs as written), for example:\n  \(data):2865: '65  '\n"), train.stderr)
         // The copy in ../shared has no header line (its README says it does): every one of its
-        // 92,834 lines is a play, the first being user 2, artist 51.
+        // 92,834 lines is a play, the first being user 2, artist 51; user 61 has no other "65".
         XCTAssertEqual(summary["interactions"] as? Int, 92834)
 
         let similar = try TestSupport.encore(["similar", model, "--item", "289", "--count", "5", "--json"])
@@ -144,7 +165,7 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertTrue(recommend.stdout.contains("name"), recommend.stdout)
         // User 2's own artists — including 51, Duran Duran, on the file's first line — are not recommended back.
         let all = try TestSupport.encore(["recommend", model, "--user", "2", "--count", "20000", "--json"])
-        XCTAssertEqual(all.stdout.split(separator: "\n").count, 17633 - 50)
+        XCTAssertEqual(all.stdout.split(separator: "\n").count, 17632 - 50)
         XCTAssertFalse(all.stdout.contains("\"item\":\"51\""))
     }
 }

@@ -3,6 +3,51 @@ import XCTest
 
 /// The music commands through the binary, on the real Last.fm 2K data.
 final class MusicCLITests: XCTestCase {
+    func testSimilarAndRadioLeaveOutArtistsWithFewListenersOnLastfm() throws {
+        guard let data = TestSupport.lastfm2k else { throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout") }
+        // Listeners per artist, counted from the file itself.
+        var listeners: [String: Int] = [:]
+        for line in try String(contentsOfFile: data, encoding: .utf8).split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
+            if fields.count == 3, let plays = Double(fields[2]), plays > 0 { listeners[fields[1], default: 0] += 1 }
+        }
+        XCTAssertEqual(listeners["15656"], 1, "Dente has one listener")
+        let directory = try TestSupport.temporaryDirectory(self)
+        let model = directory.appendingPathComponent("m.encore").path
+        let train = try TestSupport.encore(["train", data, "--output", model, "--iterations", "4", "--confidence", "log", "--regularization-scaling", "flat", "--regularization", "10", "--quiet"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+
+        func items(_ run: TestSupport.Run) -> [(String, Double)] {
+            run.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.map { ($0["item"] as! String, $0["score"] as! Double) }
+        }
+        // A one-listener artist: its nearest are other artists of that one listener, all at cosine 1.
+        let unfiltered = try TestSupport.encore(["similar", model, "--item", "15656", "--count", "5", "--json", "--min-listeners", "0"])
+        XCTAssertEqual(unfiltered.status, 0, unfiltered.stderr)
+        XCTAssertTrue(items(unfiltered).allSatisfy { listeners[$0.0] == 1 && $0.1 > 0.99 }, unfiltered.stdout)
+        let dente = try TestSupport.encore(["similar", model, "--item", "15656", "--count", "20", "--json"])
+        XCTAssertEqual(dente.status, 0, dente.stderr)
+        XCTAssertEqual(items(dente).count, 20)
+        XCTAssertTrue(items(dente).allSatisfy { listeners[$0.0]! >= 5 }, dente.stdout)
+        XCTAssertTrue(dente.stderr.contains("leaving out artists with fewer than 5 listeners"), dente.stderr)
+        XCTAssertTrue(dente.stderr.contains("warning: 15656 (Dente) has 1 listener"), dente.stderr)
+
+        let table = try TestSupport.encore(["similar", model, "--item", "Britney Spears", "--count", "50"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.hasPrefix("Similar to 289 (Britney Spears), leaving out artists with fewer than 5 listeners:\n"), table.stdout)
+        XCTAssertEqual(table.stderr, "")
+        let json = try TestSupport.encore(["similar", model, "--item", "289", "--count", "50", "--json", "--min-listeners", "20"])
+        XCTAssertTrue(items(json).allSatisfy { listeners[$0.0]! >= 20 }, json.stdout)
+
+        let radio = try TestSupport.encore(["radio", model, "--seed", "15656", "--seed", "The Beatles", "--length", "40", "--json"])
+        XCTAssertEqual(radio.status, 0, radio.stderr)
+        XCTAssertEqual(items(radio).count, 40)
+        XCTAssertTrue(items(radio).allSatisfy { listeners[$0.0]! >= 5 }, radio.stdout)
+        XCTAssertTrue(radio.stderr.contains("warning: 15656 (Dente) has 1 listener"), radio.stderr)
+        XCTAssertFalse(radio.stderr.contains("The Beatles"), radio.stderr)
+        let radioTable = try TestSupport.encore(["radio", model, "--seed", "The Beatles", "--length", "5", "--min-listeners", "3"])
+        XCTAssertTrue(radioTable.stdout.hasPrefix("Radio from The Beatles, leaving out artists with fewer than 3 listeners:\n"), radioTable.stdout)
+    }
+
     func testRadioExplainFoldInAndFiltersOnLastfm() throws {
         guard let data = TestSupport.lastfm2k else { throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout") }
         let directory = try TestSupport.temporaryDirectory(self)
@@ -47,7 +92,7 @@ final class MusicCLITests: XCTestCase {
 
         let listeners = try TestSupport.encore(["recommend-items", model, "--count", "3"])
         XCTAssertEqual(listeners.status, 0, listeners.stderr)
-        XCTAssertEqual(listeners.stdout.split(separator: "\n").count, 17633 * 3)
+        XCTAssertEqual(listeners.stdout.split(separator: "\n").count, 17632 * 3)
 
         let similarUsers = try TestSupport.encore(["similar-users", model, "--user", "2", "--count", "4", "--json"])
         XCTAssertEqual(similarUsers.stdout.split(separator: "\n").count, 4)

@@ -145,6 +145,45 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual((try server.json("/healthz"))["model_version"] as? Int, 1)
     }
 
+    func testSimilarAndRadioLeaveOutArtistsWithFewListeners() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        var rows = ""
+        for u in 0..<30 { for i in 0..<20 where u % 2 == i % 2 { rows += "u\(u)\ta\(i)\t\(1 + (u + i) % 5)\n" } }
+        // Artists only u0 plays, and one with three listeners.
+        for niche in 0..<4 { rows += "u0\tniche\(niche)\t9\n" }
+        for u in [1, 3, 5] { rows += "u\(u)\tsmall\t4\n" }
+        let data = try TestSupport.write(rows, to: "plays.tsv", in: directory)
+        let model = directory.appendingPathComponent("m.encore").path
+        XCTAssertEqual(try TestSupport.encore(["train", data, "--output", model, "--factors", "4", "--quiet"]).status, 0)
+        let server = try Server(model: model)
+        defer { server.signal(SIGKILL) }
+        func ids(_ objects: Any?) -> [String] { (objects as? [[String: Any]] ?? []).compactMap { $0["item"] as? String } }
+
+        let similar = try server.json("/v1/items/niche0/similar?count=30")
+        XCTAssertEqual(similar["min_listeners"] as? Int, 5)
+        XCTAssertEqual(Set(ids(similar["similar"])), Set((0..<20).map { "a\($0)" }))
+        XCTAssertEqual(similar["warning"] as? String, "niche0 has 1 listener, fewer than 5: its similar artists say little")
+        let three = try server.json("/v1/items/a0/similar?count=30&min_listeners=3")
+        XCTAssertEqual(Set(ids(three["similar"])), Set((1..<20).map { "a\($0)" } + ["small"]))
+        XCTAssertNil(three["warning"])
+        let all = try server.json("/v1/items/niche0/similar?count=3&min_listeners=0")
+        XCTAssertEqual(Set(ids(all["similar"])), ["niche1", "niche2", "niche3"])
+
+        let radio = try server.json("/v1/radio?seed=niche0&seed=a2&length=19")
+        XCTAssertEqual(radio["min_listeners"] as? Int, 5)
+        XCTAssertEqual(Set(ids(radio["station"])), Set((0..<20).map { "a\($0)" }).subtracting(["a2"]))
+        XCTAssertEqual(radio["warnings"] as? [String], ["niche0 has 1 listener, fewer than 5: its similar artists say little"])
+        XCTAssertEqual(try server.request("/v1/radio?seed=a2&length=20").0, 400, "only 19 artists besides the seed have 5 listeners")
+        XCTAssertEqual(Set(ids(try server.json("/v1/radio?seed=a2&length=24&min_listeners=0")["station"])).count, 24)
+
+        for bad in ["-1", "abc", "", "1.5"] {
+            let (status, text) = try server.request("/v1/items/a0/similar?min_listeners=\(bad)")
+            XCTAssertEqual(status, 400, text)
+            XCTAssertTrue(text.contains("min_listeners must be a whole number ≥ 0 (got '\(bad)')"), text)
+            XCTAssertEqual(try server.request("/v1/radio?seed=a0&min_listeners=\(bad)").0, 400)
+        }
+    }
+
     func testReloadSwapsGoodFilesRefusesBadOnesAndShutdownIsClean() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let model = try trainModel(in: directory)

@@ -171,11 +171,69 @@ final class DelimitedReaderTests: XCTestCase {
         }
     }
 
+    func testSurroundingWhitespaceIsTrimmedFromIDsAndCounted() throws {
+        // As in the shared Last.fm 2K file, where "65  " on line 2865 would otherwise be an
+        // artist of its own beside Coldplay's "65". Weights may be padded too ("    316").
+        let text = "2\t65\t10\n61\t65  \t170\n 7 \t  65\t    316\n8\t51\t1\n"
+        let (data, report) = try parse(text)
+        XCTAssertEqual(data.itemIDs.ids, ["65", "51"])
+        XCTAssertEqual(data.userIDs.ids, ["2", "61", "7", "8"])
+        XCTAssertEqual(triples(data), ["2|65": 10, "61|65": 170, "7|65": 316, "8|51": 1])
+        XCTAssertEqual(report.idsTrimmed, 3)
+        XCTAssertEqual(report.trimExamples, ["plays.tsv:2: '65  '", "plays.tsv:3: ' 7 '", "plays.tsv:3: '  65'"])
+
+        var keep = DelimitedReadOptions()
+        keep.keepIDWhitespace = true
+        let (kept, keptReport) = try parse(text, keep)
+        XCTAssertEqual(kept.itemIDs.ids, ["65", "65  ", "  65", "51"])
+        XCTAssertEqual(kept.userIDs.ids, ["2", "61", " 7 ", "8"])
+        XCTAssertEqual(keptReport.idsTrimmed, 0)
+        XCTAssertEqual(keptReport.trimExamples, [])
+    }
+
+    func testTrimmingAppliesToQuotedIDsAndTabsAndLeavesInnerSpacesAlone() throws {
+        let text = "user,artist,plays\n\" a \",\"Crosby, Stills & Nash \",1\nb ,\tCrosby\t,2\nc,Crosby,3\n"
+        let (data, report) = try parse(text, DelimitedReadOptions(), file: "p.csv")
+        XCTAssertEqual(data.itemIDs.ids, ["Crosby, Stills & Nash", "Crosby"])
+        XCTAssertEqual(data.userIDs.ids, ["a", "b", "c"])
+        XCTAssertEqual(report.idsTrimmed, 4)
+        XCTAssertEqual(report.trimExamples, ["p.csv:2: ' a '", "p.csv:2: 'Crosby, Stills & Nash '", "p.csv:3: 'b '", "p.csv:3: '\\tCrosby\\t'"])
+    }
+
+    func testRowsSkippedAsInvalidDoNotCountAsTrimmed() throws {
+        var options = DelimitedReadOptions()
+        options.skipInvalid = true
+        let (_, report) = try parse("a \tx\t1\nb \ty\tlots\n", options)
+        XCTAssertEqual(report.rowsSkipped, 1)
+        XCTAssertEqual(report.idsTrimmed, 1)
+    }
+
+    func testAnIDOfOnlyWhitespaceIsAnEmptyID() throws {
+        XCTAssertThrowsError(try parse("a\tx\t1\n  \ty\t2\n")) { error in
+            XCTAssertEqual(error as? EncoreError, .invalidRow(file: "plays.tsv", line: 2, reason: "the user ID field is empty in '  \\ty\\t2'"))
+        }
+    }
+
+    func testNamesFileKeysAreTrimmedLikeTheIDs() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let data = try TestSupport.write("1\t65 \t3\n2\t51\t4\n", to: "user_artists.dat", in: directory)
+        try TestSupport.write("id\tname\turl\n65 \tColdplay \thttp://x\n 51\tDuran Duran\thttp://y\n", to: "artists.dat", in: directory)
+        let (trimmed, report) = try DatasetLoader.load(path: data, format: nil)
+        XCTAssertEqual(report.idsTrimmed, 1)
+        XCTAssertEqual(trimmed.itemIDs.ids, ["65", "51"])
+        XCTAssertEqual(trimmed.itemNames, ["Coldplay", "Duran Duran"])
+        var keep = DelimitedReadOptions()
+        keep.keepIDWhitespace = true
+        let (kept, _) = try DatasetLoader.load(path: data, format: nil, options: keep)
+        XCTAssertEqual(kept.itemIDs.ids, ["65 ", "51"])
+        XCTAssertEqual(kept.itemNames, ["Coldplay ", ""])
+    }
+
     func testParsingInSlicesGivesWhatOnePassGives() throws {
         // Written by hand: a header, CRLF and blank lines, repeated pairs, IDs first seen late,
         // a timestamp column and one bad row, so every part of the join is exercised.
         var lines = ["listener\tartist\tplays\twhen"]
-        for row in 0..<300 { lines.append("user \(row % 41)\tartist \((row * 7) % 29 + row / 100)\t\(row % 5 + 1)\t\(1_600_000_000 + row)" + (row % 3 == 0 ? "\r" : "")) }
+        for row in 0..<300 { lines.append("user \(row % 41)\(row % 17 == 4 ? " " : "")\tartist \((row * 7) % 29 + row / 100)\t\(row % 5 + 1)\t\(1_600_000_000 + row)" + (row % 3 == 0 ? "\r" : "")) }
         lines.insert("", at: 120)
         lines[250] = "user 3\tartist 4\tmany\t1600000000"
         let text = lines.joined(separator: "\n")
@@ -186,6 +244,7 @@ final class DelimitedReaderTests: XCTestCase {
         let (whole, wholeReport) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options) }
         XCTAssertEqual(wholeReport.rowsSkipped, 1)
         XCTAssertEqual(wholeReport.skipExamples, ["p.tsv:251: weight 'many' is not a number"])
+        XCTAssertEqual(wholeReport.idsTrimmed, 18)
         for slices in [2, 3, 7] {
             let (sliced, report) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options, slices: slices) }
             XCTAssertEqual(sliced.userIDs, whole.userIDs, "\(slices) slices")

@@ -137,6 +137,59 @@ final class MusicFeatureTests: XCTestCase {
         XCTAssertTrue(station.allSatisfy { allowed.contains($0.item) })
     }
 
+    func testSimilarAndRadioLeaveOutArtistsWithFewListeners() throws {
+        // makeData's four taste groups, plus a niche: artists only listener u0 plays (so their
+        // vectors are all u0's taste, at cosine ~1 to each other), one with two listeners, and
+        // one whose only row has weight 0 (no listener at all).
+        var data = try Self.makeData()
+        var triples = (0..<data.count).map { (user: data.userIDs.id(at: Int(data.users[$0])), item: data.itemIDs.id(at: Int(data.items[$0])), weight: data.weights[$0]) }
+        for niche in 0..<6 { triples.append((user: "u0", item: "niche\(niche)", weight: 40)) }
+        triples += [(user: "u1", item: "pair", weight: 5), (user: "u5", item: "pair", weight: 7), (user: "u2", item: "silent", weight: 0)]
+        data = try Interactions(triples: triples)
+        var configuration = ALSConfiguration()
+        configuration.factors = 8
+        configuration.iterations = 12
+        configuration.confidence = .log
+        let model = try TrainedModel.train(data, configuration: configuration, threads: 2)
+
+        // Listeners counted by hand from the triples: distinct users with a positive weight.
+        var listeners: [String: Set<String>] = [:]
+        for triple in triples where triple.weight > 0 { listeners[triple.item, default: []].insert(triple.user) }
+        XCTAssertEqual(model.listenerCounts, model.itemIDs.ids.map { listeners[$0]?.count ?? 0 })
+        XCTAssertEqual(model.listenerCounts[try model.itemIndex("niche0")], 1)
+        XCTAssertEqual(model.listenerCounts[try model.itemIndex("pair")], 2)
+        XCTAssertEqual(model.listenerCounts[try model.itemIndex("silent")], 0)
+        let rare = Set(model.itemIDs.ids.indices.filter { model.listenerCounts[$0] < SimilarItems.defaultMinimumListeners })
+        XCTAssertEqual(rare.count, 8, "the six niche artists, the pair and the silent one")
+
+        let niche = try model.itemIndex("niche0")
+        let unfiltered = SimilarItems.similar(to: niche, count: 5, in: model, minimumListeners: 0)
+        XCTAssertTrue(unfiltered.allSatisfy { model.itemIDs.id(at: $0.index).hasPrefix("niche") }, "one listener's artists are each other's clones")
+        XCTAssertGreaterThan(unfiltered[0].score, 0.99)
+        for item in [niche, try model.itemIndex("a3"), try model.itemIndex("a44")] {
+            let list = SimilarItems.similar(to: item, count: model.itemCount, in: model)
+            XCTAssertEqual(Set(list.map(\.index)), Set(0..<model.itemCount).subtracting(rare).subtracting([item]))
+            let three = SimilarItems.similar(to: item, count: model.itemCount, in: model, minimumListeners: 2)
+            XCTAssertEqual(Set(three.map(\.index)), Set(0..<model.itemCount).filter { model.listenerCounts[$0] >= 2 && $0 != item })
+        }
+        // Filters still apply on top.
+        let only = SimilarItems.similar(to: niche, count: 10, in: model, filter: CandidateFilter(allowed: [try model.itemIndex("a1"), try model.itemIndex("niche1")]))
+        XCTAssertEqual(only.map(\.index), [try model.itemIndex("a1")])
+
+        var options = RadioOptions()
+        XCTAssertEqual(options.minimumListeners, SimilarItems.defaultMinimumListeners)
+        options.length = model.itemCount - rare.count  // the seed is one of the rare artists
+        let station = try ArtistRadio.station(seeds: [niche], options: options, in: model)
+        XCTAssertTrue(station.allSatisfy { !rare.contains($0.item) }, "every artist with few listeners is left out")
+        options.length += 1
+        XCTAssertThrowsError(try ArtistRadio.station(seeds: [niche], options: options, in: model)) { error in
+            XCTAssertTrue("\(error)".contains("only \(model.itemCount - rare.count) items besides the seed(s) with at least 5 listeners"), "\(error)")
+        }
+        options.minimumListeners = 0
+        options.length = model.itemCount - 1
+        XCTAssertEqual(Set(try ArtistRadio.station(seeds: [niche], options: options, in: model).map(\.item)), Set(0..<model.itemCount).subtracting([niche]))
+    }
+
     func testItemsAreFoundByIDOrNameCaseInsensitively() throws {
         let model = try Self.makeModel()
         XCTAssertEqual(try ItemLookup.find("a7", in: model), model.itemIDs.index(of: "a7"))

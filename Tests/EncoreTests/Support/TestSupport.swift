@@ -24,6 +24,14 @@ enum TestSupport {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }
 
+    /// The folder `swift test` built into (`.build/<triple>/debug`), where the test bundle is
+    /// (on Linux the bundle is that folder; elsewhere the bundle is inside it).
+    static var buildDirectory: URL {
+        let bundle = Bundle(for: Marker.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("Encore.build").path) } ?? candidates[1]
+    }
+
     /// A fresh temporary folder, removed when the test ends.
     static func temporaryDirectory(_ testCase: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("encore-tests-\(UUID().uuidString)")
