@@ -200,9 +200,11 @@ final class EncoreModelTests: XCTestCase {
         XCTAssertEqual(parameterError { try model.radio(from: []) }?.name, "seeds")
         XCTAssertEqual(parameterError { try model.radio(from: ["i1"], length: 0) }?.name, "length")
         XCTAssertEqual(parameterError { try model.radio(from: ["i1"], diversity: 2) }?.name, "diversity")
-        let tooLong = parameterError { try model.radio(from: ["i1"], length: 10) }
-        XCTAssertEqual(tooLong?.name, "length")
-        XCTAssertTrue(tooLong?.message.hasPrefix("length must be at most 9: only 9 items") == true, tooLong?.message ?? "")
+        XCTAssertEqual(parameterError { try model.similarItems(to: "i1", minimumListeners: -1) }?.name, "minimumListeners")
+        // A station longer than the model can fill is what this model can do, not a bad value.
+        XCTAssertThrowsError(try model.radio(from: ["i1"], length: 10)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("ask for a length of 9 or less"), "\(error)")
+        }
 
         XCTAssertThrowsError(try model.recommendations(for: "nobody")) { XCTAssertEqual($0 as? EncoreError, .unknownUser("nobody")) }
         XCTAssertThrowsError(try model.similarItems(to: "Item 77")) { error in

@@ -26,7 +26,8 @@ final class KernelSetTests: XCTestCase {
 
     /// AVX2 and AVX-512 do the same arithmetic lane by lane and reduce in the same order, so
     /// they must train the same model to the bit (a mixed cluster gives one answer); the
-    /// baseline set rounds products separately and must agree to Float precision.
+    /// baseline set rounds products separately, and three CG steps from a slightly different
+    /// point end slightly elsewhere: its losses must agree to 0.1%.
     func testEverySetTrainsTheSameModel() throws {
         var random = RandomSource(seed: 31)
         var rows: [UInt32] = [], columns: [UInt32] = [], values: [Float] = []
@@ -34,7 +35,7 @@ final class KernelSetTests: XCTestCase {
             // Row lengths from 1 to 150: short rows (Woodbury), long ones (refinement) and
             // several 32-vector CG blocks.
             let length = 1 + Int(random.nextUniform() * random.nextUniform() * 150)
-            for i in Set((0..<length).map { _ in Int(random.nextUniform() * 200) }) {
+            for i in Set((0..<length).map { _ in Int(random.nextUniform() * 200) }).sorted() {
                 rows.append(UInt32(u)); columns.append(UInt32(i)); values.append(Float(1 + Int(random.nextUniform() * 30)))
             }
         }
@@ -57,7 +58,7 @@ final class KernelSetTests: XCTestCase {
                 }
                 for (name, model) in models where name != "baseline" {
                     for (a, b) in zip(model.lossHistory, baseline.lossHistory) {
-                        XCTAssertEqual(a, b, accuracy: 1e-4 * abs(b), "\(name) against baseline, \(solver) k \(k)")
+                        XCTAssertEqual(a, b, accuracy: 1e-3 * abs(b), "\(name) against baseline, \(solver) k \(k)")
                     }
                 }
             }
