@@ -247,7 +247,7 @@ static void KERNEL(accumulateRows)(const float *rows, long count, long length, c
 
 /// The dot products with `v` of the first `length` values of four Double rows `stride` apart,
 /// sharing each load of v (the column step of a left-looking Cholesky).
-static void KERNEL(prefixDots4)(const double *rows, long stride, const double *v, long length, double *sums) {
+INLINE void KERNEL(prefixDots4)(const double *rows, long stride, const double *v, long length, double *sums) {
     vd8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     long p = 0;
     for (; p + 8 <= length; p += 8) {
@@ -298,6 +298,88 @@ static void KERNEL(residual)(const double *b, const double *d, double ridge, con
         }
         for (; j < length; j++) r[j] += scale * (double)y[j];
     }
+}
+
+/// Solves A x = b in place for a symmetric positive-definite n×n row-major A (only its lower
+/// triangle is read; overwritten by its Cholesky factor) and b (overwritten by x). Returns 0 if
+/// A is not positive definite. Left-looking, so every inner product runs along contiguous row
+/// prefixes; each column below the diagonal four rows at a time, sharing the loads of row j.
+/// For the small systems of NNLS and the Woodbury solve, where a LAPACK call costs more than the
+/// work.
+static int KERNEL(choleskySolve)(double *a, double *b, long n) {
+    for (long j = 0; j < n; j++) {
+        double *rowJ = a + j * n;
+        double diagonal = rowJ[j] - KERNEL(dotDouble)(rowJ, rowJ, j);
+        if (!(diagonal > 0) || diagonal > __DBL_MAX__) return 0;
+        double pivot = __builtin_sqrt(diagonal), inverse = 1 / pivot;
+        rowJ[j] = pivot;
+        long i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            double dots[4];
+            KERNEL(prefixDots4)(a + i * n, n, rowJ, j, dots);
+            // Multiplying by 1/pivot: a division's latency on every entry was the cost here.
+            for (long lane = 0; lane < 4; lane++) a[(i + lane) * n + j] = (a[(i + lane) * n + j] - dots[lane]) * inverse;
+        }
+        for (; i < n; i++) a[i * n + j] = (a[i * n + j] - KERNEL(dotDouble)(a + i * n, rowJ, j)) * inverse;
+    }
+    for (long i = 0; i < n; i++) b[i] = (b[i] - KERNEL(dotDouble)(a + i * n, b, i)) / a[i * n + i];
+    // Lᵀ x = y, taking each solved x_i out of the rows above it along row i of L.
+    for (long i = n - 1; i >= 0; i--) {
+        b[i] /= a[i * n + i];
+        KERNEL(axpyDouble)(-b[i], a + i * n, b, i);
+    }
+    return 1;
+}
+
+/// b = Σ_{values[p] > 0} (1 + c1[p]) y_p in Double over a row's `n` packed vectors (k values
+/// each): the right-hand side of its normal equations. Returns how many have c1 > 0.
+static long KERNEL(rightHandSide)(long k, long n, const float *packed, const float *c1, const float *values, double *b) {
+    long weighted = 0;
+    for (long j = 0; j < k; j++) b[j] = 0;
+    for (long p = 0; p < n; p++) {
+        if (c1[p] > 0) weighted++;
+        if (!(values[p] > 0)) continue;
+        double weight = 1 + (double)c1[p];
+        const float *y = packed + p * k;
+        for (long j = 0; j < k; j++) b[j] += weight * (double)y[j];
+    }
+    return weighted;
+}
+
+/// The Woodbury solve of a short row (see EncoreWoodbury) into `solution`:
+/// (M + Vᵀ C V)⁻¹ b = z − D Vᵀ (C⁻¹ + V D Vᵀ)⁻¹ V z with M = Λ + λs I, D = M⁻¹, z = D b — an m×m
+/// Cholesky over the row's m vectors with c1 > 0. Returns 0 when the m×m system is not
+/// numerically positive definite. By hand rather than by BLAS: at m < k these are a few thousand
+/// multiply-adds each, and a library call's fixed cost (packing, and a lock the threads contend
+/// for) is as large.
+static int KERNEL(woodburySolve)(const EncoreWoodbury *w) {
+    long k = w->k, m = 0;
+    const double *rootD = w->rootInverseDiagonal;
+    // W = V D^½, so that V D Vᵀ = W Wᵀ.
+    for (long p = 0; p < w->n; p++) {
+        if (!(w->c1[p] > 0)) continue;
+        const float *y = w->packed + p * k;
+        double *row = w->rows + m * k;
+        for (long j = 0; j < k; j++) row[j] = (double)y[j] * rootD[j];
+        w->inverseConfidence[m] = 1 / (double)w->c1[p];
+        m++;
+    }
+    // z = D b into the solution; V z = W (D^½ b) into the m-vector.
+    for (long j = 0; j < k; j++) {
+        w->solution[j] = w->inverseDiagonal[j] * w->b[j];
+        w->scratch[j] = rootD[j] * w->b[j];
+    }
+    for (long i = 0; i < m; i++) w->rhs[i] = KERNEL(dotDouble)(w->rows + i * k, w->scratch, k);
+    // The lower triangle of W Wᵀ + C⁻¹, row by row.
+    for (long i = 0; i < m; i++) {
+        KERNEL(rowDotsDouble)(w->rows, i + 1, k, w->rows + i * k, w->matrix + i * m);
+        w->matrix[i * m + i] += w->inverseConfidence[i];
+    }
+    if (!KERNEL(choleskySolve)(w->matrix, w->rhs, m)) return 0;
+    for (long j = 0; j < k; j++) w->scratch[j] = 0;
+    for (long i = 0; i < m; i++) KERNEL(axpyDouble)(w->rhs[i], w->rows + i * k, w->scratch, k);
+    for (long j = 0; j < k; j++) w->solution[j] -= rootD[j] * w->scratch[j];
+    return 1;
 }
 
 /// Up to 64 columns (16, 32, 48 or 64: `width`) of output rows, in four registers each.
@@ -505,9 +587,11 @@ const EncoreKernels KERNEL(encoreKernels) = {
     .rowDotsFloat = KERNEL(rowDotsFloat),
     .rowDotsDouble = KERNEL(rowDotsDouble),
     .accumulateRows = KERNEL(accumulateRows),
-    .prefixDots4 = KERNEL(prefixDots4),
     .residual = KERNEL(residual),
     .transformRows = KERNEL(transformRows),
     .packRows = KERNEL(packRows),
+    .choleskySolve = KERNEL(choleskySolve),
+    .rightHandSide = KERNEL(rightHandSide),
+    .woodburySolve = KERNEL(woodburySolve),
     .conjugateGradient = KERNEL(conjugateGradient),
 };

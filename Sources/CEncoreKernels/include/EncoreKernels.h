@@ -46,6 +46,26 @@ typedef struct EncoreCGRow {
     long upcomingRequested;
 } EncoreCGRow;
 
+/// The Woodbury solve of one short row with G diagonal (Λ): its `n` packed vectors (k values
+/// each) and confidences minus one, M⁻¹ = `inverseDiagonal` and its square root, the right-hand
+/// side `b`; the answer goes to `solution`. Scratch space: `scratch` (k), `rows` (m×k),
+/// `matrix` (m×m), `rhs` and `inverseConfidence` (m), for the m vectors with c1 > 0.
+typedef struct EncoreWoodbury {
+    long k;
+    long n;
+    const float *packed;
+    const float *c1;
+    const double *inverseDiagonal;
+    const double *rootInverseDiagonal;
+    const double *b;
+    double *solution;
+    double *scratch;
+    double *rows;
+    double *matrix;
+    double *rhs;
+    double *inverseConfidence;
+} EncoreWoodbury;
+
 /// One set of kernels, compiled for one instruction set.
 typedef struct EncoreKernels {
     /// "avx512", "avx2" or "baseline".
@@ -57,13 +77,15 @@ typedef struct EncoreKernels {
     void (*rowDotsFloat)(const float *rows, long count, long length, const float *v, float *q);
     void (*rowDotsDouble)(const double *rows, long count, long length, const double *v, double *q);
     void (*accumulateRows)(const float *rows, long count, long length, const float *w, float *out);
-    void (*prefixDots4)(const double *rows, long stride, const double *v, long length, double *sums);
     void (*residual)(const double *b, const double *d, double ridge, const float *rows, const float *w,
                      long count, long length, const double *x, double *r);
     void (*transformRows)(const float *m, long k, long stride, const float *input, float *output, long count);
     void (*packRows)(const char *source, long rowBytes, long k, const uint32_t *columns, long n, float *packed,
                      const float *x, float *score, const float *confidences, float *packedConfidences);
     void (*conjugateGradient)(EncoreCGRow *row, float *x);
+    int (*choleskySolve)(double *a, double *b, long n);
+    long (*rightHandSide)(long k, long n, const float *packed, const float *c1, const float *values, double *b);
+    int (*woodburySolve)(const EncoreWoodbury *woodbury);
 } EncoreKernels;
 
 /// The kernels in use; null until the first call of `encore_kernels`.
@@ -97,9 +119,6 @@ static inline void encore_row_dots_double(const double *rows, long count, long l
 static inline void encore_accumulate_rows(const float *rows, long count, long length, const float *w, float *out) {
     encore_kernels()->accumulateRows(rows, count, length, w, out);
 }
-static inline void encore_prefix_dots4(const double *rows, long stride, const double *v, long length, double *sums) {
-    encore_kernels()->prefixDots4(rows, stride, v, length, sums);
-}
 static inline void encore_residual(const double *b, const double *d, double ridge, const float *rows, const float *w,
                                    long count, long length, const double *x, double *r) {
     encore_kernels()->residual(b, d, ridge, rows, w, count, length, x, r);
@@ -112,6 +131,11 @@ static inline void encore_pack_rows(const char *source, long rowBytes, long k, c
     encore_kernels()->packRows(source, rowBytes, k, columns, n, packed, x, score, confidences, packedConfidences);
 }
 static inline void encore_conjugate_gradient(EncoreCGRow *row, float *x) { encore_kernels()->conjugateGradient(row, x); }
+static inline int encore_cholesky_solve(double *a, double *b, long n) { return encore_kernels()->choleskySolve(a, b, n); }
+static inline long encore_right_hand_side(long k, long n, const float *packed, const float *c1, const float *values, double *b) {
+    return encore_kernels()->rightHandSide(k, n, packed, c1, values, b);
+}
+static inline int encore_woodbury_solve(const EncoreWoodbury *woodbury) { return encore_kernels()->woodburySolve(woodbury); }
 
 /// Starts loading the cache line at `address` ahead of use: the row gathers of ALS touch factor
 /// rows in random order, which the hardware prefetcher cannot predict and Swift has no

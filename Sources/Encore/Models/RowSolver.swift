@@ -242,14 +242,7 @@ package final class RowSolver {
         let positives = pack(columns: columns, values: values, confidences: confidences, from: source)
         requestUpcoming(RowSolver.upcomingPrefetchLimit, from: source)
         // b = Σ_{r>0} c y.
-        b.update(repeating: 0, count: k)
-        var weighted = 0
-        for p in 0..<n {
-            if packedConfidence[p] > 0 { weighted += 1 }
-            guard values[p] > 0 else { continue }
-            let weight = 1 + Double(packedConfidence[p]), y = packed + p * k
-            for j in 0..<k { b[j] += weight * Double(y[j]) }
-        }
+        let weighted = encore_right_hand_side(k, n, packed, packedConfidence, values.baseAddress, b)
         if (0..<k).allSatisfy({ b[$0] == 0 }) {
             // No positive observation: the minimiser is the zero vector, whatever A is.
             x.update(repeating: 0, count: k)
@@ -332,7 +325,7 @@ package final class RowSolver {
 
     /// The Woodbury solve of a short row into `solution`, with G = `diagonal` (Λ):
     /// (M + Vᵀ C V)⁻¹ b = z − D Vᵀ (C⁻¹ + V D Vᵀ)⁻¹ V z with M = Λ + λs I, D = M⁻¹, z = D b —
-    /// an m×m Cholesky. Returns false (leaving the row to the k×k solve) when M is too close to
+    /// an m×m Cholesky (CEncoreKernels' `woodburySolve`). Returns false (leaving the row to the k×k solve) when M is too close to
     /// singular to divide by, or the m×m system is not numerically positive definite.
     private func solveByWoodbury(count n: Int, weighted m: Int, diagonal: UnsafePointer<Double>, ridge: Double) -> Bool {
         let k = self.k
@@ -354,32 +347,11 @@ package final class RowSolver {
             inverseDiagonal[j] = 1 / (diagonal[j] + ridge)
             rootInverseDiagonal[j] = inverseDiagonal[j].squareRoot()
         }
-        // W = V D^½, so that V D Vᵀ = W Wᵀ.
-        var row = 0
-        for p in 0..<n where packedConfidence[p] > 0 {
-            let y = packed + p * k, w = woodburyRows + row * k
-            for j in 0..<k { w[j] = Double(y[j]) * rootInverseDiagonal[j] }
-            inverseConfidence[row] = 1 / Double(packedConfidence[p])
-            row += 1
-        }
-        // z = D b into `solution`; V z = W (D^½ b) into the m-vector.
-        for j in 0..<k {
-            solution[j] = inverseDiagonal[j] * b[j]
-            scratch[j] = rootInverseDiagonal[j] * b[j]
-        }
-        // By hand rather than by BLAS: at m < k these are a few thousand multiply-adds each, and
-        // a library call's fixed cost (packing, and a lock the threads contend for) is as large.
-        for i in 0..<m { woodburyRhs[i] = VectorKernels.dot(woodburyRows + i * k, scratch, k) }
-        // The lower triangle of W Wᵀ + C⁻¹, row by row.
-        for i in 0..<m {
-            VectorKernels.rowDots(woodburyRows, count: i + 1, length: k, woodburyRows + i * k, into: woodburyMatrix + i * m)
-            woodburyMatrix[i * m + i] += inverseConfidence[i]
-        }
-        guard DenseCholesky.solve(woodburyMatrix, woodburyRhs, n: m) else { return false }
-        scratch.update(repeating: 0, count: k)
-        for i in 0..<m { VectorKernels.axpy(woodburyRhs[i], woodburyRows + i * k, scratch, k) }
-        for j in 0..<k { solution[j] -= rootInverseDiagonal[j] * scratch[j] }
-        return true
+        var system = EncoreWoodbury(
+            k: k, n: n, packed: packed, c1: packedConfidence, inverseDiagonal: inverseDiagonal, rootInverseDiagonal: rootInverseDiagonal,
+            b: b, solution: solution, scratch: scratch, rows: woodburyRows, matrix: woodburyMatrix, rhs: woodburyRhs,
+            inverseConfidence: inverseConfidence)
+        return encore_woodbury_solve(&system) != 0
     }
 
     /// The solve of a long row into `solution`, with G = `diagonal` (Λ): A = Λ + λs I + Σ c1 y yᵀ
