@@ -37,7 +37,7 @@ run() {  # NAME FILE [data flags] -- evaluate flags...
     done
 }
 run "Last.fm 2K plays" "$lastfm/user_artists.dat"
-run "Last.fm 2K tag assignments" "$lastfm/user_taggedartists.dat" --weight-column none
+run "Last.fm 2K tag assignments" "$lastfm/user_taggedartists.dat" --header --weight-column none
 run "Last.fm 2K plays, counts dropped" "$out/lastfm-plays.tsv" --weight-column none
 run "synthetic A" "$out/synthA.tsv"
 run "synthetic B" "$out/synthB.tsv"
