@@ -44,7 +44,7 @@ run "synthetic B" "$out/synthB.tsv"
 run "synthetic C" "$out/synthC.tsv"
 timings="$out/timings.jsonl"
 : > "$timings"
-for name in synthA synthB synthC; do
+for name in lastfm-plays synthA synthB synthC; do
     for preset in "" "--spark-defaults"; do
         # shellcheck disable=SC2086
         "$encore" train "$out/$name.tsv" --output "$out/model.encore" --quiet $preset \
