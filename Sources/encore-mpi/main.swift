@@ -10,7 +10,8 @@ Usage: mpirun -np P encore-mpi train FILE --output MODEL [data options] [model o
                   [--checkpoint-dir DIR [--checkpoint-every N]] [--quiet]
 
 Trains implicit ALS on P processes and writes the same model file as `encore train`: the same
-flags, the same defaults (Spark's), and with the same seed the same model to solver tolerance.
+flags and defaults (--spark-defaults too), and with the same seed the same model to solver
+tolerance.
 Every process reads its own byte range of FILE; users and items are split into P blocks.
 
   --strategy S            how vectors reach the processes that need them (default half-gridify):

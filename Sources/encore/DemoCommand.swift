@@ -24,7 +24,8 @@ enum DemoCommand: Command {
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         _ = try arguments.positionals([])
         let data = try Interactions(triples: plays)
-        var configuration = ALSConfiguration()
+        // The notebook sets rank, maxIter, regParam, alpha and implicitPrefs; everything else is Spark's default.
+        var configuration = ALSConfiguration.sparkDefaults
         configuration.factors = 10
         configuration.iterations = 10
         configuration.regularization = 0.1

@@ -6,13 +6,19 @@ enum SynthCommand: Command {
     static let name = "synth"
     static let summary = "write a realistic synthetic play log (benchmark workloads)"
     static let usage = """
-    Usage: encore synth --users U --items I --mean-per-user M [--seed S] --output FILE
+    Usage: encore synth --users U --items I --mean-per-user M [--seed S] [shape options] --output FILE
 
     Writes user<TAB>artist<TAB>plays lines: power-law artist popularity, listeners drawn from 16
     latent tastes, log-normal activity with mean M distinct artists per listener, Pareto play
     counts, 40-hex-digit user IDs and artist-name IDs, rows in random order. The same seed gives
     the same file. The reference workload has the shape of Last.fm 360K:
       encore synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output plays.tsv
+
+    Shape options (the defaults give the reference workload's shape):
+      --tastes N                 latent tastes listeners are drawn from (default 16)
+      --taste-share F            share of a listener's artists drawn from their taste, the rest
+                                 from overall popularity (default 0.7)
+      --popularity-exponent Z    Zipf exponent of artist popularity (default 0.9; larger is more skewed)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -24,11 +30,26 @@ enum SynthCommand: Command {
         // The generator's own bounds, checked here so that the message quotes the flag's text.
         let mean = try arguments.float("--mean-per-user", default: 0, in: .from(1, to: Float(items) / 2))
         let seed = try arguments.int("--seed", default: 1, in: 0...Int.max)
+        let tastes = try arguments.int("--tastes", default: 16, in: 1...1_000_000)
+        let share = try number("--taste-share", arguments, default: 0.7, in: 0...1)
+        let exponent = try number("--popularity-exponent", arguments, default: 0.9, in: 0...10)
         guard let output = try arguments.value("--output") else { throw UsageError("--output FILE is required") }
         _ = try arguments.positionals([])
         let start = now()
-        let generator = try SyntheticPlays(users: users, items: items, meanPerUser: Double(mean), seed: UInt64(seed))
+        var generator = try SyntheticPlays(users: users, items: items, meanPerUser: Double(mean), seed: UInt64(seed))
+        generator.tastes = tastes
+        generator.tasteShare = share
+        generator.popularityExponent = exponent
         let rows = try generator.write(to: output)
         Console.err("wrote \(rows) rows (\(users) users × \(items) artists) to \(output) in \(Console.seconds(secondsSince(start)))")
+    }
+
+    /// `--name X` as a number in `range`; an error quotes what was typed.
+    static func number(_ name: String, _ arguments: CommandLineArguments, default fallback: Double, in range: ClosedRange<Double>) throws -> Double {
+        guard let text = try arguments.value(name) else { return fallback }
+        guard let value = Double(text), range.contains(value) else {
+            throw UsageError("\(name) must be a number from \(range.lowerBound) to \(range.upperBound) (got '\(text)')")
+        }
+        return value
     }
 }

@@ -33,7 +33,7 @@ for p in $processes; do
         echo "P=$p $strategy" >&2
         mpirun -np "$p" --oversubscribe "$(dirname "$encore")/encore-mpi" train "$data" --output "$out/model.encore" \
             --strategy "$strategy" --factors "$factors" --iterations "$iterations" --solver cg --confidence log \
-            --regularization-scaling flat --seed 1 2> "$out/P$p-$strategy.log" | tail -1 >> "$results"
+            --alpha 1 --regularization 0.1 --regularization-scaling flat --seed 1 2> "$out/P$p-$strategy.log" | tail -1 >> "$results"
         tail -1 "$results" >&2
     done
 done

@@ -107,7 +107,7 @@ def encore_train(encore, data, out, solver, factors, iterations, threads, tag="f
     model = os.path.join(out, f"encore-{tag}-{solver}-{factors}-{threads}.model")
     stdout, stderr, wall, rss = timed([encore, "train", data, "--output", model, "--solver", solver, "--factors", str(factors),
                                        "--iterations", str(iterations), "--threads", str(threads), "--confidence", "log",
-                                       "--regularization", "0.1", "--regularization-scaling", "flat", "--seed", "1"])
+                                       "--alpha", "1", "--regularization", "0.1", "--regularization-scaling", "flat", "--seed", "1"])
     summary = json.loads(stdout.strip().splitlines()[-1])
     seconds = [float(m.group(1)) * (1e-3 if m.group(2) == "ms" else 1)
                for m in re.finditer(r"iteration \d+/\d+: loss \S+ \(([\d.]+) (s|ms)\)", stderr)]

@@ -19,7 +19,7 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 encore="$(encore_binary "$root" "$scratch")"
 reference_workload "$encore" "$out/plays.tsv"
 [ -f "$out/serve.model" ] || "$encore" train "$out/plays.tsv" --output "$out/serve.model" --factors 64 --iterations 3 \
-    --solver cg --confidence log --regularization-scaling flat --quiet
+    --solver cg --confidence log --alpha 1 --regularization 0.1 --regularization-scaling flat --quiet
 head -20000 "$out/plays.tsv" | cut -f1 | sort -u > "$out/serve-users.txt"
 head -20000 "$out/plays.tsv" | cut -f2 | sort -u > "$out/serve-items.txt"
 port=18090

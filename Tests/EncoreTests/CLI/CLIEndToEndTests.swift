@@ -143,7 +143,7 @@ final class CLIEndToEndTests: XCTestCase {
         guard let data = TestSupport.lastfm2k else { throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout") }
         let directory = try TestSupport.temporaryDirectory(self)
         let model = directory.appendingPathComponent("lastfm.encore").path
-        let train = try TestSupport.encore(["train", data, "--output", model, "--iterations", "3", "--quiet"])
+        let train = try TestSupport.encore(["train", data, "--output", model, "--spark-defaults", "--iterations", "3", "--quiet"])
         XCTAssertEqual(train.status, 0, train.stderr)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(train.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
         XCTAssertEqual(summary["users"] as? Int, 1892)

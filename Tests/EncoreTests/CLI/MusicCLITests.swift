@@ -52,7 +52,7 @@ final class MusicCLITests: XCTestCase {
         guard let data = TestSupport.lastfm2k else { throw XCTSkip("../shared/data/lastfm-2k is not beside the checkout") }
         let directory = try TestSupport.temporaryDirectory(self)
         let model = directory.appendingPathComponent("m.encore").path
-        let train = try TestSupport.encore(["train", data, "--output", model, "--iterations", "4", "--confidence", "log", "--regularization-scaling", "flat", "--regularization", "10", "--quiet"])
+        let train = try TestSupport.encore(["train", data, "--output", model, "--spark-defaults", "--iterations", "4", "--confidence", "log", "--regularization-scaling", "flat", "--regularization", "10", "--quiet"])
         XCTAssertEqual(train.status, 0, train.stderr)
 
         let radio = try TestSupport.encore(["radio", model, "--seed", "the beatles", "--length", "20", "--json", "--seed-random", "3"])

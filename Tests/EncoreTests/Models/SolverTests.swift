@@ -22,7 +22,8 @@ final class SolverTests: XCTestCase {
         var result: [ALSConfiguration] = []
         for scaling in RegularizationScaling.allCases {
             for confidence in ConfidenceFunction.allCases {
-                var c = ALSConfiguration()
+                // Spark's preset as the base: these checks are of the exact solver at 10 iterations.
+                var c = ALSConfiguration.sparkDefaults
                 c.factors = 6
                 c.regularization = 0.3
                 c.alpha = confidence == .log ? 2 : 0.7
@@ -158,8 +159,10 @@ final class SolverTests: XCTestCase {
     func testSameSeedSameModelForAnyThreadCount() throws {
         let (matrix, _) = randomMatrix(users: 400, items: 150, density: 0.05, seed: 21)
         for solver in ALSSolverKind.allCases {
+            // The defaults (k 64): the widest kernels' paths; five iterations are enough to differ.
             var c = ALSConfiguration()
             c.solver = solver
+            c.iterations = 5
             c.seed = 77
             let one = try ImplicitALS(configuration: c, threads: 1).fit(matrix)
             let two = try ImplicitALS(configuration: c, threads: 2).fit(matrix)
@@ -194,7 +197,7 @@ final class SolverTests: XCTestCase {
 
     func testNonnegativeFactorsSatisfyOptimalityConditions() throws {
         let (matrix, dense) = randomMatrix(users: 15, items: 12, density: 0.35, seed: 4)
-        var c = ALSConfiguration()
+        var c = ALSConfiguration.sparkDefaults
         c.nonnegative = true
         c.factors = 5
         c.iterations = 4
@@ -231,7 +234,7 @@ final class SolverTests: XCTestCase {
         ]
         let data = try Interactions(triples: [("0", "10", 3), ("0", "20", 1), ("0", "30", 2), ("1", "10", 4), ("1", "30", 1), ("2", "20", 5), ("2", "30", 3)])
         for seed: UInt64 in [0, 1, 42, 1234] {
-            var c = ALSConfiguration()
+            var c = ALSConfiguration.sparkDefaults
             c.seed = seed
             let model = try TrainedModel.train(data, configuration: c, threads: 1)
             for (user, list) in expected {
