@@ -37,50 +37,66 @@ package struct SparseMatrix: Sendable, Equatable {
 
     /// Builds the matrix from coordinate triples, summing the values of repeated (row, column)
     /// pairs. Two stable counting sorts (by column, then by row) give sorted rows in O(nnz).
+    /// The scatter loops run over unsafe buffers: their random writes are most of the build's
+    /// time, and an array's bounds check on each added a fifth to it (indices are in range by
+    /// construction: every start counts what is written after it).
     package init(rowCount: Int, columnCount: Int, rows: [UInt32], columns: [UInt32], values: [Float]) {
         precondition(rows.count == columns.count && columns.count == values.count, "coordinate arrays differ in length")
+        precondition(rows.allSatisfy { Int($0) < rowCount } && columns.allSatisfy { Int($0) < columnCount }, "coordinates out of range")
         let n = rows.count
         var columnStarts = [Int](repeating: 0, count: columnCount + 1)
-        for c in columns { columnStarts[Int(c) + 1] += 1 }
-        for c in 0..<columnCount { columnStarts[c + 1] += columnStarts[c] }
         var byColumn = [Int](repeating: 0, count: n)
-        for p in 0..<n {
-            let c = Int(columns[p])
-            byColumn[columnStarts[c]] = p
-            columnStarts[c] += 1
-        }
         var rowStarts = [Int](repeating: 0, count: rowCount + 1)
-        for r in rows { rowStarts[Int(r) + 1] += 1 }
-        for r in 0..<rowCount { rowStarts[r + 1] += rowStarts[r] }
         var sortedIndices = [UInt32](repeating: 0, count: n)
         var sortedValues = [Float](repeating: 0, count: n)
-        var cursor = rowStarts
-        for p in byColumn {
-            let r = Int(rows[p])
-            sortedIndices[cursor[r]] = columns[p]
-            sortedValues[cursor[r]] = values[p]
-            cursor[r] += 1
-        }
-        // Merge repeated columns within each row, summing in Double so counts stay exact.
         var offsets = [Int](repeating: 0, count: rowCount + 1)
         var write = 0
-        for r in 0..<rowCount {
-            var p = rowStarts[r]
-            let end = rowStarts[r + 1]
-            while p < end {
-                let column = sortedIndices[p]
-                var sum = Double(sortedValues[p])
-                p += 1
-                while p < end && sortedIndices[p] == column {
-                    sum += Double(sortedValues[p])
-                    p += 1
-                }
-                sortedIndices[write] = column
-                sortedValues[write] = Float(sum)
-                write += 1
+        rows.withUnsafeBufferPointer { rows in
+        columns.withUnsafeBufferPointer { columns in
+        values.withUnsafeBufferPointer { values in
+        columnStarts.withUnsafeMutableBufferPointer { columnStarts in
+        byColumn.withUnsafeMutableBufferPointer { byColumn in
+        rowStarts.withUnsafeMutableBufferPointer { rowStarts in
+        sortedIndices.withUnsafeMutableBufferPointer { sortedIndices in
+        sortedValues.withUnsafeMutableBufferPointer { sortedValues in
+        offsets.withUnsafeMutableBufferPointer { offsets in
+            for c in columns { columnStarts[Int(c) + 1] += 1 }
+            for c in 0..<columnCount { columnStarts[c + 1] += columnStarts[c] }
+            for p in 0..<n {
+                let c = Int(columns[p])
+                byColumn[columnStarts[c]] = p
+                columnStarts[c] += 1
             }
-            offsets[r + 1] = write
-        }
+            for r in rows { rowStarts[Int(r) + 1] += 1 }
+            for r in 0..<rowCount { rowStarts[r + 1] += rowStarts[r] }
+            var cursor = Array(rowStarts)
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                for p in byColumn {
+                    let r = Int(rows[p])
+                    sortedIndices[cursor[r]] = columns[p]
+                    sortedValues[cursor[r]] = values[p]
+                    cursor[r] += 1
+                }
+            }
+            // Merge repeated columns within each row, summing in Double so counts stay exact.
+            for r in 0..<rowCount {
+                var p = rowStarts[r]
+                let end = rowStarts[r + 1]
+                while p < end {
+                    let column = sortedIndices[p]
+                    var sum = Double(sortedValues[p])
+                    p += 1
+                    while p < end && sortedIndices[p] == column {
+                        sum += Double(sortedValues[p])
+                        p += 1
+                    }
+                    sortedIndices[write] = column
+                    sortedValues[write] = Float(sum)
+                    write += 1
+                }
+                offsets[r + 1] = write
+            }
+        } } } } } } } } }
         sortedIndices.removeSubrange(write...)
         sortedValues.removeSubrange(write...)
         self.rowCount = rowCount
