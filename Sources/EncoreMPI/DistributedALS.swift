@@ -13,23 +13,6 @@ package struct DistributedIterationReport: Sendable {
     package var bytesSent: Int
 }
 
-/// Where and how often to save checkpoints.
-package struct CheckpointSettings: Sendable {
-    /// The folder holding `checkpoint.encore`.
-    package var directory: String
-    /// Save after every this many iterations.
-    package var every: Int
-    /// Identifies the job, so a checkpoint of another job is never resumed.
-    package var fingerprint: String
-
-    /// Settings for a job identified by `fingerprint`.
-    package init(directory: String, every: Int, fingerprint: String) {
-        self.directory = directory
-        self.every = every
-        self.fingerprint = fingerprint
-    }
-}
-
 /// The outcome of a distributed fit. Factors are gathered on rank 0 only.
 package struct DistributedFit {
     /// Users × k on rank 0, nil elsewhere.

@@ -7,11 +7,18 @@ enum TrainCommand: Command {
     static let name = "train"
     static let summary = "train an implicit ALS model on a ratings file and save it"
     static let usage = """
-    Usage: encore train FILE --output MODEL [data options] [model options] [--quiet]
+    Usage: encore train FILE --output MODEL [data options] [model options]
+                        [--checkpoint-dir DIR [--checkpoint-every N]] [--quiet]
 
     Reads user–item plays from FILE, sums repeated (user, item) rows, fits implicit ALS and
     writes MODEL atomically. Progress goes to stderr; the last stdout line is one JSON object
     with users, items, interactions, train_seconds, seconds_per_iteration and loss.
+
+      --checkpoint-dir DIR    save the factors in DIR (DIR/checkpoint.encore, the format of
+                              encore-mpi) and, when the same command is run again after a stop,
+                              resume after the last saved iteration; a checkpoint of another
+                              job (other data or model flags) is refused
+      --checkpoint-every N    save after every N iterations (default 1)
 
     \(DataOptions.help)
 
@@ -21,6 +28,9 @@ enum TrainCommand: Command {
     static func run(_ arguments: CommandLineArguments) throws {
         guard let output = try arguments.value("--output") else { throw UsageError("--output MODEL is required") }
         let quiet = try arguments.flag("--quiet")
+        let checkpointDirectory = try arguments.value("--checkpoint-dir")
+        let checkpointEvery = try arguments.int("--checkpoint-every", default: 1, in: 1...1_000_000)
+        if arguments.has("--checkpoint-every") && checkpointDirectory == nil { throw UsageError("--checkpoint-every needs --checkpoint-dir DIR") }
         let data = try DataOptions(arguments)
         let model = try ModelOptions(arguments)
         let file = try arguments.positionals(["FILE"])[0]
@@ -40,8 +50,21 @@ enum TrainCommand: Command {
         }
         // The iterations' own times: train_seconds also holds one-off set-up (the transposed
         // matrix, confidences, initial vectors, forming the factors at the end).
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        let checkpoint = try checkpointDirectory.map {
+            CheckpointSettings(directory: $0, every: checkpointEvery,
+                               fingerprint: try TrainingCheckpoint.fingerprint(configuration: model.configuration, dataPath: file, dataBytes: size))
+        }
         var iterationSeconds: [Double] = []
-        let trained = try TrainedModel.train(interactions, matrix: matrix, configuration: model.configuration, threads: model.threads, source: file) { report in
+        var resumedFrom = 0
+        let trained = try TrainedModel.train(
+            interactions, matrix: matrix, configuration: model.configuration, threads: model.threads, source: file, checkpoint: checkpoint,
+            resumed: { saved in
+                resumedFrom = saved.iteration
+                // Said even with --quiet: a resumed run's output is not that of a fresh one.
+                Console.err("resuming from \(TrainingCheckpoint.path(in: checkpoint!.directory)): iterations 1–\(saved.iteration) of \(model.configuration.iterations) were done")
+            }
+        ) { report in
             iterationSeconds.append(report.seconds)
             if !quiet {
                 Console.err("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds)))")
@@ -64,6 +87,7 @@ enum TrainCommand: Command {
         json.add("train_seconds", trained.summary.trainSeconds)
         json.add("seconds_per_iteration", iterationSeconds.isEmpty ? 0 : iterationSeconds.reduce(0, +) / Double(iterationSeconds.count))
         json.add("loss", trained.summary.lossHistory.last ?? .nan)
+        if checkpoint != nil { json.add("resumed_from", resumedFrom) }
         Console.out(json.text)
     }
 }

@@ -25,12 +25,12 @@ package struct LearningCurve: Sendable {
     ) throws {
         let evaluator = try Evaluator(split: split, k: k, threads: threads)
         var points: [Point] = []
-        _ = try ImplicitALS(configuration: configuration, threads: threads).fit(evaluator.train) { report in
+        _ = try ImplicitALS(configuration: configuration, threads: threads).fit(evaluator.train, progress: { report in
             let current = FactorModel(userFactors: report.userFactors, itemFactors: report.itemFactors)
             let point = Point(iteration: report.iteration, loss: report.loss, metric: evaluator.evaluate(current).value(of: metric))
             points.append(point)
             progress?(point)
-        }
+        })
         self.metric = metric
         self.k = k
         self.points = points

@@ -37,6 +37,15 @@ package final class DenseMatrix: @unchecked Sendable {
     /// The first element of row `r`.
     @inline(__always) package func row(_ r: Int) -> UnsafeMutablePointer<Float> { storage + r * stride }
 
+    /// The values row by row, without padding (what `init(rows:columns:values:)` takes).
+    package func packed() -> [Float] {
+        var values = [Float](repeating: 0, count: rows * columns)
+        values.withUnsafeMutableBufferPointer { target in
+            for r in 0..<rows { (target.baseAddress! + r * columns).update(from: row(r), count: columns) }
+        }
+        return values
+    }
+
     /// Element at row `r`, column `c`.
     package subscript(r: Int, c: Int) -> Float {
         get { storage[r * stride + c] }

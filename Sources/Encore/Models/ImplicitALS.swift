@@ -18,7 +18,16 @@ package struct ImplicitALS: Sendable {
 
     /// Learns factors from a users × items matrix of raw weights (play counts).
     /// `progress` is called after each iteration.
-    package func fit(_ userItems: SparseMatrix, progress: ((ALSIterationReport) -> Void)? = nil) throws -> FactorModel {
+    ///
+    /// With `checkpoint`, resumes from the checkpoint of the same job in its folder, if there is
+    /// one (`resumed` is told the iteration it was saved after), and saves one after every
+    /// `checkpoint.every` iterations. At those iterations both sides are turned back to plain
+    /// factors before going on, and a resumed run starts from exactly those factors, so a run
+    /// stopped and resumed ends bit for bit where the same run without a stop does.
+    package func fit(
+        _ userItems: SparseMatrix, checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
+        progress: ((ALSIterationReport) -> Void)? = nil
+    ) throws -> FactorModel {
         try configuration.validate()
         BLAS.ensureSingleThreaded()
         for value in userItems.values where !value.isFinite {
@@ -32,8 +41,22 @@ package struct ImplicitALS: Sendable {
         let users = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads))
         let items = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads))
         var history: [Double] = []
+        var done = 0
+        if let checkpoint, let saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint) {
+            guard saved.factors == k, saved.userFactors.count == userItems.rowCount * k, saved.itemFactors.count == userItems.columnCount * k else {
+                throw EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
+            }
+            guard saved.iteration <= configuration.iterations, saved.lossHistory.count == saved.iteration else {
+                throw EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) was saved after iteration \(saved.iteration), past this job's \(configuration.iterations); delete it to start over")
+            }
+            users.restore(DenseMatrix(rows: userItems.rowCount, columns: k, values: saved.userFactors))
+            items.restore(DenseMatrix(rows: userItems.columnCount, columns: k, values: saved.itemFactors))
+            history = saved.lossHistory
+            done = saved.iteration
+            resumed?(saved)
+        }
         let threads = self.threads
-        for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
+        for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStep(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: "item")
             let userTerms = try halfStep(target: users, source: items, ratings: userItems, confidences: userConfidences, side: "user", withObjective: true)
@@ -41,6 +64,13 @@ package struct ImplicitALS: Sendable {
             let loss = userTerms + penalty(of: items.matrix, ratings: itemUsers)
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if let checkpoint, iteration % checkpoint.every == 0 {
+                users.makePlain(threads: threads)
+                items.makePlain(threads: threads)
+                try TrainingCheckpoint(fingerprint: checkpoint.fingerprint, iteration: iteration, lossHistory: history,
+                                       userFactors: users.matrix.packed(), itemFactors: items.matrix.packed(), factors: k)
+                    .write(to: checkpoint.directory)
+            }
             progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds) {
                 (users.factors(threads: threads), items.factors(threads: threads))
             })

@@ -65,6 +65,13 @@ final class TurnedFactors {
         self.basis = nil
     }
 
+    /// Replaces the vectors with `factors` themselves (a resumed run's saved factors).
+    func restore(_ factors: DenseMatrix) {
+        precondition(factors.rows == matrix.rows && factors.columns == matrix.columns, "restored factors have the wrong shape")
+        matrix = factors
+        basis = nil
+    }
+
     /// The factors as a new matrix (the held one itself when they are held as they are).
     func factors(threads: Int) -> DenseMatrix {
         guard let basis else { return matrix }

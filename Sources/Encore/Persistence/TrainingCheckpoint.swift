@@ -1,4 +1,3 @@
-import Encore
 import Foundation
 
 /// The factors after a completed iteration, saved so a stopped job can resume where it was.
@@ -7,6 +6,9 @@ import Foundation
 /// magic `ENCORECK`, UInt64 length of a JSON header, the header (job fingerprint, iteration, loss
 /// history, shapes), the user then item factors (Float32, rows × k), and a UInt64 checksum of
 /// everything before it. A partly written file never replaces a complete one.
+///
+/// `encore train` and `encore-mpi train` read and write it alike (same fingerprint, plain
+/// factors), so either can resume the other's job.
 package struct TrainingCheckpoint {
     /// What the checkpoint says about itself.
     struct Header: Codable {
@@ -105,5 +107,22 @@ package struct TrainingCheckpoint {
             fingerprint: header.fingerprint, iteration: header.iteration, lossHistory: header.lossHistory,
             userFactors: Array(floats[0..<userCount]), itemFactors: Array(floats[userCount...]), factors: header.factors
         )
+    }
+}
+
+/// Where and how often to save checkpoints.
+package struct CheckpointSettings: Sendable {
+    /// The folder holding `checkpoint.encore`.
+    package var directory: String
+    /// Save after every this many iterations.
+    package var every: Int
+    /// Identifies the job, so a checkpoint of another job is never resumed.
+    package var fingerprint: String
+
+    /// Settings for a job identified by `fingerprint`.
+    package init(directory: String, every: Int, fingerprint: String) {
+        self.directory = directory
+        self.every = every
+        self.fingerprint = fingerprint
     }
 }
