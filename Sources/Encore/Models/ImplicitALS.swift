@@ -21,9 +21,10 @@ package struct ImplicitALS: Sendable {
     ///
     /// With `checkpoint`, resumes from the checkpoint of the same job in its folder, if there is
     /// one (`resumed` is told the iteration it was saved after), and saves one after every
-    /// `checkpoint.every` iterations. At those iterations both sides are turned back to plain
-    /// factors before going on, and a resumed run starts from exactly those factors, so a run
-    /// stopped and resumed ends bit for bit where the same run without a stop does.
+    /// `checkpoint.every` iterations: the factors, and the state training keeps them in (each
+    /// side's vectors in its eigenbasis, and the basis), so that a run stopped and resumed ends
+    /// bit for bit where a run without a stop does. A checkpoint with plain factors only (as
+    /// `encore-mpi` writes) resumes from them.
     package func fit(
         _ userItems: SparseMatrix, checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
         progress: ((ALSIterationReport) -> Void)? = nil
@@ -49,8 +50,9 @@ package struct ImplicitALS: Sendable {
             guard saved.iteration <= configuration.iterations, saved.lossHistory.count == saved.iteration else {
                 throw EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) was saved after iteration \(saved.iteration), past this job's \(configuration.iterations); delete it to start over")
             }
-            users.restore(DenseMatrix(rows: userItems.rowCount, columns: k, values: saved.userFactors))
-            items.restore(DenseMatrix(rows: userItems.columnCount, columns: k, values: saved.itemFactors))
+            for (side, plain, turned) in [(users, saved.userFactors, saved.turnedUsers), (items, saved.itemFactors, saved.turnedItems)] {
+                side.restore(DenseMatrix(rows: side.matrix.rows, columns: k, values: turned?.vectors ?? plain), basis: turned?.basis)
+            }
             history = saved.lossHistory
             done = saved.iteration
             resumed?(saved)
@@ -65,11 +67,12 @@ package struct ImplicitALS: Sendable {
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if let checkpoint, iteration % checkpoint.every == 0 {
-                users.makePlain(threads: threads)
-                items.makePlain(threads: threads)
-                try TrainingCheckpoint(fingerprint: checkpoint.fingerprint, iteration: iteration, lossHistory: history,
-                                       userFactors: users.matrix.packed(), itemFactors: items.matrix.packed(), factors: k)
-                    .write(to: checkpoint.directory)
+                var saved = TrainingCheckpoint(fingerprint: checkpoint.fingerprint, iteration: iteration, lossHistory: history,
+                                               userFactors: users.factors(threads: threads).packed(),
+                                               itemFactors: items.factors(threads: threads).packed(), factors: k)
+                saved.turnedUsers = users.basis.map { TrainingCheckpoint.TurnedState(vectors: users.matrix.packed(), basis: $0) }
+                saved.turnedItems = items.basis.map { TrainingCheckpoint.TurnedState(vectors: items.matrix.packed(), basis: $0) }
+                try saved.write(to: checkpoint.directory)
             }
             progress?(ALSIterationReport(iteration: iteration, loss: loss, seconds: seconds) {
                 (users.factors(threads: threads), items.factors(threads: threads))

@@ -65,11 +65,13 @@ final class TurnedFactors {
         self.basis = nil
     }
 
-    /// Replaces the vectors with `factors` themselves (a resumed run's saved factors).
-    func restore(_ factors: DenseMatrix) {
-        precondition(factors.rows == matrix.rows && factors.columns == matrix.columns, "restored factors have the wrong shape")
-        matrix = factors
-        basis = nil
+    /// Replaces the vectors and their basis (nil: `vectors` are the factors themselves) with a
+    /// resumed run's saved ones.
+    func restore(_ vectors: DenseMatrix, basis: [Double]?) {
+        precondition(vectors.rows == matrix.rows && vectors.columns == matrix.columns, "restored vectors have the wrong shape")
+        precondition(basis == nil || basis!.count == vectors.columns * vectors.columns, "a restored basis is k × k")
+        matrix = vectors
+        self.basis = basis
     }
 
     /// The factors as a new matrix (the held one itself when they are held as they are).

@@ -8,7 +8,13 @@ import Foundation
 /// everything before it. A partly written file never replaces a complete one.
 ///
 /// `encore train` and `encore-mpi train` read and write it alike (same fingerprint, plain
-/// factors), so either can resume the other's job.
+/// factors), so either can resume the other's job. `encore train` also saves the state its
+/// training keeps between iterations, for a resume bit for bit equal to a run never stopped:
+/// each side's vectors in the eigenbasis they were last solved in, and that basis
+/// (`TurnedFactors`). They follow the item factors — for each side whose header flag
+/// `userBasis` / `itemBasis` is true, the vectors (Float32, rows × k) then the basis (Float64,
+/// k × k) — and a reader that ignores them resumes from the plain factors. Without them (as
+/// `encore-mpi` writes) the header has no such keys: the bytes are those of the first format.
 package struct TrainingCheckpoint {
     /// What the checkpoint says about itself.
     struct Header: Codable {
@@ -18,6 +24,22 @@ package struct TrainingCheckpoint {
         var users: Int
         var items: Int
         var factors: Int
+        var userBasis: Bool?
+        var itemBasis: Bool?
+    }
+
+    /// One side's training state: its vectors in `basis` (factors = vectors · basisᵀ).
+    package struct TurnedState: Equatable {
+        /// Rows × k, packed.
+        package var vectors: [Float]
+        /// Q, k × k, row-major.
+        package var basis: [Double]
+
+        /// A state from its parts.
+        package init(vectors: [Float], basis: [Double]) {
+            self.vectors = vectors
+            self.basis = basis
+        }
     }
 
     /// Identifies the job: the same data file and hyperparameters (other than the number of
@@ -33,6 +55,10 @@ package struct TrainingCheckpoint {
     package let itemFactors: [Float]
     /// Latent dimension.
     package let factors: Int
+    /// The users' training state when it is not the plain factors (nil: it is, or unknown).
+    package var turnedUsers: TurnedState?
+    /// The items' training state (as `turnedUsers`).
+    package var turnedItems: TurnedState?
 
     static let magic = Array("ENCORECK".utf8)
 
@@ -63,7 +89,8 @@ package struct TrainingCheckpoint {
     package func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let header = Header(fingerprint: fingerprint, iteration: iteration, lossHistory: lossHistory,
-                            users: userFactors.count / factors, items: itemFactors.count / factors, factors: factors)
+                            users: userFactors.count / factors, items: itemFactors.count / factors, factors: factors,
+                            userBasis: turnedUsers.map { _ in true }, itemBasis: turnedItems.map { _ in true })
         let json = try JSONEncoder().encode(header)
         let file = try ChecksummedFileWriter(path: TrainingCheckpoint.path(in: directory))
         try TrainingCheckpoint.magic.withUnsafeBytes { try file.append($0) }
@@ -71,6 +98,11 @@ package struct TrainingCheckpoint {
         try json.withUnsafeBytes { try file.append($0) }
         try userFactors.withUnsafeBytes { try file.append($0) }
         try itemFactors.withUnsafeBytes { try file.append($0) }
+        for state in [turnedUsers, turnedItems] {
+            guard let state else { continue }
+            try state.vectors.withUnsafeBytes { try file.append($0) }
+            try state.basis.withUnsafeBytes { try file.append($0) }
+        }
         try file.commit()
     }
 
@@ -94,19 +126,30 @@ package struct TrainingCheckpoint {
         guard header.fingerprint == fingerprint else {
             throw EncoreError.invalidArgument("\(path) was written by a different job (\(header.fingerprint)); this job is \(fingerprint). Use another --checkpoint-dir or delete it")
         }
-        let userCount = header.users * header.factors, itemCount = header.items * header.factors
-        guard 16 + headerLength + 4 * (userCount + itemCount) == bytes.count - 8 else { throw damaged("factor sections have the wrong length") }
-        // Copied rather than reinterpreted: the factors need not start on a 4-byte boundary.
-        var floats = [Float](repeating: 0, count: userCount + itemCount)
-        floats.withUnsafeMutableBytes { target in
-            bytes.withUnsafeBytes { source in
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(16 + headerLength)..<(bytes.count - 8)]))
+        guard header.users >= 0, header.items >= 0, header.factors >= 1, header.factors <= 1 << 16,
+              header.users <= Int.max / 64 / header.factors, header.items <= Int.max / 64 / header.factors else { throw damaged("impossible shapes") }
+        let userCount = header.users * header.factors, itemCount = header.items * header.factors, basisCount = header.factors * header.factors
+        let turnedLength = (header.userBasis == true ? 4 * userCount + 8 * basisCount : 0) + (header.itemBasis == true ? 4 * itemCount + 8 * basisCount : 0)
+        guard 16 + headerLength + 4 * (userCount + itemCount) + turnedLength == bytes.count - 8 else { throw damaged("factor sections have the wrong length") }
+        // Copied rather than reinterpreted: the sections need not start on an aligned boundary.
+        var offset = 16 + headerLength
+        func take<T>(_ count: Int, of _: T.Type) -> [T] where T: BinaryFloatingPoint {
+            var values = [T](repeating: 0, count: count)
+            values.withUnsafeMutableBytes { target in
+                bytes.withUnsafeBytes { source in
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + target.count)]))
+                }
             }
+            offset += count * MemoryLayout<T>.stride
+            return values
         }
-        return TrainingCheckpoint(
+        var checkpoint = TrainingCheckpoint(
             fingerprint: header.fingerprint, iteration: header.iteration, lossHistory: header.lossHistory,
-            userFactors: Array(floats[0..<userCount]), itemFactors: Array(floats[userCount...]), factors: header.factors
+            userFactors: take(userCount, of: Float.self), itemFactors: take(itemCount, of: Float.self), factors: header.factors
         )
+        if header.userBasis == true { checkpoint.turnedUsers = TurnedState(vectors: take(userCount, of: Float.self), basis: take(basisCount, of: Double.self)) }
+        if header.itemBasis == true { checkpoint.turnedItems = TurnedState(vectors: take(itemCount, of: Float.self), basis: take(basisCount, of: Double.self)) }
+        return checkpoint
     }
 }
 

@@ -25,11 +25,13 @@ final class ResumableTrainingCLITests: XCTestCase {
     func testSIGKILLedRunResumesToTheSameFactorsAsAnUninterruptedOne() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let data = try TestSupport.write(Self.plays(), to: "plays.tsv", in: directory)
-        func command(_ model: String, _ checkpoints: String) -> [String] {
-            ["train", data, "--output", directory.appendingPathComponent(model).path, "--factors", "16", "--iterations", "40",
-             "--checkpoint-dir", directory.appendingPathComponent(checkpoints).path, "--checkpoint-every", "1", "--threads", "2"]
+        func command(_ model: String, _ checkpoints: String?) -> [String] {
+            ["train", data, "--output", directory.appendingPathComponent(model).path, "--factors", "16", "--iterations", "40", "--threads", "2"]
+                + (checkpoints.map { ["--checkpoint-dir", directory.appendingPathComponent($0).path, "--checkpoint-every", "1"] } ?? [])
         }
-        let uninterrupted = try TestSupport.encore(command("whole.model", "whole"))
+        // Checkpoints save the training state itself, so they change nothing: the reference
+        // run has none.
+        let uninterrupted = try TestSupport.encore(command("whole.model", nil))
         XCTAssertEqual(uninterrupted.status, 0, uninterrupted.stderr)
 
         // The same command, killed once its first checkpoint is on disk.
@@ -64,6 +66,36 @@ final class ResumableTrainingCLITests: XCTestCase {
         XCTAssertEqual(whole.factors.userFactors.packed(), again.factors.userFactors.packed(), "user factors bit for bit")
         XCTAssertEqual(whole.factors.itemFactors.packed(), again.factors.itemFactors.packed(), "item factors bit for bit")
         XCTAssertEqual(whole.summary.lossHistory, again.summary.lossHistory)
+    }
+
+    /// A checkpoint without training state is byte for byte the format encore-mpi has always
+    /// written (here spelt out by hand), and reads back.
+    func testPlainCheckpointKeepsTheFirstFormatsBytes() throws {
+        let directory = try TestSupport.temporaryDirectory(self).path
+        try TrainingCheckpoint(fingerprint: "job", iteration: 1, lossHistory: [2.5], userFactors: [1, 2], itemFactors: [3, 4, 5, 6], factors: 2)
+            .write(to: directory)
+        // The header's keys come in the encoder's order, which varies: compared as an object.
+        let bytes = try XCTUnwrap(FileManager.default.contents(atPath: TrainingCheckpoint.path(in: directory)).map(Array.init))
+        XCTAssertEqual(Array(bytes[0..<8]), Array("ENCORECK".utf8))
+        let length = Int(bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[16..<(16 + length)])) as? NSDictionary)
+        XCTAssertEqual(header, ["fingerprint": "job", "iteration": 1, "lossHistory": [2.5], "users": 1, "items": 2, "factors": 2] as NSDictionary)
+        var rest: [UInt8] = []
+        for value: Float in [1, 2, 3, 4, 5, 6] { withUnsafeBytes(of: value.bitPattern.littleEndian) { rest += $0 } }
+        XCTAssertEqual(Array(bytes[(16 + length)...].dropLast(8)), rest)
+        let sum = bytes.dropLast(8).withUnsafeBytes { Checksum.of($0) }
+        XCTAssertEqual(Array(bytes.suffix(8)), withUnsafeBytes(of: sum.littleEndian) { Array($0) })
+        let read = try XCTUnwrap(TrainingCheckpoint.read(from: directory, expecting: "job"))
+        XCTAssertEqual(read.itemFactors, [3, 4, 5, 6])
+        XCTAssertNil(read.turnedUsers)
+
+        var turned = read
+        turned.turnedItems = .init(vectors: [7, 8, 9, 10], basis: [0, 1, 1, 0])
+        try turned.write(to: directory)
+        let again = try XCTUnwrap(TrainingCheckpoint.read(from: directory, expecting: "job"))
+        XCTAssertEqual(again.turnedItems, turned.turnedItems)
+        XCTAssertNil(again.turnedUsers)
+        XCTAssertEqual(again.userFactors, [1, 2])
     }
 
     func testAnotherJobsCheckpointIsRefused() throws {
