@@ -53,7 +53,8 @@ enum TrainCommand: Command {
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         let checkpoint = try checkpointDirectory.map {
             CheckpointSettings(directory: $0, every: checkpointEvery,
-                               fingerprint: try TrainingCheckpoint.fingerprint(configuration: model.configuration, dataPath: file, dataBytes: size))
+                               fingerprint: try TrainingCheckpoint.fingerprint(configuration: model.configuration, dataPath: file, dataBytes: size),
+                               dataChecksum: try TrainingCheckpoint.dataChecksum(of: file))
         }
         var iterationSeconds: [Double] = []
         var resumedFrom = 0

@@ -43,7 +43,7 @@ package struct ImplicitALS: Sendable {
         let items = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads))
         var history: [Double] = []
         var done = 0
-        if let checkpoint, let saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint) {
+        if let checkpoint, let saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint, dataChecksum: checkpoint.dataChecksum) {
             guard saved.factors == k, saved.userFactors.count == userItems.rowCount * k, saved.itemFactors.count == userItems.columnCount * k else {
                 throw EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
             }
@@ -71,6 +71,7 @@ package struct ImplicitALS: Sendable {
                                                userFactors: users.factors(threads: threads).packed(),
                                                itemFactors: items.factors(threads: threads).packed(), factors: k)
                 saved.turnedUsers = users.basis.map { TrainingCheckpoint.TurnedState(vectors: users.matrix.packed(), basis: $0) }
+                saved.dataChecksum = checkpoint.dataChecksum
                 saved.turnedItems = items.basis.map { TrainingCheckpoint.TurnedState(vectors: items.matrix.packed(), basis: $0) }
                 try saved.write(to: checkpoint.directory)
             }

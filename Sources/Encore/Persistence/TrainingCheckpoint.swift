@@ -26,6 +26,7 @@ package struct TrainingCheckpoint {
         var factors: Int
         var userBasis: Bool?
         var itemBasis: Bool?
+        var dataChecksum: String?
     }
 
     /// One side's training state: its vectors in `basis` (factors = vectors · basisᵀ).
@@ -59,6 +60,10 @@ package struct TrainingCheckpoint {
     package var turnedUsers: TurnedState?
     /// The items' training state (as `turnedUsers`).
     package var turnedItems: TurnedState?
+    /// The checksum of the data file's bytes, when the writer computed it (`encore train`
+    /// does; `encore-mpi`, whose processes each read a part, does not): the fingerprint knows
+    /// the file only by path and size, so this tells a rewritten file of the same size.
+    package var dataChecksum: UInt64?
 
     static let magic = Array("ENCORECK".utf8)
 
@@ -85,12 +90,18 @@ package struct TrainingCheckpoint {
         return "\((dataPath as NSString).standardizingPath) (\(dataBytes) bytes) \(json)"
     }
 
+    /// The checksum of the bytes of the file at `path` (see `dataChecksum`).
+    package static func dataChecksum(of path: String) throws -> UInt64 {
+        try FileContents.load(path).withUnsafeBytes { Checksum.of($0) }
+    }
+
     /// Writes the checkpoint into `directory` (created if missing), atomically.
     package func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let header = Header(fingerprint: fingerprint, iteration: iteration, lossHistory: lossHistory,
                             users: userFactors.count / factors, items: itemFactors.count / factors, factors: factors,
-                            userBasis: turnedUsers.map { _ in true }, itemBasis: turnedItems.map { _ in true })
+                            userBasis: turnedUsers.map { _ in true }, itemBasis: turnedItems.map { _ in true },
+                            dataChecksum: dataChecksum.map { String($0, radix: 16) })
         let json = try JSONEncoder().encode(header)
         let file = try ChecksummedFileWriter(path: TrainingCheckpoint.path(in: directory))
         try TrainingCheckpoint.magic.withUnsafeBytes { try file.append($0) }
@@ -107,8 +118,9 @@ package struct TrainingCheckpoint {
     }
 
     /// Reads the checkpoint in `directory`; nil when there is none. A damaged file, or one left
-    /// by a different job, is an error saying so.
-    package static func read(from directory: String, expecting fingerprint: String) throws -> TrainingCheckpoint? {
+    /// by a different job, is an error saying so; with `dataChecksum`, so is one whose data file
+    /// had other contents (when it recorded them).
+    package static func read(from directory: String, expecting fingerprint: String, dataChecksum: UInt64? = nil) throws -> TrainingCheckpoint? {
         let path = TrainingCheckpoint.path(in: directory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else { throw EncoreError.io(path: path, reason: "cannot read the checkpoint") }
@@ -125,6 +137,9 @@ package struct TrainingCheckpoint {
         let header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
         guard header.fingerprint == fingerprint else {
             throw EncoreError.invalidArgument("\(path) was written by a different job (\(header.fingerprint)); this job is \(fingerprint). Use another --checkpoint-dir or delete it")
+        }
+        if let dataChecksum, let stored = header.dataChecksum, stored != String(dataChecksum, radix: 16) {
+            throw EncoreError.invalidArgument("\(path) was written by a different job: its data file had other contents (same path and size, checksum \(stored); now \(String(dataChecksum, radix: 16))). Use another --checkpoint-dir or delete it")
         }
         guard header.users >= 0, header.items >= 0, header.factors >= 1, header.factors <= 1 << 16,
               header.users <= Int.max / 64 / header.factors, header.items <= Int.max / 64 / header.factors else { throw damaged("impossible shapes") }
@@ -148,6 +163,7 @@ package struct TrainingCheckpoint {
             userFactors: take(userCount, of: Float.self), itemFactors: take(itemCount, of: Float.self), factors: header.factors
         )
         if header.userBasis == true { checkpoint.turnedUsers = TurnedState(vectors: take(userCount, of: Float.self), basis: take(basisCount, of: Double.self)) }
+        checkpoint.dataChecksum = header.dataChecksum.flatMap { UInt64($0, radix: 16) }
         if header.itemBasis == true { checkpoint.turnedItems = TurnedState(vectors: take(itemCount, of: Float.self), basis: take(basisCount, of: Double.self)) }
         return checkpoint
     }
@@ -161,11 +177,14 @@ package struct CheckpointSettings: Sendable {
     package var every: Int
     /// Identifies the job, so a checkpoint of another job is never resumed.
     package var fingerprint: String
+    /// The checksum of the data file's bytes (see `TrainingCheckpoint.dataChecksum`), or nil.
+    package var dataChecksum: UInt64?
 
-    /// Settings for a job identified by `fingerprint`.
-    package init(directory: String, every: Int, fingerprint: String) {
+    /// Settings for a job identified by `fingerprint` (and `dataChecksum`).
+    package init(directory: String, every: Int, fingerprint: String, dataChecksum: UInt64? = nil) {
         self.directory = directory
         self.every = every
         self.fingerprint = fingerprint
+        self.dataChecksum = dataChecksum
     }
 }

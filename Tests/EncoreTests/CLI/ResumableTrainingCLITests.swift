@@ -116,6 +116,15 @@ final class ResumableTrainingCLITests: XCTestCase {
                           "\(arguments): \(run.stderr)")
             XCTAssertEqual(FileManager.default.contents(atPath: model), before, "\(arguments): the model was left alone")
         }
+        // The same path and size with other contents: told apart by the data's checksum.
+        let plays = Self.plays()
+        let swapped = plays.replacingOccurrences(of: "u1\t", with: "u2\t").replacingOccurrences(of: "u3\t", with: "u1\t")
+        XCTAssertEqual(swapped.utf8.count, plays.utf8.count)
+        try Data(swapped.utf8).write(to: URL(fileURLWithPath: data))
+        let rewritten = try TestSupport.encore(["train", data, "--output", model, "--factors", "8", "--iterations", "2", "--checkpoint-dir", checkpoints, "--quiet"])
+        XCTAssertEqual(rewritten.status, 1, rewritten.stderr)
+        XCTAssertTrue(rewritten.stderr.contains("its data file had other contents"), rewritten.stderr)
+        try Data(plays.utf8).write(to: URL(fileURLWithPath: data))
         // More iterations of the same job are the same job: it goes on from the checkpoint.
         let longer = try TestSupport.encore(["train", data, "--output", model, "--factors", "8", "--iterations", "3", "--checkpoint-dir", checkpoints])
         XCTAssertEqual(longer.status, 0, longer.stderr)
