@@ -62,6 +62,17 @@ final class CrashSafetyTests: XCTestCase {
         try assertFailedCleanly(["train", data, "--output", outside.appendingPathComponent("m").path, "--factors", "128", "--iterations", "1",
                                  "--checkpoint-dir", checkpoints, "--quiet"], naming: TrainingCheckpoint.path(in: checkpoints))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: checkpoints), [])
+        // A small file on a disk already full: evaluate --curve's chart.
+        let curve = disk.appendingPathComponent("curve.svg").path
+        try Data("<svg/>\n".utf8).write(to: URL(fileURLWithPath: curve))
+        let fillerPath = disk.appendingPathComponent("filler").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: fillerPath, contents: nil))
+        let filler = try XCTUnwrap(FileHandle(forWritingAtPath: fillerPath))
+        let block = Data(count: 4096)
+        while (try? filler.write(contentsOf: block)) != nil {}
+        try filler.close()
+        try assertFailedCleanly(["evaluate", data, "--factors", "4", "--iterations", "2", "--curve", curve], naming: curve)
+        XCTAssertEqual(FileManager.default.contents(atPath: curve), Data("<svg/>\n".utf8))
     }
 
     func testTemporariesOfKilledWritersAreRemovedByTheNextWriter() throws {
