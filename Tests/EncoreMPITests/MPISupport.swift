@@ -9,7 +9,11 @@ enum MPISupport {
 
     /// The folder `swift test` built the binaries in.
     static var binaryDirectory: URL {
+        // On Linux the test bundle is the build folder itself; without it first, a build into
+        // another scratch path (scripts/sanitize) ran the binaries of .build/debug, or none.
         let candidates = [
+            Bundle.main.bundleURL,
+            Bundle(for: Marker.self).bundleURL,
             Bundle(for: Marker.self).bundleURL.deletingLastPathComponent(),
             packageRoot.appendingPathComponent(".build/debug"),
         ]
