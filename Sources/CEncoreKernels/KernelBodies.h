@@ -170,6 +170,91 @@ static void KERNEL(rowDotsFloat)(const float *rows, long count, long length, con
     for (; p < count; p++) q[p] = KERNEL(dotFloat)(rows + p * length, v, length);
 }
 
+/// One score x·y as `scoreRows` computes every score: one chain of multiply-adds over the
+/// 16-lane slices in order, the lanes summed as `sum16` does, then the last k mod 16 products one
+/// by one. Each score's arithmetic is fixed, whatever block it is computed in.
+INLINE float scoreOne(const float *x, const float *y, long k) {
+    vf16 acc = {0};
+    long j = 0;
+    for (; j + 16 <= k; j += 16) acc = MADD(load16(y + j), load16(x + j), acc);
+    float sum = sum16(acc);
+    for (; j < k; j++) sum += x[j] * y[j];
+    return sum;
+}
+
+INLINE float scoreTail(float sum, const float *x, const float *y, long k) {
+    for (long j = k - k % 16; j < k; j++) sum += x[j] * y[j];
+    return sum;
+}
+
+/// c[u·ldc + i] = x_u·y_i for m rows x (`lda` apart) and n rows y (`ldb` apart) of k values:
+/// what SGEMM with B transposed computes, but every score with the same arithmetic as
+/// `scoreOne`, whether it is one user's scores or a block of users' — SGEMM's order of summing
+/// depends on the shape of the block and on which kernel OpenBLAS picks for it, so a user scored
+/// alone and scored in a batch got different last digits and near-tied items changed places.
+/// Two users by four items at a time (eight chains, six loads per eight multiply-adds), reduced
+/// together by `laneSums8`, which sums each vector's lanes in `sum16`'s order.
+static void KERNEL(scoreRows)(const float *a, long m, long lda, const float *b, long n, long ldb, long k, float *c, long ldc) {
+    long u = 0;
+    for (; u + 2 <= m; u += 2) {
+        const float *x0 = a + u * lda, *x1 = x0 + lda;
+        float *c0 = c + u * ldc, *c1 = c0 + ldc;
+        long i = 0;
+        for (; i + 4 <= n; i += 4) {
+            const float *y0 = b + i * ldb, *y1 = y0 + ldb, *y2 = y1 + ldb, *y3 = y2 + ldb;
+            vf16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (long j = 0; j + 16 <= k; j += 16) {
+                vf16 u0 = load16(x0 + j), u1 = load16(x1 + j);
+                vf16 v0 = load16(y0 + j), v1 = load16(y1 + j), v2 = load16(y2 + j), v3 = load16(y3 + j);
+                a0 = MADD(v0, u0, a0);
+                a1 = MADD(v1, u0, a1);
+                a2 = MADD(v2, u0, a2);
+                a3 = MADD(v3, u0, a3);
+                a4 = MADD(v0, u1, a4);
+                a5 = MADD(v1, u1, a5);
+                a6 = MADD(v2, u1, a6);
+                a7 = MADD(v3, u1, a7);
+            }
+            vf8 sums = laneSums8(a0, a1, a2, a3, a4, a5, a6, a7);
+            c0[i] = scoreTail(sums[0], x0, y0, k);
+            c0[i + 1] = scoreTail(sums[1], x0, y1, k);
+            c0[i + 2] = scoreTail(sums[2], x0, y2, k);
+            c0[i + 3] = scoreTail(sums[3], x0, y3, k);
+            c1[i] = scoreTail(sums[4], x1, y0, k);
+            c1[i + 1] = scoreTail(sums[5], x1, y1, k);
+            c1[i + 2] = scoreTail(sums[6], x1, y2, k);
+            c1[i + 3] = scoreTail(sums[7], x1, y3, k);
+        }
+        for (; i < n; i++) {
+            c0[i] = scoreOne(x0, b + i * ldb, k);
+            c1[i] = scoreOne(x1, b + i * ldb, k);
+        }
+    }
+    for (; u < m; u++) {
+        const float *x = a + u * lda;
+        float *cu = c + u * ldc;
+        long i = 0;
+        for (; i + 8 <= n; i += 8) {
+            const float *y = b + i * ldb;
+            vf16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (long j = 0; j + 16 <= k; j += 16) {
+                vf16 x16 = load16(x + j);
+                a0 = MADD(load16(y + j), x16, a0);
+                a1 = MADD(load16(y + ldb + j), x16, a1);
+                a2 = MADD(load16(y + 2 * ldb + j), x16, a2);
+                a3 = MADD(load16(y + 3 * ldb + j), x16, a3);
+                a4 = MADD(load16(y + 4 * ldb + j), x16, a4);
+                a5 = MADD(load16(y + 5 * ldb + j), x16, a5);
+                a6 = MADD(load16(y + 6 * ldb + j), x16, a6);
+                a7 = MADD(load16(y + 7 * ldb + j), x16, a7);
+            }
+            vf8 sums = laneSums8(a0, a1, a2, a3, a4, a5, a6, a7);
+            for (long p = 0; p < 8; p++) cu[i + p] = scoreTail(sums[p], x, y + p * ldb, k);
+        }
+        for (; i < n; i++) cu[i] = scoreOne(x, b + i * ldb, k);
+    }
+}
+
 /// The same for Double rows, four at a time when `length` is a multiple of 8.
 static void KERNEL(rowDotsDouble)(const double *rows, long count, long length, const double *v, double *q) {
     long p = 0;
@@ -590,6 +675,7 @@ const EncoreKernels KERNEL(encoreKernels) = {
     .axpyDouble = KERNEL(axpyDouble),
     .rowDotsFloat = KERNEL(rowDotsFloat),
     .rowDotsDouble = KERNEL(rowDotsDouble),
+    .scoreRows = KERNEL(scoreRows),
     .accumulateRows = KERNEL(accumulateRows),
     .residual = KERNEL(residual),
     .transformRows = KERNEL(transformRows),

@@ -9,6 +9,8 @@ typedef struct {
     encore_http_handler handler;
     void *context;
     size_t bodyLimit;
+    /// The daemon this state serves: the handle callers hold is the state, so stopping frees both.
+    struct MHD_Daemon *daemon;
 } server_state;
 
 typedef struct {
@@ -157,14 +159,21 @@ void *encore_http_start(const encore_http_options *options, encore_http_handler 
         *error = "cannot listen there (is the port in use, or the address not on this machine?)";
         return NULL;
     }
-    return daemon;
+    server->daemon = daemon;
+    return server;
 }
 
-unsigned short encore_http_port(void *daemon) {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+unsigned short encore_http_port(void *handle) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(((server_state *)handle)->daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info ? info->port : 0;
 }
 
-void encore_http_quiesce(void *daemon) { MHD_quiesce_daemon(daemon); }
+void encore_http_quiesce(void *handle) { MHD_quiesce_daemon(((server_state *)handle)->daemon); }
 
-void encore_http_stop(void *daemon) { MHD_stop_daemon(daemon); }
+// The state is freed after the daemon has stopped, when no callback can use it any more.
+// (AddressSanitizer's leak check found it never freed: the handle used to be the daemon alone.)
+void encore_http_stop(void *handle) {
+    server_state *server = handle;
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

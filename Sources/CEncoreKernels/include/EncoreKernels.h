@@ -76,6 +76,7 @@ typedef struct EncoreKernels {
     void (*axpyDouble)(double alpha, const double *x, double *y, long n);
     void (*rowDotsFloat)(const float *rows, long count, long length, const float *v, float *q);
     void (*rowDotsDouble)(const double *rows, long count, long length, const double *v, double *q);
+    void (*scoreRows)(const float *a, long m, long lda, const float *b, long n, long ldb, long k, float *c, long ldc);
     void (*accumulateRows)(const float *rows, long count, long length, const float *w, float *out);
     void (*residual)(const double *b, const double *d, double ridge, const float *rows, const float *w,
                      long count, long length, const double *x, double *r);
@@ -115,6 +116,11 @@ static inline void encore_row_dots_float(const float *rows, long count, long len
 }
 static inline void encore_row_dots_double(const double *rows, long count, long length, const double *v, double *q) {
     encore_kernels()->rowDotsDouble(rows, count, length, v, q);
+}
+/// c[u·ldc + i] = a_u·b_i (m rows of a, n rows of b, k values each), every score summed in the
+/// same order whatever m and n: a user's scores do not depend on who else is in the block.
+static inline void encore_score_rows(const float *a, long m, long lda, const float *b, long n, long ldb, long k, float *c, long ldc) {
+    encore_kernels()->scoreRows(a, m, lda, b, n, ldb, k, c, ldc);
 }
 static inline void encore_accumulate_rows(const float *rows, long count, long length, const float *w, float *out) {
     encore_kernels()->accumulateRows(rows, count, length, w, out);

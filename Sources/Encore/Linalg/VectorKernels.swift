@@ -32,6 +32,17 @@ package enum VectorKernels {
         encore_axpy_double(alpha, x, y, n)
     }
 
+    /// c[u·ldc + i] = a_u·b_i for m rows of a (`lda` apart) and n rows of b (`ldb` apart), k
+    /// values each: the scores of users against items. Every score is summed in the same order
+    /// whatever m and n, so a user's scores are the same bits alone or in a batch (SGEMM's are not).
+    @inline(__always)
+    static func scores(
+        _ a: UnsafePointer<Float>, m: Int, lda: Int, _ b: UnsafePointer<Float>, n: Int, ldb: Int, k: Int,
+        into c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        encore_score_rows(a, m, lda, b, n, ldb, k, c, ldc)
+    }
+
     /// q[p] = rows[p]·v for `count` rows of `length` values stored one after another.
     @inline(__always)
     static func rowDots(_ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>) {

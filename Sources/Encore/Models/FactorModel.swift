@@ -25,11 +25,16 @@ package struct FactorModel: Recommender, Sendable {
 
     /// Writes the user's score for every item into `scores`.
     package func scoreItems(forUser user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
-        BLAS.multiplyVector(itemFactors.storage, rows: itemFactors.rows, columns: factors, lda: itemFactors.stride, userFactors.row(user), into: scores.baseAddress!)
+        // The same kernel as BatchRecommender's blocks: a user's scores are the same bits here
+        // as in any batch (SGEMV and SGEMM sum in different orders).
+        VectorKernels.scores(userFactors.row(user), m: 1, lda: factors, itemFactors.storage, n: itemFactors.rows, ldb: itemFactors.stride, k: factors,
+                             into: scores.baseAddress!, ldc: itemFactors.rows)
     }
 
     /// x_uᵀ y_i.
     package func score(user: Int, item: Int) -> Float {
-        VectorKernels.dot(userFactors.row(user), itemFactors.row(item), factors)
+        var score: Float = 0
+        VectorKernels.scores(userFactors.row(user), m: 1, lda: factors, itemFactors.row(item), n: 1, ldb: factors, k: factors, into: &score, ldc: 1)
+        return score
     }
 }

@@ -1,5 +1,5 @@
 /// Top-N lists for many users at once from a factor model: blocks of users are scored against
-/// blocks of items by SGEMM and the scores go straight into per-user top-k selection, so the
+/// blocks of items by one kernel (`VectorKernels.scores`, the same as a single user's) and the scores go straight into per-user top-k selection, so the
 /// full users × items score matrix never exists.
 package struct BatchRecommender {
     /// Users scored together in one GEMM.
@@ -74,7 +74,9 @@ package struct BatchRecommender {
         var itemStart = 0
         while itemStart < items.rows {
             let n = min(BatchRecommender.itemBlock, items.rows - itemStart)
-            BLAS.multiplyTransposed(packedUsers.storage, m: m, lda: packedUsers.stride, items.row(itemStart), n: n, ldb: items.stride, k: k, into: scores, ldc: n)
+            // Not SGEMM: its order of summing depends on the block's shape, and a user's scores
+            // must be the same bits in any batch as alone (`FactorModel.scoreItems`).
+            VectorKernels.scores(packedUsers.storage, m: m, lda: packedUsers.stride, items.row(itemStart), n: n, ldb: items.stride, k: k, into: scores, ldc: n)
             for (row, user) in block.enumerated() {
                 let rowScores = scores + row * n
                 if let seen, user < seen.rowCount {
@@ -120,8 +122,8 @@ package struct BatchRecommender {
         while start < itemCount && !open.isEmpty {
             let n = min(BatchRecommender.itemBlock, itemCount - start)
             for (slot, row) in open.enumerated() { packedUsers.row(slot).update(from: users.row(block[row]), count: k) }
-            BLAS.multiplyTransposed(packedUsers.storage, m: open.count, lda: packedUsers.stride, ordered.vectors.row(start), n: n,
-                                    ldb: ordered.vectors.stride, k: k, into: scores, ldc: n)
+            VectorKernels.scores(packedUsers.storage, m: open.count, lda: packedUsers.stride, ordered.vectors.row(start), n: n,
+                                 ldb: ordered.vectors.stride, k: k, into: scores, ldc: n)
             for (slot, row) in open.enumerated() {
                 let rowScores = scores + slot * n
                 let positions = seenPositions[row]

@@ -28,7 +28,12 @@ package enum FoldIn {
         var scores = [Float](repeating: 0, count: model.itemCount)
         let items = model.factors.itemFactors
         scores.withUnsafeMutableBufferPointer { out in
-            vector.withUnsafeBufferPointer { BLAS.multiplyVector(items.storage, rows: items.rows, columns: items.columns, lda: items.stride, $0.baseAddress!, into: out.baseAddress!) }
+            // The kernel every user's scores go through (`FactorModel.scoreItems`), so a folded-in
+            // vector equal to a trained one gets the same bits.
+            vector.withUnsafeBufferPointer {
+                VectorKernels.scores($0.baseAddress!, m: 1, lda: items.columns, items.storage, n: items.rows, ldb: items.stride, k: items.columns,
+                                     into: out.baseAddress!, ldc: items.rows)
+            }
         }
         return TopNRecommendation.best(scores, count: count, excluding: includePlayed ? [] : Array(plays.keys), filter: filter)
     }
