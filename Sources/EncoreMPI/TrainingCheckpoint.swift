@@ -86,12 +86,25 @@ package struct TrainingCheckpoint {
         let stored = bytes[(bytes.count - 8)...].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         let computed = bytes[..<(bytes.count - 8)].withUnsafeBytes { Checksum.of($0) }
         guard stored == computed else { throw damaged("checksum mismatch") }
-        let headerLength = Int(bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
-        guard 16 + headerLength <= bytes.count - 8 else { throw damaged("header runs past the end") }
-        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        // Compared as UInt64 first: a length of 2⁶³ or more does not fit an Int (fuzzing found the trap).
+        let storedLength = bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard storedLength <= UInt64(bytes.count - 24) else { throw damaged("header runs past the end") }
+        let headerLength = Int(storedLength)
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        } catch {
+            throw damaged("its header cannot be decoded")
+        }
         guard header.fingerprint == fingerprint else {
             throw EncoreError.invalidArgument("\(path) was written by a different job (\(header.fingerprint)); this job is \(fingerprint). Use another --checkpoint-dir or delete it")
         }
+        // The header's shapes are checked before any arithmetic on them: negative, zero-width or
+        // overflowing shapes are a damaged file, not a trap or a negative slice.
+        let floatCount = (bytes.count - 24 - headerLength) / 4
+        guard header.factors > 0, header.users >= 0, header.items >= 0, header.iteration >= 0,
+              header.users <= floatCount / header.factors, header.items <= floatCount / header.factors
+        else { throw damaged("impossible shapes: \(header.users) users, \(header.items) items, \(header.factors) factors, iteration \(header.iteration)") }
         let userCount = header.users * header.factors, itemCount = header.items * header.factors
         guard 16 + headerLength + 4 * (userCount + itemCount) == bytes.count - 8 else { throw damaged("factor sections have the wrong length") }
         // Copied rather than reinterpreted: the factors need not start on a 4-byte boundary.

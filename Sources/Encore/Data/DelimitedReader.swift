@@ -28,7 +28,7 @@ package enum DelimitedReader {
     /// IDs are numbered in order of first appearance and observations kept in file order, exactly
     /// as one pass would. Quoted CSV fields may hold line breaks, so text with a quote character
     /// and a quoting delimiter is parsed in one piece.
-    static func parse(
+    package static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, slices: Int,
         progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
