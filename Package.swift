@@ -86,7 +86,7 @@ var mpiTargets: [Target] {
         ),
         .testTarget(
             name: "EncoreMPITests",
-            dependencies: ["Encore", "encore", "encore-mpi"]
+            dependencies: ["Encore", "EncoreMPI", "encore", "encore-mpi"]
         ),
     ]
 }
