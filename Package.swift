@@ -12,6 +12,9 @@ let mpiHeaders = [
 ]
 let buildsMPI = ProcessInfo.processInfo.environment["ENCORE_MPI"] != "0"
     && mpiHeaders.contains { FileManager.default.fileExists(atPath: $0) }
+// The libFuzzer entry points (`encore-fuzz`) are in the package only when scripts/fuzz builds it
+// (ENCORE_FUZZ=1): the binary has no main of its own, libFuzzer's `-sanitize=fuzzer` supplies it.
+let buildsFuzz = ProcessInfo.processInfo.environment["ENCORE_FUZZ"] == "1"
 
 let package = Package(
     name: "Encore",
@@ -60,7 +63,7 @@ let package = Package(
             // The CLI is a dependency so that `swift test` builds the binary the end-to-end tests run.
             dependencies: ["Encore", "CEncoreKernels", "EncoreServe", "encore"]
         ),
-    ] + (buildsMPI ? mpiTargets : []),
+    ] + (buildsMPI ? mpiTargets : []) + (buildsFuzz ? fuzzTargets : []),
     swiftLanguageModes: [.v5]
 )
 
@@ -83,7 +86,19 @@ var mpiTargets: [Target] {
         ),
         .testTarget(
             name: "EncoreMPITests",
-            dependencies: ["Encore", "encore", "encore-mpi"]
+            dependencies: ["Encore", "EncoreMPI", "encore", "encore-mpi"]
+        ),
+    ]
+}
+
+/// The fuzz targets: one executable whose `LLVMFuzzerTestOneInput` feeds the bytes to the reader
+/// that ENCORE_FUZZ_TARGET names.
+var fuzzTargets: [Target] {
+    [
+        .executableTarget(
+            name: "encore-fuzz",
+            dependencies: ["Encore", "EncoreServe"],
+            path: "Tests/Fuzz/Sources"
         ),
     ]
 }

@@ -28,7 +28,7 @@ package enum DelimitedReader {
     /// IDs are numbered in order of first appearance and observations kept in file order, exactly
     /// as one pass would. Quoted CSV fields may hold line breaks, so text with a quote character
     /// and a quoting delimiter is parsed in one piece.
-    static func parse(
+    package static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, slices: Int,
         progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
@@ -40,8 +40,12 @@ package enum DelimitedReader {
            memchr(base, Int32(UInt8(ascii: "\"")), bytes.count) != nil {
             return try parse(bytes, fileName: fileName, options: layout, progress: progress)
         }
+        // The header is the first non-blank line, and only the first slice is parsed with one: it
+        // must hold that line even when blank lines before it fill a whole slice (fuzzing found
+        // "\n\r,x" read as one data row in slices but as a lone header in one pass).
+        let headerEnd = layout.header == .present ? endOfFirstNonBlankLine(bytes) : 0
         var bounds = [0]
-        for slice in 1..<slices { bounds.append(max(bounds.last!, lineStart(bytes, atOrAfter: slice * bytes.count / slices))) }
+        for slice in 1..<slices { bounds.append(max(bounds.last!, headerEnd, lineStart(bytes, atOrAfter: slice * bytes.count / slices))) }
         bounds.append(bytes.count)
         let count = slices
         var lineBreaks = [Int](repeating: 0, count: count)
@@ -105,6 +109,20 @@ package enum DelimitedReader {
         guard offset > 0 else { return 0 }
         guard let found = memchr(bytes.baseAddress! + offset - 1, Int32(UInt8(ascii: "\n")), bytes.count - offset + 1) else { return bytes.count }
         return bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+
+    /// The start of the line after the first line that is neither empty nor a lone "\r" (what
+    /// `RecordScanner` skips as blank when no field is quoted); the end of the text if none.
+    private static func endOfFirstNonBlankLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = 0
+        while start < bytes.count {
+            let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                .map { bytes.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? bytes.count
+            let length = end - start
+            if length > 1 || (length == 1 && bytes[start] != UInt8(ascii: "\r")) { return min(end + 1, bytes.count) }
+            start = end + 1
+        }
+        return bytes.count
     }
 
     /// Number of line feeds in `bytes`.

@@ -14,11 +14,16 @@ package struct SparseMatrix: Sendable, Equatable {
 
     /// A matrix from validated CSR arrays.
     package init(rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) throws {
-        guard offsets.count == rowCount + 1, offsets.first == 0, offsets.last == indices.count, indices.count == values.count else {
+        // `count - 1`, not `rowCount + 1`: a row count read from a file may be Int.max.
+        guard offsets.count - 1 == rowCount, offsets.first == 0, offsets.last == indices.count, indices.count == values.count else {
             throw EncoreError.invalidArgument("CSR arrays are inconsistent: \(rowCount) rows, \(offsets.count) offsets, \(indices.count) indices, \(values.count) values")
         }
         for r in 0..<rowCount {
-            guard offsets[r] <= offsets[r + 1] else { throw EncoreError.invalidArgument("CSR row offsets decrease at row \(r)") }
+            // Each row's end is checked against the entries before the row is walked: the last
+            // offset being right says nothing about the ones before it (fuzzing found [0, 100, 5]).
+            guard offsets[r] <= offsets[r + 1], offsets[r + 1] <= indices.count else {
+                throw EncoreError.invalidArgument("CSR row offsets decrease or run past the entries at row \(r)")
+            }
             var previous = -1
             for p in offsets[r]..<offsets[r + 1] {
                 let c = Int(indices[p])

@@ -160,7 +160,11 @@ struct BinaryReader {
         var result: [String] = []
         result.reserveCapacity(offsets.count - 1)
         for index in 0..<(offsets.count - 1) {
-            guard offsets[index] <= offsets[index + 1] else { throw EncoreError.invalidArgument("a string table is malformed") }
+            // Each end is checked against the blob before it is used: the last offset equalling the
+            // blob's length says nothing about the ones before it (fuzzing found [0, 100, 5]).
+            guard offsets[index] <= offsets[index + 1], offsets[index + 1] <= UInt64(blob.count) else {
+                throw EncoreError.invalidArgument("a string table is malformed")
+            }
             result.append(String(decoding: blob[Int(offsets[index])..<Int(offsets[index + 1])], as: UTF8.self))
         }
         return result
@@ -168,7 +172,9 @@ struct BinaryReader {
 
     mutating func matrix(rows: Int, columns: Int) throws -> DenseMatrix {
         let n = try count()
-        guard n == rows * columns else { throw EncoreError.invalidArgument("a factor matrix has \(n) values, expected \(rows)×\(columns)") }
+        // Shapes come from the header: negative or overflowing ones are refused, not trapped on.
+        let (expected, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, n == expected else { throw EncoreError.invalidArgument("a factor matrix has \(n) values, expected \(rows)×\(columns)") }
         let raw = try take(n * 4)
         let matrix = DenseMatrix(rows: rows, columns: columns)
         for r in 0..<rows {

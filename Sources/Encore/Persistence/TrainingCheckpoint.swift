@@ -132,16 +132,25 @@ package struct TrainingCheckpoint {
         let stored = bytes[(bytes.count - 8)...].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         let computed = bytes[..<(bytes.count - 8)].withUnsafeBytes { Checksum.of($0) }
         guard stored == computed else { throw damaged("checksum mismatch") }
-        let headerLength = Int(bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
-        guard 16 + headerLength <= bytes.count - 8 else { throw damaged("header runs past the end") }
-        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        // Compared as UInt64 first: a length of 2⁶³ or more does not fit an Int (fuzzing found the trap).
+        let storedLength = bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard storedLength <= UInt64(bytes.count - 24) else { throw damaged("header runs past the end") }
+        let headerLength = Int(storedLength)
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        } catch {
+            throw damaged("its header cannot be decoded")
+        }
         guard header.fingerprint == fingerprint else {
             throw EncoreError.invalidArgument("\(path) was written by a different job (\(header.fingerprint)); this job is \(fingerprint). Use another --checkpoint-dir or delete it")
         }
         if let dataChecksum, let stored = header.dataChecksum, stored != String(dataChecksum, radix: 16) {
             throw EncoreError.invalidArgument("\(path) was written by a different job: its data file had other contents (same path and size, checksum \(stored); now \(String(dataChecksum, radix: 16))). Use another --checkpoint-dir or delete it")
         }
-        guard header.users >= 0, header.items >= 0, header.factors >= 1, header.factors <= 1 << 16,
+        // The header's shapes are checked before any arithmetic on them: negative, zero-width or
+        // overflowing shapes are a damaged file, not a trap or a negative slice.
+        guard header.users >= 0, header.items >= 0, header.iteration >= 0, header.factors >= 1, header.factors <= 1 << 16,
               header.users <= Int.max / 64 / header.factors, header.items <= Int.max / 64 / header.factors else { throw damaged("impossible shapes") }
         let userCount = header.users * header.factors, itemCount = header.items * header.factors, basisCount = header.factors * header.factors
         let turnedLength = (header.userBasis == true ? 4 * userCount + 8 * basisCount : 0) + (header.itemBasis == true ? 4 * itemCount + 8 * basisCount : 0)
