@@ -72,7 +72,7 @@ public final class APIRouter: @unchecked Sendable {
                 return .json(200, body)
             }
         case 1 where segments[0] == "metrics":
-            return run("/metrics", "GET") { HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: metrics.render(model: served)) }
+            return run("/metrics", "GET") { HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: metrics.render(model: served, reloads: models.reloadCounts())) }
         case 4 where segments[0] == "v1" && segments[1] == "users" && segments[3] == "recommendations":
             return run("/v1/users/{id}/recommendations", "GET") { try recommendations(request, user: segments[2], served.model) }
         case 4 where segments[0] == "v1" && segments[1] == "items" && segments[3] == "similar":

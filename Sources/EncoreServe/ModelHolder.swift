@@ -21,6 +21,8 @@ public final class ModelHolder: @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
     private var current: ServedModel
+    private var reloadsSucceeded = 0
+    private var reloadsFailed = 0
 
     /// Loads `path`; throws if it is not a usable model file.
     public init(path: String) throws {
@@ -35,13 +37,30 @@ public final class ModelHolder: @unchecked Sendable {
         return current
     }
 
+    /// Reloads so far that swapped a new model in, and that were refused (SIGHUP and admin route alike).
+    public func reloadCounts() -> (succeeded: Int, failed: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (reloadsSucceeded, reloadsFailed)
+    }
+
     /// Loads the file again and swaps it in; on failure the old model stays and the error is thrown.
+    /// Either way the outcome is counted for `/metrics`.
     @discardableResult
     public func reload() throws -> ServedModel {
         let version = snapshot().version + 1
-        let loaded = try ModelHolder.load(path, version: version)
+        let loaded: ServedModel
+        do {
+            loaded = try ModelHolder.load(path, version: version)
+        } catch {
+            lock.lock()
+            reloadsFailed += 1
+            lock.unlock()
+            throw error
+        }
         lock.lock()
         current = loaded
+        reloadsSucceeded += 1
         lock.unlock()
         return loaded
     }

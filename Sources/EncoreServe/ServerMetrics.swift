@@ -26,8 +26,9 @@ public final class ServerMetrics: @unchecked Sendable {
         latencySum[route, default: 0] += seconds
     }
 
-    /// The Prometheus exposition text, with the served model's version and load facts.
-    public func render(model: ServedModel) -> String {
+    /// The Prometheus exposition text, with the served model's version and load facts and the
+    /// counts of successful and refused reloads.
+    public func render(model: ServedModel, reloads: (succeeded: Int, failed: Int) = (0, 0)) -> String {
         lock.lock()
         defer { lock.unlock() }
         var out = "# HELP encore_requests_total Requests answered, by route and status.\n# TYPE encore_requests_total counter\n"
@@ -50,6 +51,10 @@ public final class ServerMetrics: @unchecked Sendable {
         }
         out += "# HELP encore_model_version 1 for the model loaded at start, +1 per successful reload.\n# TYPE encore_model_version gauge\n"
         out += "encore_model_version \(model.version)\n"
+        out += "# HELP encore_model_reloads_total Reloads (SIGHUP or admin route) that swapped a new model in.\n# TYPE encore_model_reloads_total counter\n"
+        out += "encore_model_reloads_total \(reloads.succeeded)\n"
+        out += "# HELP encore_model_reloads_failed_total Reloads refused because the new file failed to load; the old model kept serving.\n# TYPE encore_model_reloads_failed_total counter\n"
+        out += "encore_model_reloads_failed_total \(reloads.failed)\n"
         out += "# HELP encore_model_loaded_timestamp_seconds When the served model was loaded.\n# TYPE encore_model_loaded_timestamp_seconds gauge\n"
         out += "encore_model_loaded_timestamp_seconds \(model.loadedAt)\n"
         out += "# HELP encore_model_load_seconds How long loading the served model took.\n# TYPE encore_model_load_seconds gauge\n"

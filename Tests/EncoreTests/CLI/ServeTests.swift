@@ -221,4 +221,68 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(server.log.contains("reload refused"), server.log)
         XCTAssertTrue(server.log.contains("stopped"), server.log)
     }
+
+    func testRefusedReloadsOfTruncatedAndForeignFilesChangeNothingAndAreCounted() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let model = try trainModel(in: directory)
+        let server = try Server(model: model, extra: ["--admin-token", "t0ken"])
+        let good = try Data(contentsOf: URL(fileURLWithPath: model))
+        let foreign = try Data(contentsOf: directory.appendingPathComponent("plays.tsv"))
+        func metric(_ name: String) throws -> Int? {
+            let (_, text) = try server.request("/metrics")
+            return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        }
+        // Replaced the way a deployment should: written beside it, then renamed over it.
+        func replace(with data: Data) throws {
+            let staging = directory.appendingPathComponent("staging").path
+            try data.write(to: URL(fileURLWithPath: staging))
+            XCTAssertEqual(rename(staging, model), 0)
+        }
+        let question = "/v1/users/u4/recommendations?count=5"
+        let (status, before) = try server.request(question)
+        XCTAssertEqual(status, 200, before)
+        XCTAssertEqual(try metric("encore_model_reloads_total"), 0)
+        XCTAssertEqual(try metric("encore_model_reloads_failed_total"), 0)
+
+        var failed = 0
+        for (name, bad) in [("truncated", good.prefix(good.count / 2)), ("foreign", foreign)] {
+            try replace(with: Data(bad))
+            let (refused, text) = try server.request("/v1/admin/reload", method: "POST", headers: ["Authorization: Bearer t0ken"])
+            XCTAssertEqual(refused, 409, "\(name): \(text)")
+            XCTAssertTrue(text.contains("refused") && text.contains("old model keeps serving"), "\(name): \(text)")
+            failed += 1
+            XCTAssertEqual(try metric("encore_model_reloads_failed_total"), failed, name)
+            server.signal(SIGHUP)
+            failed += 1
+            var counted: Int?
+            for _ in 0..<50 where counted != failed {
+                usleep(50_000)
+                counted = try metric("encore_model_reloads_failed_total")
+            }
+            XCTAssertEqual(counted, failed, name)
+            XCTAssertEqual(try metric("encore_model_reloads_total"), 0, name)
+            XCTAssertEqual(try metric("encore_model_version"), 1, name)
+            let (again, after) = try server.request(question)
+            XCTAssertEqual(again, 200, name)
+            XCTAssertEqual(after, before, "\(name): the answer changed after a refused reload")
+        }
+
+        // The good file again: both ways swap it in, and the answer is the same model's.
+        try replace(with: good)
+        XCTAssertEqual(try server.request("/v1/admin/reload", method: "POST", headers: ["Authorization: Bearer t0ken"]).0, 200)
+        server.signal(SIGHUP)
+        var version: Int?
+        for _ in 0..<50 where version != 3 {
+            usleep(50_000)
+            version = try metric("encore_model_version")
+        }
+        XCTAssertEqual(version, 3)
+        XCTAssertEqual(try metric("encore_model_reloads_total"), 2)
+        XCTAssertEqual(try metric("encore_model_reloads_failed_total"), 4)
+        XCTAssertEqual(try server.request(question).1, before)
+
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+        XCTAssertEqual(server.log.components(separatedBy: "reload refused, the old model keeps serving").count - 1, 2, server.log)
+    }
 }
