@@ -670,11 +670,8 @@ static void KERNEL(conjugateGradient)(EncoreCGRow *row, float *x) {
 const EncoreKernels KERNEL(encoreKernels) = {
     .name = KERNEL_SET_NAME,
     .dotFloat = KERNEL(dotFloat),
-    .dotDouble = KERNEL(dotDouble),
     .axpyFloat = KERNEL(axpyFloat),
-    .axpyDouble = KERNEL(axpyDouble),
     .rowDotsFloat = KERNEL(rowDotsFloat),
-    .rowDotsDouble = KERNEL(rowDotsDouble),
     .scoreRows = KERNEL(scoreRows),
     .accumulateRows = KERNEL(accumulateRows),
     .residual = KERNEL(residual),

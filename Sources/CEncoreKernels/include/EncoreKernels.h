@@ -71,11 +71,8 @@ typedef struct EncoreKernels {
     /// "avx512", "avx2" or "baseline".
     const char *name;
     float (*dotFloat)(const float *a, const float *b, long n);
-    double (*dotDouble)(const double *a, const double *b, long n);
     void (*axpyFloat)(float alpha, const float *x, float *y, long n);
-    void (*axpyDouble)(double alpha, const double *x, double *y, long n);
     void (*rowDotsFloat)(const float *rows, long count, long length, const float *v, float *q);
-    void (*rowDotsDouble)(const double *rows, long count, long length, const double *v, double *q);
     void (*scoreRows)(const float *a, long m, long lda, const float *b, long n, long ldb, long k, float *c, long ldc);
     void (*accumulateRows)(const float *rows, long count, long length, const float *w, float *out);
     void (*residual)(const double *b, const double *d, double ridge, const float *rows, const float *w,
@@ -108,14 +105,9 @@ static inline const EncoreKernels *encore_kernels(void) {
 }
 
 static inline float encore_dot_float(const float *a, const float *b, long n) { return encore_kernels()->dotFloat(a, b, n); }
-static inline double encore_dot_double(const double *a, const double *b, long n) { return encore_kernels()->dotDouble(a, b, n); }
 static inline void encore_axpy_float(float alpha, const float *x, float *y, long n) { encore_kernels()->axpyFloat(alpha, x, y, n); }
-static inline void encore_axpy_double(double alpha, const double *x, double *y, long n) { encore_kernels()->axpyDouble(alpha, x, y, n); }
 static inline void encore_row_dots_float(const float *rows, long count, long length, const float *v, float *q) {
     encore_kernels()->rowDotsFloat(rows, count, length, v, q);
-}
-static inline void encore_row_dots_double(const double *rows, long count, long length, const double *v, double *q) {
-    encore_kernels()->rowDotsDouble(rows, count, length, v, q);
 }
 /// c[u·ldc + i] = a_u·b_i (m rows of a, n rows of b, k values each), every score summed in the
 /// same order whatever m and n: a user's scores do not depend on who else is in the block.

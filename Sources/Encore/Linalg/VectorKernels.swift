@@ -14,22 +14,10 @@ package enum VectorKernels {
         encore_dot_float(a, b, n)
     }
 
-    /// Σ a[i]·b[i] over `n` Double elements.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        encore_dot_double(a, b, n)
-    }
-
     /// y[i] += alpha·x[i] over `n` elements.
     @inline(__always)
     static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         encore_axpy_float(alpha, x, y, n)
-    }
-
-    /// y[i] += alpha·x[i] over `n` Double elements.
-    @inline(__always)
-    static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
-        encore_axpy_double(alpha, x, y, n)
     }
 
     /// c[u·ldc + i] = a_u·b_i for m rows of a (`lda` apart) and n rows of b (`ldb` apart), k
@@ -47,12 +35,6 @@ package enum VectorKernels {
     @inline(__always)
     static func rowDots(_ rows: UnsafePointer<Float>, count: Int, length: Int, _ v: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>) {
         encore_row_dots_float(rows, count, length, v, q)
-    }
-
-    /// The same for Double rows.
-    @inline(__always)
-    static func rowDots(_ rows: UnsafePointer<Double>, count: Int, length: Int, _ v: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>) {
-        encore_row_dots_double(rows, count, length, v, q)
     }
 
     /// out += Σ_p w[p]·rows[p] for `count` rows of `length` values stored one after another.
