@@ -211,15 +211,7 @@ public final class APIRouter: @unchecked Sendable {
         body.add("min_listeners", options.minimumListeners)
         let warnings = seeds.compactMap { fewListenersWarning($0, minimum: options.minimumListeners, model) }
         if !warnings.isEmpty { body.addRaw("warnings", "[" + warnings.map(JSONLine.quote).joined(separator: ",") + "]") }
-        body.add("station", objects: picks.map { pick in
-            var line = JSONLine()
-            line.add("position", pick.position)
-            line.add("item", model.itemIDs.id(at: pick.item))
-            line.add("name", model.name(ofItem: pick.item))
-            line.add("score", pick.score)
-            line.add("reason", pick.reason)
-            return line
-        })
+        body.add("station", objects: picks.map { $0.json(in: model) })
         return .json(200, body)
     }
 

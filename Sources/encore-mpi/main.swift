@@ -42,61 +42,90 @@ func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
-/// Runs `train` on this process; throws `UsageError` for bad calls.
-func train(_ arguments: CommandLineArguments, communicator: Communicator) throws {
-    let isRoot = communicator.rank == 0
-    guard let output = try arguments.value("--output") else { throw UsageError("--output MODEL is required") }
-    let quiet = try arguments.flag("--quiet")
-    let strategy: DistributionStrategy = try arguments.choice("--strategy", default: .halfGridify)
-    let checkpointDirectory = try arguments.value("--checkpoint-dir")
-    let checkpointEvery = try arguments.int("--checkpoint-every", default: 1, in: 1...1_000_000)
-    let failAfter = try arguments.value("--fail-after-iteration").map { text -> Int in
-        guard let value = Int(text), value >= 1 else { throw UsageError("--fail-after-iteration must be a whole number ≥ 1 (got '\(text)')") }
-        return value
-    }
-    let threadsGiven = arguments.has("--threads")
-    let data = try DataOptions(arguments)
-    let model = try ModelOptions(arguments)
-    let file = try arguments.positionals(["FILE"])[0]
-    let processesHere = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
-    let threads = threadsGiven ? model.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
-    func say(_ line: String) { if isRoot && !quiet { Console.err(line) } }
+/// The flags of `encore-mpi train`, checked. Every process parses the same command line, so
+/// every one refuses a bad call alike.
+struct TrainFlags {
+    let output: String
+    let quiet: Bool
+    let strategy: DistributionStrategy
+    let checkpointDirectory: String?
+    let checkpointEvery: Int
+    let failAfter: Int?
+    let data: DataOptions
+    let model: ModelOptions
+    let file: String
+    /// Threads per process: --threads, else the machine's cores shared among its processes.
+    let threads: Int
 
-    // Every process sees the same files, so every one refuses alike (a usage error, exit 2).
-    try OutputPath.refuseOverwritingInputs(output, inputs: data.inputs(file))
-    // Find out now, not after a long fit, that process 0 cannot write the model where asked.
+    init(_ arguments: CommandLineArguments) throws {
+        guard let output = try arguments.value("--output") else { throw UsageError("--output MODEL is required") }
+        self.output = output
+        quiet = try arguments.flag("--quiet")
+        strategy = try arguments.choice("--strategy", default: .halfGridify)
+        checkpointDirectory = try arguments.value("--checkpoint-dir")
+        checkpointEvery = try arguments.int("--checkpoint-every", default: 1, in: 1...1_000_000)
+        failAfter = try arguments.value("--fail-after-iteration").map { text -> Int in
+            guard let value = Int(text), value >= 1 else { throw UsageError("--fail-after-iteration must be a whole number ≥ 1 (got '\(text)')") }
+            return value
+        }
+        let threadsGiven = arguments.has("--threads")
+        data = try DataOptions(arguments)
+        model = try ModelOptions(arguments)
+        file = try arguments.positionals(["FILE"])[0]
+        let processesHere = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
+        threads = threadsGiven ? model.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
+    }
+}
+
+/// Refuses, on every process alike, an output that would overwrite an input (a usage error,
+/// exit 2) or that process 0 cannot write: found out now, not after a long fit.
+func checkOutput(_ flags: TrainFlags, communicator: Communicator) throws {
+    // Every process sees the same files, so every one refuses alike.
+    try OutputPath.refuseOverwritingInputs(flags.output, inputs: flags.data.inputs(flags.file))
     var outputFailure: Error?
-    if isRoot {
+    if communicator.rank == 0 {
         do {
-            var probe = try AtomicFileWriter(path: output)
+            var probe = try AtomicFileWriter(path: flags.output)
             probe.abandon()
         } catch {
             outputFailure = error
         }
     }
     try communicator.stopIfAnyFailed(outputFailure)
+}
+
+/// Process 0's notes on the rows the read skipped or trimmed, as `encore train` prints them.
+func printReadNotes(_ ratings: DistributedRatings, path: String) {
+    var report = ReadReport()
+    report.rowsSkipped = ratings.rowsSkipped
+    report.skipExamples = ratings.skipExamples
+    report.idsTrimmed = ratings.idsTrimmed
+    report.trimExamples = ratings.trimExamples
+    DataOptions.printNotes(report, path: path)
+}
+
+/// Runs `train` on this process; throws `UsageError` for bad calls.
+func train(_ arguments: CommandLineArguments, communicator: Communicator) throws {
+    let flags = try TrainFlags(arguments)
+    let isRoot = communicator.rank == 0
+    let model = flags.model, file = flags.file
+    func say(_ line: String) { if isRoot && !flags.quiet { Console.err(line) } }
+    try checkOutput(flags, communicator: communicator)
 
     let readStart = now()
-    let ratings = try DistributedReader.read(path: file, format: data.format, options: data.read, communicator: communicator)
+    let ratings = try DistributedReader.read(path: file, format: flags.data.format, options: flags.data.read, communicator: communicator)
     let readSeconds = secondsSince(readStart)
-    if isRoot {
-        var report = ReadReport()
-        report.rowsSkipped = ratings.rowsSkipped
-        report.skipExamples = ratings.skipExamples
-        report.idsTrimmed = ratings.idsTrimmed
-        report.trimExamples = ratings.trimExamples
-        DataOptions.printNotes(report, path: file)
-    }
+    if isRoot { printReadNotes(ratings, path: file) }
     say("read \(ratings.rowsRead) rows on \(communicator.size) process\(communicator.size == 1 ? "" : "es"): \(ratings.users.count) users × \(ratings.items.count) items in \(Console.seconds(readSeconds))")
 
     let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-    let checkpoint = try checkpointDirectory.map {
-        CheckpointSettings(directory: $0, every: checkpointEvery,
+    let checkpoint = try flags.checkpointDirectory.map {
+        CheckpointSettings(directory: $0, every: flags.checkpointEvery,
                            fingerprint: try TrainingCheckpoint.fingerprint(configuration: model.configuration, dataPath: file, dataBytes: size))
     }
-    let trainer = DistributedALS(configuration: model.configuration, strategy: strategy, threads: threads, communicator: communicator)
+    let trainer = DistributedALS(configuration: model.configuration, strategy: flags.strategy, threads: flags.threads, communicator: communicator)
     let fitStart = now()
-    let fit = try trainer.fit(ratings, checkpoint: checkpoint, failAfterIteration: failAfter) { report in
+    let fit = try trainer.fit(ratings, checkpoint: checkpoint, failAfterIteration: flags.failAfter) { report in
         say("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds)), \(String(format: "%.1f", Double(report.bytesSent) / 1e6)) MB sent)")
     }
     let trainSeconds = secondsSince(fitStart)
@@ -107,31 +136,23 @@ func train(_ arguments: CommandLineArguments, communicator: Communicator) throws
     let peaks = communicator.allGather(Int(peakResidentMegabytes().rounded()))
     guard let trained else { return }
     let writeStart = now()
-    try ModelFile.write(trained, to: output)
-    say("wrote \(output) in \(Console.seconds(secondsSince(writeStart)))")
+    try ModelFile.write(trained, to: flags.output)
+    say("wrote \(flags.output) in \(Console.seconds(secondsSince(writeStart)))")
 
     let done = fit.iterations
-    var json = JSONLine()
-    json.add("model", output)
-    json.add("users", trained.userCount)
-    json.add("items", trained.itemCount)
-    json.add("interactions", ratings.interactionCount)
-    json.add("rows", ratings.rowsRead)
-    json.add("factors", model.configuration.factors)
-    json.add("iterations", model.configuration.iterations)
-    json.add("processes", communicator.size)
-    json.add("strategy", strategy.rawValue)
-    json.add("threads_per_process", threads)
-    json.add("read_seconds", readSeconds)
-    json.add("setup_seconds", fit.setupSeconds)
-    json.add("train_seconds", trainSeconds)
-    json.add("seconds_per_iteration", done.isEmpty ? 0 : done.map(\.seconds).reduce(0, +) / Double(done.count))
-    json.add("loss", fit.lossHistory.last ?? .nan)
-    json.add("bytes_per_iteration", done.isEmpty ? 0 : done.map(\.bytesSent).reduce(0, +) / done.count)
-    json.add("predicted_bytes_per_iteration", fit.predictedBytesPerIteration)
-    json.addRaw("peak_rss_mb_per_process", "[" + peaks.map(String.init).joined(separator: ",") + "]")
-    json.add("resumed_from", fit.resumedFrom)
-    Console.out(json.text)
+    var summary = TrainSummary(
+        model: flags.output, users: trained.userCount, items: trained.itemCount, interactions: ratings.interactionCount,
+        rows: ratings.rowsRead, factors: model.configuration.factors, iterations: model.configuration.iterations,
+        placement: .processes(communicator.size, strategy: flags.strategy.rawValue, threadsPerProcess: flags.threads),
+        readSeconds: readSeconds, trainSeconds: trainSeconds, iterationSeconds: done.map(\.seconds), loss: fit.lossHistory.last ?? .nan
+    )
+    summary.setupSeconds = fit.setupSeconds
+    summary.traffic = TrainSummary.Traffic(
+        bytesPerIteration: done.isEmpty ? 0 : done.map(\.bytesSent).reduce(0, +) / done.count,
+        predictedBytesPerIteration: fit.predictedBytesPerIteration, peakResidentMegabytesPerProcess: peaks
+    )
+    summary.resumedFrom = fit.resumedFrom
+    Console.out(summary.jsonText)
 }
 
 let communicator = Communicator()

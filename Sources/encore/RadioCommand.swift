@@ -45,15 +45,7 @@ enum RadioCommand: Command {
         for warning in listeners.warnings(for: seeds, in: model) { Console.err(warning) }
         if json, let note = listeners.note { Console.err(note) }
         if json {
-            for pick in picks {
-                var line = JSONLine()
-                line.add("position", pick.position)
-                line.add("item", model.itemIDs.id(at: pick.item))
-                line.add("name", model.name(ofItem: pick.item))
-                line.add("score", pick.score)
-                line.add("reason", pick.reason)
-                Console.out(line.text)
-            }
+            for pick in picks { Console.out(pick.json(in: model).text) }
             return
         }
         let label = { (item: Int) in model.name(ofItem: item) ?? model.itemIDs.id(at: item) }

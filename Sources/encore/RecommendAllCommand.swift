@@ -46,9 +46,7 @@ enum RecommendAllCommand: Command {
             users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions,
             candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
         )
-        var sink = try TextSink(path: output)
-        do {
-            var buffer = ""
+        try BulkTextOutput.write(to: output) { out in
             try recommender.recommend(count: count, userList: userList) { user, list in
                 let userID = model.userIDs.id(at: user)
                 if json {
@@ -61,24 +59,16 @@ enum RecommendAllCommand: Command {
                         if let name = model.name(ofItem: entry.index) { item.add("name", name) }
                         return item
                     })
-                    buffer += line.text + "\n"
+                    out.append(line.text + "\n")
                 } else {
                     for entry in list {
-                        buffer += "\(userID)\t\(model.itemIDs.id(at: entry.index))\t\(entry.score)"
-                        if names { buffer += "\t" + tsvCell(model.name(ofItem: entry.index) ?? "") }
-                        buffer += "\n"
+                        out.append("\(userID)\t\(model.itemIDs.id(at: entry.index))\t\(entry.score)")
+                        if names { out.append("\t" + tsvCell(model.name(ofItem: entry.index) ?? "")) }
+                        out.append("\n")
                     }
                 }
-                if buffer.utf8.count > 1 << 20 {
-                    try sink.write(buffer)
-                    buffer = ""
-                }
+                try out.endRecord()
             }
-            try sink.write(buffer)
-            try sink.finish()
-        } catch {
-            sink.abandon()
-            throw error
         }
         if let output { Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
     }
@@ -100,19 +90,4 @@ enum RecommendAllCommand: Command {
         }
         return users
     }
-}
-
-/// Where bulk text output goes: an atomically written file, or stdout.
-struct TextSink {
-    private var file: AtomicFileWriter?
-
-    init(path: String?) throws { file = try path.map { try AtomicFileWriter(path: $0) } }
-
-    mutating func write(_ text: String) throws {
-        if file != nil { try file!.write(text) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
-    }
-
-    mutating func finish() throws { try file?.commit() }
-
-    mutating func abandon() { file?.abandon() }
 }

@@ -39,9 +39,7 @@ enum RecommendItemsCommand: Command {
         // The same batch machinery with the roles swapped: items ask, users answer.
         let recommender = BatchRecommender(users: model.factors.itemFactors, items: model.factors.userFactors,
                                            seen: includeSeen ? nil : model.interactions.transposed(), threads: threads)
-        var sink = try TextSink(path: output)
-        do {
-            var buffer = ""
+        try BulkTextOutput.write(to: output) { out in
             try recommender.recommend(count: count, userList: itemList) { item, list in
                 let itemID = model.itemIDs.id(at: item)
                 for entry in list {
@@ -51,21 +49,13 @@ enum RecommendItemsCommand: Command {
                         line.add("user", model.userIDs.id(at: entry.index))
                         line.add("score", entry.score)
                         if let name = model.name(ofItem: item) { line.add("name", name) }
-                        buffer += line.text + "\n"
+                        out.append(line.text + "\n")
                     } else {
-                        buffer += "\(itemID)\t\(model.userIDs.id(at: entry.index))\t\(entry.score)\n"
+                        out.append("\(itemID)\t\(model.userIDs.id(at: entry.index))\t\(entry.score)\n")
                     }
                 }
-                if buffer.utf8.count > 1 << 20 {
-                    try sink.write(buffer)
-                    buffer = ""
-                }
+                try out.endRecord()
             }
-            try sink.write(buffer)
-            try sink.finish()
-        } catch {
-            sink.abandon()
-            throw error
         }
     }
 }

@@ -75,20 +75,13 @@ enum TrainCommand: Command {
         try ModelFile.write(trained, to: output)
         if !quiet { Console.err("wrote \(output) in \(Console.seconds(secondsSince(writeStart)))") }
 
-        var json = JSONLine()
-        json.add("model", output)
-        json.add("users", trained.userCount)
-        json.add("items", trained.itemCount)
-        json.add("interactions", trained.interactions.nonZeroCount)
-        json.add("rows", interactions.count)
-        json.add("factors", model.configuration.factors)
-        json.add("iterations", model.configuration.iterations)
-        json.add("threads", model.threads)
-        json.add("read_seconds", readSeconds)
-        json.add("train_seconds", trained.summary.trainSeconds)
-        json.add("seconds_per_iteration", iterationSeconds.isEmpty ? 0 : iterationSeconds.reduce(0, +) / Double(iterationSeconds.count))
-        json.add("loss", trained.summary.lossHistory.last ?? .nan)
-        if checkpoint != nil { json.add("resumed_from", resumedFrom) }
-        Console.out(json.text)
+        var summary = TrainSummary(
+            model: output, users: trained.userCount, items: trained.itemCount, interactions: trained.interactions.nonZeroCount,
+            rows: interactions.count, factors: model.configuration.factors, iterations: model.configuration.iterations,
+            placement: .threads(model.threads), readSeconds: readSeconds, trainSeconds: trained.summary.trainSeconds,
+            iterationSeconds: iterationSeconds, loss: trained.summary.lossHistory.last ?? .nan
+        )
+        if checkpoint != nil { summary.resumedFrom = resumedFrom }
+        Console.out(summary.jsonText)
     }
 }

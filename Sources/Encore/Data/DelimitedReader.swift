@@ -20,7 +20,7 @@ package enum DelimitedReader {
         return try data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             let slices = bytes.count >= sliceThreshold ? max(1, threads) : 1
-            return try parse(bytes, fileName: path, options: options, slices: slices, progress: progress)
+            return try parseInSlices(bytes, fileName: path, options: options, slices: slices, progress: progress)
         }
     }
 
@@ -28,17 +28,17 @@ package enum DelimitedReader {
     /// IDs are numbered in order of first appearance and observations kept in file order, exactly
     /// as one pass would. Quoted CSV fields may hold line breaks, so text with a quote character
     /// and a quoting delimiter is parsed in one piece.
-    package static func parse(
+    package static func parseInSlices(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, slices: Int,
         progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
         guard let base = bytes.baseAddress, bytes.count > 0, slices > 1 else {
-            return try parse(bytes, fileName: fileName, options: options, progress: progress)
+            return try parseInOnePass(bytes, fileName: fileName, options: options, progress: progress)
         }
         let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
         if case let .exactly(separator) = layout.delimiter, separator == "," || separator == ";",
            memchr(base, Int32(UInt8(ascii: "\"")), bytes.count) != nil {
-            return try parse(bytes, fileName: fileName, options: layout, progress: progress)
+            return try parseInOnePass(bytes, fileName: fileName, options: layout, progress: progress)
         }
         // The header is the first non-blank line, and only the first slice is parsed with one: it
         // must hold that line even when blank lines before it fill a whole slice (fuzzing found
@@ -135,13 +135,22 @@ package enum DelimitedReader {
         return count
     }
 
-    /// Parses text already in memory; `fileName` is used in messages only. `firstLine` is the
-    /// file line the text starts on, when it is one slice of a larger file (a distributed read).
-    package static func parse(
+    /// Parses text already in memory in one pass on this thread; `fileName` is used in messages
+    /// only. `firstLine` is the file line the text starts on, when it is one slice of a larger
+    /// file (a distributed read).
+    package static func parseInOnePass(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
         firstLine: Int = 1, progress: ((Double) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
         try ParsedSlice.join([parseSlice(bytes, fileName: fileName, options: options, firstLine: firstLine, progress: progress)], fileName: fileName)
+    }
+
+    /// `parseInOnePass` under its former name, for EncoreMPI's `DistributedReader` until it
+    /// moves to the new one (it is being changed elsewhere); remove then.
+    package static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, firstLine: Int
+    ) throws -> (Interactions, ReadReport) {
+        try parseInOnePass(bytes, fileName: fileName, options: options, firstLine: firstLine)
     }
 
     /// The rows of one piece of text, with IDs numbered within it.
@@ -149,141 +158,8 @@ package enum DelimitedReader {
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
         firstLine: Int, progress: ((Double) -> Void)?
     ) throws -> ParsedSlice {
-        var report = ReadReport()
-        guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
         let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
-        guard case let .exactly(separator) = layout.delimiter,
-              case let .index(userColumn) = layout.userColumn, case let .index(itemColumn) = layout.itemColumn
-        else { preconditionFailure("a resolved layout names its delimiter and columns exactly") }
-        let delimiter = Array(separator.utf8)
-        let hasHeader = layout.header == .present
-        let trimIDs = !options.keepIDWhitespace
-        report.hadHeader = hasHeader
-        var scanner = RecordScanner(base: base, count: bytes.count, delimiter: delimiter, fileName: fileName, firstLine: firstLine)
-        defer { scanner.release() }
-        guard try scanner.next() else { throw EncoreError.emptyInput(file: fileName) }
-        func position(_ selector: ColumnSelector?) -> Int? {
-            if case let .index(position)? = selector { return position }
-            return nil
-        }
-        let weightColumn = position(layout.weightColumn)
-        let timeColumn = position(layout.timestampColumn)
-        let needed = [userColumn, itemColumn, weightColumn ?? 0, timeColumn ?? 0].max()! + 1
-
-        var userInterner = ByteInterner(), itemInterner = ByteInterner()
-        // IDs are interned a batch at a time (see ByteInterner.intern(batch:)); a row's numbers
-        // are written into `users` and `items` when its batch is full or the slice ends.
-        let batchSize = ByteInterner.batchSize
-        var pendingUsers = [UnsafePointer<UInt8>](repeating: base, count: batchSize), pendingUserLengths = [Int](repeating: 0, count: batchSize)
-        var pendingItems = [UnsafePointer<UInt8>](repeating: base, count: batchSize), pendingItemLengths = [Int](repeating: 0, count: batchSize)
-        var pending = 0
-        let estimate = bytes.count / 24
-        var users: [UInt32] = [], items: [UInt32] = [], weights: [Float] = []
-        users.reserveCapacity(estimate); items.reserveCapacity(estimate); weights.reserveCapacity(estimate)
-        var timestamps: [Int64] = []
-        if timeColumn != nil { timestamps.reserveCapacity(estimate) }
-        var nextProgress = bytes.count / 100
-
-        func refuse(_ reason: String) throws {
-            let message = "\(fileName):\(scanner.recordLine): \(reason)"
-            guard options.skipInvalid else { throw EncoreError.invalidRow(file: fileName, line: scanner.recordLine, reason: reason) }
-            report.rowsSkipped += 1
-            if report.skipExamples.count < skipExampleLimit { report.skipExamples.append(message) }
-        }
-
-        // The current row as it reads in the file (fields rejoined, tabs and line breaks
-        // escaped, long rows cut), so an error shows the offending text.
-        func rowText() -> String {
-            let joined = (0..<scanner.fieldCount).map { scanner.string($0) }.joined(separator: String(decoding: delimiter, as: UTF8.self))
-            var shown = escaped(joined)
-            if shown.count > 80 { shown = String(shown.prefix(77)) + "..." }
-            return shown
-        }
-
-        // An accepted row's IDs that had whitespace around them, as written, for the report.
-        func noteTrimmed(_ column: Int) {
-            report.idsTrimmed += 1
-            if report.trimExamples.count < skipExampleLimit {
-                report.trimExamples.append("\(fileName):\(scanner.recordLine): '\(escaped(scanner.string(column)))'")
-            }
-        }
-
-        func takeRecord() throws {
-            if let progress, scanner.position >= nextProgress {
-                progress(Double(scanner.position) / Double(bytes.count))
-                nextProgress = scanner.position + bytes.count / 100
-            }
-            guard scanner.fieldCount >= needed else {
-                let shown = String(decoding: delimiter, as: UTF8.self).replacingOccurrences(of: "\t", with: "\\t")
-                return try refuse("missing field in '\(rowText())': expected at least \(needed) fields separated by '\(shown)', found \(scanner.fieldCount)")
-            }
-            var userField = scanner.field(userColumn), itemField = scanner.field(itemColumn)
-            var userTrimmed = false, itemTrimmed = false
-            if trimIDs {
-                // One look at each end: almost no ID has whitespace, and those skip the loop.
-                if hasSurroundingWhitespace(userField) { userField = trimmed(userField); userTrimmed = true }
-                if hasSurroundingWhitespace(itemField) { itemField = trimmed(itemField); itemTrimmed = true }
-            }
-            guard userField.count > 0 else { return try refuse("the user ID field is empty in '\(rowText())'") }
-            guard itemField.count > 0 else { return try refuse("the item ID field is empty in '\(rowText())'") }
-            var weight: Float = 1
-            if let weightColumn {
-                switch FieldParsing.weight(scanner.field(weightColumn)) {
-                case let .success(value): weight = value
-                case let .failure(problem): return try refuse(FieldParsing.describe(problem, text: scanner.string(weightColumn)))
-                }
-            }
-            if let timeColumn {
-                guard let stamp = FieldParsing.timestamp(scanner.field(timeColumn)) else {
-                    return try refuse("timestamp '\(scanner.string(timeColumn))' is neither Unix seconds nor ISO 8601")
-                }
-                timestamps.append(stamp)
-            }
-            if userTrimmed { noteTrimmed(userColumn) }
-            if itemTrimmed { noteTrimmed(itemColumn) }
-            guard scanner.fieldOutlivesRecord(userColumn) && scanner.fieldOutlivesRecord(itemColumn) else {
-                // Rebuilt in scratch space: interned now, after the rows before it, to keep the order.
-                internPending()
-                users.append(UInt32(userInterner.intern(userField.baseAddress!, userField.count)))
-                items.append(UInt32(itemInterner.intern(itemField.baseAddress!, itemField.count)))
-                weights.append(weight)
-                report.rowsRead += 1
-                return
-            }
-            pendingUsers[pending] = userField.baseAddress!
-            pendingUserLengths[pending] = userField.count
-            pendingItems[pending] = itemField.baseAddress!
-            pendingItemLengths[pending] = itemField.count
-            pending += 1
-            users.append(0)
-            items.append(0)
-            weights.append(weight)
-            report.rowsRead += 1
-            if pending == batchSize { internPending() }
-        }
-
-        func internPending() {
-            let first = users.count - pending
-            users.withUnsafeMutableBufferPointer { numbers in
-                userInterner.intern(batch: pendingUsers, lengths: pendingUserLengths, count: pending, into: numbers.baseAddress! + first)
-            }
-            items.withUnsafeMutableBufferPointer { numbers in
-                itemInterner.intern(batch: pendingItems, lengths: pendingItemLengths, count: pending, into: numbers.baseAddress! + first)
-            }
-            pending = 0
-        }
-
-        var more = hasHeader ? try scanner.next() : true
-        while more {
-            try takeRecord()
-            more = try scanner.next()
-        }
-        internPending()
-        progress?(1)
-        return ParsedSlice(
-            users: users, items: items, weights: weights, timestamps: timeColumn == nil ? nil : timestamps,
-            userIDs: userInterner, itemIDs: itemInterner, report: report
-        )
+        return try DelimitedSliceParser.parse(bytes, fileName: fileName, layout: layout, firstLine: firstLine, progress: progress)
     }
 
     /// `options` with everything the text's first line decides made explicit: the delimiter

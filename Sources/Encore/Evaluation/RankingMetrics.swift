@@ -66,12 +66,7 @@ package struct FullRankingMetrics: Equatable, Sendable {
         var candidates = 0
         for item in 0..<scores.count where !seen[item] {
             candidates += 1
-            let score = scores[item]
-            var low = 0, high = h
-            while low < high { let mid = (low + high) / 2; if positives[mid] < score { low = mid + 1 } else { high = mid } }
-            var upper = low
-            high = h
-            while upper < high { let mid = (upper + high) / 2; if positives[mid] <= score { upper = mid + 1 } else { high = mid } }
+            let (low, upper) = FullRankingMetrics.levelRange(of: scores[item], in: positives)
             belowStarts[upper] += 1
             levelStarts[low] += 1
             levelStarts[upper] -= 1
@@ -87,14 +82,9 @@ package struct FullRankingMetrics: Equatable, Sendable {
         let negatives = candidates - h
         var aucSum = 0.0, percentileSum = 0.0, weightSum = 0.0
         for (item, weight) in heldOut {
-            let score = scores[item]
             // Position of this score among the sorted held-out scores, and how many held-out
             // items are below or level with it (to take them out of the negatives).
-            var low = 0, high = h
-            while low < high { let mid = (low + high) / 2; if positives[mid] < score { low = mid + 1 } else { high = mid } }
-            var upper = low
-            high = h
-            while upper < high { let mid = (upper + high) / 2; if positives[mid] <= score { upper = mid + 1 } else { high = mid } }
+            let (low, upper) = FullRankingMetrics.levelRange(of: scores[item], in: positives)
             let candidatesBelow = below[low], candidatesLevel = level[low]
             if negatives > 0 {
                 let negativesBelow = candidatesBelow - low
@@ -111,5 +101,16 @@ package struct FullRankingMetrics: Equatable, Sendable {
         auc = heldOut.isEmpty ? 0.5 : aucSum / Double(heldOut.count)
         weightedPercentileSum = percentileSum
         self.weightSum = weightSum
+    }
+
+    /// Where `score` falls among `sorted` (ascending): `below` scores are less than it, and
+    /// those from `below` up to `upToLevel` equal it. Two binary searches.
+    @inline(__always) private static func levelRange(of score: Float, in sorted: [Float]) -> (below: Int, upToLevel: Int) {
+        var low = 0, high = sorted.count
+        while low < high { let mid = (low + high) / 2; if sorted[mid] < score { low = mid + 1 } else { high = mid } }
+        var upper = low
+        high = sorted.count
+        while upper < high { let mid = (upper + high) / 2; if sorted[mid] <= score { upper = mid + 1 } else { high = mid } }
+        return (low, upper)
     }
 }

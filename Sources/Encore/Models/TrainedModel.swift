@@ -23,7 +23,13 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
 /// Everything a trained model is: factors, hyperparameters, ID tables, item names and each
 /// user's training items with their weights. This is what the model file stores and what
 /// retrieval, the CLI and the server work from.
-package final class TrainedModel: Recommender, @unchecked Sendable {
+///
+/// Immutable by construction: every stored property is a `let` of a `Sendable` type, so the
+/// compiler checks `Sendable` (no `@unchecked`), and the values derived from the parts are each
+/// worked out once, on first use, and never change (`ComputedOnce`). The factor matrices are
+/// `DenseMatrix`, a class whose elements could be written through `row(_:)`; nothing writes
+/// a model's after it is made, the promise `DenseMatrix`'s own `@unchecked Sendable` rests on.
+package final class TrainedModel: Recommender, Sendable {
     /// The hyperparameters it was trained with.
     package let configuration: ALSConfiguration
     /// Users' original IDs.
@@ -38,13 +44,13 @@ package final class TrainedModel: Recommender, @unchecked Sendable {
     package let interactions: SparseMatrix
     /// How it was trained.
     package let summary: TrainingSummary
-    private let cacheLock = NSLock()
-    private var normalizedItemsCache: DenseMatrix?
-    private var normalizedUsersCache: DenseMatrix?
-    private var itemGramCache: [Double]?
-    private var normOrderedItemsCache: NormOrderedItems?
-    private var nameIndexCache: [String: [Int]]?
-    private var listenerCountsCache: [Int]?
+    // Derived values: most commands need one or two of them, and each costs a pass over the parts.
+    private let normalizedItemsOnce = ComputedOnce<DenseMatrix>()
+    private let normalizedUsersOnce = ComputedOnce<DenseMatrix>()
+    private let itemGramOnce = ComputedOnce<[Double]>()
+    private let normOrderedItemsOnce = ComputedOnce<NormOrderedItems>()
+    private let nameIndexOnce = ComputedOnce<[String: [Int]]>()
+    private let listenerCountsOnce = ComputedOnce<[Int]>()
 
     /// A model from its parts, checked for consistent shapes.
     package init(
@@ -104,32 +110,21 @@ package final class TrainedModel: Recommender, @unchecked Sendable {
         return itemNames[item]
     }
 
-    /// Computes a derived value once and keeps it; derived values never change, because a
-    /// model is never modified after it is made.
-    private func cached<T>(_ slot: ReferenceWritableKeyPath<TrainedModel, T?>, _ make: () -> T) -> T {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        if let value = self[keyPath: slot] { return value }
-        let value = make()
-        self[keyPath: slot] = value
-        return value
-    }
-
     /// Item factors scaled to unit length, for cosine similarity.
-    package var normalizedItemFactors: DenseMatrix { cached(\.normalizedItemsCache) { factors.itemFactors.rowNormalized() } }
+    package var normalizedItemFactors: DenseMatrix { normalizedItemsOnce.value { factors.itemFactors.rowNormalized() } }
 
     /// Item factors longest first, for top-k that stops early (`BatchRecommender`).
-    package var normOrderedItems: NormOrderedItems { cached(\.normOrderedItemsCache) { NormOrderedItems(factors.itemFactors) } }
+    package var normOrderedItems: NormOrderedItems { normOrderedItemsOnce.value { NormOrderedItems(factors.itemFactors) } }
 
     /// User factors scaled to unit length, for similar listeners.
-    package var normalizedUserFactors: DenseMatrix { cached(\.normalizedUsersCache) { factors.userFactors.rowNormalized() } }
+    package var normalizedUserFactors: DenseMatrix { normalizedUsersOnce.value { factors.userFactors.rowNormalized() } }
 
     /// How many listeners each item has: the users with a positive weight for it in the
     /// training data. An item with few has a vector learned from few people's taste (one
     /// listener's artists all get that listener's direction), so similar-item lists and radio
     /// leave such items out (`SimilarItems.defaultMinimumListeners`).
     package var listenerCounts: [Int] {
-        cached(\.listenerCountsCache) {
+        listenerCountsOnce.value {
             var counts = [Int](repeating: 0, count: itemCount)
             for (position, item) in interactions.indices.enumerated() where interactions.values[position] > 0 { counts[Int(item)] += 1 }
             return counts
@@ -139,12 +134,12 @@ package final class TrainedModel: Recommender, @unchecked Sendable {
     /// YᵀY (k×k, Double), shared by every fold-in and explanation.
     package var itemGram: [Double] {
         // Summed exactly as training sums it, so a fold-in reproduces a trained vector.
-        cached(\.itemGramCache) { ImplicitALS.gram(of: factors.itemFactors, threads: Parallel.defaultThreadCount) }
+        itemGramOnce.value { ImplicitALS.gram(of: factors.itemFactors, threads: Parallel.defaultThreadCount) }
     }
 
     /// Item indices by lower-cased name, for looking artists up by name.
     var itemsByLowercasedName: [String: [Int]] {
-        cached(\.nameIndexCache) {
+        nameIndexOnce.value {
             var index: [String: [Int]] = [:]
             if let itemNames { for (item, name) in itemNames.enumerated() where !name.isEmpty { index[name.lowercased(), default: []].append(item) } }
             return index

@@ -28,6 +28,18 @@ package struct RadioPick: Sendable, Equatable {
     package var score: Float
     /// Which seed (or listened artist) it is near.
     package var reason: String
+
+    /// The pick as the JSON object `encore radio --json` prints a line of and the HTTP radio
+    /// answer lists: position, item ID, name (null when unknown), score and reason.
+    package func json(in model: TrainedModel) -> JSONLine {
+        var line = JSONLine()
+        line.add("position", position)
+        line.add("item", model.itemIDs.id(at: item))
+        line.add("name", model.name(ofItem: item))
+        line.add("score", score)
+        line.add("reason", reason)
+        return line
+    }
 }
 
 /// Artist radio: an ordered station that opens close to the seed artists and then explores their

@@ -3,7 +3,8 @@
 /// beats ‖x‖ times the longest vector not yet scored, no later item can enter the list. ALS gives
 /// rarely played items short vectors (the ridge shrinks them), so most of a long-tailed catalogue
 /// is never scored. Built once per model; the answer is the same as scoring every item.
-package final class NormOrderedItems: @unchecked Sendable {
+/// Immutable: `let` properties only, so its `Sendable` is checked.
+package final class NormOrderedItems: Sendable {
     /// The item vectors, longest first.
     package let vectors: DenseMatrix
     /// The original item index at each position.

@@ -5,7 +5,7 @@ import XCTest
 /// breaks) disagreed with one pass under scripts/fuzz (target `delimited`).
 final class DelimitedReaderFuzzRegressionTests: XCTestCase {
     func outcome(_ bytes: [UInt8], _ options: DelimitedReadOptions, slices: Int) -> Result<(Interactions, ReadReport), Error> {
-        bytes.withUnsafeBufferPointer { buffer in Result { try DelimitedReader.parse(buffer, fileName: "fuzz", options: options, slices: slices) } }
+        bytes.withUnsafeBufferPointer { buffer in Result { try DelimitedReader.parseInSlices(buffer, fileName: "fuzz", options: options, slices: slices) } }
     }
 
     func assertSameAsOnePass(_ bytes: [UInt8], _ options: DelimitedReadOptions, file: StaticString = #filePath, line: UInt = #line) {

@@ -5,7 +5,7 @@ import XCTest
 final class DelimitedReaderTests: XCTestCase {
     func parse(_ text: String, _ options: DelimitedReadOptions = DelimitedReadOptions(), file: String = "plays.tsv") throws -> (Interactions, ReadReport) {
         let bytes = Array(text.utf8)
-        return try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: file, options: options) }
+        return try bytes.withUnsafeBufferPointer { try DelimitedReader.parseInOnePass($0, fileName: file, options: options) }
     }
 
     /// (user ID, item ID) → summed weight, independent of numbering.
@@ -241,12 +241,12 @@ final class DelimitedReaderTests: XCTestCase {
         options.timestampColumn = .index(3)
         options.skipInvalid = true
         let bytes = Array(text.utf8)
-        let (whole, wholeReport) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options) }
+        let (whole, wholeReport) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parseInOnePass($0, fileName: "p.tsv", options: options) }
         XCTAssertEqual(wholeReport.rowsSkipped, 1)
         XCTAssertEqual(wholeReport.skipExamples, ["p.tsv:251: weight 'many' is not a number"])
         XCTAssertEqual(wholeReport.idsTrimmed, 18)
         for slices in [2, 3, 7] {
-            let (sliced, report) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options, slices: slices) }
+            let (sliced, report) = try bytes.withUnsafeBufferPointer { try DelimitedReader.parseInSlices($0, fileName: "p.tsv", options: options, slices: slices) }
             XCTAssertEqual(sliced.userIDs, whole.userIDs, "\(slices) slices")
             XCTAssertEqual(sliced.itemIDs, whole.itemIDs, "\(slices) slices")
             XCTAssertEqual(sliced.users, whole.users, "\(slices) slices")
@@ -256,7 +256,7 @@ final class DelimitedReaderTests: XCTestCase {
             XCTAssertEqual(report, wholeReport, "\(slices) slices")
         }
         options.skipInvalid = false
-        XCTAssertThrowsError(try bytes.withUnsafeBufferPointer { try DelimitedReader.parse($0, fileName: "p.tsv", options: options, slices: 3) }) { error in
+        XCTAssertThrowsError(try bytes.withUnsafeBufferPointer { try DelimitedReader.parseInSlices($0, fileName: "p.tsv", options: options, slices: 3) }) { error in
             XCTAssertEqual(error as? EncoreError, .invalidRow(file: "p.tsv", line: 251, reason: "weight 'many' is not a number"))
         }
     }

@@ -31,12 +31,12 @@ func write(_ bytes: [UInt8], to path: String) {
 // MARK: delimited text
 
 /// Reads `bytes` as `format` in one pass and in three slices; the two must agree (same report and
-/// observations, or both an error), as `DelimitedReader.parse` promises.
+/// observations, or both an error), as `DelimitedReader.parseInSlices` promises.
 func fuzzDelimited(_ bytes: [UInt8], format: DatasetFormat, custom: DelimitedReadOptions = DelimitedReadOptions()) {
     let options = format.readOptions(custom: custom)
     bytes.withUnsafeBufferPointer { buffer in
-        let whole = Result { try DelimitedReader.parse(buffer, fileName: "fuzz", options: options) }
-        let sliced = Result { try DelimitedReader.parse(buffer, fileName: "fuzz", options: options, slices: 3) }
+        let whole = Result { try DelimitedReader.parseInOnePass(buffer, fileName: "fuzz", options: options) }
+        let sliced = Result { try DelimitedReader.parseInSlices(buffer, fileName: "fuzz", options: options, slices: 3) }
         switch (whole, sliced) {
         case let (.success(a), .success(b)):
             guard a.1 == b.1, a.0.userIDs.ids == b.0.userIDs.ids, a.0.itemIDs.ids == b.0.itemIDs.ids, a.0.users == b.0.users,
