@@ -64,6 +64,7 @@ enum WebPage {
     #map a:focus circle, #map a:hover circle { stroke: #000; stroke-width: 2; fill-opacity: 1; }
     #map text { font-size: 11px; pointer-events: none; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
     #map text.current { font-weight: 700; font-size: 13px; }
+    #map text.famous { fill: var(--muted); font-size: 10px; }
     footer { padding: 10px 20px 24px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); }
     footer dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
     footer dt { font-weight: 600; }

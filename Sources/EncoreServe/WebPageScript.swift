@@ -155,12 +155,12 @@ enum WebPageScript {
       }
       const ids = similar.similar.map((s) => s.item);
       const mapDrawn = drawMap(token, [similar.item], ids);
-      const [radio, facts] = await Promise.all([
+      const [radio, facts, fans] = await Promise.all([
         api(`/v1/radio?seed=${encodeURIComponent(similar.item)}&length=15`),
         api(`/v1/items?${[similar.item, ...ids].map((id) => `item=${encodeURIComponent(id)}`).join("&")}`),
+        api(`/v1/items/${encodeURIComponent(similar.item)}/listeners?count=5`),
         mapDrawn,
       ]);
-      const fans = await api(`/v1/items/${encodeURIComponent(similar.item)}/listeners?count=5`);
       if (token !== viewToken) return;
       const listeners = Object.fromEntries(facts.items.map((f) => [f.item, f.listeners]));
       const title = nameOf(similar);
@@ -307,14 +307,16 @@ extension WebPageScript {
       const isCurrent = new Set(current), isNeighbour = new Set(neighbours);
       const radius = (p) => 2.5 + Math.log10(1 + p.listeners) * 1.6;
       const kind = (p) => isCurrent.has(p.item) ? "current" : isNeighbour.has(p.item) ? "neighbour" : "";
+      // The 15 most-listened artists are always named, so the map can be read without hovering.
+      const famous = map.points.filter((p) => p.basis).map((p) => p.listeners).sort((a, b) => b - a)[Math.min(14, map.points.length - 1)];
       const ordered = [...map.points].sort((a, b) => (kind(a) ? 1 : 0) - (kind(b) ? 1 : 0));
       const svg = $("#map");
       svg.innerHTML = ordered.map((p) => {
         const k = kind(p);
         return `<a href="/?artist=${encodeURIComponent(nameOf(p))}" data-nav class="${k}" tabindex="${k ? 0 : -1}" aria-label="${esc(nameOf(p))}, ${p.listeners} listeners" data-item="${esc(p.item)}">
           <circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="${radius(p).toFixed(1)}"><title>${esc(nameOf(p))} (${number(p.listeners)} listeners)</title></circle></a>`;
-      }).join("") + ordered.filter((p) => kind(p)).map((p) =>
-        `<text class="${kind(p)}" x="${(sx(p.x) + 6).toFixed(1)}" y="${(sy(p.y) - 6).toFixed(1)}">${esc(nameOf(p))}</text>`).join("")
+      }).join("") + ordered.filter((p) => kind(p) || (p.basis && p.listeners >= famous)).map((p) =>
+        `<text class="${kind(p) || "famous"}" x="${(sx(p.x) + 6).toFixed(1)}" y="${(sy(p.y) - 6).toFixed(1)}">${esc(nameOf(p))}</text>`).join("")
         + `<text id="map-hover" x="0" y="0" visibility="hidden"></text>`;
       const share = map.explained_variance.map((v) => `${(v * 100).toFixed(1)}%`);
       $("#map-note").textContent = `${map.projection}, on their first two principal components (${share[0]} and ${share[1]} of their variance). `
