@@ -74,7 +74,7 @@ extension APIRouter {
         body.addRaw("explained_variance", "[\(map.explainedVariance.first),\(map.explainedVariance.second)]")
         func point(_ item: Int, basis: Bool) -> JSONLine {
             var line = artist(item, model)
-            let (x, y) = map.position(of: item)
+            let (x, y) = map.position(of: item, in: model)
             line.add("x", x)
             line.add("y", y)
             line.add("basis", basis)
@@ -159,21 +159,24 @@ extension APIRouter {
 }
 
 /// What the web routes derive from a model once rather than per request: the folded names for
-/// search and the map's axes. Each entry holds its model, so an entry for a model that a reload
-/// replaced can never be taken for the new one; a new model simply replaces the entries.
+/// search and the map's axes. An entry knows its model by a weak reference: it can never be
+/// taken for a model that a reload swapped in (the old one is gone, or is another object), and
+/// it does not keep a replaced model's factors and play matrix in memory.
 final class WebCache: @unchecked Sendable {
     static let shared = WebCache()
     private let lock = NSLock()
-    private var searchEntry: (model: TrainedModel, search: CatalogueSearch)?
-    private var mapEntries: (model: TrainedModel, maps: [Int: CatalogueMap])?
+    private weak var searchModel: TrainedModel?
+    private var searchIndex: CatalogueSearch?
+    private weak var mapModel: TrainedModel?
+    private var maps: [Int: CatalogueMap] = [:]
 
     /// The search index of `model`.
     func search(for model: TrainedModel) -> CatalogueSearch {
         lock.lock()
         defer { lock.unlock() }
-        if let entry = searchEntry, entry.model === model { return entry.search }
+        if searchModel === model, let searchIndex { return searchIndex }
         let search = CatalogueSearch(model: model)
-        searchEntry = (model, search)
+        (searchModel, searchIndex) = (model, search)
         return search
     }
 
@@ -181,13 +184,12 @@ final class WebCache: @unchecked Sendable {
     func map(for model: TrainedModel, count: Int) throws -> CatalogueMap {
         lock.lock()
         defer { lock.unlock() }
-        if let entry = mapEntries, entry.model === model, let map = entry.maps[count] { return map }
+        if mapModel !== model { (mapModel, maps) = (model, [:]) }
+        if let map = maps[count] { return map }
         let map = try CatalogueMap(model: model, count: count)
-        var maps = mapEntries?.model === model ? mapEntries!.maps : [:]
         // A few sizes at most are asked for in practice; the bound keeps a client from filling memory.
         if maps.count >= 8 { maps.removeAll() }
         maps[count] = map
-        mapEntries = (model, maps)
         return map
     }
 }

@@ -6,7 +6,9 @@
 /// directions along which the chosen artists' unit vectors vary most (the top eigenvectors of
 /// their k×k covariance); every point is its unit vector minus their mean, projected on the axes.
 /// Any other item can be placed on the same plane (`position`), so the page can mark an artist
-/// and its neighbours even when they are not among the most listened.
+/// and its neighbours even when they are not among the most listened. The map keeps only the
+/// basis items, the mean and the two axes, not the model's vectors, so a server that caches it
+/// does not keep a replaced model's vectors alive.
 package struct CatalogueMap: Sendable {
     /// The items the axes were computed from, most listeners first (ties by index).
     package let basisItems: [Int]
@@ -14,14 +16,13 @@ package struct CatalogueMap: Sendable {
     package let explainedVariance: (first: Double, second: Double)
     private let mean: [Double]
     private let axes: (first: [Double], second: [Double])
-    private let normalizedItems: DenseMatrix
 
     /// The map of the `count` items of `model` with the most listeners (fewer if it has fewer).
     package init(model: TrainedModel, count: Int) throws {
         guard count >= 1 else { throw EncoreError.invalidParameter(name: "count", value: "\(count)", requirement: "be at least 1") }
         let listeners = model.listenerCounts
         basisItems = Array(listeners.indices.sorted { (listeners[$0], -$0) > (listeners[$1], -$1) }.prefix(count))
-        normalizedItems = model.normalizedItemFactors
+        let normalizedItems = model.normalizedItemFactors
         let k = normalizedItems.columns
         var mean = [Double](repeating: 0, count: k)
         for item in basisItems {
@@ -45,9 +46,11 @@ package struct CatalogueMap: Sendable {
         explainedVariance = (share(0), share(1))
     }
 
-    /// Where `item` lies on the map.
-    package func position(of item: Int) -> (x: Double, y: Double) {
-        let row = normalizedItems.row(item)
+    /// Where `item` of `model` (the model the map was made from) lies on the map.
+    package func position(of item: Int, in model: TrainedModel) -> (x: Double, y: Double) {
+        let vectors = model.normalizedItemFactors
+        precondition(vectors.columns == mean.count, "a map of \(mean.count) factors placing an item of \(vectors.columns)")
+        let row = vectors.row(item)
         var x = 0.0, y = 0.0
         for d in 0..<mean.count {
             let centred = Double(row[d]) - mean[d]

@@ -63,7 +63,7 @@ final class CatalogueTests: XCTestCase {
         XCTAssertGreaterThan(map.explainedVariance.first + map.explainedVariance.second, 0.4, "four groups lie near a plane")
 
         // The points are centred: their mean is the origin.
-        let points = map.basisItems.map { map.position(of: $0) }
+        let points = map.basisItems.map { map.position(of: $0, in: model) }
         XCTAssertEqual(points.map(\.x).reduce(0, +) / 60, 0, accuracy: 1e-6)
         XCTAssertEqual(points.map(\.y).reduce(0, +) / 60, 0, accuracy: 1e-6)
 
@@ -79,8 +79,8 @@ final class CatalogueTests: XCTestCase {
         // The same model gives the same map; an item outside the basis is placed too.
         let again = try CatalogueMap(model: model, count: 60)
         let outside = try XCTUnwrap((0..<model.itemCount).first { !map.basisItems.contains($0) })
-        XCTAssertEqual(again.position(of: outside).x, map.position(of: outside).x)
-        XCTAssertEqual(again.position(of: outside).y, map.position(of: outside).y)
+        XCTAssertEqual(again.position(of: outside, in: model).x, map.position(of: outside, in: model).x)
+        XCTAssertEqual(again.position(of: outside, in: model).y, map.position(of: outside, in: model).y)
         XCTAssertThrowsError(try CatalogueMap(model: model, count: 0))
     }
 }

@@ -64,8 +64,10 @@ final class WebDriver {
     }
 
     /// Polls `script` until it returns something truthy, for up to `seconds`; returns that value.
+    /// The default is generous because the suite shares two cores with other builds: a view that
+    /// takes 60 ms alone has taken over 10 s under a load average of 20.
     @discardableResult
-    func wait(for script: String, seconds: Double = 10, _ what: String) throws -> Any {
+    func wait(for script: String, seconds: Double = 45, _ what: String) throws -> Any {
         let deadline = Date().addingTimeInterval(seconds)
         var last: Any = NSNull()
         while Date() < deadline {
