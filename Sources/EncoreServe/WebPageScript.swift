@@ -55,7 +55,8 @@ enum WebPageScript {
         else if (params.has("plays")) await playsView(parsePlays(raw), token);
         else await homeView(token);
       } catch (error) {
-        if (token === viewToken) showMessage(error.message);
+        // An unknown listener, say: the message, and the plain map instead of the last view's.
+        if (token === viewToken) { showMessage(error.message); await drawMap(token, [], []); }
       }
       rendered(token, "renderMs");
     }

@@ -222,6 +222,10 @@ final class WebPageBrowserTests: XCTestCase {
         defer { restore() }
         try save(try browser.screenshot(of: try browser.element("main")), "web-listener")
         print("listener page: first render \(ms) ms (navigation start to the view drawn)")
+
+        try browser.open("\(fixture.root)/?user=nobody")
+        try waitForView(browser, "the unknown-listener message")
+        XCTAssertEqual(try texts(browser, "main .message"), ["unknown user 'nobody': the model has no listener with that ID"])
     }
 
     func testTryItYourselfAndTheMapOfTheCatalogue() throws {
