@@ -12,7 +12,7 @@ public struct ServedModel: Sendable {
     /// How long loading it took.
     public let loadSeconds: Double
     /// The checksum stored at the end of the model file (and verified), naming the file served.
-    public let checksum: UInt64
+    package let checksum: UInt64
 }
 
 /// Holds the served model and swaps it atomically on reload: a request takes a snapshot when it

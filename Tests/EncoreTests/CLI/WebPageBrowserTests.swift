@@ -38,6 +38,7 @@ final class WebPageBrowserTests: XCTestCase {
             let trained = Date()
             do { browser = try WebDriver() } catch {
                 server.signal(SIGKILL)
+                try? FileManager.default.removeItem(at: directory)
                 throw error
             }
             // Where the time goes when the suite is slow: the machine is shared.
