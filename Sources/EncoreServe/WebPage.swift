@@ -50,6 +50,7 @@ enum WebPage {
     .bar-track { position: relative; height: 12px; background: #f0f2f5; }
     .bar { position: absolute; top: 0; height: 12px; background: var(--accent2); }
     .bar.negative { background: var(--accent); }
+    .bar.rest { background: #8a94a8; }
     .bar-zero { position: absolute; top: -2px; bottom: -2px; width: 1px; background: var(--ink); }
     form.plays .row { display: flex; gap: 8px; align-items: end; margin-bottom: 6px; flex-wrap: wrap; }
     form.plays label { display: flex; flex-direction: column; font-size: 13px; }

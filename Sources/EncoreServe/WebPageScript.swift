@@ -294,7 +294,7 @@ extension WebPageScript {
       const rows = bars.map((b) => {
         const left = b.value < 0 ? zero + (b.value / span) * 100 : zero, width = Math.abs(b.value) / span * 100;
         return `<div class="bar-row" role="listitem"><span class="label">${b.item ? artistLink(b.item) : esc(b.label)}</span>
-          <span class="bar-track"><span class="bar${b.value < 0 ? " negative" : ""}" data-value="${b.value}" style="left:${left}%;width:${width}%"></span><span class="bar-zero" style="left:${zero}%"></span></span>
+          <span class="bar-track"><span class="bar${b.value < 0 ? " negative" : ""}${b.item ? "" : " rest"}" data-value="${b.value}" style="left:${left}%;width:${width}%"></span><span class="bar-zero" style="left:${zero}%"></span></span>
           <span class="num">${number(b.value, 3)}</span></div>`;
       }).join("");
       const served = Math.abs(explanation.model_score - explanation.score) > 5e-4 ? `; the served score, from the stored vector, is ${number(explanation.model_score, 3)}` : "";
