@@ -29,13 +29,25 @@ final class WebDriver {
         driver.standardOutput = FileHandle.nullDevice
         driver.standardError = FileHandle.nullDevice
         try driver.run()
+        do {
+            session = try startSession(chromium: chromium, width: width, height: height)
+        } catch {
+            // No test will call quit on a driver that failed to start: stop chromedriver here.
+            driver.terminate()
+            driver.waitUntilExit()
+            throw error
+        }
+    }
+
+    /// Waits for chromedriver to answer, then opens the browser; the session's ID.
+    private func startSession(chromium: String, width: Int, height: Int) throws -> String {
         let deadline = Date().addingTimeInterval(20)
         while true {
             do {
                 _ = try request("GET", "/status")
                 break
             } catch {
-                guard Date() < deadline, driver.isRunning else { throw Unavailable(description: "chromedriver did not start on port \(port): \(error)") }
+                guard Date() < deadline, driver.isRunning else { throw Unavailable(description: "chromedriver did not start at \(base): \(error)") }
                 usleep(50_000)
             }
         }
@@ -44,7 +56,7 @@ final class WebDriver {
                                                                     "--window-size=\(width),\(height)", "--hide-scrollbars", "--force-device-scale-factor=1"]]
         let answer = try request("POST", "/session", ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]])
         guard let id = (answer as? [String: Any])?["sessionId"] as? String else { throw CommandError(description: "no session in \(answer)") }
-        session = id
+        return id
     }
 
     /// Ends the browser session and stops chromedriver.
