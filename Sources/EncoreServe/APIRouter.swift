@@ -86,6 +86,8 @@ public final class APIRouter: @unchecked Sendable {
         case 3 where segments[0] == "v1" && segments[1] == "admin" && segments[2] == "reload":
             return run("/v1/admin/reload", "POST") { try reload(request) }
         default:
+            // The web page and its routes (WebRoutes.swift).
+            if let answer = webRoute(request, segments, served, run) { return answer }
             return ("unknown", .error(404, "no such route: \(request.method) \(request.path)"))
         }
     }

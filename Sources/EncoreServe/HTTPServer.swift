@@ -101,9 +101,12 @@ public final class HTTPServer: @unchecked Sendable {
         response.pointee.status = UInt32(result.status)
         response.pointee.body = buffer
         response.pointee.length = bytes.count
-        response.pointee.contentType = result.contentType.hasPrefix("text/plain") ? HTTPServer.textType : HTTPServer.jsonType
+        response.pointee.contentType = result.contentType.hasPrefix("text/plain") ? HTTPServer.textType
+            : result.contentType.hasPrefix("text/html") ? HTTPServer.htmlType : HTTPServer.jsonType
     }
 
+    // The C layer keeps the pointer past this call, so the few content types are made once.
     private static let jsonType = UnsafePointer(strdup("application/json")!)
     private static let textType = UnsafePointer(strdup("text/plain; version=0.0.4")!)
+    private static let htmlType = UnsafePointer(strdup("text/html; charset=utf-8")!)
 }

@@ -11,6 +11,8 @@ public struct ServedModel: Sendable {
     public let loadedAt: Double
     /// How long loading it took.
     public let loadSeconds: Double
+    /// The checksum stored at the end of the model file (and verified), naming the file served.
+    package let checksum: UInt64
 }
 
 /// Holds the served model and swaps it atomically on reload: a request takes a snapshot when it
@@ -67,12 +69,12 @@ public final class ModelHolder: @unchecked Sendable {
 
     private static func load(_ path: String, version: Int) throws -> ServedModel {
         let start = DispatchTime.now().uptimeNanoseconds
-        let model = try ModelFile.read(from: path)
+        let (model, checksum) = try ModelFile.readWithChecksum(from: path)
         // Derived tables are built now, not on the first request that needs them.
         _ = model.normalizedItemFactors
         _ = model.itemGram
         _ = model.normOrderedItems
         return ServedModel(model: model, version: version, loadedAt: Date().timeIntervalSince1970,
-                           loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                           loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, checksum: checksum)
     }
 }

@@ -23,6 +23,9 @@ enum ServeCommand: Command {
       GET  /v1/users/{id}/explain?item={id}
       GET  /healthz, GET /metrics (Prometheus text)
       POST /v1/admin/reload     with --admin-token, as "Authorization: Bearer TOKEN"
+      GET  /                    a web page to explore the model (docs/web.md), over these routes and
+      GET  /v1/search?q=…, /v1/items?item=…, /v1/items/{id}/listeners, /v1/users/{id}/plays,
+           /v1/map?count=300, /v1/model
     Similar artists and radio leave out artists with fewer than min_listeners listeners; their
     answers say the minimum ("min_listeners") and warn about a query or seed below it ("warning",
     "warnings"). Unknown IDs get 404, malformed values 400, bodies over --body-limit 413. SIGHUP reloads the

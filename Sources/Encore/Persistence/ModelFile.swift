@@ -68,8 +68,14 @@ package enum ModelFile {
     /// Reads and checks a model file; a truncated, corrupted, foreign or newer file is an
     /// `invalidModelFile` error saying which.
     package static func read(from path: String) throws -> TrainedModel {
+        try readWithChecksum(from: path).model
+    }
+
+    /// `read`, with the checksum stored at the end of the file: the server shows it so that
+    /// whoever looks can tell which file is being served (it is checked against the bytes read).
+    package static func readWithChecksum(from path: String) throws -> (model: TrainedModel, checksum: UInt64) {
         let data = try FileContents.load(path)
-        return try data.withUnsafeBytes { bytes -> TrainedModel in
+        return try data.withUnsafeBytes { bytes -> (model: TrainedModel, checksum: UInt64) in
             func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }
             guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
                 throw invalid("it does not start with the Encore model signature (is it another kind of file?)")
@@ -104,11 +110,11 @@ package enum ModelFile {
                     rowCount: header.users, columnCount: header.items, offsets: offsets.map { Int($0) }, indices: indices, values: values
                 )
                 guard reader.atEnd else { throw invalid("it has unread bytes after the last section") }
-                return try TrainedModel(
+                return (try TrainedModel(
                     configuration: header.configuration, userIDs: userIDs, itemIDs: itemIDs, itemNames: names,
                     factors: FactorModel(userFactors: users, itemFactors: items, lossHistory: header.summary.lossHistory),
                     interactions: interactions, summary: header.summary
-                )
+                ), stored)
             } catch let error as EncoreError {
                 if case .invalidModelFile = error { throw error }
                 throw invalid("its contents are inconsistent (\(error.description))")

@@ -21,17 +21,24 @@ package enum ItemLookup {
         } else {
             candidates = model.itemIDs.ids.enumerated().map { ($0.element.lowercased(), $0.offset) }
         }
+        return nearest(to: key, among: candidates, count: 5).map { item in
+            let id = model.itemIDs.id(at: item)
+            if let name = model.name(ofItem: item) { return "\(name) (\(id))" }
+            return id
+        }
+    }
+
+    /// The items of the `count` candidates nearest to `key` by edit distance, preferring ones that
+    /// contain it (ties by text). The page's search ranks accent-folded names with it, so that
+    /// a misspelled name finds there what the CLI suggests.
+    package static func nearest(to key: String, among candidates: [(text: String, item: Int)], count: Int) -> [Int] {
         let query = Array(key.unicodeScalars)
         let ranked = candidates.map { candidate -> (Int, String, Int) in
             let distance = editDistance(query, Array(candidate.text.unicodeScalars), limit: 12)
             let bonus = candidate.text.contains(key) || (candidate.text.count >= 4 && key.contains(candidate.text)) ? -6 : 0
             return (distance + bonus, candidate.text, candidate.item)
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        return ranked.prefix(5).map { entry in
-            let id = model.itemIDs.id(at: entry.2)
-            if let name = model.name(ofItem: entry.2) { return "\(name) (\(id))" }
-            return id
-        }
+        return ranked.prefix(count).map(\.2)
     }
 
     /// Levenshtein distance, giving up (returning `limit`) once every path exceeds it.
