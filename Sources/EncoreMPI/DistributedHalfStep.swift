@@ -112,9 +112,9 @@ final class DistributedHalfStep {
         communicator.sum(&gram)
         switch strategy {
         case .broadcast:
-            return try solveRows(target: target, source: try gatherEverywhere(source), gram: gram, withObjective: withObjective)
+            return try solveAgainstGathered(target: target, source: try gatherEverywhere(source), gram: gram, withObjective: withObjective)
         case .halfGridify:
-            return try solveRows(target: target, source: try receiveNeeded(source), gram: gram, withObjective: withObjective)
+            return try solveAgainstGathered(target: target, source: try receiveNeeded(source), gram: gram, withObjective: withObjective)
         case .fullGridify:
             return try solveFromPartials(target: target, source: source, gram: gram, withObjective: withObjective)
         }
@@ -127,7 +127,7 @@ final class DistributedHalfStep {
     /// factors) in the plain basis, and the source it solves against is gathered afresh each
     /// time. So each run turns the target in and back out, as the exact solve's precision or
     /// CG's asks (Double or Float), and keeps only the turned matrices' storage.
-    private func solveRows(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
+    private func solveAgainstGathered(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
         let turnedSource = TurnedFactors(source, spare: turnedSource)
         let turnedTarget = TurnedFactors(target, spare: turnedTarget)
         let objective = try trainer.halfStepKeepingEigenbasis(

@@ -194,7 +194,7 @@ package struct ImplicitALS: Sendable {
                 Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
                     let solver = solvers.take()
                     defer { solvers.give(back: solver) }
-                    partial[chunk] = solveRows(rows, of: target, against: source, entries: entries, gram: gram.view, solver: solver,
+                    partial[chunk] = solveChunk(rows, of: target, against: source, entries: entries, gram: gram.view, solver: solver,
                                                failures: failures, withObjective: withObjective)
                 }
             }
@@ -207,7 +207,7 @@ package struct ImplicitALS: Sendable {
 
     /// One chunk of `solveEveryRow`: solves `rows` in order with `solver`, recording failures,
     /// and returns their objective shares' sum (0 without `withObjective`).
-    private func solveRows(
+    private func solveChunk(
         _ rows: Range<Int>, of target: DenseMatrix, against source: DenseMatrix, entries: SparseMatrix.UnsafeEntries, gram: RowSolver.Gram,
         solver: RowSolver, failures: FailureLog, withObjective: Bool
     ) -> Double {
