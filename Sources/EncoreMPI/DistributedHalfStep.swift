@@ -125,8 +125,9 @@ final class DistributedHalfStep {
     /// eigenbasis from one run to the next as the single process does: the vectors it solves
     /// are sent to other processes as the next half-step's source (and gathered to rank 0 as
     /// factors) in the plain basis, and the source it solves against is gathered afresh each
-    /// time. So each run turns the target in and back out, as the exact solve's precision or
-    /// CG's asks (Double or Float), and keeps only the turned matrices' storage.
+    /// time. So each run turns the solved target back out of the eigenbasis, in Double for the
+    /// exact solve and in Float for CG (as precise as each solve), and keeps only the turned
+    /// matrices' storage.
     private func solveAgainstGathered(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
         let turnedSource = TurnedFactors(source, spare: turnedSource)
         let turnedTarget = TurnedFactors(target, spare: turnedTarget)

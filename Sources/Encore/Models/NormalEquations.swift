@@ -27,7 +27,7 @@ package struct NormalEquations: Sendable {
 
     /// s, the regularization's weight for a row with `positives` entries of r > 0: 1 when flat
     /// (as `implicit`), the count itself with Spark's scaling.
-    @inline(__always) package func scale(positives: Int) -> Int {
+    @inline(__always) func scale(positives: Int) -> Int {
         configuration.regularizationScaling == .spark ? positives : 1
     }
 

@@ -26,7 +26,7 @@ package final class RowSolver {
 
     let k: Int
     /// The arithmetic every path shares.
-    package let equations: NormalEquations
+    let equations: NormalEquations
     private var configuration: ALSConfiguration { equations.configuration }
     private let row: PackedRow
     private let cg: ConjugateGradientScratch
