@@ -145,14 +145,6 @@ package enum DelimitedReader {
         try ParsedSlice.join([parseSlice(bytes, fileName: fileName, options: options, firstLine: firstLine, progress: progress)], fileName: fileName)
     }
 
-    /// `parseInOnePass` under its former name, for EncoreMPI's `DistributedReader` until it
-    /// moves to the new one (it is being changed elsewhere); remove then.
-    package static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, firstLine: Int
-    ) throws -> (Interactions, ReadReport) {
-        try parseInOnePass(bytes, fileName: fileName, options: options, firstLine: firstLine)
-    }
-
     /// The rows of one piece of text, with IDs numbered within it.
     static func parseSlice(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
