@@ -44,6 +44,8 @@ package final class TrainedModel: Recommender, Sendable {
     package let interactions: SparseMatrix
     /// How it was trained.
     package let summary: TrainingSummary
+    /// The items' tags, when the model was trained with them (`addingTags`).
+    package let itemTags: ItemTags?
     // Derived values: most commands need one or two of them, and each costs a pass over the parts.
     private let normalizedItemsOnce = ComputedOnce<DenseMatrix>()
     private let normalizedUsersOnce = ComputedOnce<DenseMatrix>()
@@ -55,9 +57,10 @@ package final class TrainedModel: Recommender, Sendable {
     /// A model from its parts, checked for consistent shapes.
     package init(
         configuration: ALSConfiguration, userIDs: IDIndex, itemIDs: IDIndex, itemNames: [String]?,
-        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary
+        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary, itemTags: ItemTags? = nil
     ) throws {
         guard factors.userFactors.rows == userIDs.count, factors.itemFactors.rows == itemIDs.count,
+              itemTags == nil || itemTags!.matrix.rowCount == itemIDs.count,
               interactions.rowCount == userIDs.count, interactions.columnCount == itemIDs.count,
               itemNames == nil || itemNames!.count == itemIDs.count, factors.factors == configuration.factors
         else {
@@ -70,6 +73,7 @@ package final class TrainedModel: Recommender, Sendable {
         self.factors = factors
         self.interactions = interactions
         self.summary = summary
+        self.itemTags = itemTags
     }
 
     /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
