@@ -31,6 +31,34 @@ package enum ItemTagsReader {
         return (try assignments(rows, tagNames: names), report)
     }
 
+    /// The Last.fm 2K preset's tags without those a listener gave an artist they play in
+    /// `plays` (same tag numbering as `read`): a listener's own tags say who listens as much
+    /// as what the artist is, which a new artist's tags would not. Only the preset, whose rows
+    /// name the tagger, can be read this way.
+    package static func readLeavingOutListenersTags(path: String, plays: Interactions) throws -> TagAssignments {
+        guard (path as NSString).lastPathComponent == lastfm2kFileName else {
+            throw EncoreError.invalidArgument("\(path): only \(lastfm2kFileName) names who gave each tag")
+        }
+        let data = try FileContents.load(path)
+        var options = try data.withUnsafeBytes { raw in try layout(of: raw.bindMemory(to: UInt8.self), fileName: path, preset: true) }
+        let (rows, _) = try DelimitedReader.read(path: path, options: options)
+        options.userColumn = .index(0)
+        options.itemColumn = .index(1)
+        options.roles = ColumnRoles(user: "user", item: "item")
+        let (taggers, _) = try DelimitedReader.read(path: path, options: options)
+        // Both reads keep every row in file order, so row p of one is row p of the other.
+        guard taggers.count == rows.count else { throw EncoreError.invalidArgument("\(path) read differently twice") }
+        var played = Set<String>()
+        for p in plays.users.indices where plays.weights[p] > 0 {
+            played.insert(plays.userIDs.id(at: Int(plays.users[p])) + "\t" + plays.itemIDs.id(at: Int(plays.items[p])))
+        }
+        let kept = rows.users.indices.filter {
+            !played.contains(taggers.userIDs.id(at: Int(taggers.users[$0])) + "\t" + taggers.itemIDs.id(at: Int(taggers.items[$0])))
+        }
+        let names = try resolveTagIDs(rows.itemIDs.ids, tagsPath: tagsPath(besideTagFile: path))
+        return try assignments(rows.subset(kept), tagNames: names)
+    }
+
     /// Where the preset reads tag names: `tags.dat` beside the tag file.
     package static func tagsPath(besideTagFile path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent

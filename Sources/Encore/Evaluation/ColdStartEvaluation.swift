@@ -30,10 +30,12 @@ package struct ColdStartEvaluation: Sendable {
     package let rows: [Row]
 
     /// Splits `plays`, trains with `configuration`, places and scores. `fraction` of the tagged
-    /// artists with plays are held out, chosen by `seed`.
+    /// artists with plays are held out, chosen by `seed`. With `otherListenersTags` (the same
+    /// tags, numbered alike, without those given by the artist's own listeners) the held-out
+    /// artists are placed a second time from those alone.
     package init(
-        plays: Interactions, tags: TagAssignments, configuration: ALSConfiguration, fraction: Double = 0.1, seed: UInt64,
-        threads: Int = Parallel.defaultThreadCount, regularization: Double = TagMap.defaultRegularization
+        plays: Interactions, tags: TagAssignments, otherListenersTags: TagAssignments? = nil, configuration: ALSConfiguration,
+        fraction: Double = 0.1, seed: UInt64, threads: Int = Parallel.defaultThreadCount, regularization: Double = TagMap.defaultRegularization
     ) throws {
         let tagged = (0..<plays.itemIDs.count).filter { item in
             tags.itemIDs.index(of: plays.itemIDs.id(at: item)).map { !tags.matrix.range(ofRow: $0).isEmpty } ?? false
@@ -52,6 +54,9 @@ package struct ColdStartEvaluation: Sendable {
         let model = try TrainedModel.train(training, configuration: configuration, threads: threads)
         let heldOutIDs = heldOut.sorted().map { plays.itemIDs.id(at: $0) }
         let placement = try ColdStartPlacement(model: model, tags: tags, newItems: heldOutIDs, regularization: regularization)
+        let independent = try otherListenersTags.map {
+            try ColdStartPlacement(model: model, tags: tags, newItems: heldOutIDs, regularization: regularization, placingFrom: $0)
+        }
         // Each scored listener's held-out artists, as positions in `heldOutIDs`.
         var played: [Int: Set<Int>] = [:]
         let position = Dictionary(uniqueKeysWithValues: heldOutIDs.enumerated().map { ($0.element, $0.offset) })
@@ -67,11 +72,12 @@ package struct ColdStartEvaluation: Sendable {
         heldOutItems = heldOut.count
         unplaceableItems = placement.unplaceable
         users = played.count
-        rows = [
-            ColdStartEvaluation.score("Encore: tags → factors (ridge)", played) { placement.scores(forUser: $0, model: model) },
-            ColdStartEvaluation.score("tag popularity", played) { _ in popularity },
-            ColdStartEvaluation.score("random", played) { _ in randomScores },
-        ]
+        rows = [ColdStartEvaluation.score("Encore: tags → factors (ridge)", played) { placement.scores(forUser: $0, model: model) }]
+            + (independent.map { other in
+                [ColdStartEvaluation.score("Encore, tags by non-listeners only", played) { other.scores(forUser: $0, model: model) }]
+            } ?? [])
+            + [ColdStartEvaluation.score("tag popularity", played) { _ in popularity },
+               ColdStartEvaluation.score("random", played) { _ in randomScores }]
     }
 
     /// A method's mean AUC and recall@cutoff over the listeners in `played`.
@@ -124,14 +130,17 @@ struct ColdStartPlacement {
     let tags: ItemTags
     let modelItems: Int
 
-    init(model: TrainedModel, tags assignments: TagAssignments, newItems: [String], regularization: Double) throws {
+    /// The map is fitted on the model's items' tags in `assignments`; the new items are placed
+    /// from their tags in `source` (numbered as `assignments`), by default the same.
+    init(model: TrainedModel, tags assignments: TagAssignments, newItems: [String], regularization: Double, placingFrom source: TagAssignments? = nil) throws {
         let widened = try IDIndex(ids: model.itemIDs.ids + newItems)
         let tags = try ItemTags(assignments, itemIDs: widened)
-        self.tags = tags
+        let placing = try source.map { try ItemTags($0, itemIDs: widened) } ?? tags
+        self.tags = placing
         modelItems = model.itemCount
         let fitted = (0..<model.itemCount).filter { !tags.matrix.range(ofRow: $0).isEmpty }
         let map = try TagMap(tags: tags, targets: model.factors.itemFactors, items: fitted, regularization: regularization)
-        let placed = newItems.indices.map { map.place(model.itemCount + $0, tags: tags) }
+        let placed = newItems.indices.map { map.place(model.itemCount + $0, tags: placing) }
         unplaceable = placed.filter { $0 == nil }.count
         vectors = placed.map { $0 ?? [Float](repeating: 0, count: model.factors.factors) }
     }

@@ -8,6 +8,9 @@
 package enum TagRadio {
     /// How far carrying all of the station's tags lifts an artist, on the cosine scale.
     package static let tagBoost: Float = 0.5
+    /// A played artist is named in a reason only this near the pick: a station has no seed
+    /// artist to compare with, and a distant one ("like Sade, cosine 0.20") explains nothing.
+    package static let listenedCosine: Float = 0.5
 
     /// The station for `tags` (tag indices), optionally leaning toward `user`.
     package static func station(
@@ -45,7 +48,8 @@ package enum TagRadio {
         let names = tags.filter(own.contains).map { itemTags.tagNames[$0] }
         var text = names.isEmpty ? "near the \(tags.map { itemTags.tagNames[$0] }.joined(separator: ", ")) artists" : "tagged \(names.joined(separator: ", "))"
         let items = model.normalizedItemFactors, k = items.columns
-        if let heard = listened.filter({ $0 != item }).map({ ($0, VectorKernels.dot(items.row(item), items.row($0), k)) }).max(by: { $0.1 < $1.1 }) {
+        if let heard = listened.filter({ $0 != item }).map({ ($0, VectorKernels.dot(items.row(item), items.row($0), k)) }).max(by: { $0.1 < $1.1 }),
+           heard.1 >= listenedCosine {
             let label = model.name(ofItem: heard.0) ?? model.itemIDs.id(at: heard.0)
             text += "; like \(label), which you play (cosine \(String(format: "%.2f", heard.1)))" + TagWords.bothTagged(item, heard.0, in: model)
         }
