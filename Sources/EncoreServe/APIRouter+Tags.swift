@@ -6,11 +6,8 @@ extension APIRouter {
     /// (with the closest names), 400 when the model has no tags at all.
     func tagIndices(_ request: HTTPRequest, _ model: TrainedModel) throws -> [Int] {
         let names = try identifiers(request, "tag")
-        guard !names.isEmpty else { return [] }
-        guard let tags = model.itemTags else { throw Failure(status: 400, message: "the model has no tags: train it with --item-tags FILE") }
-        return try names.map { name in
-            do { return try tags.find(name) } catch let error as EncoreError { throw Failure(status: 404, message: error.description) }
-        }
+        guard model.itemTags != nil else { return try model.tagIndices(names) }
+        do { return try model.tagIndices(names) } catch let error as EncoreError { throw Failure(status: 404, message: error.description) }
     }
 
     /// A listener's top items among those carrying every tag of `tags`. Not coalesced: the

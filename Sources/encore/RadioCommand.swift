@@ -45,7 +45,7 @@ enum RadioCommand: Command {
         let json = try arguments.flag("--json")
         let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
         let seeds = try seedQueries.map { try ItemLookup.find($0, in: model) }
-        let tags = try TagArguments.tags(tagNames, in: model)
+        let tags = try model.tagIndices(tagNames)
         let user = try userID.map { try model.userIndex($0) }
         let filter = try filters.filter(for: model)
         let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, filter: filter)

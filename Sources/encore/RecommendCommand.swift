@@ -31,7 +31,7 @@ enum RecommendCommand: Command {
         let path = try arguments.positionals(["MODEL"])[0]
         guard (userID == nil) != (plays == nil) else { throw UsageError("give exactly one of --user ID and --plays FILE_OR_LIST") }
         let model = try ModelFile.read(from: path)
-        let filter = try filters.filter(for: model).keepingOnly(tagged: try TagArguments.tags(tagNames, in: model), in: model)
+        let filter = try filters.filter(for: model).keepingOnly(tagged: try model.tagIndices(tagNames), in: model)
         if let userID {
             let user = try model.userIndex(userID)
             let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions, filter: filter)

@@ -46,14 +46,3 @@ struct ItemTagsOption {
         return tagged
     }
 }
-
-/// `--tag NAME` (repeatable) of `recommend` and `radio`.
-enum TagArguments {
-    /// The tag indices of every `--tag`, looked up in `model` (case-insensitive); an unknown
-    /// one is an error listing the closest tags.
-    static func tags(_ names: [String], in model: TrainedModel) throws -> [Int] {
-        guard !names.isEmpty else { return [] }
-        guard let tags = model.itemTags else { throw EncoreError.invalidArgument("the model has no tags: train it with --item-tags FILE") }
-        return try names.map { try tags.find($0) }
-    }
-}

@@ -81,3 +81,13 @@ package final class ItemTags: Sendable {
         }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(limit).map(\.0)
     }
 }
+
+extension TrainedModel {
+    /// The tag indices of names a person typed (case-insensitive); an error for a model
+    /// without tags or a tag it does not have (with the closest names).
+    package func tagIndices(_ names: [String]) throws -> [Int] {
+        guard !names.isEmpty else { return [] }
+        guard let itemTags else { throw EncoreError.invalidArgument("the model has no tags: train it with item tags (encore train --item-tags FILE)") }
+        return try names.map { try itemTags.find($0) }
+    }
+}
