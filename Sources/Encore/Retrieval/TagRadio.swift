@@ -1,12 +1,13 @@
 /// A tag station ("shoegaze radio"): artist radio whose seeds are the artists carrying one or
 /// more tags. The centre is, per tag, the mean direction of its artists weighted by how often
 /// each was given the tag, the tags' directions then summed so that each tag counts alike. Its
-/// candidates are the centre's nearest artists with the artists carrying the tags lifted
-/// (`tagBoost` per share of the station's tags an artist carries), so the station plays the
-/// tags' artists first and their nearest neighbours after; picks are spread out by the same
-/// MMR as artist radio. Unlike artist radio, the seeds (the tags' artists) are played.
+/// candidates are the centre's nearest artists, those carrying any of the tags lifted by
+/// `tagBoost`, so the station plays the tags' artists first and their nearest neighbours after;
+/// picks are spread out by the same MMR as artist radio. Unlike artist radio, the seeds (the
+/// tags' artists) are played.
 package enum TagRadio {
-    /// How far carrying all of the station's tags lifts an artist, on the cosine scale.
+    /// How far carrying a station's tag lifts an artist, on the cosine scale: past any artist
+    /// without it (a cosine is at most 1) unless that one is far nearer the centre.
     package static let tagBoost: Float = 0.5
     /// A played artist is named in a reason only this near the pick: a station has no seed
     /// artist to compare with, and a distant one ("like Sade, cosine 0.20") explains nothing.
@@ -21,21 +22,20 @@ package enum TagRadio {
         guard !wanted.isEmpty else { throw EncoreError.invalidArgument("a tag station needs at least one tag") }
         let items = model.normalizedItemFactors, k = items.columns
         var centroid = [Float](repeating: 0, count: k)
-        var carried: [Int: Int] = [:]
+        var carried = Set<Int>()
         for tag in wanted {
             var direction = [Float](repeating: 0, count: k)
             for (item, weight) in itemTags.items(withTag: tag) where weight > 0 {
                 VectorKernels.axpy(weight, items.row(item), &direction, k)
-                carried[item, default: 0] += 1
+                carried.insert(item)
             }
             ArtistRadio.normalize(&direction)
             for d in 0..<k { centroid[d] += direction[d] }
         }
         let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
-        let share = { (item: Int) in Float(carried[item] ?? 0) / Float(wanted.count) }
         return try ArtistRadio.mix(
             toward: centroid, user: user, options: options, in: model, excluding: [], filter: filter, besides: "none",
-            boost: { tagBoost * share($0) }
+            boost: { carried.contains($0) ? tagBoost : 0 }
         ) { item in reason(for: item, tags: wanted, listened: listened, in: model) }
     }
 
