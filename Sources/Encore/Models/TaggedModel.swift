@@ -45,7 +45,8 @@ extension TrainedModel {
         return (try TrainedModel(
             configuration: configuration, userIDs: userIDs, itemIDs: allIDs, itemNames: allNames,
             factors: FactorModel(userFactors: factors.userFactors, itemFactors: items, lossHistory: factors.lossHistory),
-            interactions: try interactions.widened(to: allIDs.count), summary: summary, itemTags: try ItemTags(assignments, itemIDs: allIDs)
+            interactions: try interactions.widened(to: allIDs.count), summary: summary, itemTags: try ItemTags(assignments, itemIDs: allIDs),
+            placedItems: placedItems + placed.count
         ), report)
     }
 }

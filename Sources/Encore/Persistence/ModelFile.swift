@@ -28,6 +28,8 @@ package enum ModelFile {
         var hasItemNames: Bool
         /// Version 2 only: how many tags the item tags section names.
         var tags: Int?
+        /// Version 2 only: how many items, last in the item table, were placed from their tags.
+        var placedItems: Int?
     }
 
     /// Writes `model` to `path` atomically: a crash mid-write leaves any old file intact.
@@ -43,7 +45,7 @@ package enum ModelFile {
         let header = try encoder.encode(Header(
             configuration: model.configuration, summary: model.summary, users: model.userCount, items: model.itemCount,
             factors: model.factors.factors, interactions: model.interactions.nonZeroCount, hasItemNames: model.itemNames != nil,
-            tags: model.itemTags?.tagNames.count
+            tags: model.itemTags?.tagNames.count, placedItems: model.itemTags == nil ? nil : model.placedItems
         ))
         // The prefix states the payload's length, so it is measured before it is written.
         var length = ByteCounter()
@@ -120,7 +122,7 @@ package enum ModelFile {
                 return try TrainedModel(
                     configuration: header.configuration, userIDs: userIDs, itemIDs: itemIDs, itemNames: names,
                     factors: FactorModel(userFactors: users, itemFactors: items, lossHistory: header.summary.lossHistory),
-                    interactions: interactions, summary: header.summary, itemTags: tags
+                    interactions: interactions, summary: header.summary, itemTags: tags, placedItems: header.placedItems ?? 0
                 )
             } catch let error as EncoreError {
                 if case .invalidModelFile = error { throw error }

@@ -63,5 +63,10 @@ final class TagMapTests: XCTestCase {
         XCTAssertEqual(Set(similar.prefix(2)), ["a1", "a2"], "\(similar)")
         XCTAssertEqual(try model.recommendations(for: "u0", count: 1, among: ["a9", "a3", "a4"]).first?.itemID, "a9")
         XCTAssertEqual(try model.radio(from: ["a9"], length: 2, minimumListeners: 0).count, 2)
+        // Training never saw a9: explanations and fold-in solve against YᵀY without it, as without tags.
+        XCTAssertEqual(trained.placedItems, 1)
+        let plain = try EncoreModel.train(plays: plays, configuration: configuration, threads: 1)
+        XCTAssertEqual(try model.explanation(of: "a3", for: "u0").score, try plain.explanation(of: "a3", for: "u0").score)
+        XCTAssertEqual(trained.itemGram, plain.model.itemGram)
     }
 }

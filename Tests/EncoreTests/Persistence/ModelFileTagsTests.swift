@@ -9,7 +9,11 @@ final class ModelFileTagsTests: XCTestCase {
     }
 
     func testTaggedModelIsVersion2AndKeepsItsTags() throws {
-        let model = try TagStationTests.makeModel()
+        let handMade = try TagStationTests.makeModel()
+        let model = try TrainedModel(
+            configuration: handMade.configuration, userIDs: handMade.userIDs, itemIDs: handMade.itemIDs, itemNames: handMade.itemNames,
+            factors: handMade.factors, interactions: handMade.interactions, summary: handMade.summary, itemTags: handMade.itemTags, placedItems: 2
+        )
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("tagged.encore").path
         try ModelFile.write(model, to: path)
         XCTAssertEqual(try version(of: path), 2)
@@ -17,6 +21,7 @@ final class ModelFileTagsTests: XCTestCase {
         XCTAssertEqual(loaded.itemTags?.tagNames, ["shoegaze", "dream pop", "metal"])
         XCTAssertEqual(loaded.itemTags?.matrix, model.itemTags?.matrix)
         XCTAssertEqual(loaded.factors.itemFactors.packed(), model.factors.itemFactors.packed())
+        XCTAssertEqual(loaded.placedItems, 2)
     }
 
     func testModelWithoutTagsIsStillWrittenAsVersion1() throws {
