@@ -224,12 +224,14 @@ public final class EncoreModel: Sendable {
         }
     }
 
-    /// An artist radio station: it opens close to the seed items and then explores their
-    /// neighbourhood rather than repeating the nearest few, never repeating an item or playing a
-    /// seed back.
+    /// A radio station: from seed items, it opens close to them and then explores their
+    /// neighbourhood rather than repeating the nearest few, never playing a seed back; from tags
+    /// (a tag station), it opens with the artists carrying them and moves on to their nearest
+    /// neighbours, as varied. No item repeats.
     ///
     /// - Parameters:
-    ///   - seeds: One or more items to start from, by ID or name.
+    ///   - seeds: Items to start from, by ID or name; or none, and `tags`.
+    ///   - tags: Tags to start from (case-insensitive), for a model trained with tags; or none, and `seeds`.
     ///   - length: How many picks.
     ///   - userID: When given, a listener the station leans toward (it stays near the seeds).
     ///   - diversity: From 0 (the nearest items, in order) to 1 (as varied as the neighbourhood allows).
@@ -238,17 +240,23 @@ public final class EncoreModel: Sendable {
     ///   - candidates: When given, the only items that may be played, by ID or name.
     ///   - minimumListeners: Items with fewer listeners are never played (0 plays any).
     /// - Throws: `EncoreError.itemNotFound`, `.ambiguousItem` or `.unknownUser`;
-    ///   `EncoreError.invalidParameter` for no seeds, a length below 1 or above what the model
-    ///   can fill, a diversity outside 0...1 or a negative minimum.
+    ///   `EncoreError.invalidParameter` for neither seeds nor tags (or both), a length below 1 or
+    ///   above what the model can fill, a diversity outside 0...1 or a negative minimum;
+    ///   `EncoreError.invalidArgument` for a tag the model does not have.
     public func radio(
-        from seeds: [String], length: Int = 20, for userID: String? = nil, diversity: Float = 0.3, randomSeed: UInt64 = 0,
-        excluding: [String] = [], among candidates: [String]? = nil, minimumListeners: Int = EncoreModel.defaultMinimumListeners
+        from seeds: [String] = [], tagged tags: [String] = [], length: Int = 20, for userID: String? = nil, diversity: Float = 0.3,
+        randomSeed: UInt64 = 0, excluding: [String] = [], among candidates: [String]? = nil,
+        minimumListeners: Int = EncoreModel.defaultMinimumListeners
     ) throws -> [StationPick] {
-        guard !seeds.isEmpty else { throw EncoreError.invalidParameter(name: "seeds", value: "[]", requirement: "name at least one item") }
+        guard seeds.isEmpty != tags.isEmpty else {
+            throw EncoreError.invalidParameter(name: "seeds", value: "\(seeds.count) seeds and \(tags.count) tags", requirement: "name at least one item, or be empty and tags name at least one tag")
+        }
         let options = try radioOptions(length: length, diversity: diversity, randomSeed: randomSeed, minimumListeners: minimumListeners)
         let seedItems = try seeds.map { try ItemLookup.find($0, in: model) }
         let user = try userID.map { try model.userIndex($0) }
-        let picks = try ArtistRadio.station(seeds: seedItems, user: user, options: options, in: model, filter: try filter(excluding: excluding, among: candidates))
+        let filter = try filter(excluding: excluding, among: candidates)
+        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seedItems, user: user, options: options, in: model, filter: filter)
+            : try TagRadio.station(tags: try model.tagIndices(tags), user: user, options: options, in: model, filter: filter)
         return picks.map { StationPick(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), score: $0.score, reason: $0.reason) }
     }
 

@@ -63,6 +63,8 @@ final class TagMapTests: XCTestCase {
         XCTAssertEqual(Set(similar.prefix(2)), ["a1", "a2"], "\(similar)")
         XCTAssertEqual(try model.recommendations(for: "u0", count: 1, among: ["a9", "a3", "a4"]).first?.itemID, "a9")
         XCTAssertEqual(try model.radio(from: ["a9"], length: 2, minimumListeners: 0).count, 2)
+        XCTAssertEqual(Set(try model.radio(tagged: ["Dream Pop"], length: 3, minimumListeners: 0).map(\.itemID)), ["a1", "a2", "a9"])
+        XCTAssertThrowsError(try model.radio(from: ["a1"], tagged: ["metal"]))
         // Training never saw a9: explanations and fold-in solve against YᵀY without it, as without tags.
         XCTAssertEqual(trained.placedItems, 1)
         let plain = try EncoreModel.train(plays: plays, configuration: configuration, threads: 1)
