@@ -187,11 +187,14 @@ public final class APIRouter: @unchecked Sendable {
         body.add("item", model.itemIDs.id(at: item))
         body.add("score", explanation.score)
         body.add("model_score", explanation.modelScore)
-        body.add("contributions", objects: explanation.contributions.map { entry in
+        if model.itemTags != nil { body.add("because", TagWords.because(item, explanation: explanation, in: model)) }
+        let shared = TagWords.sharedTags(of: item, with: explanation, in: model)
+        body.add("contributions", objects: zip(explanation.contributions, shared).map { entry, tags in
             var line = JSONLine()
             line.add("item", model.itemIDs.id(at: entry.item))
             line.add("contribution", entry.contribution)
             if let name = model.name(ofItem: entry.item) { line.add("name", name) }
+            if model.itemTags != nil { line.add("tags", strings: tags) }
             return line
         })
         return .json(200, body)

@@ -103,6 +103,10 @@ final class TagsCLITests: XCTestCase {
         XCTAssertEqual(okay, 200)
         let recommended = (list["recommendations"] as? [[String: Any]] ?? []).compactMap { $0["item"] as? String }
         XCTAssertEqual(Set(recommended), Set((0..<10).map { "a\($0)" }))
+        let (explained, why) = get("/v1/users/u0/explain", [("item", "a3")])
+        XCTAssertEqual(explained, 200)
+        XCTAssertTrue((why["because"] as? String)?.hasPrefix("because you play a") == true, "\(why)")
+        XCTAssertNotNil((why["contributions"] as? [[String: Any]])?.first?["tags"] as? [String])
         XCTAssertEqual(get("/v1/radio", [("tag", "nope")]).0, 404)
         XCTAssertEqual(get("/v1/radio", [("tag", "metal"), ("seed", "a1")]).0, 400)
     }
