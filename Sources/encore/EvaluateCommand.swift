@@ -30,7 +30,7 @@ enum EvaluateCommand: Command {
                                         their tags alone and report how their listeners rank them
                                         (AUC, recall@50) against tag popularity and random order
       --item-tags FILE                  the items' tags (as for encore train)
-      --tag-regularization L            λ of the tag map's ridge regression (default 1)
+      --tag-regularization L            λ of the tag map's ridge regression (default 10)
     The split uses --seed too, so the same seed gives the same split and model.
 
     \(DataOptions.help)
