@@ -249,7 +249,9 @@ public final class EncoreModel: Sendable {
         minimumListeners: Int = EncoreModel.defaultMinimumListeners
     ) throws -> [StationPick] {
         guard seeds.isEmpty != tags.isEmpty else {
-            throw EncoreError.invalidParameter(name: "seeds", value: "\(seeds.count) seeds and \(tags.count) tags", requirement: "name at least one item, or be empty and tags name at least one tag")
+            throw EncoreError.invalidParameter(
+                name: "seeds", value: "\(seeds.count) seeds and \(tags.count) tags", requirement: "name at least one item, or be empty and tags name at least one tag"
+            )
         }
         let options = try radioOptions(length: length, diversity: diversity, randomSeed: randomSeed, minimumListeners: minimumListeners)
         let seedItems = try seeds.map { try ItemLookup.find($0, in: model) }

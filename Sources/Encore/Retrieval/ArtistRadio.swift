@@ -68,11 +68,11 @@ package enum ArtistRadio {
     /// The MMR station around `centroid` (any length; it is normalized): the candidates are
     /// its nearest playable items — not in `excluded`, permitted by `filter`, with enough
     /// listeners — each ranked by its cosine to the centroid plus `boost` of it, blended with
-    /// the listener's taste when there is one. `besides` names what `excluded` holds, for the
-    /// error when too few items are left; `reason` says why an item was picked.
+    /// the listener's taste when there is one. `besides` names what `excluded` holds (nil: nothing), for
+    /// the error when too few items are left; `reason` says why an item was picked.
     package static func mix(
         toward centroid: [Float], user: Int?, options: RadioOptions, in model: TrainedModel, excluding excluded: Set<Int>,
-        filter: CandidateFilter, besides: String, boost: (Int) -> Float = { _ in 0 }, reason: (Int) -> String
+        filter: CandidateFilter, besides: String?, boost: (Int) -> Float = { _ in 0 }, reason: (Int) -> String
     ) throws -> [RadioPick] {
         guard options.length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at least 1") }
         guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
@@ -92,7 +92,7 @@ package enum ArtistRadio {
         guard eligible.count >= options.length else {
             let popular = options.minimumListeners > 0 ? " with at least \(options.minimumListeners) listener\(options.minimumListeners == 1 ? "" : "s")" : ""
             // Not an out-of-range parameter but what this model can do: a runtime error (exit 1).
-            throw EncoreError.invalidArgument("only \(eligible.count) items besides \(besides)\(popular) can be played; ask for a length of \(eligible.count) or less")
+            throw EncoreError.invalidArgument("only \(eligible.count) items\(besides.map { " besides \($0)" } ?? "")\(popular) can be played; ask for a length of \(eligible.count) or less")
         }
         // The neighbourhood: the centroid's nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))

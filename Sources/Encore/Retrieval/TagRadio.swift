@@ -34,7 +34,7 @@ package enum TagRadio {
         }
         let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
         return try ArtistRadio.mix(
-            toward: centroid, user: user, options: options, in: model, excluding: [], filter: filter, besides: "none",
+            toward: centroid, user: user, options: options, in: model, excluding: [], filter: filter, besides: nil,
             boost: { carried.contains($0) ? tagBoost : 0 }
         ) { item in reason(for: item, tags: wanted, listened: listened, in: model) }
     }
