@@ -27,7 +27,7 @@ struct ListenerOptions {
             let count = model.listenerCounts[item]
             let label = model.itemIDs.id(at: item) + (model.name(ofItem: item).map { " (\($0))" } ?? "")
             // An artist placed from its tags has no listeners by construction; its vector is its tags'.
-            if item >= model.itemCount - model.placedItems { return "note: \(label) has no listeners: it is placed from its tags" }
+            if item >= model.firstPlacedItem { return "note: \(label) has no listeners: it is placed from its tags" }
             return "warning: \(label) has \(count) listener\(count == 1 ? "" : "s"), fewer than \(minimum): its similar artists say little"
         }
     }

@@ -51,6 +51,11 @@ extension TrainedModel {
     }
 }
 
+extension TrainedModel {
+    /// The first item placed from its tags: they are the last `placedItems` of the item table.
+    package var firstPlacedItem: Int { itemCount - placedItems }
+}
+
 extension SparseMatrix {
     /// The same rows with empty columns added up to `columnCount`.
     package func widened(to columnCount: Int) throws -> SparseMatrix {
