@@ -189,8 +189,8 @@ package enum DelimitedReader {
         var layout = options
         layout.delimiter = .exactly(String(decoding: delimiter, as: UTF8.self))
         layout.header = hasHeader ? .present : .absent
-        layout.userColumn = .index(try resolve(options.userColumn, "user"))
-        layout.itemColumn = .index(try resolve(options.itemColumn, "item"))
+        layout.userColumn = .index(try resolve(options.userColumn, options.roles.user))
+        layout.itemColumn = .index(try resolve(options.itemColumn, options.roles.item))
         layout.weightColumn = try options.weightColumn.map { .index(try resolve($0, "weight")) }
         layout.timestampColumn = try options.timestampColumn.map { .index(try resolve($0, "timestamp")) }
         return layout
