@@ -4,8 +4,8 @@ import Foundation
 
 /// Makes OpenBLAS run the kernels of the CPU it is on. Debian's OpenBLAS (DYNAMIC_ARCH) picks its
 /// kernel set once, when it loads, from a table of CPU models it knows; a newer CPU it does not
-/// know gets a fallback — Prescott (SSE3) on Sapphire Rapids, 5× slower SGEMM — and Zen 5 gets
-/// Haswell (AVX2) where the SkylakeX set (AVX-512) is 1.7× faster. So at the first BLAS call Encore
+/// know gets a fallback: Prescott (SSE3) on Sapphire Rapids, where SGEMM runs 4–5× slower than
+/// with the SkylakeX set (AVX-512; 4.6× on one Zen 5 core). So at the first BLAS call Encore
 /// compares the loaded set with what the CPU's features allow and, when the CPU can run a wider
 /// set, has OpenBLAS load that one instead. The choice depends on the CPU's features only, so one
 /// machine always trains with the same kernels (and the same bits). A user's OPENBLAS_CORETYPE is
