@@ -37,6 +37,7 @@ void encore_cpu_describe(EncoreCPU *cpu) {
     cpu->avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     cpu->avx512 = cpu->avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd");
+    cpu->avx512bf16 = cpu->avx512 && __builtin_cpu_supports("avx512bf16");
 #endif
 }
 

@@ -19,6 +19,9 @@ typedef struct EncoreCPU {
     /// AVX-512 F, BW, VL, DQ and CD, usable (the operating system saves the ZMM registers):
     /// the instructions OpenBLAS's SkylakeX kernels use.
     int avx512;
+    /// AVX-512 BF16 as well: the CPUs OpenBLAS gives its Cooperlake set (Cooper Lake, Sapphire
+    /// Rapids, Zen 4 and 5).
+    int avx512bf16;
 } EncoreCPU;
 
 /// Fills `cpu` for the processor this runs on.

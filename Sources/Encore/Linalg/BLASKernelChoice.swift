@@ -5,7 +5,7 @@ import Foundation
 /// Makes OpenBLAS run the kernels of the CPU it is on. Debian's OpenBLAS (DYNAMIC_ARCH) picks its
 /// kernel set once, when it loads, from a table of CPU models it knows; a newer CPU it does not
 /// know gets a fallback: Prescott (SSE3) on Sapphire Rapids, where SGEMM runs 4–5× slower than
-/// with the SkylakeX set (AVX-512; 4.6× on one Zen 5 core). So at the first BLAS call Encore
+/// with an AVX-512 set (SkylakeX, Cooperlake; 4.6× on one Zen 5 core). So at the first BLAS call Encore
 /// compares the loaded set with what the CPU's features allow and, when the CPU can run a wider
 /// set, has OpenBLAS load that one instead. The choice depends on the CPU's features only, so one
 /// machine always trains with the same kernels (and the same bits). A user's OPENBLAS_CORETYPE is
@@ -42,11 +42,13 @@ package enum BLASKernelChoice {
     /// The tier of an OpenBLAS core name (any case), nil for one Encore does not rank.
     package static func tier(ofCore name: String) -> Tier? { tiers[name.lowercased()] }
 
-    /// The set to ask for on a CPU with these features: SkylakeX for AVX-512 (F, BW, VL, DQ, CD),
-    /// Haswell for AVX2 with FMA, none below (every x86-64 OpenBLAS picks at least SSE3 itself).
-    /// SkylakeX rather than Cooperlake: Cooperlake adds only bfloat16 routines Encore never calls.
-    package static func wantedCore(avx2: Bool, avx512: Bool) -> (name: String, tier: Tier)? {
-        if avx512 && avx2 { return ("SkylakeX", .avx512) }
+    /// The set to ask for on a CPU with these features: Cooperlake for AVX-512 with BF16 — the set
+    /// OpenBLAS 0.3.21 picks itself on the Zen 5 it knows, so that a Sapphire Rapids it does not
+    /// know runs the same kernels and trains the same bits (SkylakeX is as fast, but its SSYRK
+    /// rounds differently) — SkylakeX for AVX-512 (F, BW, VL, DQ, CD), Haswell for AVX2 with FMA,
+    /// none below (every x86-64 OpenBLAS picks at least SSE3 itself).
+    package static func wantedCore(avx2: Bool, avx512: Bool, avx512bf16: Bool = false) -> (name: String, tier: Tier)? {
+        if avx512 && avx2 { return (avx512bf16 ? "Cooperlake" : "SkylakeX", .avx512) }
         if avx2 { return ("Haswell", .avx2) }
         return nil
     }
@@ -54,8 +56,11 @@ package enum BLASKernelChoice {
     /// The set to load instead of `loadedCore`, or nil to keep it: nil when the user named a set
     /// (`userCoreType`, even empty — OpenBLAS honours it as given), when the loaded set is not
     /// one Encore ranks, or when it is already as wide as the CPU allows (never a narrower one).
-    package static func replacement(forLoaded loadedCore: String, avx2: Bool, avx512: Bool, userCoreType: String?) -> String? {
-        guard userCoreType == nil, let have = tier(ofCore: loadedCore), let want = wantedCore(avx2: avx2, avx512: avx512) else { return nil }
+    package static func replacement(
+        forLoaded loadedCore: String, avx2: Bool, avx512: Bool, avx512bf16: Bool = false, userCoreType: String?
+    ) -> String? {
+        guard userCoreType == nil, let have = tier(ofCore: loadedCore),
+              let want = wantedCore(avx2: avx2, avx512: avx512, avx512bf16: avx512bf16) else { return nil }
         return have < want.tier ? want.name : nil
     }
 
@@ -68,7 +73,9 @@ package enum BLASKernelChoice {
     package static func choose(userSetCoreType: Bool, cpu: EncoreCPU) -> Choice {
         let loaded = currentCore
         if userSetCoreType { return Choice(loadedCore: loaded, core: loaded, chosenBy: "OPENBLAS_CORETYPE") }
-        guard let wanted = replacement(forLoaded: loaded, avx2: cpu.avx2 != 0, avx512: cpu.avx512 != 0, userCoreType: nil), load(core: wanted) else {
+        let features = (avx2: cpu.avx2 != 0, avx512: cpu.avx512 != 0, bf16: cpu.avx512bf16 != 0)
+        guard let wanted = replacement(forLoaded: loaded, avx2: features.avx2, avx512: features.avx512, avx512bf16: features.bf16, userCoreType: nil),
+              load(core: wanted) else {
             return Choice(loadedCore: loaded, core: loaded, chosenBy: "openblas")
         }
         return Choice(loadedCore: loaded, core: currentCore, chosenBy: "encore")

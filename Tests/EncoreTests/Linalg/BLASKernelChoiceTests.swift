@@ -6,6 +6,7 @@ import XCTest
 final class BLASKernelChoiceTests: XCTestCase {
     func testTheCoreWantedFollowsTheCPUsFeatures() {
         XCTAssertEqual(BLASKernelChoice.wantedCore(avx2: true, avx512: true)?.name, "SkylakeX")
+        XCTAssertEqual(BLASKernelChoice.wantedCore(avx2: true, avx512: true, avx512bf16: true)?.name, "Cooperlake")
         XCTAssertEqual(BLASKernelChoice.wantedCore(avx2: true, avx512: false)?.name, "Haswell")
         XCTAssertNil(BLASKernelChoice.wantedCore(avx2: false, avx512: false))
         XCTAssertEqual(BLASKernelChoice.tier(ofCore: "PRESCOTT"), .sse)
@@ -18,9 +19,9 @@ final class BLASKernelChoiceTests: XCTestCase {
     /// does not rank, or one the user named, is kept.
     func testOnlyAWeakerSetIsReplacedAndNeverTheUsersChoice() {
         let cases: [(loaded: String, avx2: Bool, avx512: Bool, user: String?, expected: String?)] = [
-            ("Prescott", true, true, nil, "SkylakeX"), // Sapphire Rapids on Debian 12's OpenBLAS
-            ("Haswell", true, true, nil, "SkylakeX"), // Zen 5 on Debian 12's OpenBLAS
-            ("Zen", true, true, nil, "SkylakeX"), // Zen 4
+            ("Prescott", true, true, nil, "SkylakeX"), // an AVX-512 CPU without BF16 OpenBLAS does not know
+            ("Haswell", true, true, nil, "SkylakeX"),
+            ("Zen", true, true, nil, "SkylakeX"),
             ("Sandybridge", true, false, nil, "Haswell"),
             ("Nehalem", true, false, nil, "Haswell"),
             ("Haswell", true, false, nil, nil),
@@ -34,6 +35,10 @@ final class BLASKernelChoiceTests: XCTestCase {
             ("Unknown", true, true, nil, nil),
             ("ARMV8", false, false, nil, nil),
         ]
+        // Sapphire Rapids on Debian 12's OpenBLAS (Prescott) and an AVX-512 set already loaded.
+        XCTAssertEqual(BLASKernelChoice.replacement(forLoaded: "Prescott", avx2: true, avx512: true, avx512bf16: true, userCoreType: nil), "Cooperlake")
+        XCTAssertNil(BLASKernelChoice.replacement(forLoaded: "SkylakeX", avx2: true, avx512: true, avx512bf16: true, userCoreType: nil))
+        XCTAssertNil(BLASKernelChoice.replacement(forLoaded: "Prescott", avx2: true, avx512: true, avx512bf16: true, userCoreType: "Haswell"))
         for c in cases {
             XCTAssertEqual(BLASKernelChoice.replacement(forLoaded: c.loaded, avx2: c.avx2, avx512: c.avx512, userCoreType: c.user), c.expected,
                            "\(c)")
@@ -63,7 +68,7 @@ final class BLASKernelChoiceTests: XCTestCase {
         // The whole choice, as the first BLAS call of a process on that CPU makes it.
         let choice = BLASKernelChoice.choose(userSetCoreType: false, cpu: cpu)
         XCTAssertEqual(choice.loadedCore, "Prescott")
-        let wanted = BLASKernelChoice.wantedCore(avx2: cpu.avx2 != 0, avx512: cpu.avx512 != 0)?.name ?? "Prescott"
+        let wanted = BLASKernelChoice.wantedCore(avx2: cpu.avx2 != 0, avx512: cpu.avx512 != 0, avx512bf16: cpu.avx512bf16 != 0)?.name ?? "Prescott"
         XCTAssertEqual(choice.core, wanted)
         XCTAssertEqual(choice.chosenBy, wanted == "Prescott" ? "openblas" : "encore")
         XCTAssertEqual(BLASKernelChoice.currentCore, wanted)
