@@ -48,6 +48,8 @@ package struct TrainSummary {
     package var traffic: Traffic?
     /// The iteration a resumed run started after; written only when set.
     package var resumedFrom: Int?
+    /// What the run ran on (CPU, vector kernels, BLAS and its kernel set), last in the line.
+    package var machine: Machine = .current
 
     /// A summary of the given figures, with no set-up time, traffic or resume point.
     package init(
@@ -97,6 +99,10 @@ package struct TrainSummary {
             json.addRaw("peak_rss_mb_per_process", "[" + traffic.peakResidentMegabytesPerProcess.map(String.init).joined(separator: ",") + "]")
         }
         if let resumedFrom { json.add("resumed_from", resumedFrom) }
+        json.add("cpu", machine.cpu)
+        json.add("vector_kernels", machine.vectorKernels)
+        json.add("blas", machine.blas)
+        json.add("blas_core", machine.blasCore)
         return json.text
     }
 }

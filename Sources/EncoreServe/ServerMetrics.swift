@@ -1,3 +1,4 @@
+import Encore
 import Foundation
 
 /// Request counts, error counts and a latency histogram per route, rendered in Prometheus's text
@@ -61,6 +62,7 @@ public final class ServerMetrics: @unchecked Sendable {
         out += "encore_model_load_seconds \(model.loadSeconds)\n"
         out += "# HELP encore_model_users Users in the served model.\n# TYPE encore_model_users gauge\nencore_model_users \(model.model.userCount)\n"
         out += "# HELP encore_model_items Items in the served model.\n# TYPE encore_model_items gauge\nencore_model_items \(model.model.itemCount)\n"
+        out += Machine.current.prometheusInfo
         return out
     }
 }

@@ -44,6 +44,9 @@ func runMain(_ argv: [String]) -> Int32 {
     }
     if argv[0] == "--version" {
         Console.out("encore \(EncoreLibrary.version) (vector kernels: \(VectorKernels.instructionSet))")
+        // The first line's form is parsed by scripts; what the program runs on follows it.
+        let machine = Machine.current
+        Console.out("cpu: \(machine.cpu)\n\(machine.blasLine)")
         return 0
     }
     guard let command = findCommand(argv[0]) else {

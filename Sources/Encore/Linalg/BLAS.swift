@@ -3,7 +3,7 @@ import CBLAS
 /// The thin shim over OpenBLAS: the few BLAS/LAPACK calls Encore makes, in its own orientation
 /// (row-major), with OpenBLAS's thread pool switched off because Encore runs its own threads.
 package enum BLAS {
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+    private static let singleThreaded: Void = { _ = BLASKernelChoice.applied; openblas_set_num_threads(1) }()
 
     /// Makes OpenBLAS run on the calling thread only; called before any BLAS work.
     package static func ensureSingleThreaded() { _ = singleThreaded }

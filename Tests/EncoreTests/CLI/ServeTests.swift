@@ -141,6 +141,7 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(metrics.contains("encore_request_errors_total{route=\"/v1/recommendations\"}"), metrics)
         XCTAssertTrue(metrics.contains("encore_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"), metrics)
         XCTAssertTrue(metrics.contains("encore_model_version 1"), metrics)
+        XCTAssertTrue(metrics.contains("encore_build_info{version=\"\(EncoreLibrary.version)\",cpu=\""), metrics)
         // Still answering after all of that.
         XCTAssertEqual((try server.json("/healthz"))["model_version"] as? Int, 1)
     }

@@ -8,8 +8,9 @@ import XCTest
 /// model) whose output is not shown. The commands of one page run in order, through `/bin/sh`,
 /// in a fresh folder beside a link to `../shared` (so `../shared/data/…` reads as in a
 /// checkout), with the `encore` under test first on the PATH; stdout and stderr are shown
-/// together, as a terminal shows them. Times (`0.19 s`, `"train_seconds":…`) and the thread
-/// count vary from run to run and machine to machine, so they are compared as placeholders.
+/// together, as a terminal shows them. Times (`0.19 s`, `"train_seconds":…`), the thread count
+/// and the machine (`"cpu":…`, `"blas_core":…`) vary from run to run and machine to machine, so
+/// they are compared as placeholders.
 ///
 /// This checks the docs, not the code: the code is checked against independent references by the
 /// rest of the suite. `scripts/regenerate-docs` (ENCORE_REGENERATE_DOCS=1) rewrites the blocks
@@ -136,12 +137,14 @@ enum DocsExamples {
     }
 
     /// `text` with what varies between runs replaced by placeholders: durations, "…seconds…"
-    /// JSON members and the thread count.
+    /// JSON members, the thread count and the machine's CPU, vector kernels and BLAS.
     static func masked(_ text: String) -> String {
         var result = text
         for (pattern, replacement) in [
             (#""([a-z_]*seconds[a-z_]*)":-?[0-9][0-9.eE+-]*"#, #""$1":…"#),
             (#""threads":[0-9]+"#, #""threads":…"#),
+            // What the program runs on (the train JSON's last members) is the machine's.
+            (#""(cpu|vector_kernels|blas|blas_core)":"[^"]*""#, #""$1":"…""#),
             (#"\b[0-9]+(\.[0-9]+)? (ms|s)\b"#, "… s"),
         ] {
             result = result.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
