@@ -21,7 +21,7 @@ final class EvaluationCLITests: XCTestCase {
         let run = try TestSupport.encore(["evaluate", data, "--compare", "--json", "--k", "5", "--factors", "4", "--time-column", "time", "--split", "time"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        XCTAssertEqual(lines.compactMap { $0?["model"] as? String }, ["als", "popularity", "item-knn (bm25)"])
+        XCTAssertEqual(lines.compactMap { $0?["model"] as? String }, ["als", "popularity", "item-knn (bm25)", "ease (log)"])
         for line in lines {
             for key in ["precision", "recall", "map", "ndcg", "auc", "mean_percentile_rank", "coverage"] {
                 let value = try XCTUnwrap(line?[key] as? Double, key)
@@ -47,6 +47,23 @@ final class EvaluationCLITests: XCTestCase {
         let noTime = try TestSupport.encore(["evaluate", data, "--split", "time"])
         XCTAssertEqual(noTime.status, 1)
         XCTAssertTrue(noTime.stderr.contains("needs timestamps"), noTime.stderr)
+    }
+
+    func testEvaluateEASEAloneAndInTheComparisonTable() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let data = try writePlays(in: directory)
+        let run = try TestSupport.encore(["evaluate", data, "--model", "ease", "--ease-input", "binary", "--ease-regularization", "5", "--ease-precision", "double", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["model"] as? String, "ease (binary)")
+        // Two clean taste groups: EASE's weights never cross them, so held-out items rank high.
+        XCTAssertGreaterThan(try XCTUnwrap(object["auc"] as? Double), 0.8)
+        let table = try TestSupport.encore(["evaluate", data, "--compare", "--factors", "4"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.split(separator: "\n").contains { $0.hasPrefix("ease (log) ") }, table.stdout)
+        let bad = try TestSupport.encore(["evaluate", data, "--model", "ease", "--ease-regularization", "0"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--ease-regularization must be a number > 0"), bad.stderr)
     }
 
     func testTuneGridPrintsEveryTrialAndTheTrainCommand() throws {
