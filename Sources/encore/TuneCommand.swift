@@ -8,6 +8,7 @@ enum TuneCommand: Command {
     static let summary = "search factors, regularization, alpha and confidence; print the best train command"
     static let usage = """
     Usage: encore tune FILE [--trials N | grid options] [--metric map] [evaluation options] [data options] [model options]
+           encore tune FILE --model ease [EASE search options] [--metric map] [evaluation options] [data options]
 
     Splits FILE into training and test parts (as `encore evaluate`), carves a validation part out
     of the training part, and tries settings on it. The test part is used once, at the end, to
@@ -27,12 +28,15 @@ enum TuneCommand: Command {
                                     strategy and fraction)
       --json                        one JSON object per trial, then one for the result
 
+    \(easeHelp)
+
     \(DataOptions.help)
 
     \(ModelOptions.help)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
+        if try arguments.choice("--model", default: TunedModel.als) == .ease { return try runEASE(arguments) }
         let trials = try arguments.int("--trials", default: 20, in: 1...10_000)
         let gridFactors = try list("--grid-factors", arguments) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
         let gridRegularization = try list("--grid-regularization", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }

@@ -66,6 +66,23 @@ final class EvaluationCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--ease-regularization must be a number > 0"), bad.stderr)
     }
 
+    func testTuneEASEPrintsEveryTrialAndTheEvaluateCommand() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let data = try writePlays(in: directory)
+        let run = try TestSupport.encore(["tune", data, "--model", "ease", "--grid-ease-regularization", "1,10,100"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        // Three λ for each of the two inputs.
+        XCTAssertEqual(lines.filter { $0.range(of: #"^\s+[1-6]\s+(binary|log)\s"#, options: .regularExpression) != nil }.count, 6, run.stdout)
+        let command = try XCTUnwrap(lines.last).trimmingCharacters(in: .whitespaces)
+        XCTAssertTrue(command.hasPrefix("encore evaluate \(data) --model ease --ease-input "), command)
+        XCTAssertTrue(run.stderr.contains("6/6 trials done"), run.stderr)
+        // The printed command runs.
+        let words = command.split(separator: " ").dropFirst().map(String.init)
+        let again = try TestSupport.encore(words)
+        XCTAssertEqual(again.status, 0, again.stderr)
+    }
+
     func testTuneGridPrintsEveryTrialAndTheTrainCommand() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let data = try writePlays(in: directory)
