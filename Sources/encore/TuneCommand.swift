@@ -42,12 +42,7 @@ enum TuneCommand: Command {
         let gridRegularization = try list("--grid-regularization", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
         let gridAlpha = try list("--grid-alpha", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
         let gridConfidence = try list("--grid-confidence", arguments) { ConfidenceFunction(rawValue: $0) }
-        let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
-        let json = try arguments.flag("--json")
-        let split = try SplitOptions(arguments)
-        let data = try DataOptions(arguments)
-        let model = try ModelOptions(arguments)
-        let file = try arguments.positionals(["FILE"])[0]
+        let (metric, json, split, data, model, file) = try commonOptions(arguments)
 
         let base = model.configuration
         let plan: TuningPlan
@@ -114,6 +109,17 @@ enum TuneCommand: Command {
             Console.out("train it with:")
             Console.out("  \(command)")
         }
+    }
+
+    /// The options both searches take, and FILE; taken last, so that any option left is unknown.
+    static func commonOptions(_ arguments: CommandLineArguments) throws
+        -> (metric: EvaluationMetric, json: Bool, split: SplitOptions, data: DataOptions, model: ModelOptions, file: String) {
+        let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
+        let json = try arguments.flag("--json")
+        let split = try SplitOptions(arguments)
+        let data = try DataOptions(arguments)
+        let model = try ModelOptions(arguments)
+        return (metric, json, split, data, model, try arguments.positionals(["FILE"])[0])
     }
 
     /// A comma-separated list option, each element parsed by `parse`.

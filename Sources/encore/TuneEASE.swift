@@ -22,12 +22,7 @@ extension TuneCommand {
         let inputs = try list("--grid-ease-input", arguments) { EASEInput(rawValue: $0) } ?? EASEInput.allCases
         let lambdas = try list("--grid-ease-regularization", arguments) { Double($0).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } }
         let precision: EASEPrecision = try arguments.choice("--ease-precision", default: .float)
-        let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
-        let json = try arguments.flag("--json")
-        let split = try SplitOptions(arguments)
-        let data = try DataOptions(arguments)
-        let model = try ModelOptions(arguments)
-        let file = try arguments.positionals(["FILE"])[0]
+        let (metric, json, split, data, model, file) = try commonOptions(arguments)
 
         let settings = EASETuner.grid(inputs: inputs, regularization: lambdas, base: EASEOptions.defaultRegularization)
         let tuner = EASETuner(settings: settings, precision: precision, metric: metric, k: split.k, strategy: split.strategy,

@@ -6,12 +6,6 @@ package struct EASESetting: Sendable, Equatable {
     package var regularization: Double
     /// What X holds for a played pair.
     package var input: EASEInput
-
-    /// A setting with the given λ and input.
-    package init(regularization: Double, input: EASEInput) {
-        self.regularization = regularization
-        self.input = input
-    }
 }
 
 /// One tried EASE setting and how it scored on the validation split.

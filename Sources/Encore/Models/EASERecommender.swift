@@ -1,7 +1,7 @@
 import Foundation
 
 /// What EASE's input matrix X holds for an observed (user, item) pair.
-package enum EASEInput: String, Codable, Sendable, CaseIterable {
+package enum EASEInput: String, Sendable, CaseIterable {
     /// 1 for every pair played (the paper's input).
     case binary
     /// log(1 + plays): keeps how much a pair was played while damping the heaviest listeners.
@@ -9,7 +9,7 @@ package enum EASEInput: String, Codable, Sendable, CaseIterable {
 }
 
 /// The arithmetic of EASE's inverse.
-package enum EASEPrecision: String, Codable, Sendable, CaseIterable {
+package enum EASEPrecision: String, Sendable, CaseIterable {
     /// Float: about half the time and a third of the memory of Double.
     case float
     /// Double: the reference.

@@ -69,14 +69,9 @@ final class EvaluationCLITests: XCTestCase {
     func testTuneEASEPrintsEveryTrialAndTheEvaluateCommand() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let data = try writePlays(in: directory)
-        let run = try TestSupport.encore(["tune", data, "--model", "ease", "--grid-ease-regularization", "1,10,100"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let lines = run.stdout.split(separator: "\n").map(String.init)
         // Three λ for each of the two inputs.
-        XCTAssertEqual(lines.filter { $0.range(of: #"^\s+[1-6]\s+(binary|log)\s"#, options: .regularExpression) != nil }.count, 6, run.stdout)
-        let command = try XCTUnwrap(lines.last).trimmingCharacters(in: .whitespaces)
+        let command = try tunedCommand(["tune", data, "--model", "ease", "--grid-ease-regularization", "1,10,100"], trials: 6, row: #"^\s+[1-6]\s+(binary|log)\s"#)
         XCTAssertTrue(command.hasPrefix("encore evaluate \(data) --model ease --ease-input "), command)
-        XCTAssertTrue(run.stderr.contains("6/6 trials done"), run.stderr)
         // The printed command runs.
         let words = command.split(separator: " ").dropFirst().map(String.init)
         let again = try TestSupport.encore(words)
@@ -86,13 +81,20 @@ final class EvaluationCLITests: XCTestCase {
     func testTuneGridPrintsEveryTrialAndTheTrainCommand() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let data = try writePlays(in: directory)
-        let run = try TestSupport.encore(["tune", data, "--grid-factors", "2,4", "--grid-confidence", "linear,log", "--iterations", "3", "--metric", "ndcg"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let lines = run.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.filter { $0.range(of: #"^\s+[1-4]\s"#, options: .regularExpression) != nil }.count, 4, run.stdout)
-        let command = try XCTUnwrap(lines.last).trimmingCharacters(in: .whitespaces)
+        let command = try tunedCommand(["tune", data, "--grid-factors", "2,4", "--grid-confidence", "linear,log", "--iterations", "3", "--metric", "ndcg"],
+                                       trials: 4, row: #"^\s+[1-4]\s"#)
         XCTAssertTrue(command.hasPrefix("encore train \(data) --output model.encore --factors "), command)
-        XCTAssertTrue(run.stderr.contains("4/4 trials done"), run.stderr)
+    }
+
+    /// Runs `encore tune`, checks it printed `trials` rows matching `row` and counted them on
+    /// stderr, and returns the command it printed last.
+    func tunedCommand(_ arguments: [String], trials: Int, row: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let run = try TestSupport.encore(arguments)
+        XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.range(of: row, options: .regularExpression) != nil }.count, trials, run.stdout, file: file, line: line)
+        XCTAssertTrue(run.stderr.contains("\(trials)/\(trials) trials done"), run.stderr, file: file, line: line)
+        return try XCTUnwrap(lines.last, file: file, line: line).trimmingCharacters(in: .whitespaces)
     }
 
     func testTuneJSONNamesEachKeyOnceAndTheCommandSurvivesTheShell() throws {
