@@ -23,6 +23,7 @@ extension TuneCommand {
         let lambdas = try list("--grid-ease-regularization", arguments) { Double($0).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } }
         let precision: EASEPrecision = try arguments.choice("--ease-precision", default: .float)
         let (metric, json, split, data, model, file) = try commonOptions(arguments)
+        let interactions = try data.load(file)
 
         let settings = EASETuner.grid(inputs: inputs, regularization: lambdas, base: EASEOptions.defaultRegularization)
         let tuner = EASETuner(settings: settings, precision: precision, metric: metric, k: split.k, strategy: split.strategy,
@@ -35,7 +36,6 @@ extension TuneCommand {
         for (index, setting) in settings.enumerated() { for (column, cell) in cells(index + 1, setting).enumerated() { widths[column] = max(widths[column], cell.count) } }
         widths[4] = max(widths[4], 8)
         if !json { for line in TextTable.head(header, widths: widths, rightAligned: rightAligned) { Console.out(line) } }
-        let interactions = try data.load(file)
         let report = try tuner.run(split.split(interactions, seed: model.configuration.seed)) { trial, number, elapsed in
             let value = trial.validation.value(of: metric)
             if json {

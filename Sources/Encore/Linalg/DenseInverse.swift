@@ -36,9 +36,9 @@ package enum DenseInverse {
     package static let maximumOrder = 46_340
 
     /// Runs `body` with OpenBLAS on `threads` threads, then back on one. Everywhere else BLAS
-    /// runs single-threaded inside Encore's own parallel loops; a single potrf/potri on a large
-    /// matrix is the one call with nothing of Encore's around it to parallelise, and OpenBLAS's
-    /// blocked factorisation uses the cores well there.
+    /// runs single-threaded inside Encore's own parallel loops; one potrf/potri on a large
+    /// matrix is the one call with no loop of Encore's around it to spread over the cores, so
+    /// only OpenBLAS's own threads can.
     private static func withThreads<R>(_ threads: Int, _ body: () -> R) -> R {
         BLAS.ensureSingleThreaded()
         openblas_set_num_threads(Int32(max(1, threads)))

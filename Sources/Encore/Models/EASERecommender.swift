@@ -19,8 +19,9 @@ package enum EASEPrecision: String, Sendable, CaseIterable {
 /// EASE (Steck, WWW 2019), the closed-form item–item baseline: B = I − P·diag(1/diag P) with
 /// P = (XᵀX + λI)⁻¹, so B_ij = −P_ij / P_jj and B_jj = 0; a user's scores are x_u B.
 ///
-/// The default precision is Float: on Last.fm 2K (17,632 items) it gives the same MAP@10 as
-/// Double to four digits in about half the time and a third of the memory (docs/evaluation.md).
+/// The default precision is Float: on Last.fm 2K (17,632 items, log input, λ 2000) it gave the
+/// same MAP@10 as Double to four digits (0.1344) in 91 s against 145 s, at 1.3 GB peak resident
+/// memory against 3.7 GB (docs/evaluation.md); B is stored in Float either way.
 package struct EASERecommender: Recommender, Sendable {
     /// The weighted users × items matrix X (binary or log(1 + plays)).
     package let weighted: SparseMatrix
