@@ -73,3 +73,23 @@ final class EASERecommenderTests: XCTestCase {
         }
     }
 }
+
+/// The EASE tuner: every setting tried on validation, the best by the metric, the test part once.
+final class EASETunerTests: XCTestCase {
+    func testTriesEveryGridSettingAndScoresTheBestOnTheTestPart() throws {
+        let data = try RecommenderConformance.trainingData()
+        let split = try TrainTestSplit(data, strategy: .random, testFraction: 0.2, seed: 3)
+        let settings = EASETuner.grid(inputs: EASEInput.allCases, base: { $0 == .binary ? 1 : 2 })
+        XCTAssertEqual(settings.map(\.regularization), [0.25, 0.5, 1, 2, 4, 0.5, 1, 2, 4, 8])
+        let tuner = EASETuner(settings: settings, precision: .float, metric: .ndcg, k: 3, strategy: .random, validationFraction: 0.2, seed: 3, threads: 2)
+        var numbers: [Int] = []
+        let report = try tuner.run(split) { _, number, _ in numbers.append(number) }
+        XCTAssertEqual(numbers, Array(1...10))
+        XCTAssertEqual(report.trials.map(\.setting), settings)
+        XCTAssertEqual(report.best.validation.ndcg, report.trials.map(\.validation.ndcg).max())
+        // The test score is the best setting's, rebuilt on the whole training part.
+        let evaluator = try Evaluator(split: split, k: 3, threads: 2)
+        let rebuilt = try EASERecommender(evaluator.train, regularization: report.best.setting.regularization, input: report.best.setting.input, threads: 2)
+        XCTAssertEqual(report.test.ndcg, evaluator.evaluate(rebuilt).ndcg, accuracy: 1e-12)
+    }
+}
