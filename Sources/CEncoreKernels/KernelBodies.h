@@ -8,6 +8,11 @@
 // Measured reasons for each kernel's shape are in its comment; they were first written as
 // Swift SIMD code built with -target-cpu native, and moved here so that one binary serves
 // every CPU (the Swift compiler has no per-function target).
+//
+// Repeated on purpose (what `duplicates` lists here): the row-dot kernels unroll over 8 and
+// then 4 rows at a time, and the Double row dots repeat the Float ones' unrolling over their
+// own vector types. A macro or a shared generic body would hide the register blocking each
+// loop is measured for, and C has no generics over vector widths.
 
 #include <string.h>
 #include "include/EncoreKernels.h"

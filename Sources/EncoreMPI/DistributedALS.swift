@@ -69,39 +69,17 @@ package struct DistributedALS {
         let setupStart = DispatchTime.now().uptimeNanoseconds
         let myUsers = ImplicitALS.initialFactors(rows: ratings.users.block(rank), k: k, seed: configuration.seed, side: .users, threads: threads)
         let myItems = ImplicitALS.initialFactors(rows: ratings.items.block(rank), k: k, seed: configuration.seed, side: .items, threads: threads)
-        let solveItems = try DistributedHalfStep(
-            strategy: strategy, configuration: configuration, threads: threads, communicator: communicator, side: "item",
-            targetBlocks: ratings.items, sourceBlocks: ratings.users, targetRatings: ratings.itemRatings, sourceRatings: ratings.userRatings
-        )
-        let solveUsers = try DistributedHalfStep(
-            strategy: strategy, configuration: configuration, threads: threads, communicator: communicator, side: "user",
-            targetBlocks: ratings.users, sourceBlocks: ratings.items, targetRatings: ratings.userRatings, sourceRatings: ratings.itemRatings
-        )
+        let trainer = ImplicitALS(configuration: configuration, threads: threads)
+        let solveItems = try DistributedHalfStep(strategy: strategy, trainer: trainer, communicator: communicator, side: .items, ratings: ratings)
+        let solveUsers = try DistributedHalfStep(strategy: strategy, trainer: trainer, communicator: communicator, side: .users, ratings: ratings)
         let reductions = communicator.size > 1 ? (2 * k * k + 2) * 8 : 0
         let predicted = communicator.sum(solveItems.predictedBytes + solveUsers.predictedBytes + reductions)
         let setupSeconds = Double(DispatchTime.now().uptimeNanoseconds - setupStart) / 1e9
 
-        var history: [Double] = []
-        var resumedFrom = 0
-        if let checkpoint {
-            var saved: TrainingCheckpoint?
-            var failure: Error?
-            if rank == 0 {
-                do { saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint) } catch { failure = error }
-                if let found = saved, found.factors != k || found.userFactors.count != ratings.users.count * k || found.itemFactors.count != ratings.items.count * k {
-                    failure = EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
-                }
-            }
-            try communicator.stopIfAnyFailed(failure)
-            resumedFrom = communicator.allGather(saved?.iteration ?? 0)[0]
-            if resumedFrom > 0 {
-                history = communicator.broadcastFromRoot(saved?.lossHistory ?? [])
-                restore(communicator.broadcastFromRoot(saved?.userFactors ?? []), into: myUsers, rows: ratings.users.block(rank))
-                restore(communicator.broadcastFromRoot(saved?.itemFactors ?? []), into: myItems, rows: ratings.items.block(rank))
-            }
-        }
+        let resumed = try checkpoint.map { try resume(from: $0, ratings: ratings, users: myUsers, items: myItems) } ?? (iteration: 0, history: [])
+        let resumedFrom = resumed.iteration
+        var history = resumed.history
 
-        let trainer = ImplicitALS(configuration: configuration, threads: threads)
         var reports: [DistributedIterationReport] = []
         var iteration = resumedFrom
         while iteration < configuration.iterations {
@@ -140,6 +118,30 @@ package struct DistributedALS {
             lossHistory: history, iterations: reports, predictedBytesPerIteration: predicted,
             resumedFrom: resumedFrom, setupSeconds: setupSeconds
         )
+    }
+
+    /// Reads the job's checkpoint on rank 0, if there is one, and hands every process its
+    /// iteration, loss history and its own rows of the saved factors (copied into `users` and
+    /// `items`). Returns (0, []) when there is none to resume from.
+    private func resume(
+        from checkpoint: CheckpointSettings, ratings: DistributedRatings, users: DenseMatrix, items: DenseMatrix
+    ) throws -> (iteration: Int, history: [Double]) {
+        let rank = communicator.rank, k = configuration.factors
+        var saved: TrainingCheckpoint?
+        var failure: Error?
+        if rank == 0 {
+            do { saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint) } catch { failure = error }
+            if let found = saved, found.factors != k || found.userFactors.count != ratings.users.count * k || found.itemFactors.count != ratings.items.count * k {
+                failure = EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
+            }
+        }
+        try communicator.stopIfAnyFailed(failure)
+        let iteration = communicator.allGather(saved?.iteration ?? 0)[0]
+        guard iteration > 0 else { return (0, []) }
+        let history = communicator.broadcastFromRoot(saved?.lossHistory ?? [])
+        restore(communicator.broadcastFromRoot(saved?.userFactors ?? []), into: users, rows: ratings.users.block(rank))
+        restore(communicator.broadcastFromRoot(saved?.itemFactors ?? []), into: items, rows: ratings.items.block(rank))
+        return (iteration, history)
     }
 
     /// Every process's rows of one side, packed in global order, on rank 0 (nil elsewhere).

@@ -5,14 +5,16 @@ import Foundation
 /// (items, or users) against the source side's vectors, which are spread over every process —
 /// with the routing its strategy needs, worked out once from the ratings before training.
 final class DistributedHalfStep {
-    let strategy: DistributionStrategy
-    let configuration: ALSConfiguration
-    let threads: Int
-    let communicator: Communicator
-    /// "user" or "item", for messages.
-    let side: String
-    let targetBlocks: BlockPartition
-    let sourceBlocks: BlockPartition
+    private let strategy: DistributionStrategy
+    /// The single-process trainer whose half-step (and configuration, and threads) this uses.
+    private let trainer: ImplicitALS
+    private var configuration: ALSConfiguration { trainer.configuration }
+    private var threads: Int { trainer.threads }
+    private let communicator: Communicator
+    /// Which side this half-step solves (its vectors are the target's).
+    private let side: FactorSide
+    private let targetBlocks: BlockPartition
+    private let sourceBlocks: BlockPartition
     /// This process's target rows × global source rows (half gridify: × the compact list of
     /// source rows it needs, in global order).
     private let targetRatings: SparseMatrix
@@ -30,29 +32,25 @@ final class DistributedHalfStep {
     private var roundRows = 0
     /// Broadcast and half gridify: α·g(r) of `targetRatings`' entries, computed once.
     private var confidences: [Float] = []
-    /// Broadcast and half gridify: the source and target turned into the Gram eigenbasis,
-    /// kept from one run to the next (see `ImplicitALS.solveRows`).
+    /// Broadcast and half gridify: where the source and target are turned into the Gram
+    /// eigenbasis (the `TurnedFactors` spares), kept from one run to the next.
     private var turnedSource: DenseMatrix?
     private var turnedTarget: DenseMatrix?
     private let k: Int
-    /// Doubles in one shipped partial: the upper triangle of Σ c₁ y yᵀ, then Σ c p y, then Σ c p².
-    private var recordLength: Int { k * (k + 1) / 2 + k + 1 }
+    /// Doubles in one shipped partial (see `NormalEquations.Record`).
+    private var recordLength: Int { NormalEquations.Record.length(k: k) }
 
-    /// A half-step for this process's `targetRatings` (its target rows × global source rows),
-    /// given `sourceRatings` (its source rows × global target rows).
-    init(
-        strategy: DistributionStrategy, configuration: ALSConfiguration, threads: Int, communicator: Communicator,
-        side: String, targetBlocks: BlockPartition, sourceBlocks: BlockPartition,
-        targetRatings: SparseMatrix, sourceRatings: SparseMatrix
-    ) throws {
+    /// The half-step that solves this process's rows of `side` from its share of `ratings`:
+    /// the target side's ratings (its target rows × global source rows) and the source side's
+    /// (its source rows × global target rows), which tell whom it sends to.
+    init(strategy: DistributionStrategy, trainer: ImplicitALS, communicator: Communicator, side: FactorSide, ratings: DistributedRatings) throws {
         self.strategy = strategy
-        self.configuration = configuration
-        self.threads = threads
+        self.trainer = trainer
         self.communicator = communicator
         self.side = side
-        self.targetBlocks = targetBlocks
-        self.sourceBlocks = sourceBlocks
-        k = configuration.factors
+        (targetBlocks, sourceBlocks) = side == .items ? (ratings.items, ratings.users) : (ratings.users, ratings.items)
+        let (targetRatings, sourceRatings) = side == .items ? (ratings.itemRatings, ratings.userRatings) : (ratings.userRatings, ratings.itemRatings)
+        k = trainer.configuration.factors
         let size = communicator.size
         switch strategy {
         case .broadcast:
@@ -89,7 +87,7 @@ final class DistributedHalfStep {
             roundRows = max(16, min(max(1, targetBlocks.largestBlock), budget / (recordLength * size)))
         }
         if strategy != .fullGridify {
-            confidences = ImplicitALS(configuration: configuration, threads: threads).confidencesMinusOne(of: self.targetRatings)
+            confidences = trainer.confidencesMinusOne(of: self.targetRatings)
         }
     }
 
@@ -114,22 +112,32 @@ final class DistributedHalfStep {
         communicator.sum(&gram)
         switch strategy {
         case .broadcast:
-            return try solveRows(target: target, source: try gatherEverywhere(source), gram: gram, withObjective: withObjective)
+            return try solveAgainstGathered(target: target, source: try gatherEverywhere(source), gram: gram, withObjective: withObjective)
         case .halfGridify:
-            return try solveRows(target: target, source: try receiveNeeded(source), gram: gram, withObjective: withObjective)
+            return try solveAgainstGathered(target: target, source: try receiveNeeded(source), gram: gram, withObjective: withObjective)
         case .fullGridify:
             return try solveFromPartials(target: target, source: source, gram: gram, withObjective: withObjective)
         }
     }
 
     /// Broadcast and half gridify: the rows of `target` against the source vectors this process
-    /// has gathered, as a single process solves them.
-    private func solveRows(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
-        turnedSource = DenseMatrix.reusing(turnedSource, rows: source.rows, columns: k)
-        turnedTarget = DenseMatrix.reusing(turnedTarget, rows: target.rows, columns: k)
-        return try ImplicitALS(configuration: configuration, threads: threads).solveRows(
-            target: target, source: source, ratings: targetRatings, confidences: confidences, gram: gram,
-            turnedSource: turnedSource, turnedTarget: turnedTarget, side: side, withObjective: withObjective)
+    /// has gathered, by the single process's half-step. It cannot keep the target in the
+    /// eigenbasis from one run to the next as the single process does: the vectors it solves
+    /// are sent to other processes as the next half-step's source (and gathered to rank 0 as
+    /// factors) in the plain basis, and the source it solves against is gathered afresh each
+    /// time. So each run turns the solved target back out of the eigenbasis, in Double for the
+    /// exact solve and in Float for CG (as precise as each solve), and keeps only the turned
+    /// matrices' storage.
+    private func solveAgainstGathered(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
+        let turnedSource = TurnedFactors(source, spare: turnedSource)
+        let turnedTarget = TurnedFactors(target, spare: turnedTarget)
+        let objective = try trainer.halfStepKeepingEigenbasis(
+            target: turnedTarget, source: turnedSource, ratings: targetRatings, confidences: confidences, gram: gram, side: side,
+            withObjective: withObjective)
+        turnedTarget.factors(into: target, exact: configuration.solver == .cholesky, threads: threads)
+        self.turnedSource = turnedSource.spare
+        self.turnedTarget = turnedTarget.matrix === target ? turnedTarget.spare : turnedTarget.matrix
+        return objective
     }
 
     /// Broadcast: every process's source rows, in global order.

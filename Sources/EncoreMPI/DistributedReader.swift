@@ -60,7 +60,7 @@ package enum DistributedReader {
         var failure: Error?
         do {
             (local, report) = try slice.withUnsafeBufferPointer {
-                try DelimitedReader.parse($0, fileName: path, options: sliceLayout, firstLine: firstLine)
+                try DelimitedReader.parseInOnePass($0, fileName: path, options: sliceLayout, firstLine: firstLine)
             }
         } catch EncoreError.emptyInput {
             local = nil

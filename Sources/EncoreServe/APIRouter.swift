@@ -157,7 +157,9 @@ public final class APIRouter: @unchecked Sendable {
         let count = try number(request, "count", default: 10)
         let includeSeen = try flag(request, "include_seen")
         let user = try model.userIndex(id)
-        let list = coalescer.recommend(model: model, user: user, count: count, excludeSeen: !includeSeen)
+        let tags = try tagIndices(request, model)
+        let list = tags.isEmpty ? coalescer.recommend(model: model, user: user, count: count, excludeSeen: !includeSeen)
+            : try tagged(user: user, count: count, includeSeen: includeSeen, tags: tags, model)
         var body = JSONLine()
         body.add("user", id)
         body.add("recommendations", objects: items(list, model))
@@ -187,11 +189,14 @@ public final class APIRouter: @unchecked Sendable {
         body.add("item", model.itemIDs.id(at: item))
         body.add("score", explanation.score)
         body.add("model_score", explanation.modelScore)
-        body.add("contributions", objects: explanation.contributions.map { entry in
+        if model.itemTags != nil { body.add("because", TagWords.because(item, explanation: explanation, in: model)) }
+        let shared = TagWords.sharedTags(of: item, with: explanation, in: model)
+        body.add("contributions", objects: zip(explanation.contributions, shared).map { entry, tags in
             var line = JSONLine()
             line.add("item", model.itemIDs.id(at: entry.item))
             line.add("contribution", entry.contribution)
             if let name = model.name(ofItem: entry.item) { line.add("name", name) }
+            if model.itemTags != nil { line.add("tags", strings: tags) }
             return line
         })
         return .json(200, body)
@@ -199,7 +204,8 @@ public final class APIRouter: @unchecked Sendable {
 
     func radio(_ request: HTTPRequest, _ model: TrainedModel) throws -> HTTPResponse {
         let seeds = try identifiers(request, "seed").map { try ItemLookup.find($0, in: model) }
-        guard !seeds.isEmpty else { throw Failure(status: 400, message: "give at least one seed") }
+        let tags = try tagIndices(request, model)
+        guard seeds.isEmpty != tags.isEmpty else { throw Failure(status: 400, message: "give at least one seed or at least one tag, not both") }
         var options = RadioOptions()
         options.length = try number(request, "length", default: 50)
         if let random = request.value("seed_random") {
@@ -208,7 +214,8 @@ public final class APIRouter: @unchecked Sendable {
         }
         options.minimumListeners = try minimumListeners(request)
         let user = try identifiers(request, "user").last.map { try model.userIndex($0) }
-        let picks = try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model)
+        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model)
+            : try TagRadio.station(tags: tags, user: user, options: options, in: model)
         var body = JSONLine()
         body.add("min_listeners", options.minimumListeners)
         let warnings = seeds.compactMap { fewListenersWarning($0, minimum: options.minimumListeners, model) }

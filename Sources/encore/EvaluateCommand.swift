@@ -26,6 +26,12 @@ enum EvaluateCommand: Command {
       --curve FILE.svg|FILE.csv         ALS only: loss and --metric after every iteration
       --metric NAME                     the curve's metric: map, ndcg, precision, recall, auc, mpr (default map)
       --json                            one JSON object per model instead of a table
+      --cold-start-items                with --item-tags FILE: hold out 10% of the tagged artists
+                                        with all their plays, train without them, place them from
+                                        their tags alone and report how their listeners rank them
+                                        (AUC, recall@50) against tag popularity and random order
+      --item-tags FILE                  the items' tags (as for encore train)
+      --tag-regularization L            λ of the tag map's ridge regression (default 10)
     The split uses --seed too, so the same seed gives the same split and model.
 
     \(EASEOptions.help)
@@ -43,6 +49,7 @@ enum EvaluateCommand: Command {
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
+        if try arguments.flag("--cold-start-items") { return try ColdStartCommand.run(arguments) }
         let compare = try arguments.flag("--compare")
         let kind: ModelKind = try arguments.choice("--model", default: .als)
         let weighting: NeighbourWeighting = try arguments.choice("--knn-weighting", default: .bm25)

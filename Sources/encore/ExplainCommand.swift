@@ -15,6 +15,10 @@ enum ExplainCommand: Command {
     for a CG-trained model the model's score is shown beside it. The table shows the --top
     largest and sums the rest in one line; --json prints every contribution as
     {"item", "name", "contribution"} and then one {"score", "model_score"} object.
+    When the model has tags (encore train --item-tags), each played artist also shows the tags
+    it shares with the explained one (JSON "tags"), and a line says which of the largest
+    contributions shares tags: "because you play Slowdive — both tagged shoegaze, dream pop"
+    (JSON "because", in the last object).
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -26,29 +30,35 @@ enum ExplainCommand: Command {
         let user = try model.userIndex(userID)
         let item = try ItemLookup.find(query, in: model)
         let explanation = try ScoreExplanation(user: user, item: item, in: model)
+        let shared = TagWords.sharedTags(of: item, with: explanation, in: model)
+        let because = TagWords.because(item, explanation: explanation, in: model)
         if json {
-            for entry in explanation.contributions {
+            for (entry, tags) in zip(explanation.contributions, shared) {
                 var line = JSONLine()
                 line.add("item", model.itemIDs.id(at: entry.item))
                 line.add("name", model.name(ofItem: entry.item))
                 line.add("contribution", entry.contribution)
+                if model.itemTags != nil { line.add("tags", strings: tags) }
                 Console.out(line.text)
             }
             var total = JSONLine()
             total.add("score", explanation.score)
             total.add("model_score", explanation.modelScore)
+            if model.itemTags != nil { total.add("because", because) }
             Console.out(total.text)
             return
         }
         let itemLabel = model.itemIDs.id(at: item) + (model.name(ofItem: item).map { " (\($0))" } ?? "")
-        Console.out("Why \(itemLabel) scores \(String(format: "%.4f", explanation.score)) for user \(userID):")
-        var table = TextTable(headers: ["played item", "name", "contribution"], rightAligned: [2])
-        for entry in explanation.contributions.prefix(top) {
-            table.add([model.itemIDs.id(at: entry.item), model.name(ofItem: entry.item) ?? "", String(format: "%+.4f", entry.contribution)])
+        Console.out("Why \(itemLabel) scores \(String(format: "%.4f", explanation.score)) for user \(userID)\(because.map { ", \($0)" } ?? ""):")
+        let tagged = model.itemTags != nil
+        var table = TextTable(headers: ["played item", "name", "contribution"] + (tagged ? ["shared tags"] : []), rightAligned: [2])
+        for (entry, tags) in zip(explanation.contributions, shared).prefix(top) {
+            table.add([model.itemIDs.id(at: entry.item), model.name(ofItem: entry.item) ?? "", String(format: "%+.4f", entry.contribution)]
+                + (tagged ? [tags.joined(separator: ", ")] : []))
         }
         let rest = explanation.contributions.dropFirst(top)
-        if !rest.isEmpty { table.add(["(\(rest.count) more)", "", String(format: "%+.4f", rest.reduce(0) { $0 + $1.contribution })]) }
-        table.add(["total", "", String(format: "%.4f", explanation.score)])
+        if !rest.isEmpty { table.add(["(\(rest.count) more)", "", String(format: "%+.4f", rest.reduce(0) { $0 + $1.contribution })] + (tagged ? [""] : [])) }
+        table.add(["total", "", String(format: "%.4f", explanation.score)] + (tagged ? [""] : []))
         for line in table.lines { Console.out(line) }
         if abs(explanation.score - explanation.modelScore) > 1e-3 * max(1, abs(explanation.modelScore)) {
             Console.out("(the model's stored vector scores \(String(format: "%.4f", explanation.modelScore)): it was trained with a few CG steps, the split above is of the exact solve)")

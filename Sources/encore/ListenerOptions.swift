@@ -20,11 +20,14 @@ struct ListenerOptions {
     /// What is left out, said in the output: "leaving out artists with fewer than 5 listeners".
     var note: String? { minimum > 0 ? "leaving out artists with fewer than \(minimum) listener\(minimum == 1 ? "" : "s")" : nil }
 
-    /// A warning for each of `items` with fewer listeners than the minimum.
+    /// A warning for each of `items` with fewer listeners than the minimum (a note for an
+    /// artist placed from its tags).
     func warnings(for items: [Int], in model: TrainedModel) -> [String] {
         items.filter { model.listenerCounts[$0] < minimum }.map { item in
             let count = model.listenerCounts[item]
             let label = model.itemIDs.id(at: item) + (model.name(ofItem: item).map { " (\($0))" } ?? "")
+            // An artist placed from its tags has no listeners by construction; its vector is its tags'.
+            if item >= model.firstPlacedItem { return "note: \(label) has no listeners: it is placed from its tags" }
             return "warning: \(label) has \(count) listener\(count == 1 ? "" : "s"), fewer than \(minimum): its similar artists say little"
         }
     }

@@ -4,9 +4,9 @@ import EncoreCLI
 /// `encore radio`: an artist station from one or more seeds.
 enum RadioCommand: Command {
     static let name = "radio"
-    static let summary = "make an artist radio station from seed artists (MMR on item vectors)"
+    static let summary = "make an artist radio station from seed artists or tags (MMR on item vectors)"
     static let usage = """
-    Usage: encore radio MODEL --seed ARTIST [--seed ARTIST …] [--user ID] [--length 50]
+    Usage: encore radio MODEL (--seed ARTIST [--seed ARTIST …] | --tag TAG [--tag TAG …]) [--user ID] [--length 50]
                        [--diversity 0.3] [--seed-random N] [--min-listeners 5] [--exclude FILE]
                        [--only FILE] [--json]
 
@@ -18,6 +18,10 @@ enum RadioCommand: Command {
     back. The same --seed-random gives the same station. Each pick says which seed (or artist the
     listener plays) it is near. Artists with fewer than --min-listeners listeners are never
     played (the output says so; with --json, on stderr), and a seed with fewer gets a warning.
+    --tag starts a tag station instead (the model needs tags: encore train --item-tags): its
+    centre is the tags' artists, weighted by how often each was given the tag; it plays the
+    tagged artists first and their nearest neighbours after, as varied as artist radio.
+    With tags, each reason names the tags a pick shares with the artist it is near.
     \(ListenerOptions.help)
     \(FilterOptions.help)
     --json prints one {"position", "item", "name", "score", "reason"} object per line.
@@ -25,7 +29,8 @@ enum RadioCommand: Command {
 
     static func run(_ arguments: CommandLineArguments) throws {
         let seedQueries = try arguments.values("--seed")
-        guard !seedQueries.isEmpty else { throw UsageError("give at least one --seed ARTIST") }
+        let tagNames = try arguments.values("--tag")
+        guard seedQueries.isEmpty != tagNames.isEmpty else { throw UsageError("give at least one --seed ARTIST or at least one --tag TAG, not both") }
         let userID = try arguments.value("--user")
         var options = RadioOptions()
         options.length = try arguments.int("--length", default: 50, in: 1...100_000)
@@ -40,8 +45,11 @@ enum RadioCommand: Command {
         let json = try arguments.flag("--json")
         let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
         let seeds = try seedQueries.map { try ItemLookup.find($0, in: model) }
+        let tags = try model.tagIndices(tagNames)
         let user = try userID.map { try model.userIndex($0) }
-        let picks = try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, filter: try filters.filter(for: model))
+        let filter = try filters.filter(for: model)
+        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, filter: filter)
+            : try TagRadio.station(tags: tags, user: user, options: options, in: model, filter: filter)
         for warning in listeners.warnings(for: seeds, in: model) { Console.err(warning) }
         if json, let note = listeners.note { Console.err(note) }
         if json {
@@ -49,7 +57,8 @@ enum RadioCommand: Command {
             return
         }
         let label = { (item: Int) in model.name(ofItem: item) ?? model.itemIDs.id(at: item) }
-        Console.out("Radio from \(seeds.map(label).joined(separator: ", "))\(userID.map { " for listener \($0)" } ?? "")\(listeners.note.map { ", \($0)" } ?? ""):")
+        let from = tags.isEmpty ? seeds.map(label) : tags.map { "tag " + model.itemTags!.tagNames[$0] }
+        Console.out("Radio from \(from.joined(separator: ", "))\(userID.map { " for listener \($0)" } ?? "")\(listeners.note.map { ", \($0)" } ?? ""):")
         var table = TextTable(headers: ["#", "item", "name", "score", "why"], rightAligned: [0, 3])
         for pick in picks {
             table.add(["\(pick.position)", model.itemIDs.id(at: pick.item), model.name(ofItem: pick.item) ?? "", String(format: "%.3f", pick.score), pick.reason])

@@ -8,13 +8,15 @@ enum RecommendCommand: Command {
     static let summary = "recommend items for one user of a model, or for new plays (fold-in)"
     static let usage = """
     Usage: encore recommend MODEL (--user ID | --plays FILE_OR_LIST) [--count 10] [--include-seen]
-                           [--exclude FILE] [--only FILE] [--json]
+                           [--tag TAG …] [--exclude FILE] [--only FILE] [--json]
 
     Prints the listener's best items, leaving out what they already played unless --include-seen.
     --plays recommends for a listener who is not in the model, without retraining: their vector is
     solved against the model's item factors (fold-in). Give a file of item<TAB>count lines, or an
     inline list such as "289:12,292:3" (IDs or, where the data set has them, names).
     \(FilterOptions.help)
+      --tag TAG          recommend only artists tagged TAG (repeat it: artists with every tag);
+                         the model needs tags (encore train --item-tags)
     --json prints one {"user", "item", "score"[, "name"]} object per line.
     """
 
@@ -24,11 +26,12 @@ enum RecommendCommand: Command {
         let count = try arguments.int("--count", default: 10, in: 1...1_000_000)
         let includeSeen = try arguments.flag("--include-seen")
         let filters = try FilterOptions(arguments)
+        let tagNames = try arguments.values("--tag")
         let json = try arguments.flag("--json")
         let path = try arguments.positionals(["MODEL"])[0]
         guard (userID == nil) != (plays == nil) else { throw UsageError("give exactly one of --user ID and --plays FILE_OR_LIST") }
         let model = try ModelFile.read(from: path)
-        let filter = try filters.filter(for: model)
+        let filter = try filters.filter(for: model).keepingOnly(tagged: try model.tagIndices(tagNames), in: model)
         if let userID {
             let user = try model.userIndex(userID)
             let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions, filter: filter)

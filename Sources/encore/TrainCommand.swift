@@ -7,7 +7,7 @@ enum TrainCommand: Command {
     static let name = "train"
     static let summary = "train an implicit ALS model on a ratings file and save it"
     static let usage = """
-    Usage: encore train FILE --output MODEL [data options] [model options]
+    Usage: encore train FILE --output MODEL [--item-tags FILE] [data options] [model options]
                         [--checkpoint-dir DIR [--checkpoint-every N]] [--quiet]
 
     Reads user–item plays from FILE, sums repeated (user, item) rows, fits implicit ALS and
@@ -19,6 +19,7 @@ enum TrainCommand: Command {
                               resume after the last saved iteration; a checkpoint of another
                               job (other data or model flags) is refused
       --checkpoint-every N    save after every N iterations (default 1)
+    \(ItemTagsOption.help)
 
     \(DataOptions.help)
 
@@ -31,11 +32,12 @@ enum TrainCommand: Command {
         let checkpointDirectory = try arguments.value("--checkpoint-dir")
         let checkpointEvery = try arguments.int("--checkpoint-every", default: 1, in: 1...1_000_000)
         if arguments.has("--checkpoint-every") && checkpointDirectory == nil { throw UsageError("--checkpoint-every needs --checkpoint-dir DIR") }
+        let tagOption = try ItemTagsOption(arguments)
         let data = try DataOptions(arguments)
         let model = try ModelOptions(arguments)
         let file = try arguments.positionals(["FILE"])[0]
 
-        try OutputPath.refuseOverwritingInputs(output, inputs: data.inputs(file))
+        try OutputPath.refuseOverwritingInputs(output, inputs: data.inputs(file) + tagOption.inputs)
         // Find out now, not after a long fit, that the model cannot be written where asked.
         var probe = try AtomicFileWriter(path: output)
         probe.abandon()
@@ -44,6 +46,8 @@ enum TrainCommand: Command {
         let interactions = try data.load(file, quiet: quiet)
         // Reading ends with the training matrix built: that is what a user waits for before fitting.
         let matrix = interactions.userItemMatrix()
+        // Read before the fit: a bad row in the tags should not cost a training run.
+        let tags = try tagOption.load()
         let readSeconds = secondsSince(readStart)
         if !quiet {
             Console.err("read \(interactions.count) rows: \(interactions.userIDs.count) users × \(interactions.itemIDs.count) items in \(Console.seconds(readSeconds))")
@@ -58,7 +62,7 @@ enum TrainCommand: Command {
         }
         var iterationSeconds: [Double] = []
         var resumedFrom = 0
-        let trained = try TrainedModel.train(
+        let fitted = try TrainedModel.train(
             interactions, matrix: matrix, configuration: model.configuration, threads: model.threads, source: file, checkpoint: checkpoint,
             resumed: { saved in
                 resumedFrom = saved.iteration
@@ -71,6 +75,7 @@ enum TrainCommand: Command {
                 Console.err("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds)))")
             }
         }
+        let trained = try tagOption.attach(to: fitted, tags: tags, playsPath: file, data: data, quiet: quiet)
         let writeStart = now()
         try ModelFile.write(trained, to: output)
         if !quiet { Console.err("wrote \(output) in \(Console.seconds(secondsSince(writeStart)))") }

@@ -27,13 +27,15 @@ public final class EncoreModel: Sendable {
     /// - Parameters:
     ///   - plays: Who played what, and how much. Repeated (user, item) pairs are summed.
     ///   - itemNames: Display names by item ID, for results and for finding items by name.
+    ///   - itemTags: Tags by item ID. The model keeps them, and items tagged but never played
+    ///     are placed from their tags alone.
     ///   - configuration: The hyperparameters (`ALSConfiguration()` for the defaults).
     ///   - threads: How many threads to train on; nil uses every core. The model is the same for any number.
     ///   - progress: Called on the calling thread after each iteration.
     /// - Throws: `EncoreError.invalidParameter` for an empty list, a negative or non-finite
     ///   count, or a configuration that fails `ALSConfiguration.validate()`.
     public static func train(
-        plays: [Play], itemNames: [String: String] = [:], configuration: ALSConfiguration = ALSConfiguration(),
+        plays: [Play], itemNames: [String: String] = [:], itemTags: [String: [String]] = [:], configuration: ALSConfiguration = ALSConfiguration(),
         threads: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil
     ) throws -> EncoreModel {
         try configuration.validate()
@@ -43,7 +45,11 @@ public final class EncoreModel: Sendable {
         }
         var data = try Interactions(triples: plays.map { (user: $0.userID, item: $0.itemID, weight: $0.count) })
         if !itemNames.isEmpty { data.itemNames = data.itemIDs.ids.map { itemNames[$0] ?? "" } }
-        return try train(data, source: "\(plays.count) plays in memory", configuration: configuration, threads: threads, progress: progress)
+        let tags = itemTags.isEmpty ? nil : try ItemTagsReader.assignments(itemTags.sorted { $0.key < $1.key }.flatMap { item, tags in
+            tags.map { (item: item, tag: $0, weight: Float(1)) }
+        })
+        return try train(data, source: "\(plays.count) plays in memory", configuration: configuration, threads: threads, progress: progress,
+                         tags: tags) { ids in ids.map { itemNames[$0] ?? "" } }
     }
 
     /// Trains a model on a file of plays: delimited text (user, item, count columns) or one of
@@ -53,24 +59,32 @@ public final class EncoreModel: Sendable {
     ///   - file: A local file.
     ///   - format: The file's format; nil detects it from the file name, else reads delimited text.
     ///   - layout: Columns, delimiter and header of delimited text (detected by default).
+    ///   - itemTags: A file of the items' tags: (item, tag[, weight]) delimited text, or Last.fm
+    ///     2K's `user_taggedartists.dat` (tag names from `tags.dat` beside it). The model keeps
+    ///     them, and items tagged but never played are placed from their tags alone.
     ///   - configuration: The hyperparameters (`ALSConfiguration()` for the defaults).
     ///   - threads: How many threads to read and train on; nil uses every core.
     ///   - progress: Called on the calling thread after each iteration.
-    /// - Throws: `EncoreError.io` when the file cannot be read, `EncoreError.invalidRow` naming
-    ///   the line of a row that cannot be used, `EncoreError.emptyInput` for a file without
-    ///   plays, `EncoreError.invalidParameter` for a bad configuration.
+    /// - Throws: `EncoreError.io` when a file cannot be read, `EncoreError.invalidRow` naming
+    ///   the file and line of a row that cannot be used, `EncoreError.emptyInput` for a file
+    ///   without rows, `EncoreError.invalidParameter` for a bad configuration.
     public static func train(
-        file: URL, format: DatasetFormat? = nil, layout: DelimitedReadOptions = DelimitedReadOptions(),
+        file: URL, format: DatasetFormat? = nil, layout: DelimitedReadOptions = DelimitedReadOptions(), itemTags: URL? = nil,
         configuration: ALSConfiguration = ALSConfiguration(), threads: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil
     ) throws -> EncoreModel {
         try configuration.validate()
         let path = try localPath(file)
         let (data, _) = try DatasetLoader.load(path: path, format: format, options: layout)
-        return try train(data, source: path, configuration: configuration, threads: threads, progress: progress)
+        let tags = try itemTags.map { try ItemTagsReader.read(path: try localPath($0)).0 }
+        let format = format ?? DatasetFormat.detect(path: path)
+        return try train(data, source: path, configuration: configuration, threads: threads, progress: progress, tags: tags) { ids in
+            try DatasetLoader.itemNames(path: path, format: format, itemIDs: ids, keepIDWhitespace: layout.keepIDWhitespace)
+        }
     }
 
     private static func train(
-        _ data: Interactions, source: String, configuration: ALSConfiguration, threads: Int?, progress: ((TrainingProgress) -> Void)?
+        _ data: Interactions, source: String, configuration: ALSConfiguration, threads: Int?, progress: ((TrainingProgress) -> Void)?,
+        tags: TagAssignments? = nil, names: ([String]) throws -> [String]? = { _ in nil }
     ) throws -> EncoreModel {
         if let threads, threads < 1 { throw EncoreError.invalidParameter(name: "threads", value: "\(threads)", requirement: "be at least 1") }
         let model = try TrainedModel.train(
@@ -79,7 +93,7 @@ public final class EncoreModel: Sendable {
                 { report in progress(TrainingProgress(iteration: report.iteration, iterations: configuration.iterations, loss: report.loss, seconds: report.seconds)) }
             }
         )
-        return EncoreModel(model)
+        return EncoreModel(try tags.map { try model.addingTags($0, names: names).0 } ?? model)
     }
 
     // MARK: - Saving and loading
@@ -130,15 +144,18 @@ public final class EncoreModel: Sendable {
     ///   - includingPlayed: Keep items the listener already played.
     ///   - excluding: Items never to recommend, by ID or name.
     ///   - candidates: When given, the only items that may be recommended, by ID or name.
+    ///   - tags: When given, only items carrying every one of these tags (case-insensitive).
     /// - Throws: `EncoreError.unknownUser` for a user ID the model does not know;
     ///   `EncoreError.itemNotFound` or `.ambiguousItem` for an item in the lists;
-    ///   `EncoreError.invalidParameter` for a count below 1.
+    ///   `EncoreError.invalidParameter` for a count below 1; `EncoreError.invalidArgument` for a
+    ///   tag the model does not have.
     public func recommendations(
-        for userID: String, count: Int = 10, includingPlayed: Bool = false, excluding: [String] = [], among candidates: [String]? = nil
+        for userID: String, count: Int = 10, includingPlayed: Bool = false, excluding: [String] = [], among candidates: [String]? = nil,
+        tagged tags: [String] = []
     ) throws -> [Recommendation] {
         try check(count: count)
         let user = try model.userIndex(userID)
-        let filter = try self.filter(excluding: excluding, among: candidates)
+        let filter = try self.filter(excluding: excluding, among: candidates).keepingOnly(tagged: try model.tagIndices(tags), in: model)
         return ranked(TopNRecommendation.recommend(model, user: user, count: count, seen: includingPlayed ? nil : model.interactions, filter: filter))
     }
 
@@ -201,18 +218,20 @@ public final class EncoreModel: Sendable {
     /// Last.fm 2K, neighbours with fewer share markedly fewer tags with their query; docs/music.md).
     public static let defaultMinimumListeners = SimilarItems.defaultMinimumListeners
 
-    private func check(minimumListeners: Int) throws {
+    func check(minimumListeners: Int) throws {
         guard minimumListeners >= 0 else {
             throw EncoreError.invalidParameter(name: "minimumListeners", value: "\(minimumListeners)", requirement: "be 0 or more")
         }
     }
 
-    /// An artist radio station: it opens close to the seed items and then explores their
-    /// neighbourhood rather than repeating the nearest few, never repeating an item or playing a
-    /// seed back.
+    /// A radio station: from seed items, it opens close to them and then explores their
+    /// neighbourhood rather than repeating the nearest few, never playing a seed back; from tags
+    /// (a tag station), it opens with the artists carrying them and moves on to their nearest
+    /// neighbours, as varied. No item repeats.
     ///
     /// - Parameters:
-    ///   - seeds: One or more items to start from, by ID or name.
+    ///   - seeds: Items to start from, by ID or name; or none, and `tags`.
+    ///   - tags: Tags to start from (case-insensitive), for a model trained with tags; or none, and `seeds`.
     ///   - length: How many picks.
     ///   - userID: When given, a listener the station leans toward (it stays near the seeds).
     ///   - diversity: From 0 (the nearest items, in order) to 1 (as varied as the neighbourhood allows).
@@ -221,25 +240,40 @@ public final class EncoreModel: Sendable {
     ///   - candidates: When given, the only items that may be played, by ID or name.
     ///   - minimumListeners: Items with fewer listeners are never played (0 plays any).
     /// - Throws: `EncoreError.itemNotFound`, `.ambiguousItem` or `.unknownUser`;
-    ///   `EncoreError.invalidParameter` for no seeds, a length below 1 or above what the model
-    ///   can fill, a diversity outside 0...1 or a negative minimum.
+    ///   `EncoreError.invalidParameter` for neither seeds nor tags (or both), a length below 1 or
+    ///   above what the model can fill, a diversity outside 0...1 or a negative minimum;
+    ///   `EncoreError.invalidArgument` for a tag the model does not have.
     public func radio(
-        from seeds: [String], length: Int = 20, for userID: String? = nil, diversity: Float = 0.3, randomSeed: UInt64 = 0,
-        excluding: [String] = [], among candidates: [String]? = nil, minimumListeners: Int = EncoreModel.defaultMinimumListeners
+        from seeds: [String] = [], tagged tags: [String] = [], length: Int = 20, for userID: String? = nil, diversity: Float = 0.3,
+        randomSeed: UInt64 = 0, excluding: [String] = [], among candidates: [String]? = nil,
+        minimumListeners: Int = EncoreModel.defaultMinimumListeners
     ) throws -> [StationPick] {
-        try check(minimumListeners: minimumListeners)
-        guard !seeds.isEmpty else { throw EncoreError.invalidParameter(name: "seeds", value: "[]", requirement: "name at least one item") }
-        guard length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(length)", requirement: "be at least 1") }
-        guard (0...1).contains(diversity) else { throw EncoreError.invalidParameter(name: "diversity", value: "\(diversity)", requirement: "be between 0 and 1") }
+        guard seeds.isEmpty != tags.isEmpty else {
+            throw EncoreError.invalidParameter(
+                name: "seeds", value: "\(seeds.count) seeds and \(tags.count) tags", requirement: "name at least one item, or be empty and tags name at least one tag"
+            )
+        }
+        let options = try radioOptions(length: length, diversity: diversity, randomSeed: randomSeed, minimumListeners: minimumListeners)
         let seedItems = try seeds.map { try ItemLookup.find($0, in: model) }
         let user = try userID.map { try model.userIndex($0) }
+        let filter = try filter(excluding: excluding, among: candidates)
+        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seedItems, user: user, options: options, in: model, filter: filter)
+            : try TagRadio.station(tags: try model.tagIndices(tags), user: user, options: options, in: model, filter: filter)
+        return picks.map { StationPick(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), score: $0.score, reason: $0.reason) }
+    }
+
+    /// A station's options, checked: a length below 1, a diversity outside 0...1 or a negative
+    /// minimum is an `invalidParameter` error.
+    func radioOptions(length: Int, diversity: Float, randomSeed: UInt64, minimumListeners: Int) throws -> RadioOptions {
+        try check(minimumListeners: minimumListeners)
+        guard length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(length)", requirement: "be at least 1") }
+        guard (0...1).contains(diversity) else { throw EncoreError.invalidParameter(name: "diversity", value: "\(diversity)", requirement: "be between 0 and 1") }
         var options = RadioOptions()
         options.length = length
         options.diversity = diversity
         options.randomSeed = randomSeed
         options.minimumListeners = minimumListeners
-        let picks = try ArtistRadio.station(seeds: seedItems, user: user, options: options, in: model, filter: try filter(excluding: excluding, among: candidates))
-        return picks.map { StationPick(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), score: $0.score, reason: $0.reason) }
+        return options
     }
 
     /// Why a listener gets an item: its score split exactly into the shares of the items the
@@ -253,29 +287,30 @@ public final class EncoreModel: Sendable {
         let user = try model.userIndex(userID)
         let index = try ItemLookup.find(item, in: model)
         let explained = try ScoreExplanation(user: user, item: index, in: model)
+        let shared = TagWords.sharedTags(of: index, with: explained, in: model)
         return Explanation(
             userID: userID, itemID: model.itemIDs.id(at: index), name: model.name(ofItem: index),
-            contributions: explained.contributions.map {
-                Explanation.Contribution(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), contribution: $0.contribution)
+            contributions: zip(explained.contributions, shared).map {
+                Explanation.Contribution(itemID: model.itemIDs.id(at: $0.item), name: model.name(ofItem: $0.item), contribution: $0.contribution, sharedTags: $1)
             },
-            score: explained.score, modelScore: explained.modelScore
+            score: explained.score, modelScore: explained.modelScore, because: TagWords.because(index, explanation: explained, in: model)
         )
     }
 
     // MARK: - Helpers
 
-    private func check(count: Int) throws {
+    func check(count: Int) throws {
         guard count >= 1 else { throw EncoreError.invalidParameter(name: "count", value: "\(count)", requirement: "be at least 1") }
     }
 
-    private func filter(excluding: [String], among candidates: [String]?) throws -> CandidateFilter {
+    func filter(excluding: [String], among candidates: [String]?) throws -> CandidateFilter {
         CandidateFilter(
             excluded: Set(try excluding.map { try ItemLookup.find($0, in: model) }),
             allowed: try candidates.map { Set(try $0.map { try ItemLookup.find($0, in: model) }) }
         )
     }
 
-    private func ranked(_ list: [ScoredItem]) -> [Recommendation] {
+    func ranked(_ list: [ScoredItem]) -> [Recommendation] {
         list.map { Recommendation(itemID: model.itemIDs.id(at: $0.index), name: model.name(ofItem: $0.index), score: $0.score) }
     }
 }

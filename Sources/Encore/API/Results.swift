@@ -49,6 +49,9 @@ public struct Explanation: Hashable, Sendable, Codable {
         public let name: String?
         /// Its share of the score (negative when it pulls the score down).
         public let contribution: Float
+        /// The tags it shares with the explained item, strongest first (at most three; empty
+        /// when the model has no tags).
+        public let sharedTags: [String]
     }
 
     /// The listener explained.
@@ -64,6 +67,9 @@ public struct Explanation: Hashable, Sendable, Codable {
     /// The score the model itself gives; equal to `score` (to rounding) for models trained with
     /// the exact `.cholesky` solver, a little off for `.cg`.
     public let modelScore: Float
+    /// The explanation in a listener's words, when the model has tags and one of the largest
+    /// contributions shares some: "because you play Slowdive — both tagged shoegaze, dream pop".
+    public let because: String?
 }
 
 /// What training reports after each iteration.

@@ -57,7 +57,24 @@ public struct DelimitedReadOptions: Equatable, Sendable {
     /// Keep spaces and tabs around user and item IDs. By default they are trimmed (and counted
     /// in the `ReadReport`): "65  " is a typo for artist "65", not an artist of its own.
     public var keepIDWhitespace = false
+    /// What the user and item columns hold, as messages name them: a tag file's rows are
+    /// (item, tag), and "the user ID field is empty" would send its reader to the wrong column.
+    package var roles = ColumnRoles()
 
     /// The defaults: auto delimiter and header, columns 0, 1, 2.
     public init() {}
+}
+
+/// The names a reader's messages give the ID columns it reads as user and item.
+package struct ColumnRoles: Equatable, Sendable {
+    /// The first ID column: "user" for plays, "item" for tags.
+    package var user = "user"
+    /// The second ID column: "item" for plays, "tag" for tags.
+    package var item = "item"
+
+    /// Roles with the given names (the defaults: user and item).
+    package init(user: String = "user", item: String = "item") {
+        self.user = user
+        self.item = item
+    }
 }

@@ -145,14 +145,6 @@ package enum DelimitedReader {
         try ParsedSlice.join([parseSlice(bytes, fileName: fileName, options: options, firstLine: firstLine, progress: progress)], fileName: fileName)
     }
 
-    /// `parseInOnePass` under its former name, for EncoreMPI's `DistributedReader` until it
-    /// moves to the new one (it is being changed elsewhere); remove then.
-    package static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions, firstLine: Int
-    ) throws -> (Interactions, ReadReport) {
-        try parseInOnePass(bytes, fileName: fileName, options: options, firstLine: firstLine)
-    }
-
     /// The rows of one piece of text, with IDs numbered within it.
     static func parseSlice(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
@@ -197,8 +189,8 @@ package enum DelimitedReader {
         var layout = options
         layout.delimiter = .exactly(String(decoding: delimiter, as: UTF8.self))
         layout.header = hasHeader ? .present : .absent
-        layout.userColumn = .index(try resolve(options.userColumn, "user"))
-        layout.itemColumn = .index(try resolve(options.itemColumn, "item"))
+        layout.userColumn = .index(try resolve(options.userColumn, options.roles.user))
+        layout.itemColumn = .index(try resolve(options.itemColumn, options.roles.item))
         layout.weightColumn = try options.weightColumn.map { .index(try resolve($0, "weight")) }
         layout.timestampColumn = try options.timestampColumn.map { .index(try resolve($0, "timestamp")) }
         return layout

@@ -48,6 +48,7 @@ struct DelimitedSliceParser {
     private let fileName: String
     private let delimiter: [UInt8]
     private let columns: Columns
+    private let roles: ColumnRoles
     private let trimIDs: Bool
     private let skipInvalid: Bool
     private let hasHeader: Bool
@@ -82,6 +83,7 @@ struct DelimitedSliceParser {
         self.fileName = fileName
         delimiter = Array(separator.utf8)
         columns = Columns(layout)
+        roles = layout.roles
         trimIDs = !layout.keepIDWhitespace
         skipInvalid = layout.skipInvalid
         hasHeader = layout.header == .present
@@ -139,8 +141,8 @@ struct DelimitedSliceParser {
         guard scanner.fieldCount >= columns.needed else { throw Rejection(reason: missingFieldReason()) }
         let (user, userTrimmed) = idField(columns.user)
         let (item, itemTrimmed) = idField(columns.item)
-        guard user.count > 0 else { throw Rejection(reason: "the user ID field is empty in '\(rowText())'") }
-        guard item.count > 0 else { throw Rejection(reason: "the item ID field is empty in '\(rowText())'") }
+        guard user.count > 0 else { throw Rejection(reason: "the \(roles.user) ID field is empty in '\(rowText())'") }
+        guard item.count > 0 else { throw Rejection(reason: "the \(roles.item) ID field is empty in '\(rowText())'") }
         let weight = try weight()
         let timestamp = try timestamp()
         return Row(user: user, item: item, userTrimmed: userTrimmed, itemTrimmed: itemTrimmed, weight: weight, timestamp: timestamp)

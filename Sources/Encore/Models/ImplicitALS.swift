@@ -39,8 +39,8 @@ package struct ImplicitALS: Sendable {
         // times (a log per entry costs as much as a gathered vector's arithmetic).
         let userConfidences = confidencesMinusOne(of: userItems), itemConfidences = confidencesMinusOne(of: itemUsers)
         let k = configuration.factors
-        let users = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.rowCount, k: k, seed: configuration.seed, stream: 1, threads: threads))
-        let items = TurnedFactors(ImplicitALS.initialFactors(rows: userItems.columnCount, k: k, seed: configuration.seed, stream: 2, threads: threads))
+        let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users, threads: threads))
+        let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.columnCount, k: k, seed: configuration.seed, side: .items, threads: threads))
         var history: [Double] = []
         var done = 0
         if let checkpoint, let saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint, dataChecksum: checkpoint.dataChecksum) {
@@ -60,8 +60,9 @@ package struct ImplicitALS: Sendable {
         let threads = self.threads
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try halfStep(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: "item")
-            let userTerms = try halfStep(target: users, source: items, ratings: userItems, confidences: userConfidences, side: "user", withObjective: true)
+            try halfStepKeepingEigenbasis(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: .items)
+            let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, ratings: userItems, confidences: userConfidences,
+                                                          side: .users, withObjective: true)
             // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn.
             let loss = userTerms + penalty(of: items.matrix, ratings: itemUsers)
             history.append(loss)
@@ -101,7 +102,7 @@ package struct ImplicitALS: Sendable {
         return gram
     }
 
-    /// α·g(r) for every entry of `ratings`, in the order of its values: what `solveRows` takes
+    /// α·g(r) for every entry of `ratings`, in the order of its values: what a half-step takes
     /// as `confidences`, computed once for a whole training run.
     package func confidencesMinusOne(of ratings: SparseMatrix) -> [Float] {
         let configuration = self.configuration
@@ -118,23 +119,14 @@ package struct ImplicitALS: Sendable {
         return result
     }
 
-    /// Spark's initialisation: N(0, 1) draws scaled to unit length, one independent stream per row.
-    static func initialFactors(rows: Int, k: Int, seed: UInt64, stream: UInt64, threads: Int = Parallel.defaultThreadCount) -> DenseMatrix {
-        initialFactors(rows: 0..<rows, k: k, seed: seed, stream: stream, threads: threads)
-    }
-
-    /// The initial vectors of the global rows `rows` (row r of the result is global row
-    /// `rows.lowerBound + r`), for `side` users or items: each row has its own random stream, so a
+    /// Spark's initialisation: N(0, 1) draws scaled to unit length. Row r of the result is
+    /// global row `rows.lowerBound + r` of `side`, and each row has its own random stream, so a
     /// process that owns only some rows starts them exactly as a single process would.
     package static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, side: FactorSide, threads: Int) -> DenseMatrix {
-        initialFactors(rows: rows, k: k, seed: seed, stream: side == .users ? 1 : 2, threads: threads)
-    }
-
-    private static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, stream: UInt64, threads: Int) -> DenseMatrix {
         let matrix = DenseMatrix(rows: rows.count, columns: k)
         Parallel.forEachChunk(count: rows.count, chunkSize: 4096, threads: threads) { chunk, _ in
             for r in chunk {
-                var random = RandomSource(seed: seed, stream: stream, row: rows.lowerBound + r)
+                var random = RandomSource(seed: seed, stream: side.randomStream, row: rows.lowerBound + r)
                 let row = matrix.row(r)
                 var norm = 0.0
                 for j in stride(from: 0, to: k, by: 2) {
@@ -154,17 +146,23 @@ package struct ImplicitALS: Sendable {
         return matrix
     }
 
-    /// Solves every row of `target` against the fixed `source`, in the eigenbasis of the
-    /// source's Gram matrix, and leaves the target there (see TurnedFactors); `confidences` are
-    /// α·g(r) of `ratings`' entries.
-    /// With `withObjective`, returns the rows' share of the objective (see
-    /// `RowSolver.objectiveTerm`), summed per chunk in chunk order so it is the same for any
-    /// thread count; otherwise 0.
+    /// The one half-step: solves every row of `target` against the fixed `source`, in the
+    /// eigenbasis of the source's Gram matrix, and keeps the target's vectors in that eigenbasis
+    /// afterwards (see TurnedFactors) — the next half-step turns them once, straight into its own
+    /// basis, and the factors are only formed when asked for. `ratings` row r holds target row
+    /// r's observations, its columns rows of `source`; `confidences`, if given, are α·g(r) of
+    /// its entries (otherwise computed as they are needed). `gram` is G = YᵀY if given (a
+    /// distributed half-step's is summed over every process and covers more vectors than
+    /// `source` holds), else the source's own. With `withObjective`, returns the rows' share of
+    /// the objective (see `NormalEquations.objectiveTerm`), summed per chunk in chunk order so it
+    /// is the same for any thread count; otherwise 0.
     @discardableResult
-    func halfStep(
-        target: TurnedFactors, source: TurnedFactors, ratings: SparseMatrix, confidences: [Float], side: String, withObjective: Bool = false
+    package func halfStepKeepingEigenbasis(
+        target: TurnedFactors, source: TurnedFactors, ratings: SparseMatrix, confidences: [Float]? = nil, gram given: [Double]? = nil,
+        side: FactorSide, withObjective: Bool = false
     ) throws -> Double {
-        let gram = source.gram(threads: threads)
+        precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
+        let gram = given ?? source.gram(threads: threads)
         // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
         guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
             gram: gram, source: source.matrix, sourceBasis: source.basis, exact: configuration.solver == .cholesky,
@@ -172,111 +170,73 @@ package struct ImplicitALS: Sendable {
         ) else {
             source.makePlain(threads: threads)
             target.makePlain(threads: threads)
-            return try solveRows(target: target.matrix, source: source.matrix, ratings: ratings, confidences: confidences, gram: gram,
-                                 eigenbasis: nil, side: side, withObjective: withObjective)
+            return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
+                                     gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective)
         }
         // CG starts from the current vectors; the exact solve needs none.
         if configuration.solver == .cg { target.turn(into: eigenbasis, threads: threads) } else { target.solved(in: eigenbasis) }
-        return try solveRows(target: target.matrix, source: eigenbasis.rotated, ratings: ratings, confidences: confidences, gram: gram,
-                             eigenbasis: eigenbasis, side: side, withObjective: withObjective)
+        return try solveEveryRow(of: target.matrix, against: eigenbasis.rotated, ratings: ratings, confidences: confidences,
+                                 gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective)
     }
 
-    /// Solves row r of `target` against `source` for every row r of `ratings`, whose column
-    /// indices are rows of `source`; `gram` is the full YᵀY (k×k), which may cover more vectors
-    /// than `source` holds — a distributed half-step solves its own rows against the vectors it
-    /// received and the Gram matrix summed over every process. With `withObjective`, returns the
-    /// rows' share of the objective; `side` ("user" or "item") is for messages. `confidences`,
-    /// if given, are α·g(r) of `ratings`' entries (otherwise computed as they are needed).
-    /// `turnedSource` and `turnedTarget`, if given, are matrices shaped like `source` and
-    /// `target` to reuse for their copies in the Gram eigenbasis (else they are allocated).
-    package func solveRows(
-        target: DenseMatrix, source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]? = nil, gram: [Double],
-        turnedSource: DenseMatrix? = nil, turnedTarget: DenseMatrix? = nil, side: String, withObjective: Bool
+    /// Solves row r of `target` against `source` for every row r of `ratings`, both in the basis
+    /// `gram` is given in, one chunk of rows per task, and returns the chunks' objective shares
+    /// summed in chunk order.
+    private func solveEveryRow(
+        of target: DenseMatrix, against source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]?, gram: GramStorage,
+        side: FactorSide, withObjective: Bool
     ) throws -> Double {
-        // Rows are solved in the eigenbasis of G, where it is diagonal (see GramEigenbasis);
-        // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
-        guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
-            gram: gram, source: source, exact: configuration.solver == .cholesky, storage: turnedSource, threads: threads
-        ) else {
-            return try solveRows(target: target, source: source, ratings: ratings, confidences: confidences, gram: gram,
-                                 eigenbasis: nil, side: side, withObjective: withObjective)
-        }
-        // Rows are solved into the target's turned copy; CG starts from the current vectors, the
-        // exact solve needs none.
-        let solved = DenseMatrix.reusing(turnedTarget, rows: target.rows, columns: configuration.factors)
-        if configuration.solver == .cg { eigenbasis.turn(target, into: solved, threads: threads) }
-        let objective = try solveRows(target: solved, source: eigenbasis.rotated, ratings: ratings, confidences: confidences, gram: gram,
-                                      eigenbasis: eigenbasis, side: side, withObjective: withObjective)
-        eigenbasis.turn(solved, back: true, into: target, threads: threads)
-        return objective
-    }
-
-    /// Solves row r of `target` against `source` for every row r of `ratings`, both in the
-    /// basis of `eigenbasis` (its diagonal Λ standing for G) or, when it is nil, as they are
-    /// (with the full `gram`).
-    private func solveRows(
-        target solved: DenseMatrix, source rowSource: DenseMatrix, ratings: SparseMatrix, confidences: [Float]?, gram: [Double],
-        eigenbasis: GramEigenbasis?, side: String, withObjective: Bool
-    ) throws -> Double {
-        let k = configuration.factors
-        precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
         let failures = FailureLog()
-        let configuration = self.configuration
-        let gramDouble = eigenbasis?.values ?? gram
-        let gramFloat = eigenbasis?.floatValues ?? gram.map { Float($0) }
-        let solvers = RowSolverPool(k: k, configuration: configuration)
+        let solvers = RowSolverPool(k: configuration.factors, configuration: configuration)
         var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
         partial.withUnsafeMutableBufferPointer { partial in
-        gramDouble.withUnsafeBufferPointer { gramDouble in
-        gramFloat.withUnsafeBufferPointer { gramFloat in
-        ratings.indices.withUnsafeBufferPointer { indices in
-        ratings.values.withUnsafeBufferPointer { values in
-        (confidences ?? []).withUnsafeBufferPointer { confidences in
-            let rowGram = RowSolver.Gram(double: gramDouble.baseAddress!, float: gramFloat.baseAddress!, isDiagonal: eigenbasis != nil)
-            Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
-                let solver = solvers.take()
-                defer { solvers.give(back: solver) }
-                var sum = 0.0
-                for row in rows {
-                    let range = ratings.range(ofRow: row)
-                    let columns = UnsafeBufferPointer(rebasing: indices[range])
-                    let rowValues = UnsafeBufferPointer(rebasing: values[range])
-                    let rowConfidences = confidences.isEmpty ? nil : confidences.baseAddress! + range.lowerBound
-                    let x = solved.row(row)
-                    let upcoming = row + 1 < rows.upperBound ? UnsafeBufferPointer(rebasing: indices[ratings.range(ofRow: row + 1)]) : nil
-                    var finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram,
-                                              target: x, upcoming: upcoming)
-                    if !finite && configuration.solver == .cg {
-                        // CG in Float can overflow on huge weights; the exact Double solve cannot.
-                        finite = solver.solve(columns: columns, values: rowValues, confidences: rowConfidences, source: rowSource, gram: rowGram,
-                                              target: x, forceCholesky: true)
-                    }
-                    if !finite {
-                        failures.record(row)
-                    } else if withObjective {
-                        sum += solver.objectiveTerm(values: rowValues, gram: rowGram, x: x)
-                    }
+            ratings.withUnsafeEntries(confidences: confidences) { entries in
+                Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
+                    let solver = solvers.take()
+                    defer { solvers.give(back: solver) }
+                    partial[chunk] = solveChunk(rows, of: target, against: source, entries: entries, gram: gram.view, solver: solver,
+                                               failures: failures, withObjective: withObjective)
                 }
-                partial[chunk] = sum
             }
-        }}}}}}
+        }
         if let row = failures.first {
-            throw EncoreError.nonFinite("the \(side) vector of row \(row) is not finite (weights too large for Float32 factors?)")
+            throw EncoreError.nonFinite("the \(side.name) vector of row \(row) is not finite (weights too large for Float32 factors?)")
         }
         return partial.reduce(0, +)
+    }
+
+    /// One chunk of `solveEveryRow`: solves `rows` in order with `solver`, recording failures,
+    /// and returns their objective shares' sum (0 without `withObjective`).
+    private func solveChunk(
+        _ rows: Range<Int>, of target: DenseMatrix, against source: DenseMatrix, entries: SparseMatrix.UnsafeEntries, gram: RowSolver.Gram,
+        solver: RowSolver, failures: FailureLog, withObjective: Bool
+    ) -> Double {
+        var sum = 0.0
+        for row in rows {
+            let columns = entries.columns(ofRow: row), values = entries.values(ofRow: row), confidences = entries.confidences(ofRow: row)
+            let x = target.row(row)
+            let upcoming = row + 1 < rows.upperBound ? entries.columns(ofRow: row + 1) : nil
+            var term = solver.solve(columns: columns, values: values, confidences: confidences, source: source, gram: gram,
+                                    target: x, upcoming: upcoming, withObjective: withObjective)
+            if term == nil && configuration.solver == .cg {
+                // CG in Float can overflow on huge weights; the exact Double solve cannot.
+                term = solver.solve(columns: columns, values: values, confidences: confidences, source: source, gram: gram,
+                                    target: x, forceExact: true, withObjective: withObjective)
+            }
+            if let term { sum += term } else { failures.record(row) }
+        }
+        return sum
     }
 
     /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
     /// `ratings`): the item side of the regularisation term.
     package func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
-        let spark = configuration.regularizationScaling == .spark
+        let equations = NormalEquations(k: factors.columns, configuration: configuration)
         var penalty = 0.0
         for row in 0..<factors.rows {
-            var scale = 1.0
-            if spark {
-                scale = 0
-                for p in ratings.range(ofRow: row) where ratings.values[p] > 0 { scale += 1 }
-            }
+            var positives = 0
+            for p in ratings.range(ofRow: row) where ratings.values[p] > 0 { positives += 1 }
+            let scale = Double(equations.scale(positives: positives))
             penalty += scale * Double(VectorKernels.dot(factors.row(row), factors.row(row), factors.columns))
         }
         return Double(configuration.regularization) * penalty
@@ -295,15 +255,12 @@ package struct ImplicitALS: Sendable {
         BLAS.ensureSingleThreaded()
         let solver = RowSolver(k: k, configuration: configuration)
         var x = start ?? [Float](repeating: 0, count: k)
-        let gramFloat = gram.map { Float($0) }
-        let finite = columns.withUnsafeBufferPointer { c in values.withUnsafeBufferPointer { v in
-            gram.withUnsafeBufferPointer { g in gramFloat.withUnsafeBufferPointer { gf in x.withUnsafeMutableBufferPointer { x in
-                // One row: diagonalising G would cost more than the solve, so the plain basis.
-                let rowGram = RowSolver.Gram(double: g.baseAddress!, float: gf.baseAddress!, isDiagonal: false)
-                return solver.solve(columns: c, values: v, source: source, gram: rowGram, target: x.baseAddress!)
-            }}}
-        }}
-        guard finite else { throw EncoreError.nonFinite("the solved vector is not finite") }
+        // One row: diagonalising G would cost more than the solve, so the plain basis.
+        let rowGram = GramStorage(gram, isDiagonal: false)
+        let solved = columns.withUnsafeBufferPointer { c in values.withUnsafeBufferPointer { v in x.withUnsafeMutableBufferPointer { x in
+            solver.solve(columns: c, values: v, source: source, gram: rowGram.view, target: x.baseAddress!)
+        }}}
+        guard solved != nil else { throw EncoreError.nonFinite("the solved vector is not finite") }
         return x
     }
 }
@@ -314,32 +271,12 @@ package enum FactorSide: Sendable {
     case users
     /// Items (its columns).
     case items
-}
 
-/// Row solvers for the threads of one half-step: a chunk takes one and gives it back, so each
-/// thread reuses its scratch space instead of allocating it per chunk.
-private final class RowSolverPool: @unchecked Sendable {
-    private let lock = NSLock()
-    private var idle: [RowSolver] = []
-    private let k: Int
-    private let configuration: ALSConfiguration
-
-    init(k: Int, configuration: ALSConfiguration) {
-        self.k = k
-        self.configuration = configuration
-    }
-
-    func take() -> RowSolver {
-        lock.lock()
-        defer { lock.unlock() }
-        return idle.popLast() ?? RowSolver(k: k, configuration: configuration)
-    }
-
-    func give(back solver: RowSolver) {
-        lock.lock()
-        idle.append(solver)
-        lock.unlock()
-    }
+    /// The random stream its initial vectors are drawn from (see `RandomSource`): fixed, so the
+    /// same seed starts the same model in any process layout.
+    var randomStream: UInt64 { self == .users ? 1 : 2 }
+    /// The word for one of its vectors, for messages.
+    package var name: String { self == .users ? "user" : "item" }
 }
 
 /// Collects the rows whose solve failed, from any thread.
@@ -357,5 +294,42 @@ private final class FailureLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return rows.min()
+    }
+}
+
+extension SparseMatrix {
+    /// A matrix's entries, with their confidences if any, through raw pointers for the solvers'
+    /// row loop (valid only inside `withUnsafeEntries`).
+    struct UnsafeEntries {
+        let offsets: UnsafeBufferPointer<Int>
+        let indices: UnsafeBufferPointer<UInt32>
+        let values: UnsafeBufferPointer<Float>
+        /// Empty when the confidences are computed as needed.
+        let confidences: UnsafeBufferPointer<Float>
+
+        func columns(ofRow row: Int) -> UnsafeBufferPointer<UInt32> {
+            UnsafeBufferPointer(rebasing: indices[offsets[row]..<offsets[row + 1]])
+        }
+
+        func values(ofRow row: Int) -> UnsafeBufferPointer<Float> {
+            UnsafeBufferPointer(rebasing: values[offsets[row]..<offsets[row + 1]])
+        }
+
+        func confidences(ofRow row: Int) -> UnsafePointer<Float>? {
+            confidences.isEmpty ? nil : confidences.baseAddress! + offsets[row]
+        }
+    }
+
+    /// Calls `body` with the entries and `confidences` (one per entry, or nil) held still.
+    func withUnsafeEntries<Result>(confidences: [Float]?, _ body: (UnsafeEntries) throws -> Result) rethrows -> Result {
+        try offsets.withUnsafeBufferPointer { offsets in
+            try indices.withUnsafeBufferPointer { indices in
+                try values.withUnsafeBufferPointer { values in
+                    try (confidences ?? []).withUnsafeBufferPointer { confidences in
+                        try body(UnsafeEntries(offsets: offsets, indices: indices, values: values, confidences: confidences))
+                    }
+                }
+            }
+        }
     }
 }

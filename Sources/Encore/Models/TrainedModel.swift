@@ -44,6 +44,11 @@ package final class TrainedModel: Recommender, Sendable {
     package let interactions: SparseMatrix
     /// How it was trained.
     package let summary: TrainingSummary
+    /// The items' tags, when the model was trained with them (`addingTags`).
+    package let itemTags: ItemTags?
+    /// How many items, at the end of the item table, were placed from their tags rather than
+    /// trained: training never saw them, so YᵀY (fold-in, explanations) leaves them out.
+    package let placedItems: Int
     // Derived values: most commands need one or two of them, and each costs a pass over the parts.
     private let normalizedItemsOnce = ComputedOnce<DenseMatrix>()
     private let normalizedUsersOnce = ComputedOnce<DenseMatrix>()
@@ -55,9 +60,10 @@ package final class TrainedModel: Recommender, Sendable {
     /// A model from its parts, checked for consistent shapes.
     package init(
         configuration: ALSConfiguration, userIDs: IDIndex, itemIDs: IDIndex, itemNames: [String]?,
-        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary
+        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary, itemTags: ItemTags? = nil, placedItems: Int = 0
     ) throws {
         guard factors.userFactors.rows == userIDs.count, factors.itemFactors.rows == itemIDs.count,
+              itemTags == nil || itemTags!.matrix.rowCount == itemIDs.count, (0...itemIDs.count).contains(placedItems),
               interactions.rowCount == userIDs.count, interactions.columnCount == itemIDs.count,
               itemNames == nil || itemNames!.count == itemIDs.count, factors.factors == configuration.factors
         else {
@@ -70,6 +76,8 @@ package final class TrainedModel: Recommender, Sendable {
         self.factors = factors
         self.interactions = interactions
         self.summary = summary
+        self.itemTags = itemTags
+        self.placedItems = placedItems
     }
 
     /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
@@ -134,7 +142,15 @@ package final class TrainedModel: Recommender, Sendable {
     /// YᵀY (k×k, Double), shared by every fold-in and explanation.
     package var itemGram: [Double] {
         // Summed exactly as training sums it, so a fold-in reproduces a trained vector.
-        itemGramOnce.value { ImplicitALS.gram(of: factors.itemFactors, threads: Parallel.defaultThreadCount) }
+        itemGramOnce.value { ImplicitALS.gram(of: trainedItemFactors, threads: Parallel.defaultThreadCount) }
+    }
+
+    /// The factors of the items training solved: all of them but the placed ones.
+    private var trainedItemFactors: DenseMatrix {
+        guard placedItems > 0 else { return factors.itemFactors }
+        let trained = DenseMatrix(rows: itemCount - placedItems, columns: factors.factors)
+        for row in 0..<trained.rows { trained.row(row).update(from: factors.itemFactors.row(row), count: factors.factors) }
+        return trained
     }
 
     /// Item indices by lower-cased name, for looking artists up by name.

@@ -3,20 +3,21 @@
 /// half-step. The next half-step turns them once, from that basis straight into its own, so a
 /// half-step costs one turn of each side instead of three; the factors themselves are only
 /// formed when someone asks for them.
-final class TurnedFactors {
+package final class TurnedFactors {
     /// The vectors: the factors' rows in `basis`, or the factors themselves when it is nil.
-    private(set) var matrix: DenseMatrix
+    package private(set) var matrix: DenseMatrix
     /// Q (k×k, row-major, orthonormal) with factors = matrix·Qᵀ, or nil.
     private(set) var basis: [Double]?
     /// A matrix of the same shape, allocated once: what the vectors are turned into (and then
     /// swapped with `matrix`), and, while this side is the fixed one of a half-step, where its
     /// copy in that half-step's eigenbasis is kept — the two uses never overlap.
-    private(set) var spare: DenseMatrix
+    package private(set) var spare: DenseMatrix
 
-    /// Factors held as they are.
-    init(_ factors: DenseMatrix) {
+    /// Factors held as they are, with `spare` as the spare matrix if it has their shape (a
+    /// caller that makes these afresh every half-step keeps the spare from one to the next).
+    package init(_ factors: DenseMatrix, spare: DenseMatrix? = nil) {
         matrix = factors
-        spare = DenseMatrix(rows: factors.rows, columns: factors.columns)
+        self.spare = DenseMatrix.reusing(spare, rows: factors.rows, columns: factors.columns)
     }
 
     /// FᵀF of the factors F, k×k, full, Double: Q (MᵀM) Qᵀ, which needs no turn of M.
@@ -50,9 +51,12 @@ final class TurnedFactors {
         basis = eigenbasis.vectors
     }
 
-    /// Records that the vectors have just been solved in `eigenbasis` (an exact solve writes
-    /// them without looking at what was there, so they need no turn first).
+    /// Records that the vectors are about to be solved in `eigenbasis` (an exact solve writes
+    /// them without looking at what was there, so they need no turn first). They are solved
+    /// into the spare, as after `turn(into:)`: either way, after a half-step the matrix handed
+    /// in is the spare, so a caller that keeps it can take the factors back into it.
     func solved(in eigenbasis: GramEigenbasis) {
+        swap(&matrix, &spare)
         basis = eigenbasis.vectors
     }
 
@@ -74,11 +78,22 @@ final class TurnedFactors {
         self.basis = basis
     }
 
-    /// The factors as a new matrix (the held one itself when they are held as they are).
+    /// The factors, turned back in Double, as a new matrix (the held one itself when they are
+    /// held as they are).
     func factors(threads: Int) -> DenseMatrix {
         guard let basis else { return matrix }
         let output = DenseMatrix(rows: matrix.rows, columns: matrix.columns)
         GramEigenbasis.turn(matrix, by: basis, transposed: true, into: output, exact: true, threads: threads)
         return output
+    }
+
+    /// Writes the factors into `output` (same shape; the spare, or a matrix of the caller's),
+    /// turned back in Double with `exact`, else in Float.
+    package func factors(into output: DenseMatrix, exact: Bool, threads: Int) {
+        guard let basis else {
+            if output !== matrix { output.storage.update(from: matrix.storage, count: matrix.rows * matrix.stride) }
+            return
+        }
+        GramEigenbasis.turn(matrix, by: basis, transposed: true, into: output, exact: exact, threads: threads)
     }
 }

@@ -5,13 +5,16 @@ import Foundation
 /// Layout (little-endian): 8-byte magic `ENCOREMF`, UInt32 format version, UInt32 zero,
 /// UInt64 payload length, the payload, then a UInt64 checksum of everything before it. The
 /// payload is a JSON header followed by the user ID, item ID and item name tables, the user and
-/// item factors (Float32, rows × k, unpadded) and the users × items training matrix (CSR).
-/// docs/model-file.md describes each section.
+/// item factors (Float32, rows × k, unpadded) and the users × items training matrix (CSR);
+/// version 2 adds the item tags after them (tag names, items × tags CSR). A model without tags
+/// is written as version 1, which older builds read. docs/model-file.md describes each section.
 package enum ModelFile {
     /// The first eight bytes of every model file.
     package static let magic = Array("ENCOREMF".utf8)
-    /// The format version this build writes and reads.
-    package static let formatVersion: UInt32 = 1
+    /// The newest format version this build writes and reads: 2 has item tags.
+    package static let formatVersion: UInt32 = 2
+    /// The versions this build reads.
+    package static let readableVersions: ClosedRange<UInt32> = 1...2
     static let prefixLength = 24
 
     /// The JSON header at the start of the payload.
@@ -23,6 +26,10 @@ package enum ModelFile {
         var factors: Int
         var interactions: Int
         var hasItemNames: Bool
+        /// Version 2 only: how many tags the item tags section names.
+        var tags: Int?
+        /// Version 2 only: how many items, last in the item table, were placed from their tags.
+        var placedItems: Int?
     }
 
     /// Writes `model` to `path` atomically: a crash mid-write leaves any old file intact.
@@ -37,7 +44,8 @@ package enum ModelFile {
         encoder.outputFormatting = .sortedKeys
         let header = try encoder.encode(Header(
             configuration: model.configuration, summary: model.summary, users: model.userCount, items: model.itemCount,
-            factors: model.factors.factors, interactions: model.interactions.nonZeroCount, hasItemNames: model.itemNames != nil
+            factors: model.factors.factors, interactions: model.interactions.nonZeroCount, hasItemNames: model.itemNames != nil,
+            tags: model.itemTags?.tagNames.count, placedItems: model.itemTags == nil ? nil : model.placedItems
         ))
         // The prefix states the payload's length, so it is measured before it is written.
         var length = ByteCounter()
@@ -45,7 +53,7 @@ package enum ModelFile {
         // A throw below drops `file`, which deletes its temporary file: the target is untouched.
         var file = try ChecksummedFileWriter(path: path, bufferCapacity: bufferCapacity)
         try magic.withUnsafeBytes { try file.append($0) }
-        try file.append(formatVersion)
+        try file.append(model.itemTags == nil ? UInt32(1) : formatVersion)
         try file.append(UInt32(0))
         try file.append(UInt64(length.count))
         try appendPayload(of: model, header: header, to: &file)
@@ -63,6 +71,12 @@ package enum ModelFile {
         try sink.appendArray(model.interactions.offsets.map { Int64($0) })
         try sink.appendArray(model.interactions.indices)
         try sink.appendArray(model.interactions.values)
+        if let tags = model.itemTags {
+            try sink.appendStrings(tags.tagNames)
+            try sink.appendArray(tags.matrix.offsets.map { Int64($0) })
+            try sink.appendArray(tags.matrix.indices)
+            try sink.appendArray(tags.matrix.values)
+        }
     }
 
     /// Reads and checks a model file; a truncated, corrupted, foreign or newer file is an
@@ -82,8 +96,8 @@ package enum ModelFile {
             }
             guard bytes.count >= prefixLength + 8 else { throw invalid("it is truncated (\(bytes.count) bytes)") }
             let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-            guard version == formatVersion else {
-                throw invalid("it has format version \(version); this Encore reads version \(formatVersion)")
+            guard readableVersions.contains(version) else {
+                throw invalid("it has format version \(version); this Encore reads versions \(readableVersions.lowerBound)–\(readableVersions.upperBound)")
             }
             let payloadLength = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
             guard payloadLength <= UInt64(bytes.count), prefixLength + Int(payloadLength) + 8 == bytes.count else {
@@ -109,11 +123,12 @@ package enum ModelFile {
                 let interactions = try SparseMatrix(
                     rowCount: header.users, columnCount: header.items, offsets: offsets.map { Int($0) }, indices: indices, values: values
                 )
+                let tags = version >= 2 ? try readTags(&reader, items: header.items, tags: header.tags ?? 0) : nil
                 guard reader.atEnd else { throw invalid("it has unread bytes after the last section") }
                 return (try TrainedModel(
                     configuration: header.configuration, userIDs: userIDs, itemIDs: itemIDs, itemNames: names,
                     factors: FactorModel(userFactors: users, itemFactors: items, lossHistory: header.summary.lossHistory),
-                    interactions: interactions, summary: header.summary
+                    interactions: interactions, summary: header.summary, itemTags: tags, placedItems: header.placedItems ?? 0
                 ), stored)
             } catch let error as EncoreError {
                 if case .invalidModelFile = error { throw error }
@@ -122,6 +137,19 @@ package enum ModelFile {
                 throw invalid("its header cannot be decoded (\(error.localizedDescription))")
             }
         }
+    }
+}
+
+extension ModelFile {
+    /// The item tags section of a version 2 file.
+    fileprivate static func readTags(_ reader: inout BinaryReader, items: Int, tags: Int) throws -> ItemTags {
+        let names = try reader.strings()
+        guard names.count == tags else { throw EncoreError.invalidArgument("the tag table has \(names.count) names, the header says \(tags)") }
+        let offsets: [Int64] = try reader.array()
+        let indices: [UInt32] = try reader.array()
+        let values: [Float] = try reader.array()
+        let matrix = try SparseMatrix(rowCount: items, columnCount: tags, offsets: offsets.map { Int($0) }, indices: indices, values: values)
+        return try ItemTags(tagNames: names, matrix: matrix)
     }
 }
 

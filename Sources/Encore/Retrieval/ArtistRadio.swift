@@ -56,13 +56,30 @@ package enum ArtistRadio {
         filter: CandidateFilter = .everything
     ) throws -> [RadioPick] {
         guard !seeds.isEmpty else { throw EncoreError.invalidArgument("a station needs at least one seed artist") }
+        let items = model.normalizedItemFactors, k = items.columns
+        var centroid = [Float](repeating: 0, count: k)
+        for seed in Set(seeds) { VectorKernels.axpy(1, items.row(seed), &centroid, k) }
+        let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
+        return try mix(toward: centroid, user: user, options: options, in: model, excluding: Set(seeds), filter: filter, besides: "the seed(s)") { item in
+            reason(for: item, seeds: seeds, listened: listened, in: model)
+        }
+    }
+
+    /// The MMR station around `centroid` (any length; it is normalized): the candidates are
+    /// its nearest playable items — not in `excluded`, permitted by `filter`, with enough
+    /// listeners — each ranked by its cosine to the centroid plus `boost` of it, blended with
+    /// the listener's taste when there is one. `besides` names what `excluded` holds (nil: nothing), for
+    /// the error when too few items are left; `reason` says why an item was picked.
+    package static func mix(
+        toward centroid: [Float], user: Int?, options: RadioOptions, in model: TrainedModel, excluding excluded: Set<Int>,
+        filter: CandidateFilter, besides: String?, boost: (Int) -> Float = { _ in 0 }, reason: (Int) -> String
+    ) throws -> [RadioPick] {
         guard options.length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at least 1") }
         guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
             throw EncoreError.invalidArgument("diversity and taste weight must be between 0 and 1")
         }
         let items = model.normalizedItemFactors, k = items.columns
-        var centroid = [Float](repeating: 0, count: k)
-        for seed in Set(seeds) { VectorKernels.axpy(1, items.row(seed), &centroid, k) }
+        var centroid = centroid
         normalize(&centroid)
         var taste: [Float]? = nil
         if let user {
@@ -70,18 +87,17 @@ package enum ArtistRadio {
             normalize(&vector)
             taste = vector
         }
-        let seedSet = Set(seeds)
         let listeners = model.listenerCounts
-        let eligible = (0..<items.rows).filter { !seedSet.contains($0) && filter.permits($0) && listeners[$0] >= options.minimumListeners }
+        let eligible = (0..<items.rows).filter { !excluded.contains($0) && filter.permits($0) && listeners[$0] >= options.minimumListeners }
         guard eligible.count >= options.length else {
             let popular = options.minimumListeners > 0 ? " with at least \(options.minimumListeners) listener\(options.minimumListeners == 1 ? "" : "s")" : ""
             // Not an out-of-range parameter but what this model can do: a runtime error (exit 1).
-            throw EncoreError.invalidArgument("only \(eligible.count) items besides the seed(s)\(popular) can be played; ask for a length of \(eligible.count) or less")
+            throw EncoreError.invalidArgument("only \(eligible.count) items\(besides.map { " besides \($0)" } ?? "")\(popular) can be played; ask for a length of \(eligible.count) or less")
         }
-        // The neighbourhood: the seeds' nearest items, a few times the station's length.
+        // The neighbourhood: the centroid's nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))
         var nearness = TopK(k: poolSize)
-        for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k)) }
+        for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k) + boost(item)) }
         let pool = nearness.sorted()
         var random = RandomSource(seed: options.randomSeed, stream: 13, row: 0)
         let relevance = pool.map { entry -> Float in
@@ -91,7 +107,6 @@ package enum ArtistRadio {
         }
         var maxSimilarity = [Float](repeating: -.infinity, count: pool.count)
         var taken = [Bool](repeating: false, count: pool.count)
-        let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
         var picks: [RadioPick] = []
         for position in 1...options.length {
             var best = -1
@@ -106,7 +121,7 @@ package enum ArtistRadio {
             for candidate in 0..<pool.count where !taken[candidate] {
                 maxSimilarity[candidate] = max(maxSimilarity[candidate], VectorKernels.dot(items.row(item), items.row(pool[candidate].index), k))
             }
-            picks.append(RadioPick(position: position, item: item, score: relevance[best], reason: reason(for: item, seeds: seeds, listened: listened, in: model)))
+            picks.append(RadioPick(position: position, item: item, score: relevance[best], reason: reason(item)))
         }
         return picks
     }
@@ -120,13 +135,15 @@ package enum ArtistRadio {
         func label(_ index: Int) -> String { model.name(ofItem: index) ?? model.itemIDs.id(at: index) }
         let seed = nearest(seeds)!
         var text = "near \(label(seed.0)) (cosine \(String(format: "%.2f", seed.1)))"
+        var named = seed.0
         if let heard = nearest(listened.filter { $0 != item }), heard.1 > seed.1 {
             text += "; like \(label(heard.0)), which you play (cosine \(String(format: "%.2f", heard.1)))"
+            named = heard.0
         }
-        return text
+        return text + TagWords.bothTagged(item, named, in: model)
     }
 
-    private static func normalize(_ vector: inout [Float]) {
+    static func normalize(_ vector: inout [Float]) {
         let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { for i in vector.indices { vector[i] /= norm } }
     }

@@ -85,9 +85,10 @@ final class SolverTests: XCTestCase {
                 for regularization: Float in [0, 0.3, 4] {
                     configuration.factors = k
                     configuration.regularization = regularization
-                    let target = DenseMatrix(rows: lengths.count, columns: k)
-                    _ = try ImplicitALS(configuration: configuration, threads: 2)
-                        .solveRows(target: target, source: source, ratings: ratings, gram: gram, side: "user", withObjective: false)
+                    let turned = TurnedFactors(DenseMatrix(rows: lengths.count, columns: k))
+                    try ImplicitALS(configuration: configuration, threads: 2)
+                        .halfStepKeepingEigenbasis(target: turned, source: TurnedFactors(source), ratings: ratings, gram: gram, side: .users)
+                    let target = turned.factors(threads: 1)
                     for (row, rowEntries) in entries.enumerated() {
                         let reference = DenseReference.rowSolution(entries: rowEntries, y: DenseReference.rows(source), configuration: configuration)
                         let solved = target.rowArray(row)

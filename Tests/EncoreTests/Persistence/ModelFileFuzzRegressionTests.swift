@@ -27,7 +27,7 @@ final class ModelFileFuzzRegressionTests: XCTestCase {
         append(UInt64(header.utf8.count))
         payload += Array(header.utf8) + sections
         var bytes = ModelFile.magic
-        withUnsafeBytes(of: ModelFile.formatVersion.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(1).littleEndian) { bytes.append(contentsOf: $0) }  // an untagged model is version 1
         bytes += [0, 0, 0, 0]
         withUnsafeBytes(of: UInt64(payload.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes += payload
