@@ -15,10 +15,10 @@ struct EASEOptions {
     static func defaultRegularization(_ input: EASEInput) -> Double { input == .binary ? 100 : 2000 }
 
     static let help = """
-      EASE options (--model ease; a dense items × items inverse, refused when it does not fit in memory):
-        --ease-regularization L           λ (default 2000 with --ease-input log, 100 with binary)
-        --ease-input binary|log           X holds 1 or log(1 + plays) for a played pair (default log)
-        --ease-precision float|double     arithmetic of the inverse (default float)
+      EASE options (--model ease: a dense items × items inverse, refused when it does not fit in memory):
+        --ease-regularization L        λ (default 2000 with --ease-input log, 100 with binary)
+        --ease-input binary|log        X holds 1 or log(1 + plays) for a played pair (default log)
+        --ease-precision float|double  arithmetic of the inverse (default float)
     """
 
     init(_ arguments: CommandLineArguments) throws {

@@ -15,7 +15,7 @@ enum EvaluateCommand: Command {
     perfect, 0.5 random) and catalogue coverage.
 
     Evaluation options:
-      --model als|popularity|item-knn|ease   what to evaluate (default als)
+      --model NAME                      what to evaluate: als, popularity, item-knn, ease (default als)
       --compare                         evaluate ALS, popularity, item-kNN and EASE on the same split
                                         (EASE is left out, with a note, when its matrix does not fit)
       --knn-weighting none|bm25|tfidf   weighting of the matrix for item-kNN (default bm25)

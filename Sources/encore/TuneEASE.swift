@@ -9,12 +9,11 @@ enum TunedModel: String, CaseIterable {
 
 extension TuneCommand {
     static let easeHelp = """
-      EASE search (--model ease; one dense item-matrix inverse per trial, so a short grid):
-        --grid-ease-input LIST        inputs to try (default binary,log)
-        --grid-ease-regularization LIST
-                                      λ values to try for every input (default: 1/4, 1/2, 1, 2 and 4
-                                      times the input's default λ, 100 binary and 2000 log)
-        --ease-precision float|double arithmetic of the inverse (default float)
+      EASE search (--model ease: one dense item-matrix inverse per trial, so a short grid):
+        --grid-ease-input LIST          inputs to try (default binary,log)
+        --grid-ease-regularization LIST λ values to try for every input (default: 1/4, 1/2, 1, 2
+                                        and 4 times the input's default λ, 100 binary, 2000 log)
+        --ease-precision float|double   arithmetic of the inverse (default float)
     """
 
     /// `encore tune --model ease`: EASE's λ and input on a validation split, then the test split once.
