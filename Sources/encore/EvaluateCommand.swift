@@ -15,8 +15,9 @@ enum EvaluateCommand: Command {
     perfect, 0.5 random) and catalogue coverage.
 
     Evaluation options:
-      --model als|popularity|item-knn   what to evaluate (default als)
-      --compare                         evaluate ALS, popularity and item-kNN on the same split
+      --model NAME                      what to evaluate: als, popularity, item-knn, ease (default als)
+      --compare                         evaluate ALS, popularity, item-kNN and EASE on the same split
+                                        (EASE is left out, with a note, when its matrix does not fit)
       --knn-weighting none|bm25|tfidf   weighting of the matrix for item-kNN (default bm25)
       --neighbours N                    neighbours kept per item for item-kNN (default 100)
       --split random|per-user|time      how test pairs are chosen (default random; time needs timestamps)
@@ -33,6 +34,8 @@ enum EvaluateCommand: Command {
       --tag-regularization L            λ of the tag map's ridge regression (default 10)
     The split uses --seed too, so the same seed gives the same split and model.
 
+    \(EASEOptions.help)
+
     \(DataOptions.help)
 
     \(ModelOptions.help)
@@ -42,6 +45,7 @@ enum EvaluateCommand: Command {
     enum ModelKind: String, CaseIterable {
         case als, popularity
         case itemKNN = "item-knn"
+        case ease
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -50,6 +54,7 @@ enum EvaluateCommand: Command {
         let kind: ModelKind = try arguments.choice("--model", default: .als)
         let weighting: NeighbourWeighting = try arguments.choice("--knn-weighting", default: .bm25)
         let neighbours = try arguments.int("--neighbours", default: 100, in: 1...100_000)
+        let ease = try EASEOptions(arguments)
         let split = try SplitOptions(arguments)
         let curvePath = try arguments.value("--curve")
         let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
@@ -88,9 +93,17 @@ enum EvaluateCommand: Command {
                 recommender = PopularityRecommender(evaluator.train)
             case .itemKNN:
                 recommender = ItemKNNRecommender(evaluator.train, weighting: weighting, neighbours: neighbours, threads: model.threads)
+            case .ease:
+                do {
+                    recommender = try ease.fit(evaluator.train, threads: model.threads)
+                } catch let error as EncoreError where compare {
+                    // A catalogue too large for EASE's dense matrix leaves the other models' comparison standing.
+                    Console.err("ease left out: \(error)")
+                    continue
+                }
             }
             let result = evaluator.evaluate(recommender)
-            let label = candidate == .itemKNN ? "item-knn (\(weighting.rawValue))" : candidate.rawValue
+            let label = candidate == .itemKNN ? "item-knn (\(weighting.rawValue))" : candidate == .ease ? ease.label : candidate.rawValue
             results.append((label, result, secondsSince(start)))
         }
         if json {

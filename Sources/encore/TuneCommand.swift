@@ -8,6 +8,7 @@ enum TuneCommand: Command {
     static let summary = "search factors, regularization, alpha and confidence; print the best train command"
     static let usage = """
     Usage: encore tune FILE [--trials N | grid options] [--metric map] [evaluation options] [data options] [model options]
+           encore tune FILE --model ease [EASE search options] [--metric map] [evaluation options] [data options]
 
     Splits FILE into training and test parts (as `encore evaluate`), carves a validation part out
     of the training part, and tries settings on it. The test part is used once, at the end, to
@@ -27,23 +28,21 @@ enum TuneCommand: Command {
                                     strategy and fraction)
       --json                        one JSON object per trial, then one for the result
 
+    \(easeHelp)
+
     \(DataOptions.help)
 
     \(ModelOptions.help)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
+        if try arguments.choice("--model", default: TunedModel.als) == .ease { return try runEASE(arguments) }
         let trials = try arguments.int("--trials", default: 20, in: 1...10_000)
         let gridFactors = try list("--grid-factors", arguments) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
         let gridRegularization = try list("--grid-regularization", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
         let gridAlpha = try list("--grid-alpha", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
         let gridConfidence = try list("--grid-confidence", arguments) { ConfidenceFunction(rawValue: $0) }
-        let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
-        let json = try arguments.flag("--json")
-        let split = try SplitOptions(arguments)
-        let data = try DataOptions(arguments)
-        let model = try ModelOptions(arguments)
-        let file = try arguments.positionals(["FILE"])[0]
+        let (metric, json, split, data, model, file) = try commonOptions(arguments)
 
         let base = model.configuration
         let plan: TuningPlan
@@ -110,6 +109,17 @@ enum TuneCommand: Command {
             Console.out("train it with:")
             Console.out("  \(command)")
         }
+    }
+
+    /// The options both searches take, and FILE; taken last, so that any option left is unknown.
+    static func commonOptions(_ arguments: CommandLineArguments) throws
+        -> (metric: EvaluationMetric, json: Bool, split: SplitOptions, data: DataOptions, model: ModelOptions, file: String) {
+        let metric: EvaluationMetric = try arguments.choice("--metric", default: .map)
+        let json = try arguments.flag("--json")
+        let split = try SplitOptions(arguments)
+        let data = try DataOptions(arguments)
+        let model = try ModelOptions(arguments)
+        return (metric, json, split, data, model, try arguments.positionals(["FILE"])[0])
     }
 
     /// A comma-separated list option, each element parsed by `parse`.

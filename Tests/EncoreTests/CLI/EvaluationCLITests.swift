@@ -21,7 +21,7 @@ final class EvaluationCLITests: XCTestCase {
         let run = try TestSupport.encore(["evaluate", data, "--compare", "--json", "--k", "5", "--factors", "4", "--time-column", "time", "--split", "time"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        XCTAssertEqual(lines.compactMap { $0?["model"] as? String }, ["als", "popularity", "item-knn (bm25)"])
+        XCTAssertEqual(lines.compactMap { $0?["model"] as? String }, ["als", "popularity", "item-knn (bm25)", "ease (log)"])
         for line in lines {
             for key in ["precision", "recall", "map", "ndcg", "auc", "mean_percentile_rank", "coverage"] {
                 let value = try XCTUnwrap(line?[key] as? Double, key)
@@ -49,16 +49,52 @@ final class EvaluationCLITests: XCTestCase {
         XCTAssertTrue(noTime.stderr.contains("needs timestamps"), noTime.stderr)
     }
 
+    func testEvaluateEASEAloneAndInTheComparisonTable() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let data = try writePlays(in: directory)
+        let run = try TestSupport.encore(["evaluate", data, "--model", "ease", "--ease-input", "binary", "--ease-regularization", "5", "--ease-precision", "double", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["model"] as? String, "ease (binary)")
+        // Two clean taste groups: EASE's weights never cross them, so held-out items rank high.
+        XCTAssertGreaterThan(try XCTUnwrap(object["auc"] as? Double), 0.8)
+        let table = try TestSupport.encore(["evaluate", data, "--compare", "--factors", "4"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.split(separator: "\n").contains { $0.hasPrefix("ease (log) ") }, table.stdout)
+        let bad = try TestSupport.encore(["evaluate", data, "--model", "ease", "--ease-regularization", "0"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--ease-regularization must be a number > 0"), bad.stderr)
+    }
+
+    func testTuneEASEPrintsEveryTrialAndTheEvaluateCommand() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        let data = try writePlays(in: directory)
+        // Three λ for each of the two inputs.
+        let command = try tunedCommand(["tune", data, "--model", "ease", "--grid-ease-regularization", "1,10,100"], trials: 6, row: #"^\s+[1-6]\s+(binary|log)\s"#)
+        XCTAssertTrue(command.hasPrefix("encore evaluate \(data) --model ease --ease-input "), command)
+        // The printed command runs.
+        let words = command.split(separator: " ").dropFirst().map(String.init)
+        let again = try TestSupport.encore(words)
+        XCTAssertEqual(again.status, 0, again.stderr)
+    }
+
     func testTuneGridPrintsEveryTrialAndTheTrainCommand() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         let data = try writePlays(in: directory)
-        let run = try TestSupport.encore(["tune", data, "--grid-factors", "2,4", "--grid-confidence", "linear,log", "--iterations", "3", "--metric", "ndcg"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let lines = run.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.filter { $0.range(of: #"^\s+[1-4]\s"#, options: .regularExpression) != nil }.count, 4, run.stdout)
-        let command = try XCTUnwrap(lines.last).trimmingCharacters(in: .whitespaces)
+        let command = try tunedCommand(["tune", data, "--grid-factors", "2,4", "--grid-confidence", "linear,log", "--iterations", "3", "--metric", "ndcg"],
+                                       trials: 4, row: #"^\s+[1-4]\s"#)
         XCTAssertTrue(command.hasPrefix("encore train \(data) --output model.encore --factors "), command)
-        XCTAssertTrue(run.stderr.contains("4/4 trials done"), run.stderr)
+    }
+
+    /// Runs `encore tune`, checks it printed `trials` rows matching `row` and counted them on
+    /// stderr, and returns the command it printed last.
+    func tunedCommand(_ arguments: [String], trials: Int, row: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let run = try TestSupport.encore(arguments)
+        XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.range(of: row, options: .regularExpression) != nil }.count, trials, run.stdout, file: file, line: line)
+        XCTAssertTrue(run.stderr.contains("\(trials)/\(trials) trials done"), run.stderr, file: file, line: line)
+        return try XCTUnwrap(lines.last, file: file, line: line).trimmingCharacters(in: .whitespaces)
     }
 
     func testTuneJSONNamesEachKeyOnceAndTheCommandSurvivesTheShell() throws {
