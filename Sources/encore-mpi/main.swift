@@ -3,6 +3,11 @@ import EncoreCLI
 import EncoreMPI
 import Foundation
 
+// OpenBLAS's kernel set is settled at the first BLAS call, which sets OPENBLAS_CORETYPE for a
+// moment when it reloads the set (BLASKernelChoice); made here, while this is the only thread,
+// no other thread can read the environment meanwhile.
+BLAS.ensureSingleThreaded()
+
 /// `encore-mpi train`: the distributed trainer, launched by `mpirun` (or Slurm's `srun`).
 let usage = """
 Usage: mpirun -np P encore-mpi train FILE --output MODEL [data options] [model options]

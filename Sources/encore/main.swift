@@ -2,6 +2,11 @@ import Encore
 import EncoreCLI
 import Foundation
 
+// OpenBLAS's kernel set is settled at the first BLAS call, which sets OPENBLAS_CORETYPE for a
+// moment when it reloads the set (BLASKernelChoice); made here, while this is the only thread,
+// no other thread can read the environment meanwhile.
+BLAS.ensureSingleThreaded()
+
 /// Every subcommand, in the order `encore help` lists them.
 let commands: [any Command.Type] = [
     DemoCommand.self,
