@@ -63,7 +63,9 @@ final class MultiHostTests: XCTestCase {
         XCTAssertEqual(killer.terminationStatus, 0, "the kill never happened: no checkpoint appeared during the job")
         XCTAssertNotEqual(killed.status, 0, "the job went on without host 2: \(killed.stderr)")
         // Open MPI's own words, naming the host that went: encore-mpi's processes get no say.
-        XCTAssertTrue(killed.stderr.contains("ORTE has lost communication with a remote daemon"), killed.stderr)
+        // The daemon's loss is what it reports; should the daemon outlive its rank by the moment
+        // it takes to tell mpirun, the rank's death on that node is reported instead.
+        XCTAssertTrue(killed.stderr.contains("ORTE has lost communication with a remote daemon") || killed.stderr.contains("exited on signal 9"), killed.stderr)
         XCTAssertTrue(killed.stderr.contains("on node \(hosts.addresses[2])"), killed.stderr)
         XCTAssertFalse(killed.stderr.contains("iteration 10/10"), "the job ran to the end before the kill: \(killed.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: output), "a failed job writes no model")
