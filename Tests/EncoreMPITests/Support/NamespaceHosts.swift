@@ -66,7 +66,7 @@ final class NamespaceHosts {
             // Every daemon is started from mpirun's namespace, not by another daemon.
             "--mca", "plm_rsh_no_tree_spawn", "1",
             "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet, "--mca", "oob_tcp_if_include", subnet,
-        ] + command, timeout: 60)
+        ] + command, environment: MPISupport.mpiEnvironment, timeout: 60)
     }
 }
 
