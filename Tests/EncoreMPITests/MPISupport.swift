@@ -68,6 +68,12 @@ enum MPISupport {
 
     /// `mpirun -np PROCESSES encore-mpi ARGUMENTS`.
     static func mpi(_ processes: Int, _ arguments: [String]) throws -> Run {
+        try run("/usr/bin/mpirun", ["-np", "\(processes)", "--oversubscribe", binaryDirectory.appendingPathComponent("encore-mpi").path] + arguments,
+                environment: mpiEnvironment)
+    }
+
+    /// What `mpirun` runs with beyond this process's environment.
+    static var mpiEnvironment: [String: String] {
         // Under AddressSanitizer (scripts/sanitize address) the MPI processes are checked for bad
         // accesses but not for leaks: Open MPI keeps ~120 KB of its own state to exit in ~3,350
         // allocations, most made in components it has unloaded by then, whose frames LeakSanitizer
@@ -77,8 +83,7 @@ enum MPISupport {
         if ProcessInfo.processInfo.environment["ENCORE_SANITIZE"] == "address" {
             environment["ASAN_OPTIONS"] = (ProcessInfo.processInfo.environment["ASAN_OPTIONS"] ?? "") + " detect_leaks=0"
         }
-        return try run("/usr/bin/mpirun", ["-np", "\(processes)", "--oversubscribe", binaryDirectory.appendingPathComponent("encore-mpi").path] + arguments,
-                       environment: environment)
+        return environment
     }
 
     private final class Marker {}
