@@ -3,8 +3,9 @@ import XCTest
 /// The web page of `encore serve` in a real browser (headless Chromium through chromedriver):
 /// the real binary serves a model trained on Last.fm 2K, and each test opens a deep link or
 /// types and clicks as a person would, then checks what the page shows. The tests write a
-/// screenshot of the artist page, the listener page and the map (Metallica's) to docs/images/
-/// (docs/web.md shows them). One server and one browser serve every test of the class, to keep it quick.
+/// screenshot of the artist page, the listener page and the map (Metallica's) to
+/// benchmarks/out/web/, and to docs/images/ (which docs/web.md shows) when
+/// ENCORE_UPDATE_SCREENSHOTS=1. One server and one browser serve every test of the class, to keep it quick.
 final class WebPageBrowserTests: XCTestCase {
     /// The server, the browser and what the tests check against, made by the first test.
     final class Fixture {
@@ -113,9 +114,13 @@ final class WebPageBrowserTests: XCTestCase {
         super.tearDown()
     }
 
-    /// Writes a screenshot to docs/images/NAME.png, where docs/web.md shows it.
+    /// Writes a screenshot to benchmarks/out/web/NAME.png, or with ENCORE_UPDATE_SCREENSHOTS=1 to
+    /// docs/images/NAME.png, where docs/web.md shows it: the artist page's footer names the
+    /// model's training time and checksum, which differ on every run, so writing into docs on
+    /// every run would leave the tree changed after each `scripts/test`.
     func save(_ png: Data, _ name: String) throws {
-        let folder = TestSupport.packageRoot.appendingPathComponent("docs/images")
+        let updatingDocs = ProcessInfo.processInfo.environment["ENCORE_UPDATE_SCREENSHOTS"] == "1"
+        let folder = TestSupport.packageRoot.appendingPathComponent(updatingDocs ? "docs/images" : "benchmarks/out/web")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try png.write(to: folder.appendingPathComponent("\(name).png"))
     }
