@@ -4,60 +4,92 @@ import Foundation
 /// request streams every item vector from memory (75 MB for 292K items at k = 64), so scoring
 /// up to `maxBatch` waiting users in one blocked SGEMM pass reads the items once for all of them.
 /// Results are exactly those of `TopNRecommendation.recommend`; only the work is shared.
-package final class CoalescingRecommender: @unchecked Sendable {
+package final class CoalescingRecommender: Sendable {
     /// Most users scored in one pass; bounds the latency a request can wait behind others.
     package let maxBatch: Int
-    private let condition = NSCondition()
-    private var pending: [Job] = []
-    private var workers: [Thread] = []
-    private var workerCount = 1
-
-    /// One waiting request.
-    private final class Job {
-        let model: TrainedModel
-        let user: Int
-        let count: Int
-        let excludeSeen: Bool
-        var result: [ScoredItem] = []
-        let done = DispatchSemaphore(value: 0)
-
-        init(model: TrainedModel, user: Int, count: Int, excludeSeen: Bool) {
-            self.model = model
-            self.user = user
-            self.count = count
-            self.excludeSeen = excludeSeen
-        }
-    }
+    /// What the callers and the scoring threads share. The threads hold it, not this handle, so
+    /// dropping the handle stops them (deinit) instead of leaving them with a freed object.
+    private let queue: JobQueue
 
     /// Starts `workers` scoring threads (one per core is right: each runs single-threaded BLAS).
     package init(workers: Int = Parallel.defaultThreadCount, maxBatch: Int = 16) {
         self.maxBatch = max(1, maxBatch)
-        workerCount = max(1, workers)
+        queue = JobQueue(workers: max(1, workers), maxBatch: self.maxBatch)
         for index in 0..<max(1, workers) {
-            let thread = Thread { [unowned self] in self.work() }
+            let queue = self.queue
+            let thread = Thread { queue.work() }
             thread.name = "encore-scoring-\(index)"
             thread.stackSize = 1 << 20
-            self.workers.append(thread)
             thread.start()
         }
     }
+
+    /// Lets the scoring threads finish what is waiting and end.
+    deinit { queue.stop() }
 
     /// The `count` best items for `user` of `model`, best first, leaving out the user's training
     /// items when `excludeSeen`. Blocks until a worker has scored it.
     package func recommend(model: TrainedModel, user: Int, count: Int, excludeSeen: Bool) -> [ScoredItem] {
         let job = Job(model: model, user: user, count: count, excludeSeen: excludeSeen)
+        queue.add(job)
+        job.done.wait()
+        return job.result
+    }
+}
+
+/// One waiting request.
+private final class Job {
+    let model: TrainedModel
+    let user: Int
+    let count: Int
+    let excludeSeen: Bool
+    var result: [ScoredItem] = []
+    let done = DispatchSemaphore(value: 0)
+
+    init(model: TrainedModel, user: Int, count: Int, excludeSeen: Bool) {
+        self.model = model
+        self.user = user
+        self.count = count
+        self.excludeSeen = excludeSeen
+    }
+}
+
+/// The waiting requests and the loop the scoring threads run over them.
+private final class JobQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var stopped = false
+    private let workerCount: Int
+    private let maxBatch: Int
+
+    init(workers: Int, maxBatch: Int) {
+        workerCount = workers
+        self.maxBatch = maxBatch
+    }
+
+    func add(_ job: Job) {
         condition.lock()
         pending.append(job)
         condition.signal()
         condition.unlock()
-        job.done.wait()
-        return job.result
     }
 
-    private func work() {
+    /// Wakes every thread; each ends once nothing is waiting.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func work() {
         while true {
             condition.lock()
-            while pending.isEmpty { condition.wait() }
+            while pending.isEmpty && !stopped { condition.wait() }
+            if pending.isEmpty {
+                condition.unlock()
+                return
+            }
             // Take the oldest job and waiting jobs that can share its pass (same model, same
             // exclusion), oldest first: an equal share of what is waiting per worker, so that at
             // low load every worker scores one user (no one waits for a batch), up to maxBatch.
@@ -70,7 +102,7 @@ package final class CoalescingRecommender: @unchecked Sendable {
             }
             pending = rest
             condition.unlock()
-            score(batch)
+            JobQueue.score(batch)
             for job in batch { job.done.signal() }
         }
     }
@@ -80,8 +112,8 @@ package final class CoalescingRecommender: @unchecked Sendable {
     /// release build (Swift 6.3.1) never freed the lists handed to the jobs — one 10-entry list,
     /// ~200 B, per coalesced request (heaptrack), so `encore serve` grew 46 → 339 MB in the
     /// 10-minute soak; debug builds did not leak. Here, with a return after each batch, the soak
-    /// holds flat (docs/reliability.md, "Server under faults").
-    private func score(_ batch: [Job]) {
+    /// holds flat (docs/reliability.md, "The server under faults").
+    static func score(_ batch: [Job]) {
         let first = batch[0], model = first.model
         if batch.count == 1 {
             // One user: a matrix–vector product beats a one-row GEMM.

@@ -23,4 +23,29 @@ final class CoalescingRecommenderTests: XCTestCase {
             XCTAssertEqual(answers[index].map(\.score.bitPattern), expected.map(\.score.bitPattern), "request \(index)")
         }
     }
+
+    /// A coalescer that is dropped stops its scoring threads: they held it unowned before and
+    /// waited on its freed condition for ever (a freed router crashed the process when one woke),
+    /// so 20 dropped coalescers of 2 threads left 40 threads behind.
+    func testDroppedCoalescersStopTheirThreads() throws {
+        let model = try MusicFeatureTests.makeModel()
+        let expected = TopNRecommendation.recommend(model, user: 0, count: 5, seen: model.interactions)
+        func threadCount() throws -> Int {
+            let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }
+            return Int(line?.split(separator: "\t").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "") ?? -1
+        }
+        let before = try threadCount()
+        for _ in 0..<20 {
+            let coalescer = CoalescingRecommender(workers: 2, maxBatch: 4)
+            XCTAssertEqual(coalescer.recommend(model: model, user: 0, count: 5, excludeSeen: true).map(\.index), expected.map(\.index))
+        }
+        var after = try threadCount()
+        for _ in 0..<50 where after > before + 4 {
+            Thread.sleep(forTimeInterval: 0.05)
+            after = try threadCount()
+        }
+        XCTAssertGreaterThan(before, 0)
+        XCTAssertLessThanOrEqual(after, before + 4, "scoring threads of dropped coalescers still running")
+    }
 }
