@@ -128,11 +128,9 @@ public final class APIRouter: @unchecked Sendable {
         return value
     }
 
-    /// Why an answer built from `item` says little: it has fewer listeners than `minimum`.
+    /// Why an answer built from `item` says little (`TrainedModel.fewListeners`).
     func fewListenersWarning(_ item: Int, minimum: Int, _ model: TrainedModel) -> String? {
-        let count = model.listenerCounts[item]
-        guard count < minimum else { return nil }
-        return "\(model.itemIDs.id(at: item)) has \(count) listener\(count == 1 ? "" : "s"), fewer than \(minimum): its similar artists say little"
+        model.fewListeners(item, minimum: minimum, label: model.itemIDs.id(at: item))?.text
     }
 
     func flag(_ request: HTTPRequest, _ name: String) throws -> Bool {

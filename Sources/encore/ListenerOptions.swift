@@ -23,12 +23,9 @@ struct ListenerOptions {
     /// A warning for each of `items` with fewer listeners than the minimum (a note for an
     /// artist placed from its tags).
     func warnings(for items: [Int], in model: TrainedModel) -> [String] {
-        items.filter { model.listenerCounts[$0] < minimum }.map { item in
-            let count = model.listenerCounts[item]
+        items.compactMap { item in
             let label = model.itemIDs.id(at: item) + (model.name(ofItem: item).map { " (\($0))" } ?? "")
-            // An artist placed from its tags has no listeners by construction; its vector is its tags'.
-            if item >= model.firstPlacedItem { return "note: \(label) has no listeners: it is placed from its tags" }
-            return "warning: \(label) has \(count) listener\(count == 1 ? "" : "s"), fewer than \(minimum): its similar artists say little"
+            return model.fewListeners(item, minimum: minimum, label: label).map { ($0.isWarning ? "warning: " : "note: ") + $0.text }
         }
     }
 }

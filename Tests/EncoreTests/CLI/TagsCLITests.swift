@@ -5,8 +5,6 @@ import EncoreServe
 /// `--item-tags`, tag stations, tag filters, tag explanations and the cold-start evaluation,
 /// through the binary and the HTTP router, on files written by hand.
 final class TagsCLITests: XCTestCase {
-    nonisolated(unsafe) static var routers: [APIRouter] = []
-
     /// 40 listeners in two groups: even ones play a0…a9, odd ones a10…a19. a0…a9 are tagged
     /// dream pop (a0…a4 shoegaze too), a10…a19 metal; a99, metal, has no plays.
     func makeFiles() throws -> (directory: URL, plays: String, tags: String) {
@@ -88,8 +86,6 @@ final class TagsCLITests: XCTestCase {
     func testHTTPTagStationAndTagFilter() throws {
         let files = try makeFiles()
         let router = APIRouter(models: try ModelHolder(path: try train(files)), scoringThreads: 1)
-        // A router's scoring threads never end and refer to it unowned: it must outlive the test.
-        TagsCLITests.routers.append(router)
         func get(_ path: String, _ arguments: [(name: String, value: String)]) -> (Int, [String: Any]) {
             let response = router.handle(HTTPRequest(method: "GET", path: path, arguments: arguments))
             return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any] ?? [:])
@@ -107,6 +103,10 @@ final class TagsCLITests: XCTestCase {
         XCTAssertEqual(explained, 200)
         XCTAssertTrue((why["because"] as? String)?.hasPrefix("because you play a") == true, "\(why)")
         XCTAssertNotNil((why["contributions"] as? [[String: Any]])?.first?["tags"] as? [String])
+        // a99 is placed from its tags: the answer says so, as the CLI does, not "0 listeners".
+        let (found, similar) = get("/v1/items/a99/similar", [("count", "3")])
+        XCTAssertEqual(found, 200)
+        XCTAssertEqual(similar["warning"] as? String, "a99 has no listeners: it is placed from its tags")
         XCTAssertEqual(get("/v1/radio", [("tag", "nope")]).0, 404)
         XCTAssertEqual(get("/v1/radio", [("tag", "metal"), ("seed", "a1")]).0, 400)
     }
