@@ -21,3 +21,14 @@ encore_binary() {
 reference_workload() {
     [ -f "$2" ] || "$1" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$2"
 }
+
+# ensure_wrk: installs wrk (Debian) if it is missing.
+ensure_wrk() {
+    command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+}
+
+# frequent_ids FILE COLUMN: the IDs in tab-separated COLUMN of FILE (header line skipped) that
+# stand on at least 5 rows — users and artists any trained model knows, so a 404 for one is a bug.
+frequent_ids() {
+    awk -F'\t' -v column="$2" 'NR > 1 {print $column}' "$1" | sort | uniq -c | awk '$1 >= 5 {print $2}'
+}

@@ -13,12 +13,12 @@ out="$root/benchmarks/out/reload-memory"
 reloads="${1:-240}"; shift || true
 data="${DATA:-$root/../shared/data/lastfm-2k/user_artists.dat}"
 mkdir -p "$out"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 . "$root/benchmarks/common.sh"
+ensure_wrk
 encore="$(encore_binary "$root" "")"
 for seed in 0 1; do "$encore" train "$data" --output "$out/$seed.model" --factors 32 --iterations 10 --seed $seed --quiet >/dev/null 2>&1; done
-awk -F'\t' 'NR > 1 {print $1}' "$data" | sort | uniq -c | awk '$1 >= 5 {print $2}' > "$out/users.txt"
-awk -F'\t' 'NR > 1 {print $2}' "$data" | sort | uniq -c | awk '$1 >= 5 {print $2}' > "$out/items.txt"
+frequent_ids "$data" 1 > "$out/users.txt"
+frequent_ids "$data" 2 > "$out/items.txt"
 cp "$out/0.model" "$out/served.model"
 port=18094
 env "$@" "$encore" serve "$out/served.model" --port $port 2> "$out/serve.log" &

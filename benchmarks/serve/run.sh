@@ -14,8 +14,8 @@ here="$root/benchmarks/serve"
 out="$root/benchmarks/out/perf"
 duration="${1:-10}"
 mkdir -p "$out"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 . "$root/benchmarks/common.sh"
+ensure_wrk
 encore="$(encore_binary "$root" "$scratch")"
 reference_workload "$encore" "$out/plays.tsv"
 [ -f "$out/serve.model" ] || "$encore" train "$out/plays.tsv" --output "$out/serve.model" --factors 64 --iterations 3 \

@@ -21,8 +21,8 @@ duration="${1:-600}"
 data="${DATA:-$root/../shared/data/lastfm-2k/user_artists.dat}"
 [ -f "$data" ] || data=/work/shared/data/lastfm-2k/user_artists.dat
 mkdir -p "$out"
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 . "$root/benchmarks/common.sh"
+ensure_wrk
 encore="$(encore_binary "$root" "$scratch")"
 
 train() {  # seed output
@@ -34,8 +34,8 @@ cmp -s "$out/a.model" "$out/b.model" && { echo "the two seeds gave the same mode
 head -c $(( $(stat -c %s "$out/a.model") / 2 )) "$out/a.model" > "$out/truncated.model"
 rm -f "$out/foreign.model"; cp "$data" "$out/foreign.model"
 # Only valid questions: users and artists with at least 5 plays rows, so a 404 would be a bug too.
-awk -F'\t' 'NR > 1 {print $1}' "$data" | sort | uniq -c | awk '$1 >= 5 {print $2}' > "$out/users.txt"
-awk -F'\t' 'NR > 1 {print $2}' "$data" | sort | uniq -c | awk '$1 >= 5 {print $2}' > "$out/items.txt"
+frequent_ids "$data" 1 > "$out/users.txt"
+frequent_ids "$data" 2 > "$out/items.txt"
 
 served="$out/served.model"
 cp "$out/a.model" "$served"
