@@ -114,8 +114,9 @@ package struct Machine: Sendable {
         return cpu
     }()
 
-    /// The facts now; BLAS's kernel choice is made first, so the set reported is the set used.
-    package static var current: Machine {
+    /// The facts, worked out once: none of them changes while the process runs, and `/metrics`
+    /// asks on every scrape. BLAS's kernel choice is made first, so the set reported is the set used.
+    package static let current: Machine = {
         BLAS.ensureSingleThreaded()
         let choice = BLASKernelChoice.applied
         var cpu = Machine.cpu
@@ -128,7 +129,7 @@ package struct Machine: Sendable {
         let build = words.dropFirst(2).filter { $0.lowercased() != choice.core.lowercased() }.joined(separator: " ")
         return Machine(cpu: described, vectorKernels: VectorKernels.instructionSet, blas: library, blasBuild: build,
                        blasCore: choice.core, blasCoreChosenBy: choice.chosenBy, blasLoadedCore: choice.loadedCore)
-    }
+    }()
 
     /// One line for `encore --version`: the library, its set and who chose it.
     package var blasLine: String {
