@@ -1,7 +1,8 @@
 import Foundation
 
 /// A row-major Float32 matrix whose rows start on 64-byte boundaries, so that each row is one
-/// contiguous, SIMD-friendly run. Padding past `columns` is kept at zero.
+/// contiguous, SIMD-friendly run. Padding past `columns` is kept at zero. The elements are the
+/// matrix's own memory, or a run of a mapped model file laid out the same way (read-only).
 package final class DenseMatrix: @unchecked Sendable {
     /// Number of rows.
     package let rows: Int
@@ -11,16 +12,34 @@ package final class DenseMatrix: @unchecked Sendable {
     package let stride: Int
     /// The first element of row 0; row `r` starts at `storage + r * stride`.
     package let storage: UnsafeMutablePointer<Float>
+    /// The mapped file the elements sit on, kept alive with the matrix; nil when they are its own.
+    private let mapping: FileMapping?
+
+    /// The row stride of a matrix of `columns` columns: a whole number of 64-byte lines.
+    package static func stride(forColumns columns: Int) -> Int { max(16, (columns + 15) / 16 * 16) }
 
     /// A zero-filled matrix of the given shape.
     package init(rows: Int, columns: Int) {
         precondition(rows >= 0 && columns >= 0, "matrix shape must not be negative")
         self.rows = rows
         self.columns = columns
-        self.stride = max(16, (columns + 15) / 16 * 16)
+        self.stride = DenseMatrix.stride(forColumns: columns)
         let count = max(1, rows * stride)
         storage = .allocateCacheAligned(capacity: count)
         storage.initialize(repeating: 0, count: count)
+        mapping = nil
+    }
+
+    /// A matrix whose `rows × stride(forColumns: columns)` elements, padding zero, are at `start`
+    /// inside `mapping` (64-byte aligned; the caller has checked the bounds). Nothing may write
+    /// to it: the mapping is read-only, and a write would fault.
+    package init(rows: Int, columns: Int, mappedAt start: UnsafePointer<Float>, in mapping: FileMapping) {
+        precondition(Int(bitPattern: start) % 64 == 0, "a mapped matrix must start on a 64-byte boundary")
+        self.rows = rows
+        self.columns = columns
+        self.stride = DenseMatrix.stride(forColumns: columns)
+        storage = UnsafeMutablePointer(mutating: start)
+        self.mapping = mapping
     }
 
     /// A matrix holding `values`, given row by row without padding.
@@ -32,7 +51,10 @@ package final class DenseMatrix: @unchecked Sendable {
         }
     }
 
-    deinit { storage.deallocate() }
+    deinit { if mapping == nil { storage.deallocate() } }
+
+    /// Whether the elements sit on a mapped file rather than in memory of their own.
+    package var isMapped: Bool { mapping != nil }
 
     /// The first element of row `r`.
     @inline(__always) package func row(_ r: Int) -> UnsafeMutablePointer<Float> { storage + r * stride }
