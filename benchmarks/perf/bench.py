@@ -118,17 +118,6 @@ def encore_train(encore, data, out, solver, factors, iterations, threads, tag="f
             "users": summary["users"], "items": summary["items"]}
 
 
-def add_gather_floor(run, machine, k):
-    """The machine's floor for one iteration (issue #16): the bytes the work model says it must gather,
-    2·nnz·(4k + 8), over the probe's two-thread prefetching gather rate for rows of that width (256-byte
-    rows for k ≤ 64, 512-byte beyond), and the measured seconds per iteration as a multiple of it."""
-    rate = machine.get("gather2_k64_gbs" if k <= 64 else "gather2_k128_gbs")
-    if not rate:
-        return
-    run["gather_floor_seconds"] = run["model_gb_per_iteration"] / rate
-    run["floor_multiple"] = run["seconds_per_iteration"] / run["gather_floor_seconds"]
-
-
 def add_rates(run, system, solver, k, nnz, users, items, lengths):
     flops, moved = work_model(system, solver, k, nnz, users, items, lengths)
     run["model_gflop_per_iteration"] = flops / 1e9
@@ -249,7 +238,6 @@ def main():
         ours = encore_train(args.encore, args.data, args.out, solver, factors, args.iterations, args.threads)
         nnz, users, items = ours["interactions"], ours["users"], ours["items"]
         add_rates(ours, "encore", solver, factors, nnz, users, items, lengths)
-        add_gather_floor(ours, results["machine"], factors)
         stdout, _, _, rss = timed([args.python, os.path.join(HERE, "peer_implicit.py"), "--data", args.data, "--solver", solver,
                                    "--factors", str(factors), "--iterations", str(args.iterations), "--threads", str(args.threads)],
                                   env=peer_env)
@@ -260,9 +248,7 @@ def main():
         print(f"{solver} k={factors}: Encore {ours['seconds_per_iteration']:.2f} s/it ({ours['achieved_gflops']:.1f} GFLOP/s, "
               f"{ours['achieved_gbs']:.2f} GB/s, ingest {ours['ingest_seconds']:.2f} s, {ours['peak_rss_mb']:.0f} MB), "
               f"implicit {peer['seconds_per_iteration']:.2f} s/it (ingest {peer['ingest_seconds']:.1f} s, {rss:.0f} MB), "
-              f"Encore/implicit = {ratio:.3f}"
-              + (f"; gather floor {ours['gather_floor_seconds']:.3f} s/it, Encore at {ours['floor_multiple']:.2f}× it"
-                 if "floor_multiple" in ours else ""), flush=True)
+              f"Encore/implicit = {ratio:.3f}", flush=True)
         results["runs"].append({"solver": solver, "factors": factors, "encore": ours, "implicit": peer, "ratio": ratio,
                                 "load_average": os.getloadavg()})
         save(results, args.out)

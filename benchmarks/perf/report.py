@@ -4,21 +4,6 @@ import json
 import sys
 
 TARGETS = {("cg", 64): 1 / 6, ("cg", 128): 1 / 4, ("cholesky", 64): 1 / 4}
-# Encore's seconds per iteration as a multiple of the machine's gather floor (issue #16), CG only.
-FLOOR_TARGET = 2.0
-
-
-def gather_floor(run, machine):
-    """(floor seconds, multiple) of an Encore run: 2·nnz·(4k + 8) bytes over the probe's two-thread
-    prefetching gather rate for rows of that width; worked out here for results files older than the field."""
-    e, k = run["encore"], run["factors"]
-    if "gather_floor_seconds" in e:
-        return e["gather_floor_seconds"], e["floor_multiple"]
-    rate = machine.get("gather2_k64_gbs" if k <= 64 else "gather2_k128_gbs")
-    if not rate:
-        return None
-    floor = e["model_gb_per_iteration"] / rate
-    return floor, e["seconds_per_iteration"] / floor
 
 
 def verdict(ok):
@@ -50,15 +35,8 @@ def main():
         print(f"| work model, GFLOP per iteration (each system's own algorithm) | {e['model_gflop_per_iteration']:.1f} | {p['model_gflop_per_iteration']:.1f} | |")
         print(f"| achieved GFLOP/s | {e['achieved_gflops']:.1f} | {p['achieved_gflops']:.1f} | |")
         print(f"| achieved GB/s (model: {e['model_gb_per_iteration']:.1f} GB/iteration) | {e['achieved_gbs']:.2f} | {p['achieved_gbs']:.2f} | |")
-        floor = gather_floor(run, m)
-        if floor:
-            rate = "gather2_k64_gbs" if run["factors"] <= 64 else "gather2_k128_gbs"
-            print(f"| gather floor: {e['model_gb_per_iteration']:.2f} GB per iteration ÷ {m[rate]} GB/s (probe, two threads), s | "
-                  f"{floor[0]:.3f} | | Encore at {floor[1]:.2f}× it |")
         target = TARGETS[(run["solver"], run["factors"])]
-        print(f"\nTarget ≤ {target:.3f}: measured {run['ratio']:.3f} — **{verdict(run['ratio'] <= target)}**"
-              + (f"; within {FLOOR_TARGET:.1f}× the gather floor: {floor[1]:.2f}× — **{verdict(floor[1] <= FLOOR_TARGET)}**"
-                 if floor and run["solver"] == "cg" else "") + "\n")
+        print(f"\nTarget ≤ {target:.3f}: measured {run['ratio']:.3f} — **{verdict(run['ratio'] <= target)}**\n")
     t = r.get("thread_scaling")
     if t:
         print(f"Thread scaling (Encore CG k = 64): 1 thread {t['threads_1']:.2f} s/iteration, 2 threads "
