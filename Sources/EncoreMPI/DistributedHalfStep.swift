@@ -69,7 +69,7 @@ final class DistributedHalfStep {
             }
             self.targetRatings = try SparseMatrix(
                 rowCount: targetRatings.rowCount, columnCount: needed, offsets: targetRatings.offsets,
-                indices: MappableArray(targetRatings.indices.map { compact[Int($0)] }), values: targetRatings.values
+                indices: targetRatings.indices.map { compact[Int($0)] }, values: targetRatings.values
             )
             // Which of this process's source rows each process's target rows touch.
             wantedBy = DistributedHalfStep.rowsByColumnBlock(sourceRatings, columnBlocks: targetBlocks)

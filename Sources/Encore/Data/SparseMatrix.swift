@@ -13,13 +13,13 @@ package struct SparseMatrix: Sendable, Equatable {
     /// Value of each stored entry.
     package let values: MappableArray<Float>
 
-    /// A matrix from validated CSR arrays.
-    package init(rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) throws {
-        try self.init(rowCount: rowCount, columnCount: columnCount, offsets: MappableArray(offsets), indices: MappableArray(indices), values: MappableArray(values))
-    }
-
-    /// A matrix from validated CSR arrays, wherever they live (a model file's mapping, say).
-    package init(rowCount: Int, columnCount: Int, offsets: MappableArray<Int>, indices: MappableArray<UInt32>, values: MappableArray<Float>) throws {
+    /// A matrix from validated CSR arrays: Swift arrays, or arrays wherever they live (a model
+    /// file's mapping, another matrix), in any mix.
+    package init(
+        rowCount: Int, columnCount: Int, offsets: some MappableArrayConvertible<Int>,
+        indices: some MappableArrayConvertible<UInt32>, values: some MappableArrayConvertible<Float>
+    ) throws {
+        let (offsets, indices, values) = (offsets.asMappableArray, indices.asMappableArray, values.asMappableArray)
         // `count - 1`, not `rowCount + 1`: a row count read from a file may be Int.max.
         guard offsets.count - 1 == rowCount, offsets.first == 0, offsets.last == indices.count, indices.count == values.count else {
             throw EncoreError.invalidArgument("CSR arrays are inconsistent: \(rowCount) rows, \(offsets.count) offsets, \(indices.count) indices, \(values.count) values")
@@ -186,17 +186,15 @@ package struct SparseMatrix: Sendable, Equatable {
         return SparseMatrix(uncheckedRowCount: columnCount, columnCount: rowCount, offsets: counts, indices: newIndices, values: newValues)
     }
 
-    /// A matrix from arrays already known to be valid.
-    init(uncheckedRowCount rowCount: Int, columnCount: Int, offsets: [Int], indices: [UInt32], values: [Float]) {
-        self.init(uncheckedRowCount: rowCount, columnCount: columnCount, offsets: MappableArray(offsets), indices: MappableArray(indices), values: MappableArray(values))
-    }
-
     /// A matrix from arrays already known to be valid, wherever they live.
-    init(uncheckedRowCount rowCount: Int, columnCount: Int, offsets: MappableArray<Int>, indices: MappableArray<UInt32>, values: MappableArray<Float>) {
+    init(
+        uncheckedRowCount rowCount: Int, columnCount: Int, offsets: some MappableArrayConvertible<Int>,
+        indices: some MappableArrayConvertible<UInt32>, values: some MappableArrayConvertible<Float>
+    ) {
         self.rowCount = rowCount
         self.columnCount = columnCount
-        self.offsets = offsets
-        self.indices = indices
-        self.values = values
+        self.offsets = offsets.asMappableArray
+        self.indices = indices.asMappableArray
+        self.values = values.asMappableArray
     }
 }

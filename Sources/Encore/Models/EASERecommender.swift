@@ -113,7 +113,7 @@ package struct EASERecommender: Recommender, Sendable {
             guard v > 0 else { return 0 }
             return input == .binary ? 1 : Float(log1p(Double(v)))
         }
-        return SparseMatrix(uncheckedRowCount: matrix.rowCount, columnCount: matrix.columnCount, offsets: matrix.offsets, indices: matrix.indices, values: MappableArray(values))
+        return SparseMatrix(uncheckedRowCount: matrix.rowCount, columnCount: matrix.columnCount, offsets: matrix.offsets, indices: matrix.indices, values: values)
     }
 
     /// XᵀX + λI, n×n row-major, upper triangle filled (binary X sums exactly in Float up to 2²⁴). Accumulated from each user's

@@ -103,6 +103,6 @@ package struct ItemKNNRecommender: Recommender, Sendable {
                 }
             }
         }
-        return SparseMatrix(uncheckedRowCount: matrix.rowCount, columnCount: matrix.columnCount, offsets: matrix.offsets, indices: matrix.indices, values: MappableArray(values))
+        return SparseMatrix(uncheckedRowCount: matrix.rowCount, columnCount: matrix.columnCount, offsets: matrix.offsets, indices: matrix.indices, values: values)
     }
 }

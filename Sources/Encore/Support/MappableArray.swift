@@ -2,7 +2,7 @@
 /// (`FileMapping`), which it keeps alive: how `SparseMatrix` holds a model file's training
 /// matrix without copying it. It reads like an array — `count`, subscript, iteration,
 /// `withUnsafeBufferPointer` — so code written against arrays compiles unchanged.
-package struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, @unchecked Sendable {
+package struct MappableArray<Element>: RandomAccessCollection, @unchecked Sendable {
     private enum Storage {
         case array([Element])
         /// Elements inside a mapping, which the second value keeps alive.
@@ -14,10 +14,6 @@ package struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, 
     /// The elements of `array` (not copied).
     package init(_ array: [Element]) { storage = .array(array) }
 
-    /// `count` elements at `start`, inside `mapping`; the caller has checked bounds and alignment.
-    package init(mappedAt start: UnsafePointer<Element>, count: Int, in mapping: FileMapping) {
-        storage = .mapped(UnsafeBufferPointer(start: start, count: count), mapping)
-    }
 
     package var startIndex: Int { 0 }
     package var endIndex: Int {
@@ -56,10 +52,33 @@ package struct MappableArray<Element: BitwiseCopyable>: RandomAccessCollection, 
     }
 }
 
+extension MappableArray where Element: BitwiseCopyable {
+    /// `count` elements at `start`, inside `mapping`; the caller has checked bounds and alignment.
+    package init(mappedAt start: UnsafePointer<Element>, count: Int, in mapping: FileMapping) {
+        storage = .mapped(UnsafeBufferPointer(start: start, count: count), mapping)
+    }
+}
+
 extension MappableArray: ExpressibleByArrayLiteral {
     package init(arrayLiteral elements: Element...) { self.init(elements) }
 }
 
 extension MappableArray: Equatable where Element: Equatable {
     package static func == (lhs: MappableArray, rhs: MappableArray) -> Bool { lhs.elementsEqual(rhs) }
+}
+
+/// A Swift array or a `MappableArray`: what `SparseMatrix`'s initializers take for each of its
+/// three arrays, so that a caller may hand over arrays, a matrix's own arrays, or a mix.
+package protocol MappableArrayConvertible<Element> {
+    associatedtype Element
+    /// The elements as a `MappableArray` (an array is not copied).
+    var asMappableArray: MappableArray<Element> { get }
+}
+
+extension Array: MappableArrayConvertible {
+    package var asMappableArray: MappableArray<Element> { MappableArray(self) }
+}
+
+extension MappableArray: MappableArrayConvertible {
+    package var asMappableArray: MappableArray<Element> { self }
 }
