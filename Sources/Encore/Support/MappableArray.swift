@@ -40,6 +40,21 @@ package struct MappableArray<Element>: RandomAccessCollection, @unchecked Sendab
         }
     }
 
+    /// The elements' buffer, so that generic code (`Array(_:)`, `elementsEqual`) copies or
+    /// compares them in bulk rather than through the subscript one at a time.
+    package func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R? {
+        try withUnsafeBufferPointer(body)
+    }
+
+    /// The elements as a Swift array: the array itself when they are one (not copied; unique
+    /// again once the matrix holding it is gone, so it can be changed in place), else a copy.
+    package var array: [Element] {
+        switch storage {
+        case .array(let array): array
+        case .mapped(let buffer, _): Array(buffer)
+        }
+    }
+
     /// The raw bytes of the elements.
     package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
