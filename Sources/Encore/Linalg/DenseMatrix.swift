@@ -94,6 +94,16 @@ package final class DenseMatrix: @unchecked Sendable {
         storage.update(from: source.storage, count: rows * stride)
     }
 
+    /// The rows of `source` at `rows`, in that order, padding and all: row i is `source.row(rows[i])`.
+    /// Written once, not zero-filled first (a server load reorders the item factors by length).
+    package convenience init(gathering rows: [Int], of source: DenseMatrix) {
+        self.init(uninitializedRows: rows.count, columns: source.columns)
+        for (i, r) in rows.enumerated() {
+            precondition(r >= 0 && r < source.rows, "row \(r) of a matrix of \(source.rows)")
+            row(i).update(from: source.row(r), count: stride)
+        }
+    }
+
     /// A matrix whose elements the caller writes, every one (padding included), before use.
     private init(uninitializedRows rows: Int, columns: Int) {
         self.rows = rows

@@ -25,13 +25,9 @@ package final class NormOrderedItems: Sendable {
         var keys = (0..<items.rows).map { UInt64(~lengths[$0].bitPattern) << 32 | UInt64($0) }
         keys.sort()
         let order = keys.map { Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: $0)) }
-        let vectors = DenseMatrix(rows: items.rows, columns: k)
         var position = [Int](repeating: 0, count: items.rows)
-        for (slot, item) in order.enumerated() {
-            vectors.row(slot).update(from: items.row(item), count: k)
-            position[item] = slot
-        }
-        self.vectors = vectors
+        for (slot, item) in order.enumerated() { position[item] = slot }
+        vectors = DenseMatrix(gathering: order, of: items)
         self.order = order
         self.position = position
         norms = order.map { lengths[$0] }
