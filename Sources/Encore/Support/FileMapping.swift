@@ -19,7 +19,14 @@ package final class FileMapping: @unchecked Sendable {
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw EncoreError.io(path: path, reason: FileMapping.reason(errno)) }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw EncoreError.io(path: path, reason: "is not a regular file") }
+        guard (status.st_mode & S_IFMT) != S_IFDIR else { throw EncoreError.io(path: path, reason: "is a directory, not a file") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            // A pipe or a device (`<(cat model)`, /dev/stdin) cannot be mapped: read it whole.
+            bytes = try FileMapping.readAll(descriptor, path: path)
+            isMapped = false
+            return
+        }
+        isMapped = true
         let length = Int(status.st_size)
         guard length > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -33,8 +40,37 @@ package final class FileMapping: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: length)
     }
 
+    /// False for bytes read from a pipe or device into memory of the mapping's own.
+    private let isMapped: Bool
+
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) } else { base.deallocate() }
+    }
+
+    /// Everything `descriptor` gives until its end, in memory aligned as a mapping's start is.
+    private static func readAll(_ descriptor: Int32, path: String) throws -> UnsafeRawBufferPointer {
+        var capacity = 1 << 20, count = 0
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 4096)
+        while true {
+            if count == capacity {
+                let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 4096)
+                larger.copyMemory(from: buffer, byteCount: count)
+                buffer.deallocate()
+                buffer = larger
+                capacity *= 2
+            }
+            let got = read(descriptor, buffer + count, capacity - count)
+            if got == 0 { break }
+            if got < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                buffer.deallocate()
+                throw EncoreError.io(path: path, reason: "cannot be read (\(reason))")
+            }
+            count += got
+        }
+        return UnsafeRawBufferPointer(start: buffer, count: count)
     }
 
     private static func reason(_ code: Int32) -> String {

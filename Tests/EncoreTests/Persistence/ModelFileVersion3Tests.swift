@@ -159,6 +159,25 @@ final class ModelFileVersion3Tests: XCTestCase {
         XCTAssertEqual(try ModelFile.read(from: path).factors.itemFactors.packed(), second.factors.itemFactors.packed())
     }
 
+    /// A pipe cannot be mapped: it is read whole instead, and a directory is named as one.
+    func testAModelReadFromAPipeLoadsAndADirectoryIsRefused() throws {
+        let model = try makeModel()
+        let directory = try TestSupport.temporaryDirectory(self)
+        let path = directory.appendingPathComponent("m.encore").path, fifo = directory.appendingPathComponent("pipe").path
+        try ModelFile.write(model, to: path)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let writer = Thread { try? bytes.write(to: URL(fileURLWithPath: fifo)) }
+        writer.start()
+        let loaded = try ModelFile.read(from: fifo)
+        XCTAssertEqual(loaded.factors.itemFactors.packed(), model.factors.itemFactors.packed())
+        XCTAssertEqual(loaded.interactions, model.interactions)
+        XCTAssertEqual(try loaded.userIndex("cy"), 2)
+        XCTAssertThrowsError(try ModelFile.read(from: directory.path)) { error in
+            XCTAssertTrue("\(error)".contains("is a directory"), "\(error)")
+        }
+    }
+
     // MARK: damage
 
     /// `bytes` with its checksum made right again: damage that only a writer could make.
