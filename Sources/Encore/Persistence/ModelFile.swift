@@ -283,8 +283,10 @@ struct BinaryReader {
 
     /// A factor matrix of the header's shape: rows unpadded (copied) or padded (mapped).
     mutating func matrix(rows: Int, columns: Int) throws -> DenseMatrix {
-        // Shapes come from the header: negative or overflowing ones are refused, not trapped on.
-        let width = mapping == nil ? columns : DenseMatrix.stride(forColumns: max(0, columns))
+        // Shapes come from the header: negative or overflowing ones are refused, not trapped on
+        // (the stride rounds `columns` up, so it is bounded first).
+        guard (0...(1 << 30)).contains(columns) else { throw EncoreError.invalidArgument("a factor matrix has \(columns) columns") }
+        let width = mapping == nil ? columns : DenseMatrix.stride(forColumns: columns)
         let (expected, overflow) = rows.multipliedReportingOverflow(by: width)
         let (n, raw) = try run(elementSize: 4)
         guard rows >= 0, columns >= 0, !overflow, n == expected else { throw EncoreError.invalidArgument("a factor matrix has \(n) values, expected \(rows)×\(width)") }

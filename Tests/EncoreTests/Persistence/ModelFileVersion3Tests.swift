@@ -264,10 +264,11 @@ final class ModelFileVersion3Tests: XCTestCase {
         var summary = try XCTUnwrap(header["summary"] as? [String: Any])
         summary["source"] = ""
         summary["createdAt"] = ""
-        for (users, phrase) in [(4_611_686_018_427_387_904, "factor matrix"), (-1, "inconsistent")] {
+        for (key, value, phrase) in [("users", 4_611_686_018_427_387_904, "factor matrix"), ("users", -1, "inconsistent"),
+                                     ("factors", Int.max, "factor matrix has \(Int.max) columns"), ("factors", -3, "inconsistent")] {
             var changed = header
             changed["summary"] = summary
-            changed["users"] = users
+            changed[key] = value
             let json = [UInt8](try JSONSerialization.data(withJSONObject: changed, options: .sortedKeys))
             XCTAssertLessThanOrEqual(json.count, headerLength)
             var bytes = original
