@@ -17,6 +17,8 @@ package final class MappedStringTable: @unchecked Sendable {
         for index in 1..<offsets.count where offsets[index - 1] > offsets[index] {
             throw EncoreError.invalidArgument("a string table is malformed")
         }
+        // An ID table's hash table has a power of two of slots, at least one free (the writer
+        // leaves half of them); a table that is never searched has none.
         guard slots.isEmpty || (slots.count.nonzeroBitCount == 1 && slots.count >= offsets.count) else {
             throw EncoreError.invalidArgument("an ID hash table has \(slots.count) slots for \(offsets.count - 1) IDs")
         }

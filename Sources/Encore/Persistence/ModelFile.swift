@@ -272,6 +272,7 @@ struct BinaryReader {
         let offsets = try run(elementSize: 8)
         let blob = try run(elementSize: 1)
         let slots = hashed ? try run(elementSize: 4) : (0, UnsafeRawBufferPointer(start: nil, count: 0))
+        guard !hashed || slots.0 > 0 else { throw EncoreError.invalidArgument("an ID hash table has no slots") }
         return try MappedStringTable(offsets: offsets.bytes.assumingMemoryBound(to: UInt64.self), blob: blob.bytes,
                                      slots: slots.1.assumingMemoryBound(to: UInt32.self), in: mapping!)
     }
