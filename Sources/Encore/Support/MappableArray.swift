@@ -14,7 +14,6 @@ package struct MappableArray<Element>: RandomAccessCollection, @unchecked Sendab
     /// The elements of `array` (not copied).
     package init(_ array: [Element]) { storage = .array(array) }
 
-
     package var startIndex: Int { 0 }
     package var endIndex: Int {
         switch storage {
@@ -40,8 +39,8 @@ package struct MappableArray<Element>: RandomAccessCollection, @unchecked Sendab
         }
     }
 
-    /// The elements' buffer, so that generic code (`Array(_:)`, `elementsEqual`) copies or
-    /// compares them in bulk rather than through the subscript one at a time.
+    /// The elements' buffer, so that generic code that asks (`Array(_:)`) copies them in bulk
+    /// rather than through the subscript one at a time.
     package func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R? {
         try withUnsafeBufferPointer(body)
     }
