@@ -25,8 +25,11 @@ package struct ImplicitALS: Sendable {
     /// side's vectors in its eigenbasis, and the basis), so that a run stopped and resumed ends
     /// bit for bit where a run without a stop does. A checkpoint with plain factors only (as
     /// `encore-mpi` writes) resumes from them.
+    ///
+    /// `transpose`, when given, must be `userItems`' transpose (a play log holds both); it is
+    /// consumed: its weights are replaced by the confidences training needs.
     package func fit(
-        _ userItems: SparseMatrix, checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
+        _ userItems: SparseMatrix, transpose: consuming SparseMatrix? = nil, checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
         progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> FactorModel {
         try configuration.validate()
@@ -34,10 +37,11 @@ package struct ImplicitALS: Sendable {
         for value in userItems.values where !value.isFinite {
             throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
         }
-        let itemUsers = userItems.transposed()
         // Every half-step needs each entry's confidence; computed once here, not 2 × iterations
-        // times (a log per entry costs as much as a gathered vector's arithmetic).
-        let userConfidences = confidencesMinusOne(of: userItems), itemConfidences = confidencesMinusOne(of: itemUsers)
+        // times (a log per entry costs as much as a gathered vector's arithmetic). The items'
+        // side keeps only its confidences (`confidenceMatrix`): its weights are not needed after.
+        let (itemUsers, itemConfidences) = confidenceMatrix((consume transpose) ?? userItems.transposed())
+        let userConfidences = confidencesMinusOne(of: userItems)
         let k = configuration.factors
         let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users, threads: threads))
         let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.columnCount, k: k, seed: configuration.seed, side: .items, threads: threads))
@@ -100,6 +104,18 @@ package struct ImplicitALS: Sendable {
         var gram = [Double](repeating: 0, count: k * k)
         for block in 0..<blocks { for i in 0..<(k * k) { gram[i] += partial[block * k * k + i] } }
         return gram
+    }
+
+    /// `ratings` for a half-step, with what it is given as confidences: the solvers read a
+    /// weight only to ask whether it is positive, and c₁ = α·g(r) is positive exactly when r is
+    /// unless it underflows, so when none does the weights are dropped and the confidences
+    /// serve as both (one array per entry, not two). Otherwise `ratings` is kept as it is.
+    func confidenceMatrix(_ ratings: SparseMatrix) -> (SparseMatrix, [Float]) {
+        let confidences = confidencesMinusOne(of: ratings)
+        let samePositives = zip(ratings.values, confidences).allSatisfy { ($0 > 0) == ($1 > 0) }
+        guard samePositives else { return (ratings, confidences) }
+        return (SparseMatrix(uncheckedRowCount: ratings.rowCount, columnCount: ratings.columnCount, offsets: ratings.offsets,
+                             indices: ratings.indices, values: confidences), confidences)
     }
 
     /// α·g(r) for every entry of `ratings`, in the order of its values: what a half-step takes
