@@ -20,13 +20,14 @@ struct WindowedRead {
     let slices: Int
     let progress: ((IngestProgress) -> Void)?
 
-    /// Bytes of text per thread in one window.
-    static let bytesPerSlice = 32 << 20
+    /// Bytes of text per thread in one window (tests make it small, to cross many windows).
+    let bytesPerSlice: Int
 
-    init(bytes: UnsafeBufferPointer<UInt8>, fileName: String, slices: Int, progress: ((IngestProgress) -> Void)?) {
+    init(bytes: UnsafeBufferPointer<UInt8>, fileName: String, slices: Int, bytesPerSlice: Int = 32 << 20, progress: ((IngestProgress) -> Void)?) {
         self.bytes = bytes
         self.fileName = fileName
         self.slices = slices
+        self.bytesPerSlice = bytesPerSlice
         self.progress = progress
     }
 
@@ -39,7 +40,7 @@ struct WindowedRead {
             return try DelimitedReader.parseInOnePass(bytes, fileName: fileName, options: layout)
         }
         let headerEnd = layout.header == .present ? DelimitedReader.endOfFirstNonBlankLine(bytes) : 0
-        let windowSize = WindowedRead.bytesPerSlice * slices
+        let windowSize = bytesPerSlice * slices
         var rows: ParsedSlice?
         var start = 0, firstLine = 1
         while start < bytes.count {
