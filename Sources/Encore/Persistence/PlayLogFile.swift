@@ -216,10 +216,10 @@ extension PlayLogFile {
             guard fstat(descriptor, &status) == 0 else { throw EncoreError.io(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))") }
             let fileSize = Int(status.st_size)
             let tableEnd = PlayLogFile.headerSize + PlayLogFile.sectionCount * 24
-            guard fileSize >= PlayLogFile.headerSize else { throw damaged("it is too short for a header (\(fileSize) bytes)") }
             var head = [UInt8](repeating: 0, count: min(fileSize, tableEnd))
             try head.withUnsafeMutableBytes { try readFully(into: $0, at: 0) }
-            guard Array(head[0..<8]) == PlayLogFile.magic else { throw damaged("it does not start with ENCPLAYS") }
+            guard head.starts(with: PlayLogFile.magic) else { throw damaged("it does not start with ENCPLAYS") }
+            guard fileSize >= PlayLogFile.headerSize else { throw damaged("it is too short for a header (\(fileSize) bytes)") }
             func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
                 head.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
             }
