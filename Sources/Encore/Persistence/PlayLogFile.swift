@@ -256,6 +256,18 @@ extension PlayLogFile {
             }
         }
 
+        /// Elements `elements` of section `section`, which holds `total` values of `T`.
+        func part<T>(_ section: Section, elements: Range<Int>, of total: Int) throws -> [T] {
+            let entry = table[section.rawValue], stride = MemoryLayout<T>.stride
+            guard entry.count == total * stride else {
+                throw damaged("section \(section) holds \(entry.count) bytes, not the \(total * stride) its header implies")
+            }
+            return try [T](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
+                try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: entry.offset + elements.lowerBound * stride)
+                initialized = elements.count
+            }
+        }
+
         /// `count` strings from an ends section and a bytes section.
         func strings(ends: Section, bytes: Section, count: Int) throws -> [String] {
             let endOffsets: [UInt64] = try array(ends, count: count)
@@ -280,6 +292,56 @@ extension PlayLogFile {
                 }
                 done += got
             }
+        }
+    }
+}
+
+// MARK: - Reading a part (a distributed read)
+
+extension PlayLogFile {
+    /// The counts in a play log's header.
+    package struct Shape: Sendable {
+        package var userCount: Int
+        package var itemCount: Int
+        package var nonZeroCount: Int
+        package var sourceRows: Int
+    }
+
+    /// The counts of the play log at `path`, from its checked header.
+    package static func shape(path: String) throws -> Shape {
+        var reader = try SectionReader(path: path)
+        defer { reader.close() }
+        return Shape(userCount: reader.userCount, itemCount: reader.itemCount, nonZeroCount: reader.nonZeroCount, sourceRows: reader.sourceRows)
+    }
+
+    /// The IDs and item names of the play log at `path`, each section checked.
+    package static func readIDs(path: String) throws -> (userIDs: [String], itemIDs: [String], itemNames: [String]?) {
+        var reader = try SectionReader(path: path)
+        defer { reader.close() }
+        return (try reader.strings(ends: .userIDEnds, bytes: .userIDBytes, count: reader.userCount),
+                try reader.strings(ends: .itemIDEnds, bytes: .itemIDBytes, count: reader.itemCount),
+                reader.hasItemNames ? try reader.strings(ends: .itemNameEnds, bytes: .itemNameBytes, count: reader.itemCount) : nil)
+    }
+
+    /// Rows `rows` of the users × items matrix (`ofUsers`) or of the items × users one, as a
+    /// matrix of those rows only: what one process of a distributed job owns. Only the rows'
+    /// bytes are read, so the sections' checksums (over whole sections) are not checked; the
+    /// rows are checked as any CSR is (sorted, in range).
+    package static func readRows(path: String, ofUsers: Bool, rows: Range<Int>) throws -> SparseMatrix {
+        var reader = try SectionReader(path: path)
+        defer { reader.close() }
+        let (rowCount, columnCount) = ofUsers ? (reader.userCount, reader.itemCount) : (reader.itemCount, reader.userCount)
+        guard rows.lowerBound >= 0, rows.upperBound <= rowCount else { throw reader.damaged("it has \(rowCount) rows, not \(rows.upperBound)") }
+        let sections: (Section, Section, Section) = ofUsers ? (.userOffsets, .userColumns, .userValues) : (.itemOffsets, .itemColumns, .itemValues)
+        let offsets: [Int] = try reader.part(sections.0, elements: rows.lowerBound..<rows.upperBound + 1, of: rowCount + 1)
+        let first = offsets.first!, last = offsets.last!
+        guard 0 <= first, first <= last, last <= reader.nonZeroCount else { throw reader.damaged("its row offsets are out of range") }
+        let columns: [UInt32] = try reader.part(sections.1, elements: first..<last, of: reader.nonZeroCount)
+        let values: [Float] = try reader.part(sections.2, elements: first..<last, of: reader.nonZeroCount)
+        do {
+            return try SparseMatrix(rowCount: rows.count, columnCount: columnCount, offsets: offsets.map { $0 - first }, indices: columns, values: values)
+        } catch let EncoreError.invalidArgument(message) {
+            throw reader.damaged("rows \(rows) are inconsistent (\(message))")
         }
     }
 }
