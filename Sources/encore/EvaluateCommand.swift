@@ -22,6 +22,8 @@ enum EvaluateCommand: Command {
       --neighbours N                    neighbours kept per item for item-kNN (default 100)
       --split random|per-user|time      how test pairs are chosen (default random; time needs timestamps)
       --test-fraction F                 share of pairs held out (default 0.2)
+      --test-users N                    hold pairs out from N users drawn at random only (the
+                                        rest train whole): scoring a huge log grows with N
       --k K                             cut-off of the top-k metrics (default 10)
       --curve FILE.svg|FILE.csv         ALS only: loss and --metric after every iteration
       --metric NAME                     the curve's metric: map, ndcg, precision, recall, auc, mpr (default map)
@@ -146,6 +148,8 @@ struct SplitOptions {
     var strategy: SplitStrategy
     var testFraction: Double
     var k: Int
+    /// Hold pairs out from this many randomly drawn users only (nil: from everyone).
+    var testUsers: Int?
 
     init(_ arguments: CommandLineArguments) throws {
         strategy = try arguments.choice("--split", default: .random)
@@ -155,10 +159,11 @@ struct SplitOptions {
         }
         testFraction = fraction
         k = try arguments.int("--k", default: 10, in: 1...10_000)
+        testUsers = arguments.has("--test-users") ? try arguments.int("--test-users", default: 1, in: 1...Int(Int32.max)) : nil
     }
 
     func split(_ data: Interactions, seed: UInt64) throws -> TrainTestSplit {
-        try TrainTestSplit(data, strategy: strategy, testFraction: testFraction, seed: seed)
+        try TrainTestSplit(data, strategy: strategy, testFraction: testFraction, seed: seed, testUsers: testUsers)
     }
 
     func describe(_ split: TrainTestSplit, scored: Int) -> String {

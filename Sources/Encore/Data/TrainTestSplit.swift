@@ -19,23 +19,28 @@ package struct TrainTestSplit: Sendable {
 
     /// Splits `data` with `strategy`, holding out about `testFraction` of the pairs; the same seed
     /// gives the same split.
-    package init(_ data: Interactions, strategy: SplitStrategy, testFraction: Double, seed: UInt64) throws {
+    /// With `testUsers`, test pairs are held out only from that many users drawn at random
+    /// (seeded), every other user's pairs all train: on a huge log the scoring, and the test
+    /// matrix, grow with the sample rather than with the log.
+    package init(_ data: Interactions, strategy: SplitStrategy, testFraction: Double, seed: UInt64, testUsers: Int? = nil) throws {
         guard testFraction > 0, testFraction < 1 else {
             throw EncoreError.invalidArgument("--test-fraction must be between 0 and 1 exclusive (got \(testFraction))")
         }
         if strategy == .time && data.timestamps == nil {
             throw EncoreError.invalidArgument("--split time needs timestamps: use a format that has them (lastfm-1k, movielens) or --time-column")
         }
+        if let testUsers, testUsers < 1 { throw EncoreError.invalidArgument("--test-users must be at least 1 (got \(testUsers))") }
         let pairs = DistinctPairs(data)
         var random = RandomSource(seed: seed, stream: 7, row: 0)
         var isTest = [Bool](repeating: false, count: pairs.count)
+        let sampled = TrainTestSplit.sampledUsers(count: data.userIDs.count, taking: testUsers, seed: seed)
         switch strategy {
         case .random:
-            var order = Array(0..<pairs.count)
+            var order = sampled.map { sampled in (0..<pairs.count).filter { sampled[Int(pairs.users[$0])] } } ?? Array(0..<pairs.count)
             order.shuffle(using: &random)
-            for position in order.prefix(Int((Double(pairs.count) * testFraction).rounded())) { isTest[position] = true }
+            for position in order.prefix(Int((Double(order.count) * testFraction).rounded())) { isTest[position] = true }
         case .perUser, .time:
-            for user in 0..<data.userIDs.count {
+            for user in 0..<data.userIDs.count where sampled?[user] ?? true {
                 var mine = Array(pairs.userRange(user))
                 guard mine.count >= 2 else { continue }
                 if strategy == .time {
@@ -54,6 +59,20 @@ package struct TrainTestSplit: Sendable {
         for position in 0..<pairs.count where isTest[position] && trainCount[Int(pairs.users[position])] == 0 { isTest[position] = false }
         train = pairs.interactions(of: data, where: { !isTest[$0] })
         test = pairs.interactions(of: data, where: { isTest[$0] })
+    }
+}
+
+extension TrainTestSplit {
+    /// Which of `count` users are in a seeded random sample of `taking` (nil: no sampling, or
+    /// the sample would hold everyone).
+    static func sampledUsers(count: Int, taking: Int?, seed: UInt64) -> [Bool]? {
+        guard let taking, taking < count else { return nil }
+        var random = RandomSource(seed: seed, stream: 8, row: 0)
+        var order = Array(0..<count)
+        order.shuffle(using: &random)
+        var sampled = [Bool](repeating: false, count: count)
+        for user in order.prefix(taking) { sampled[user] = true }
+        return sampled
     }
 }
 
