@@ -63,8 +63,10 @@ enum TrainCommand: Command {
         }
         var iterationSeconds: [Double] = []
         var resumedFrom = 0
+        // Handed over, so that training owns the only copies of the plays (docs/scale.md).
+        let (userItems, itemUsers) = log.takeMatrices()
         let fitted = try TrainedModel.train(
-            log.idTables, matrix: log.userItems, transpose: log.takeItemUsers(), configuration: model.configuration, threads: model.threads, source: file, checkpoint: checkpoint,
+            log.idTables, matrix: consume userItems, transpose: consume itemUsers, configuration: model.configuration, threads: model.threads, source: file, checkpoint: checkpoint,
             resumed: { saved in
                 resumedFrom = saved.iteration
                 // Said even with --quiet: a resumed run's output is not that of a fresh one.

@@ -54,11 +54,11 @@ package struct PlayLog: Sendable {
 }
 
 extension PlayLog {
-    /// Hands over the items × users matrix, leaving an empty one: a trainer that is given it
-    /// owns the only copy, and can drop its weights once it has the confidences.
-    package mutating func takeItemUsers() -> SparseMatrix {
-        let taken = itemUsers
-        itemUsers = SparseMatrix(uncheckedRowCount: 0, columnCount: 0, offsets: [0], indices: [], values: [])
-        return taken
+    /// Hands over both matrices, leaving empty ones: a trainer that is given them owns the only
+    /// copies, and can set the weights aside once it has the confidences.
+    package mutating func takeMatrices() -> (userItems: SparseMatrix, itemUsers: SparseMatrix) {
+        let empty = SparseMatrix(uncheckedRowCount: 0, columnCount: 0, offsets: [0], indices: [], values: [])
+        defer { (userItems, itemUsers) = (empty, empty) }
+        return (userItems, itemUsers)
     }
 }

@@ -28,10 +28,15 @@ package struct ImplicitALS: Sendable {
     ///
     /// `transpose`, when given, must be `userItems`' transpose (a play log holds both); it is
     /// consumed: its weights are replaced by the confidences training needs.
+    ///
+    /// `userConfidences`, when given, are `userItems`' confidences computed already (then
+    /// `transpose` must be given too: `userItems` may hold confidences in place of weights).
     package func fit(
-        _ userItems: SparseMatrix, transpose: consuming SparseMatrix? = nil, checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
+        _ userItems: SparseMatrix, transpose: consuming SparseMatrix? = nil, userConfidences given: [Float]? = nil,
+        checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
         progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> FactorModel {
+        precondition(given == nil || transpose != nil, "confidences given in place of weights need the transpose given too")
         try configuration.validate()
         BLAS.ensureSingleThreaded()
         for value in userItems.values where !value.isFinite {
@@ -40,8 +45,8 @@ package struct ImplicitALS: Sendable {
         // Every half-step needs each entry's confidence; computed once here, not 2 × iterations
         // times (a log per entry costs as much as a gathered vector's arithmetic). The items'
         // side keeps only its confidences (`confidenceMatrix`): its weights are not needed after.
-        let (itemUsers, itemConfidences) = confidenceMatrix((consume transpose) ?? userItems.transposed())
-        let userConfidences = confidencesMinusOne(of: userItems)
+        let (itemUsers, itemConfidences, _) = confidenceMatrix((consume transpose) ?? userItems.transposed())
+        let userConfidences = given ?? confidencesMinusOne(of: userItems)
         let k = configuration.factors
         let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users, threads: threads))
         let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.columnCount, k: k, seed: configuration.seed, side: .items, threads: threads))
@@ -106,16 +111,41 @@ package struct ImplicitALS: Sendable {
         return gram
     }
 
+    /// `fit`, holding each play once per side as an index and a confidence: the users' weights
+    /// (which the model keeps, but training reads only as confidences) are set aside in a
+    /// temporary file while it runs (`WeightSpill`) and read back after. Returns the factors and
+    /// `userItems` as given. Without `transpose`, or when a confidence underflows to zero, it is
+    /// plain `fit`. The factors are the same either way.
+    package func fitSettingWeightsAside(
+        _ userItems: consuming SparseMatrix, transpose: consuming SparseMatrix?, checkpoint: CheckpointSettings? = nil,
+        resumed: ((TrainingCheckpoint) -> Void)? = nil, progress: ((ALSIterationReport) -> Void)? = nil
+    ) throws -> (FactorModel, SparseMatrix) {
+        guard let transpose = consume transpose else {
+            return (try fit(userItems, checkpoint: checkpoint, resumed: resumed, progress: progress), userItems)
+        }
+        try configuration.validate()
+        let (userSide, confidences, holdsConfidences) = confidenceMatrix(userItems)
+        guard holdsConfidences else {
+            return (try fit(userItems, transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userItems)
+        }
+        let weights = try WeightSpill(userItems.values)
+        _ = consume userItems
+        let factors = try fit(userSide, transpose: transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        return (factors, SparseMatrix(uncheckedRowCount: userSide.rowCount, columnCount: userSide.columnCount, offsets: userSide.offsets,
+                                      indices: userSide.indices, values: try weights.read()))
+    }
+
     /// `ratings` for a half-step, with what it is given as confidences: the solvers read a
     /// weight only to ask whether it is positive, and c₁ = α·g(r) is positive exactly when r is
     /// unless it underflows, so when none does the weights are dropped and the confidences
     /// serve as both (one array per entry, not two). Otherwise `ratings` is kept as it is.
-    func confidenceMatrix(_ ratings: SparseMatrix) -> (SparseMatrix, [Float]) {
+    /// `holdsConfidences` says which.
+    func confidenceMatrix(_ ratings: SparseMatrix) -> (matrix: SparseMatrix, confidences: [Float], holdsConfidences: Bool) {
         let confidences = confidencesMinusOne(of: ratings)
         let samePositives = zip(ratings.values, confidences).allSatisfy { ($0 > 0) == ($1 > 0) }
-        guard samePositives else { return (ratings, confidences) }
+        guard samePositives else { return (ratings, confidences, false) }
         return (SparseMatrix(uncheckedRowCount: ratings.rowCount, columnCount: ratings.columnCount, offsets: ratings.offsets,
-                             indices: ratings.indices, values: confidences), confidences)
+                             indices: ratings.indices, values: confidences), confidences, true)
     }
 
     /// α·g(r) for every entry of `ratings`, in the order of its values: what a half-step takes

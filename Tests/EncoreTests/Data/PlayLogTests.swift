@@ -151,7 +151,9 @@ final class PlayLogTests: XCTestCase {
             let logPath = directory.appendingPathComponent("plays.encore-data").path
             try PlayLogFile.write(PlayLog(taking: &copy), to: logPath)
             var log = try PlayLogFile.read(path: logPath)
-            let fromLog = try TrainedModel.train(log.idTables, matrix: log.userItems, transpose: log.takeItemUsers(), configuration: configuration, threads: 2)
+            let (userItems, itemUsers) = log.takeMatrices()
+            XCTAssertEqual(log.userItems.nonZeroCount + log.itemUsers.nonZeroCount, 0, "handed over")
+            let fromLog = try TrainedModel.train(log.idTables, matrix: consume userItems, transpose: consume itemUsers, configuration: configuration, threads: 2)
             XCTAssertEqual(fromLog.userIDs, fromText.userIDs)
             XCTAssertEqual(fromLog.itemIDs, fromText.itemIDs)
             XCTAssertEqual(fromLog.interactions, fromText.interactions)
