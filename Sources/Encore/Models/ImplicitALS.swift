@@ -124,12 +124,11 @@ package struct ImplicitALS: Sendable {
             return (try fit(userItems, checkpoint: checkpoint, resumed: resumed, progress: progress), userItems)
         }
         try configuration.validate()
-        let (userSide, confidences, holdsConfidences) = confidenceMatrix(userItems)
-        guard holdsConfidences else {
-            return (try fit(userItems, transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userItems)
-        }
         let weights = try WeightSpill(userItems.values)
-        _ = consume userItems
+        let (userSide, confidences, holdsConfidences) = confidenceMatrix(consume userItems)
+        guard holdsConfidences else {
+            return (try fit(userSide, transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
+        }
         let factors = try fit(userSide, transpose: transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
         return (factors, SparseMatrix(uncheckedRowCount: userSide.rowCount, columnCount: userSide.columnCount, offsets: userSide.offsets,
                                       indices: userSide.indices, values: try weights.read()))
@@ -137,15 +136,33 @@ package struct ImplicitALS: Sendable {
 
     /// `ratings` for a half-step, with what it is given as confidences: the solvers read a
     /// weight only to ask whether it is positive, and c₁ = α·g(r) is positive exactly when r is
-    /// unless it underflows, so when none does the weights are dropped and the confidences
-    /// serve as both (one array per entry, not two). Otherwise `ratings` is kept as it is.
-    /// `holdsConfidences` says which.
-    func confidenceMatrix(_ ratings: SparseMatrix) -> (matrix: SparseMatrix, confidences: [Float], holdsConfidences: Bool) {
-        let confidences = confidencesMinusOne(of: ratings)
-        let samePositives = zip(ratings.values, confidences).allSatisfy { ($0 > 0) == ($1 > 0) }
-        guard samePositives else { return (ratings, confidences, false) }
-        return (SparseMatrix(uncheckedRowCount: ratings.rowCount, columnCount: ratings.columnCount, offsets: ratings.offsets,
-                             indices: ratings.indices, values: confidences), confidences, true)
+    /// unless it underflows, so when none does the weights are turned into their confidences
+    /// in place (no second array) and serve as both. Otherwise `ratings` is kept as it is, with
+    /// its confidences beside it. `holdsConfidences` says which.
+    func confidenceMatrix(_ ratings: consuming SparseMatrix) -> (matrix: SparseMatrix, confidences: [Float], holdsConfidences: Bool) {
+        let configuration = self.configuration
+        func confidence(_ r: Float) -> Float { configuration.confidence.confidenceMinusOne(r, alpha: configuration.alpha, epsilon: configuration.epsilon) }
+        // A first pass only looks, so that a weight is never lost to a confidence of 0.
+        let chunks = Parallel.chunkCount(count: ratings.values.count, chunkSize: 1 << 16)
+        var underflows = [Bool](repeating: false, count: chunks)
+        underflows.withUnsafeMutableBufferPointer { underflows in
+            ratings.values.withUnsafeBufferPointer { values in
+                Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, chunk in
+                    underflows[chunk] = range.contains { values[$0] > 0 && !(confidence(values[$0]) > 0) }
+                }
+            }
+        }
+        guard !underflows.contains(true) else { return (ratings, confidencesMinusOne(of: ratings), false) }
+        let (rows, columns, offsets, indices) = (ratings.rowCount, ratings.columnCount, ratings.offsets, ratings.indices)
+        var values = ratings.values
+        _ = consume ratings
+        // `values` is now the only reference when the caller handed `ratings` over: no copy.
+        values.withUnsafeMutableBufferPointer { values in
+            Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, _ in
+                for p in range { values[p] = confidence(values[p]) }
+            }
+        }
+        return (SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values), values, true)
     }
 
     /// α·g(r) for every entry of `ratings`, in the order of its values: what a half-step takes

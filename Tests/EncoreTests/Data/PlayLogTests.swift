@@ -143,7 +143,11 @@ final class PlayLogTests: XCTestCase {
         var configuration = ALSConfiguration()
         configuration.factors = 6
         configuration.iterations = 4
-        for solver in [ALSSolverKind.cg, .cholesky] {
+        var underflowing = configuration
+        underflowing.confidence = .linear
+        underflowing.alpha = 1e-45  // α·r rounds to 0 for r < 1: the weights must be kept as they are
+        for (solver, configuration) in [(ALSSolverKind.cg, configuration), (.cholesky, configuration), (.cg, underflowing)] {
+            var configuration = configuration
             configuration.solver = solver
             // Today's path from text: the rows, the matrix built by SparseMatrix, the transpose in fit.
             let fromText = try TrainedModel.train(rows, configuration: configuration, threads: 2)
@@ -157,7 +161,7 @@ final class PlayLogTests: XCTestCase {
             XCTAssertEqual(fromLog.userIDs, fromText.userIDs)
             XCTAssertEqual(fromLog.itemIDs, fromText.itemIDs)
             XCTAssertEqual(fromLog.interactions, fromText.interactions)
-            XCTAssertEqual(fromLog.factors.userFactors.packed().map(\.bitPattern), fromText.factors.userFactors.packed().map(\.bitPattern), "\(solver)")
+            XCTAssertEqual(fromLog.factors.userFactors.packed().map(\.bitPattern), fromText.factors.userFactors.packed().map(\.bitPattern), "\(solver), α \(configuration.alpha)")
             XCTAssertEqual(fromLog.factors.itemFactors.packed().map(\.bitPattern), fromText.factors.itemFactors.packed().map(\.bitPattern), "\(solver)")
         }
     }
