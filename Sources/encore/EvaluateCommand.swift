@@ -70,10 +70,14 @@ enum EvaluateCommand: Command {
         if curvePath != nil && (kind != .als || compare) { throw UsageError("--curve draws ALS training; drop --model/--compare") }
         if let curvePath { try OutputPath.refuseOverwritingInputs(curvePath, flag: "--curve", inputs: data.inputs(file)) }
 
-        let interactions = try data.load(file)
-        let parts = try split.split(interactions, seed: model.configuration.seed)
-        let evaluator = try Evaluator(split: parts, k: split.k, threads: model.threads)
-        if !json { Console.err(split.describe(parts, scored: evaluator.scoredUsers.count)) }
+        // The rows and the split's own copies of them are let go before anything trains: the
+        // evaluator's two matrices are all that is needed after (and the split, for a curve).
+        let (evaluator, curveSplit) = try { () throws -> (Evaluator, TrainTestSplit?) in
+            let parts = try split.split(data.load(file), seed: model.configuration.seed)
+            let evaluator = try Evaluator(split: parts, k: split.k, threads: model.threads)
+            if !json { Console.err(split.describe(parts, scored: evaluator.scoredUsers.count)) }
+            return (evaluator, curvePath == nil ? nil : parts)
+        }()
 
         var results: [(String, EvaluationResult, Double)] = []
         for candidate in compare ? ModelKind.allCases : [kind] {
@@ -81,7 +85,7 @@ enum EvaluateCommand: Command {
             let recommender: Recommender
             switch candidate {
             case .als:
-                if let curvePath {
+                if let curvePath, let parts = curveSplit {
                     let curve = try LearningCurve(split: parts, configuration: model.configuration, metric: metric, k: split.k, threads: model.threads) { point in
                         Console.err("iteration \(point.iteration): loss \(String(format: "%.6g", point.loss)), \(metric.label(k: split.k)) \(String(format: "%.4f", point.metric))")
                     }

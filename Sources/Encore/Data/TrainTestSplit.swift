@@ -77,20 +77,23 @@ extension TrainTestSplit {
 }
 
 /// The distinct (user, item) pairs of some interactions, grouped by user, with summed weights
-/// and the latest timestamp of each pair.
+/// and the latest timestamp of each pair. Items and weights are the summed matrix's own arrays
+/// (no copy); only the users are spelled out per pair, and the times when there are any.
 private struct DistinctPairs {
     var users: [UInt32] = []
-    var items: [UInt32] = []
-    var weights: [Float] = []
+    var items: [UInt32]
+    var weights: [Float]
+    /// Empty when the data has no timestamps.
     var latest: [Int64] = []
     var userStarts: [Int]
 
     init(_ data: Interactions) {
         let matrix = data.userItemMatrix()
         userStarts = matrix.offsets
-        var latestByPair: [Int64] = []
+        items = matrix.indices
+        weights = matrix.values
         if let stamps = data.timestamps {
-            latestByPair = [Int64](repeating: .min, count: matrix.nonZeroCount)
+            latest = [Int64](repeating: .min, count: matrix.nonZeroCount)
             for p in 0..<data.count {
                 let user = Int(data.users[p])
                 let range = matrix.range(ofRow: user)
@@ -100,28 +103,34 @@ private struct DistinctPairs {
                     let mid = (low + high) / 2
                     if matrix.indices[mid] < data.items[p] { low = mid + 1 } else { high = mid }
                 }
-                latestByPair[low] = max(latestByPair[low], stamps[p])
+                latest[low] = max(latest[low], stamps[p])
             }
         }
-        for user in 0..<matrix.rowCount {
-            for p in matrix.range(ofRow: user) {
-                users.append(UInt32(user))
-                items.append(matrix.indices[p])
-                weights.append(matrix.values[p])
-                latest.append(latestByPair.isEmpty ? 0 : latestByPair[p])
-            }
-        }
+        users.reserveCapacity(matrix.nonZeroCount)
+        for user in 0..<matrix.rowCount { users.append(contentsOf: repeatElement(UInt32(user), count: matrix.range(ofRow: user).count)) }
     }
 
     var count: Int { users.count }
 
     func userRange(_ user: Int) -> Range<Int> { userStarts[user]..<userStarts[user + 1] }
 
+    /// The pairs at the positions `keep` accepts, copied straight into their arrays.
     func interactions(of data: Interactions, where keep: (Int) -> Bool) -> Interactions {
-        let kept = (0..<count).filter(keep)
+        var keptUsers: [UInt32] = [], keptItems: [UInt32] = [], keptWeights: [Float] = [], keptTimes: [Int64] = []
+        let kept = (0..<count).reduce(0) { keep($1) ? $0 + 1 : $0 }
+        keptUsers.reserveCapacity(kept)
+        keptItems.reserveCapacity(kept)
+        keptWeights.reserveCapacity(kept)
+        if !latest.isEmpty { keptTimes.reserveCapacity(kept) }
+        for position in 0..<count where keep(position) {
+            keptUsers.append(users[position])
+            keptItems.append(items[position])
+            keptWeights.append(weights[position])
+            if !latest.isEmpty { keptTimes.append(latest[position]) }
+        }
         return Interactions(
-            userIDs: data.userIDs, itemIDs: data.itemIDs, users: kept.map { users[$0] }, items: kept.map { items[$0] },
-            weights: kept.map { weights[$0] }, timestamps: data.timestamps == nil ? nil : kept.map { latest[$0] }, itemNames: data.itemNames
+            userIDs: data.userIDs, itemIDs: data.itemIDs, users: keptUsers, items: keptItems, weights: keptWeights,
+            timestamps: data.timestamps == nil ? nil : keptTimes, itemNames: data.itemNames
         )
     }
 }
