@@ -85,7 +85,7 @@ final class PlayLogTests: XCTestCase {
         let good = try Data(contentsOf: URL(fileURLWithPath: path))
         func refusal(_ bytes: Data) -> String {
             let damaged = directory.appendingPathComponent("damaged.encore-data").path
-            FileManager.default.createFile(atPath: damaged, contents: bytes)
+            XCTAssertTrue(FileManager.default.createFile(atPath: damaged, contents: bytes))
             do {
                 _ = try PlayLogFile.read(path: damaged)
                 return "read"
@@ -145,7 +145,7 @@ final class PlayLogTests: XCTestCase {
         configuration.iterations = 4
         var underflowing = configuration
         underflowing.confidence = .linear
-        underflowing.alpha = 1e-45  // α·r rounds to 0 for r < 1: the weights must be kept as they are
+        underflowing.alpha = .leastNonzeroMagnitude  // α·r rounds to 0 for r < 1: the weights must be kept as they are
         for (solver, configuration) in [(ALSSolverKind.cg, configuration), (.cholesky, configuration), (.cg, underflowing)] {
             var configuration = configuration
             configuration.solver = solver
