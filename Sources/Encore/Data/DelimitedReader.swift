@@ -22,9 +22,8 @@ package enum DelimitedReader {
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            let slices = bytes.count >= sliceThreshold ? max(1, threads) : 1
-            guard slices > 1 else { return try parseInOnePass(bytes, fileName: path, options: options) }
-            return try WindowedRead(bytes: bytes, fileName: path, slices: slices, progress: progress).run(options: options)
+            guard bytes.count >= sliceThreshold else { return try parseInOnePass(bytes, fileName: path, options: options) }
+            return try WindowedRead(bytes: bytes, fileName: path, slices: max(1, threads), isMappedFile: true, progress: progress).run(options: options)
         }
     }
 

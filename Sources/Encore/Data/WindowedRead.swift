@@ -22,12 +22,19 @@ struct WindowedRead {
 
     /// Bytes of text per thread in one window (tests make it small, to cross many windows).
     let bytesPerSlice: Int
+    /// Whether `bytes` is a read-only mapping of a file whose pages may be handed back once
+    /// parsed. Never for other memory: the kernel would zero those pages, not re-read them.
+    let isMappedFile: Bool
 
-    init(bytes: UnsafeBufferPointer<UInt8>, fileName: String, slices: Int, bytesPerSlice: Int = 32 << 20, progress: ((IngestProgress) -> Void)?) {
+    init(
+        bytes: UnsafeBufferPointer<UInt8>, fileName: String, slices: Int, bytesPerSlice: Int = 32 << 20, isMappedFile: Bool = false,
+        progress: ((IngestProgress) -> Void)?
+    ) {
         self.bytes = bytes
         self.fileName = fileName
         self.slices = slices
         self.bytesPerSlice = bytesPerSlice
+        self.isMappedFile = isMappedFile
         self.progress = progress
     }
 
@@ -66,7 +73,7 @@ struct WindowedRead {
                 }
             }
             firstLine += DelimitedReader.countLineBreaks(window)
-            release(from: start, to: end)
+            if isMappedFile { release(from: start, to: end) }
             start = end
             progress?(IngestProgress(bytesRead: end, totalBytes: bytes.count, rowsRead: rows?.report.rowsRead ?? 0))
         }

@@ -113,7 +113,7 @@ final class PlayLogTests: XCTestCase {
         for row in rowsWithRepeats() { text += "user \(row.user)\titem \(row.item)\t\(row.weight)\n" }
         try Array(text.utf8).withUnsafeBufferPointer { bytes in
             let (whole, _) = try DelimitedReader.parseInOnePass(bytes, fileName: "t.tsv", options: DelimitedReadOptions())
-            for (slices, size) in [(2, 100), (3, 37), (2, 5000)] {
+            for (slices, size) in [(2, 100), (3, 37), (2, 5000), (1, 50)] {
                 var reports: [IngestProgress] = []
                 let (windowed, _) = try WindowedRead(bytes: bytes, fileName: "t.tsv", slices: slices, bytesPerSlice: size) { reports.append($0) }
                     .run(options: DelimitedReadOptions())
