@@ -1,6 +1,6 @@
 /// Builds the users × items matrix from coordinate rows with as little beside the result as
-/// possible: one counting sort by user straight into the final arrays (the rows' own arrays are
-/// released as soon as they are read), then each user's entries sorted by item and repeated
+/// possible: one counting sort by user straight into the final arrays (the items, then the
+/// weights, each row array released as soon as it is scattered), then each user's entries sorted by item and repeated
 /// items summed in place. `SparseMatrix(rowCount:…rows:columns:values:)` gives the same matrix
 /// but holds an 8-byte permutation and a second copy of the entries beside the input.
 enum PlayMatrixBuilder {
@@ -12,30 +12,38 @@ enum PlayMatrixBuilder {
         for user in interactions.users { offsets[Int(user) + 1] += 1 }
         for user in 0..<rowCount { offsets[user + 1] += offsets[user] }
         let n = interactions.count
-        var columns = [UInt32](repeating: 0, count: n), values = [Float](repeating: 0, count: n)
-        do {
-            var cursor = offsets
-            let users = interactions.users, items = interactions.items, weights = interactions.weights
-            interactions = Interactions(userIDs: interactions.userIDs, itemIDs: interactions.itemIDs, users: [], items: [], weights: [],
-                                        itemNames: interactions.itemNames)
-            users.withUnsafeBufferPointer { users in
-            items.withUnsafeBufferPointer { items in
-            weights.withUnsafeBufferPointer { weights in
-            columns.withUnsafeMutableBufferPointer { columns in
-            values.withUnsafeMutableBufferPointer { values in
-            cursor.withUnsafeMutableBufferPointer { cursor in
-                for p in 0..<n {
-                    let user = Int(users[p])
-                    precondition(Int(items[p]) < columnCount, "item index out of range")
-                    columns[cursor[user]] = items[p]
-                    values[cursor[user]] = weights[p]
-                    cursor[user] += 1
-                }
-            } } } } } }
-        }
+        var users = interactions.users, items = interactions.items, weights = interactions.weights
+        interactions = Interactions(userIDs: interactions.userIDs, itemIDs: interactions.itemIDs, users: [], items: [], weights: [],
+                                    itemNames: interactions.itemNames)
+        // Columns first, then values, each array let go once scattered: 16 bytes a row at most
+        // (users, weights, columns, values), never the rows and the whole matrix at once.
+        var columns = [UInt32](repeating: 0, count: n)
+        precondition(items.allSatisfy { Int($0) < columnCount }, "item index out of range")
+        scatter(items, by: users, offsets: offsets, into: &columns)
+        items = []
+        var values = [Float](repeating: 0, count: n)
+        scatter(weights, by: users, offsets: offsets, into: &values)
+        users = []
+        weights = []
         let kept = sortAndSumRows(offsets: offsets, columns: &columns, values: &values, threads: threads)
         compact(offsets: &offsets, kept: kept, columns: &columns, values: &values)
         return SparseMatrix(uncheckedRowCount: rowCount, columnCount: columnCount, offsets: offsets, indices: columns, values: values)
+    }
+
+    /// `source[p]` to the next free place of row `rows[p]` in `target`, rows laid out by
+    /// `offsets`, in order of p (so each row keeps the rows' order).
+    private static func scatter<T>(_ source: [T], by rows: [UInt32], offsets: [Int], into target: inout [T]) {
+        var cursor = offsets
+        source.withUnsafeBufferPointer { source in
+        rows.withUnsafeBufferPointer { rows in
+        target.withUnsafeMutableBufferPointer { target in
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            for p in 0..<source.count {
+                let row = Int(rows[p])
+                target[cursor[row]] = source[p]
+                cursor[row] += 1
+            }
+        } } } }
     }
 
     /// Sorts each row's entries by column (ties keep their order) and sums repeated columns into
