@@ -81,16 +81,17 @@ package final class TrainedModel: Recommender, Sendable {
     }
 
     /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
-    /// has built it already, is `data.userItemMatrix()`.
+    /// has built it already, is `data.userItemMatrix()`; `transpose`, when given, its transpose.
+    /// Both are consumed: given both (and no other reference to them), training holds each play
+    /// once per side, as an index and a confidence (`ImplicitALS.fitSettingWeightsAside`).
     package static func train(
-        _ data: Interactions, matrix prebuilt: SparseMatrix? = nil, configuration: ALSConfiguration,
+        _ data: Interactions, matrix prebuilt: consuming SparseMatrix? = nil, transpose: consuming SparseMatrix? = nil, configuration: ALSConfiguration,
         threads: Int = Parallel.defaultThreadCount, source: String = "", checkpoint: CheckpointSettings? = nil,
         resumed: ((TrainingCheckpoint) -> Void)? = nil, progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> TrainedModel {
-        let matrix = prebuilt ?? data.userItemMatrix()
         let start = DispatchTime.now().uptimeNanoseconds
-        let factors = try ImplicitALS(configuration: configuration, threads: threads)
-            .fit(matrix, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        let (factors, matrix) = try ImplicitALS(configuration: configuration, threads: threads)
+            .fitSettingWeightsAside((consume prebuilt) ?? data.userItemMatrix(), transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let summary = TrainingSummary(
             lossHistory: factors.lossHistory, trainSeconds: seconds, source: source,
