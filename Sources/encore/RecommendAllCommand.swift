@@ -9,6 +9,7 @@ enum RecommendAllCommand: Command {
     static let usage = """
     Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--names | --json] [--include-seen]
                                [--users FILE] [--exclude FILE] [--only FILE] [--threads N]
+                               [--exact | --approximate]
 
     Writes user<TAB>item<TAB>score lines, best first per user, users in model order (or in the
     order of --users FILE, one user ID per line), with the original IDs; each user's training
@@ -19,6 +20,7 @@ enum RecommendAllCommand: Command {
     with the name where known. With --output the file is written atomically (no partial file on
     failure); otherwise to stdout.
     \(FilterOptions.help)
+    \(IndexOptions.help)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -31,23 +33,31 @@ enum RecommendAllCommand: Command {
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         let usersPath = try arguments.value("--users")
         let filters = try FilterOptions(arguments)
+        let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
         if let output {
             try OutputPath.refuseOverwritingInputs(output, inputs: [("model", path)] + (usersPath.map { [("--users file", $0)] } ?? []) + filters.inputs)
         }
-        let model = try ModelFile.read(from: path)
+        let (model, index) = try indexOptions.load(path)
         if names && model.itemNames == nil {
             throw EncoreError.invalidArgument("\(path) has no item names (its data set had none), so --names cannot add them")
         }
         let filter = try filters.filter(for: model)
         let userList = try usersPath.map { try readUsers($0, model) }
         let start = now()
-        let recommender = BatchRecommender(
-            users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions,
-            candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
-        )
+        let seen = includeSeen ? nil : model.interactions
+        let recommendAll: ((Int, [ScoredItem]) throws -> Void) throws -> Void = { emit in
+            if let index {
+                try index.recommendAll(model, count: count, userList: userList, seen: seen, filter: filter, threads: threads, emit: emit)
+            } else {
+                try BatchRecommender(
+                    users: model.factors.userFactors, items: model.factors.itemFactors, seen: seen,
+                    candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
+                ).recommend(count: count, userList: userList, emit: emit)
+            }
+        }
         try BulkTextOutput.write(to: output) { out in
-            try recommender.recommend(count: count, userList: userList) { user, list in
+            try recommendAll { user, list in
                 let userID = model.userIDs.id(at: user)
                 if json {
                     var line = JSONLine()
@@ -70,7 +80,10 @@ enum RecommendAllCommand: Command {
                 try out.endRecord()
             }
         }
-        if let output { Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+        if let output {
+            let path = index == nil ? "exactly" : "from the index"
+            Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start))) (\(path))")
+        }
     }
 
     /// `text` as one TSV cell: a tab or line break in it would end the cell or the row.

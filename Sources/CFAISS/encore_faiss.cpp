@@ -1,0 +1,130 @@
+#include "encore_faiss.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef ENCORE_HAVE_FAISS
+#include <exception>
+#include <faiss/IndexIVF.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+
+// libgomp's (FAISS is built with GCC's OpenMP); declared here because GCC's omp.h is in a
+// directory the Swift toolchain's clang does not search.
+extern "C" void omp_set_num_threads(int);
+
+struct encore_faiss_index {
+    faiss::Index *index;
+};
+
+static void fail(char *error, size_t capacity, const char *what) {
+    if (error && capacity > 0) snprintf(error, capacity, "%s", what);
+}
+
+// Runs `body`, turning a C++ exception (FAISS throws FaissException) into an error string.
+template <typename Body> static int guarded(char *error, size_t capacity, Body body) {
+    try {
+        body();
+        return 0;
+    } catch (const std::exception &exception) {
+        fail(error, capacity, exception.what());
+    } catch (...) {
+        fail(error, capacity, "unknown FAISS error");
+    }
+    return -1;
+}
+
+int encore_faiss_available(void) { return 1; }
+
+encore_faiss_index *encore_faiss_create(int dimension, const char *description, char *error, size_t capacity) {
+    faiss::Index *made = nullptr;
+    if (guarded(error, capacity, [&] { made = faiss::index_factory(dimension, description, faiss::METRIC_INNER_PRODUCT); }) != 0) return nullptr;
+    return new encore_faiss_index{made};
+}
+
+int encore_faiss_train(encore_faiss_index *index, int64_t count, const float *vectors, char *error, size_t capacity) {
+    return guarded(error, capacity, [&] { if (!index->index->is_trained) index->index->train(count, vectors); });
+}
+
+int encore_faiss_add(encore_faiss_index *index, int64_t count, const float *vectors, char *error, size_t capacity) {
+    return guarded(error, capacity, [&] { index->index->add(count, vectors); });
+}
+
+int64_t encore_faiss_count(const encore_faiss_index *index) { return index->index->ntotal; }
+
+int encore_faiss_dimension(const encore_faiss_index *index) { return index->index->d; }
+
+int encore_faiss_search(const encore_faiss_index *index, int64_t count, const float *queries, int64_t k, int breadth, int threads,
+                        float *scores, int64_t *labels, char *error, size_t capacity) {
+    return guarded(error, capacity, [&] {
+        omp_set_num_threads(threads > 0 ? threads : 1);
+        // Per-call parameters rather than setting nprobe on the shared index, so that concurrent
+        // searches (the server's threads) never race.
+        faiss::SearchParametersIVF ivf;
+        const faiss::SearchParameters *parameters = nullptr;
+        if (breadth > 0 && dynamic_cast<const faiss::IndexIVF *>(index->index)) {
+            ivf.nprobe = breadth;
+            parameters = &ivf;
+        }
+        index->index->search(count, queries, k, scores, labels, parameters);
+    });
+}
+
+int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, size_t *length, char *error, size_t capacity) {
+    return guarded(error, capacity, [&] {
+        faiss::VectorIOWriter writer;
+        faiss::write_index(index->index, &writer);
+        *bytes = (uint8_t *)malloc(writer.data.size());
+        if (!*bytes) throw std::bad_alloc();
+        memcpy(*bytes, writer.data.data(), writer.data.size());
+        *length = writer.data.size();
+    });
+}
+
+encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, char *error, size_t capacity) {
+    faiss::Index *read = nullptr;
+    int status = guarded(error, capacity, [&] {
+        faiss::VectorIOReader reader;
+        reader.data.assign(bytes, bytes + length);
+        read = faiss::read_index(&reader);
+    });
+    return status == 0 ? new encore_faiss_index{read} : nullptr;
+}
+
+void encore_faiss_free(encore_faiss_index *index) {
+    if (!index) return;
+    delete index->index;
+    delete index;
+}
+
+void encore_faiss_set_threads(int threads) { omp_set_num_threads(threads > 0 ? threads : 1); }
+
+#else
+
+struct encore_faiss_index {
+    int unused;
+};
+
+static const char *missing = "Encore was built without FAISS: install it (scripts/setup, or apt-get install libfaiss-dev) and rebuild";
+
+static void fail(char *error, size_t capacity) {
+    if (error && capacity > 0) snprintf(error, capacity, "%s", missing);
+}
+
+int encore_faiss_available(void) { return 0; }
+encore_faiss_index *encore_faiss_create(int, const char *, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
+int encore_faiss_train(encore_faiss_index *, int64_t, const float *, char *error, size_t capacity) { fail(error, capacity); return -1; }
+int encore_faiss_add(encore_faiss_index *, int64_t, const float *, char *error, size_t capacity) { fail(error, capacity); return -1; }
+int64_t encore_faiss_count(const encore_faiss_index *) { return 0; }
+int encore_faiss_dimension(const encore_faiss_index *) { return 0; }
+int encore_faiss_search(const encore_faiss_index *, int64_t, const float *, int64_t, int, int, float *, int64_t *, char *error, size_t capacity) {
+    fail(error, capacity);
+    return -1;
+}
+int encore_faiss_serialize(const encore_faiss_index *, uint8_t **, size_t *, char *error, size_t capacity) { fail(error, capacity); return -1; }
+encore_faiss_index *encore_faiss_deserialize(const uint8_t *, size_t, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
+void encore_faiss_free(encore_faiss_index *) {}
+void encore_faiss_set_threads(int) {}
+
+#endif
