@@ -82,11 +82,29 @@ int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, siz
     });
 }
 
+// Reads straight from the caller's bytes (the index file, memory-mapped): FAISS's own
+// VectorIOReader would first copy them all, and an index is most of a gigabyte per million items.
+struct MemoryReader : faiss::IOReader {
+    const uint8_t *bytes;
+    size_t length;
+    size_t position = 0;
+
+    MemoryReader(const uint8_t *bytes, size_t length) : bytes(bytes), length(length) {}
+
+    size_t operator()(void *destination, size_t size, size_t items) override {
+        if (size == 0) return 0;
+        size_t available = (length - position) / size;
+        size_t taken = items < available ? items : available;
+        memcpy(destination, bytes + position, taken * size);
+        position += taken * size;
+        return taken;
+    }
+};
+
 encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, char *error, size_t capacity) {
     faiss::Index *read = nullptr;
     int status = guarded(error, capacity, [&] {
-        faiss::VectorIOReader reader;
-        reader.data.assign(bytes, bytes + length);
+        MemoryReader reader(bytes, length);
         read = faiss::read_index(&reader);
     });
     return status == 0 ? new encore_faiss_index{read} : nullptr;

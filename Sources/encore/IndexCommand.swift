@@ -19,7 +19,8 @@ enum IndexCommand: Command {
     catalogue, --exact never uses it. Seen items, filters and --min-listeners hold either way.
       --kind K           ivf-flat (default: IVF√n,Flat, n items) or ivf-pq (IVF√n,PQ16: 16 bytes an
                          item instead of 4 a factor, less recall)
-      --factory D        any FAISS index_factory description instead of --kind (e.g. HNSW32)
+      --factory D        any FAISS index_factory description instead of --kind (e.g. HNSW32);
+                         {lists} in it stands for the square root of the vectors indexed
       --breadth N        inverted lists a recommendation search looks in (nprobe; default \(ApproximateIndex.Settings.defaults(items: 0).breadth))
       --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth))
     --evaluate samples users and items, answers each from the index and exactly, and prints
@@ -50,7 +51,7 @@ enum IndexCommand: Command {
             return
         }
         var settings = ApproximateIndex.Settings.defaults(items: model.itemCount)
-        if let description = try factory ?? kind.map({ try describe(kind: $0, items: model.itemCount) }) { settings.description = description }
+        if let description = try factory ?? kind.map(describe) { settings.description = description }
         if let breadth { settings.breadth = breadth }
         if let similarBreadth { settings.similarBreadth = similarBreadth }
         let start = now()
@@ -66,16 +67,17 @@ enum IndexCommand: Command {
         try ApproximateIndexFile.write(index, to: indexPath)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: indexPath)[.size] as? Int) ?? 0
         let header = index.header
-        Console.err("wrote \(indexPath) (\(settings.description), breadth \(settings.breadth), similar \(settings.similarBreadth)) in \(Console.seconds(header.buildSeconds)): \(bytes / 1_048_576) MB, \(bytes / max(1, model.itemCount)) bytes per item")
+        Console.err("wrote \(indexPath) (\(settings.description(forItems: model.itemCount)), breadth \(settings.breadth), similar \(settings.similarBreadth)) in \(Console.seconds(header.buildSeconds)): \(bytes / 1_048_576) MB, \(bytes / max(1, model.itemCount)) bytes per item")
         Console.err(String(format: "recall@10 on %d sampled users %.3f, on %d sampled items (similar) %.3f", ApproximateIndex.buildSample, header.recall, ApproximateIndex.buildSample, header.similarRecall))
+        Console.err(String(format: "recommend-all from the index: %.2f× the exact batch path's speed on %d users", header.batchSpeedUp, 4096))
         Console.err(choice(index, model: model))
     }
 
-    /// The FAISS description for `--kind`, with √n inverted lists.
-    static func describe(kind: String, items: Int) throws -> String {
+    /// The FAISS description for `--kind`; {lists} becomes each index's number of lists.
+    static func describe(kind: String) throws -> String {
         switch kind {
-        case "ivf-flat": return ApproximateIndex.Settings.ivfFlat(items: items)
-        case "ivf-pq": return "IVF\(ApproximateIndex.Settings.lists(items: items)),PQ16"
+        case "ivf-flat": return "IVF{lists},Flat"
+        case "ivf-pq": return "IVF{lists},PQ16"
         default: throw UsageError("--kind must be ivf-flat or ivf-pq (got '\(kind)')")
         }
     }
@@ -84,7 +86,7 @@ enum IndexCommand: Command {
         func speedUp(_ exact: Double, _ approximate: Double) -> String { approximate > 0 ? String(format: "%.1f×", exact / approximate) : "-" }
         func micros(_ seconds: Double) -> String { String(format: "%.0f µs", seconds * 1e6) }
         let settings = index.header.settings
-        Console.out("index \(settings.description), breadth \(settings.breadth), similar breadth \(settings.similarBreadth); \(model.itemCount) items, \(index.similarMembers.count) with \(settings.similarMinimumListeners)+ listeners")
+        Console.out("index \(settings.description(forItems: model.itemCount)), breadth \(settings.breadth), similar breadth \(settings.similarBreadth); \(model.itemCount) items, \(index.similarMembers.count) with \(settings.similarMinimumListeners)+ listeners")
         Console.out(String(format: "recommend: recall@10 %.4f over %d users; exact %@ a query, index %@: %@ faster",
                            result.recall, result.users, micros(result.exactSeconds), micros(result.indexSeconds),
                            speedUp(result.exactSeconds, result.indexSeconds)))
@@ -96,8 +98,11 @@ enum IndexCommand: Command {
     }
 
     static func choice(_ index: ApproximateIndex, model: TrainedModel) -> String {
-        index.isChosenAutomatically(forItems: model.itemCount)
-            ? "the commands answer from this index by themselves (--exact to compare)"
-            : "the commands answer exactly unless asked with --approximate (the catalogue has fewer than \(ApproximateIndex.automaticMinimumItems) items, or the measured recall is below \(ApproximateIndex.requiredRecall))"
+        guard index.isChosenAutomatically(forItems: model.itemCount) else {
+            return "the commands answer exactly unless asked with --approximate (the catalogue has fewer than \(ApproximateIndex.automaticMinimumItems) items, or the measured recall is below \(ApproximateIndex.requiredRecall))"
+        }
+        return index.isChosenAutomaticallyForBatches(forItems: model.itemCount)
+            ? "recommend, similar, radio, serve and recommend-all answer from this index by themselves (--exact to compare)"
+            : "recommend, similar, radio and serve answer from this index by themselves; recommend-all answers exactly, which measured faster (--approximate to compare)"
     }
 }

@@ -23,10 +23,13 @@ struct IndexOptions {
 
     /// Reads the model at `path` and, unless the exact path is asked for or chosen, its index.
     /// A damaged index, or one of another model, is an error (rebuild it, or pass --exact).
-    func load(_ path: String) throws -> (model: TrainedModel, index: ApproximateIndex?) {
+    /// `batch`: for many users at once, where the index must also have measured faster.
+    func load(_ path: String, batch: Bool = false) throws -> (model: TrainedModel, index: ApproximateIndex?) {
         if exact { return (try ModelFile.read(from: path), nil) }
         let (model, checksum) = try ModelFile.readWithChecksum(from: path)
-        return (model, try IndexOptions.index(for: model, checksum: checksum, at: path, required: approximate))
+        let index = try IndexOptions.index(for: model, checksum: checksum, at: path, required: approximate)
+        if batch, !approximate, let index, !index.isChosenAutomaticallyForBatches(forItems: model.itemCount) { return (model, nil) }
+        return (model, index)
     }
 
     /// The index beside the model at `path` when it should answer: always when `required` (an

@@ -38,7 +38,7 @@ enum RecommendAllCommand: Command {
         if let output {
             try OutputPath.refuseOverwritingInputs(output, inputs: [("model", path)] + (usersPath.map { [("--users file", $0)] } ?? []) + filters.inputs)
         }
-        let (model, index) = try indexOptions.load(path)
+        let (model, index) = try indexOptions.load(path, batch: true)
         if names && model.itemNames == nil {
             throw EncoreError.invalidArgument("\(path) has no item names (its data set had none), so --names cannot add them")
         }

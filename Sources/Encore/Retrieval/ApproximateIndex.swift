@@ -13,7 +13,8 @@ import Foundation
 package final class ApproximateIndex: Sendable {
     /// How an index is built and searched.
     package struct Settings: Codable, Equatable, Sendable {
-        /// The FAISS factory description of both indexes.
+        /// The FAISS factory description of both indexes; `{lists}` stands for each one's number
+        /// of inverted lists (`lists(items:)` of the vectors it holds).
         package var description: String
         /// How many inverted lists a recommendation search looks in (IVF's nprobe).
         package var breadth: Int
@@ -27,14 +28,17 @@ package final class ApproximateIndex: Sendable {
         /// The defaults for a catalogue of `items`: IVF-flat with √items lists, 16 of them
         /// searched for a listener, 96 for similar items (docs/catalogue.md has the measurements).
         package static func defaults(items: Int) -> Settings {
-            Settings(description: ivfFlat(items: items), breadth: 16, similarBreadth: 96, similarMinimumListeners: SimilarItems.defaultMinimumListeners)
+            Settings(description: "IVF{lists},Flat", breadth: 16, similarBreadth: 96, similarMinimumListeners: SimilarItems.defaultMinimumListeners)
         }
 
-        /// IVF-flat with √items inverted lists (at least 16).
-        package static func ivfFlat(items: Int) -> String { "IVF\(lists(items: items)),Flat" }
+        /// Inverted lists for an index of `items` vectors: the square root of `items`, as FAISS's
+        /// guidelines suggest, and no more than k-means can train from them (39 points a list).
+        package static func lists(items: Int) -> Int { max(1, min(Int(Double(items).squareRoot()), items / 39)) }
 
-        /// IVF lists for a catalogue: √items, as FAISS's guidelines suggest.
-        package static func lists(items: Int) -> Int { max(16, Int(Double(items).squareRoot())) }
+        /// `description` for an index of `items` vectors.
+        package func description(forItems items: Int) -> String {
+            description.replacingOccurrences(of: "{lists}", with: "\(Settings.lists(items: items))")
+        }
 
         package init(description: String, breadth: Int, similarBreadth: Int, similarMinimumListeners: Int) {
             self.description = description
@@ -57,6 +61,10 @@ package final class ApproximateIndex: Sendable {
         package var similarRecall: Double
         /// Seconds the build took (both indexes and the recall sample).
         package var buildSeconds: Double
+        /// How many times faster the index wrote top-10 lists for a sample of users than the
+        /// exact batch path (which stops early on long-tailed catalogues), measured when built:
+        /// `recommend-all` answers from the index by itself only when this is above 1.
+        package var batchSpeedUp: Double
     }
 
     /// The recall@10 an index must have measured for the commands to use it without being asked.
@@ -86,6 +94,12 @@ package final class ApproximateIndex: Sendable {
     package func isChosenAutomatically(forItems items: Int) -> Bool {
         items >= ApproximateIndex.automaticMinimumItems && header.recall >= ApproximateIndex.requiredRecall
             && header.similarRecall >= ApproximateIndex.requiredRecall
+    }
+
+    /// The same for many users at once (`recommend-all`), which also needs the index to have
+    /// measured faster than the exact batch path when it was built.
+    package func isChosenAutomaticallyForBatches(forItems items: Int) -> Bool {
+        isChosenAutomatically(forItems: items) && header.batchSpeedUp > 1
     }
 
     /// The `count` best items for `user` of `model`, leaving out row `user` of `seen` and what

@@ -6,6 +6,8 @@ extension ApproximateIndex {
     static let buildChunk = 32_768
     /// Users (and items) whose lists the build compares with the exact path, to store the recall.
     package static let buildSample = 200
+    /// Users whose top-10 lists the build writes both ways, to time the batch paths.
+    static let batchSample = 4096
 
     /// Builds both indexes for `model` (whose file's checksum is `modelChecksum`) and measures
     /// their recall on a small sample. `progress` gets what is being done and the fraction of
@@ -28,13 +30,15 @@ extension ApproximateIndex {
         }
         var header = Header(
             modelChecksum: modelChecksum, items: model.itemCount, factors: model.factors.factors, settings: settings,
-            recall: 0, similarRecall: 0, buildSeconds: 0
+            recall: 0, similarRecall: 0, buildSeconds: 0, batchSpeedUp: 0
         )
         let unmeasured = ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: members.map { Int32($0) })
         progress("measuring recall", 0.95)
         let measured = unmeasured.evaluate(model, users: buildSample, items: buildSample, seed: 1)
         header.recall = measured.recall
         header.similarRecall = measured.similarRecall
+        progress("measuring batch speed", 0.97)
+        header.batchSpeedUp = try unmeasured.batchSpeedUp(model, users: batchSample, threads: threads)
         header.buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress("done", 1)
         return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers)
@@ -43,7 +47,7 @@ extension ApproximateIndex {
     /// One index over `rows` of `vectors`, trained on an evenly spread sample of them, filled
     /// in chunks (`added` gets the running count).
     private static func fill(_ vectors: DenseMatrix, rows: [Int], settings: Settings, added: (Int) -> Void) throws -> FAISSIndex {
-        let index = try FAISSIndex(dimension: vectors.columns, description: settings.description)
+        let index = try FAISSIndex(dimension: vectors.columns, description: settings.description(forItems: rows.count))
         if !rows.isEmpty {
             let sampleSize = min(rows.count, 200_000)
             let sample = (0..<sampleSize).map { rows[$0 * rows.count / sampleSize] }
