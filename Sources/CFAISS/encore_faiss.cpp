@@ -5,7 +5,10 @@
 
 #ifdef ENCORE_HAVE_FAISS
 #include <exception>
+#include <stdexcept>
+#include <vector>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
@@ -69,6 +72,36 @@ int encore_faiss_search(const encore_faiss_index *index, int64_t count, const fl
         }
         index->index->search(count, queries, k, scores, labels, parameters);
     });
+}
+
+// The index as IVF-flat (vectors stored as they are), or null.
+static const faiss::IndexIVFFlat *flat_ivf(const encore_faiss_index *index) {
+    auto ivf = dynamic_cast<const faiss::IndexIVFFlat *>(index->index);
+    return ivf && ivf->code_size == sizeof(float) * (size_t)ivf->d ? ivf : nullptr;
+}
+
+int64_t encore_faiss_flat_list_count(const encore_faiss_index *index) {
+    auto ivf = flat_ivf(index);
+    return ivf ? (int64_t)ivf->nlist : -1;
+}
+
+int encore_faiss_probe(const encore_faiss_index *index, int64_t count, const float *queries, int probes, int threads,
+                       int64_t *lists, char *error, size_t capacity) {
+    return guarded(error, capacity, [&] {
+        auto ivf = flat_ivf(index);
+        if (!ivf) throw std::invalid_argument("not an IVF-flat index");
+        omp_set_num_threads(threads > 0 ? threads : 1);
+        std::vector<float> distances((size_t)count * probes);
+        ivf->quantizer->search(count, queries, probes, distances.data(), lists);
+    });
+}
+
+int64_t encore_faiss_flat_list(const encore_faiss_index *index, int64_t list, const int64_t **labels, const float **vectors) {
+    auto ivf = flat_ivf(index);
+    if (!ivf || list < 0 || (size_t)list >= ivf->nlist) return 0;
+    *labels = ivf->invlists->get_ids(list);
+    *vectors = (const float *)ivf->invlists->get_codes(list);
+    return (int64_t)ivf->invlists->list_size(list);
 }
 
 int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, size_t *length, char *error, size_t capacity) {
@@ -143,6 +176,12 @@ int encore_faiss_search(const encore_faiss_index *, int64_t, const float *, int6
 int encore_faiss_serialize(const encore_faiss_index *, uint8_t **, size_t *, char *error, size_t capacity) { fail(error, capacity); return -1; }
 encore_faiss_index *encore_faiss_deserialize(const uint8_t *, size_t, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
 void encore_faiss_free(encore_faiss_index *) {}
+int64_t encore_faiss_flat_list_count(const encore_faiss_index *) { return -1; }
+int encore_faiss_probe(const encore_faiss_index *, int64_t, const float *, int, int, int64_t *, char *error, size_t capacity) {
+    fail(error, capacity);
+    return -1;
+}
+int64_t encore_faiss_flat_list(const encore_faiss_index *, int64_t, const int64_t **, const float **) { return 0; }
 void encore_faiss_set_threads(int) {}
 
 #endif

@@ -48,6 +48,9 @@ enum IndexCommand: Command {
             var index = try ApproximateIndexFile.read(from: indexPath, for: model, modelChecksum: checksum)
             index = index.searching(breadth: breadth, similarBreadth: similarBreadth)
             report(index.evaluate(model, users: users, items: items, seed: 2), index: index, model: model)
+            let batch = try index.batchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
+            Console.out(String(format: "recommend-all, %d users spread over the model: exact %@, index %@: %.2f× the exact speed",
+                               ApproximateIndex.batchSample, Console.seconds(batch.exact), Console.seconds(batch.index), batch.exact / max(batch.index, 1e-9)))
             return
         }
         var settings = ApproximateIndex.Settings.defaults(items: model.itemCount)
@@ -69,7 +72,7 @@ enum IndexCommand: Command {
         let header = index.header
         Console.err("wrote \(indexPath) (\(settings.description(forItems: model.itemCount)), breadth \(settings.breadth), similar \(settings.similarBreadth)) in \(Console.seconds(header.buildSeconds)): \(bytes / 1_048_576) MB, \(bytes / max(1, model.itemCount)) bytes per item")
         Console.err(String(format: "recall@10 on %d sampled users %.3f, on %d sampled items (similar) %.3f", ApproximateIndex.buildSample, header.recall, ApproximateIndex.buildSample, header.similarRecall))
-        Console.err(String(format: "recommend-all from the index: %.2f× the exact batch path's speed on %d users", header.batchSpeedUp, 4096))
+        Console.err(String(format: "recommend-all from the index: %.2f× the exact batch path's speed on %d users", header.batchSpeedUp, ApproximateIndex.batchSample))
         Console.err(choice(index, model: model))
     }
 

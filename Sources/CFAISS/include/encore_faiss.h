@@ -40,6 +40,19 @@ int encore_faiss_dimension(const encore_faiss_index *index);
 int encore_faiss_search(const encore_faiss_index *index, int64_t count, const float *queries, int64_t k, int breadth, int threads,
                         float *scores, int64_t *labels, char *error, size_t errorCapacity);
 
+/// For an IVF index whose lists hold the vectors as they are (IVF…,Flat): the number of
+/// inverted lists; -1 for any other kind.
+int64_t encore_faiss_flat_list_count(const encore_faiss_index *index);
+
+/// The `probes` lists nearest each of `count` queries by the coarse quantizer (`count × probes`
+/// list numbers, -1 where there are fewer), as a search would look in them; 0 on success.
+int encore_faiss_probe(const encore_faiss_index *index, int64_t count, const float *queries, int probes, int threads,
+                       int64_t *lists, char *error, size_t errorCapacity);
+
+/// List `list` of an IVF-flat index: its length, its labels and its vectors (length × dimension
+/// floats), pointers into the index valid while it lives.
+int64_t encore_faiss_flat_list(const encore_faiss_index *index, int64_t list, const int64_t **labels, const float **vectors);
+
 /// The index in FAISS's own serialized form, in a malloc'd buffer the caller frees.
 int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, size_t *length, char *error, size_t errorCapacity);
 

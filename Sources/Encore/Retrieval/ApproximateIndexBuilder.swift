@@ -7,7 +7,7 @@ extension ApproximateIndex {
     /// Users (and items) whose lists the build compares with the exact path, to store the recall.
     package static let buildSample = 200
     /// Users whose top-10 lists the build writes both ways, to time the batch paths.
-    static let batchSample = 4096
+    package static let batchSample = 4096
 
     /// Builds both indexes for `model` (whose file's checksum is `modelChecksum`) and measures
     /// their recall on a small sample. `progress` gets what is being done and the fraction of
@@ -38,7 +38,8 @@ extension ApproximateIndex {
         header.recall = measured.recall
         header.similarRecall = measured.similarRecall
         progress("measuring batch speed", 0.97)
-        header.batchSpeedUp = try unmeasured.batchSpeedUp(model, users: batchSample, threads: threads)
+        let batch = try unmeasured.batchSeconds(model, users: batchSample, threads: threads)
+        header.batchSpeedUp = batch.exact / max(batch.index, 1e-9)
         header.buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress("done", 1)
         return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers)

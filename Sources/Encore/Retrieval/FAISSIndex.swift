@@ -72,6 +72,29 @@ package final class FAISSIndex: @unchecked Sendable {
         return (labels, scores)
     }
 
+    /// For an IVF-flat index, its number of inverted lists; nil for other kinds.
+    package var flatListCount: Int? {
+        let count = encore_faiss_flat_list_count(handle)
+        return count >= 0 ? Int(count) : nil
+    }
+
+    /// The `probes` lists an IVF-flat search of each of `count` queries looks in (`count ×
+    /// probes`, -1 where fewer).
+    package func probe(_ queries: UnsafePointer<Float>, count: Int, probes: Int, threads: Int = 1) throws -> [Int64] {
+        var lists = [Int64](repeating: -1, count: count * probes)
+        try call("probe") { encore_faiss_probe(handle, Int64(count), queries, Int32(probes), Int32(threads), &lists, $0, $1) }
+        return lists
+    }
+
+    /// One list of an IVF-flat index: its labels and its vectors (rows of `dimension`), valid
+    /// while the index lives.
+    package func flatList(_ list: Int) -> (count: Int, labels: UnsafePointer<Int64>?, vectors: UnsafePointer<Float>?) {
+        var labels: UnsafePointer<Int64>? = nil
+        var vectors: UnsafePointer<Float>? = nil
+        let count = encore_faiss_flat_list(handle, Int64(list), &labels, &vectors)
+        return (Int(count), labels, vectors)
+    }
+
     /// The index in FAISS's serialized form.
     package func serialized() throws -> [UInt8] {
         var bytes: UnsafeMutablePointer<UInt8>? = nil
