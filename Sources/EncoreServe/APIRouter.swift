@@ -15,6 +15,13 @@ public final class APIRouter: @unchecked Sendable {
     public static let maximumCount = 1000
     /// Scores concurrent user-recommendation requests together.
     let coalescer: CoalescingRecommender
+    /// User-recommendation requests being answered now, and the lock that guards the count.
+    private var usersInFlight = 0
+    private let inFlightLock = NSLock()
+    /// Up to this many concurrent user-recommendation requests go to the index (when there is
+    /// one); more are batched by the coalescer, whose exact pass over the items serves many
+    /// users at once faster than the index serves them one by one (docs/catalogue.md).
+    let indexConcurrency: Int
 
     /// A router over `models`, scoring user recommendations on `scoringThreads` threads.
     package init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil, scoringThreads: Int = Parallel.defaultThreadCount) {
@@ -22,6 +29,22 @@ public final class APIRouter: @unchecked Sendable {
         self.metrics = metrics
         self.adminToken = adminToken
         coalescer = CoalescingRecommender(workers: scoringThreads)
+        indexConcurrency = max(1, scoringThreads)
+    }
+
+    /// Counts a user-recommendation request in for its duration; true when few enough are in
+    /// flight for the index to answer it.
+    private func enterUserRequest() -> Bool {
+        inFlightLock.lock()
+        defer { inFlightLock.unlock() }
+        usersInFlight += 1
+        return usersInFlight <= indexConcurrency
+    }
+
+    private func leaveUserRequest() {
+        inFlightLock.lock()
+        usersInFlight -= 1
+        inFlightLock.unlock()
     }
 
     /// Answers one request and records it in the metrics.
@@ -157,7 +180,9 @@ public final class APIRouter: @unchecked Sendable {
         let user = try model.userIndex(id)
         let tags = try tagIndices(request, model)
         let route = "/v1/users/{id}/recommendations"
-        let fromIndex = tags.isEmpty ? index?.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions) : nil
+        let quiet = enterUserRequest()
+        defer { leaveUserRequest() }
+        let fromIndex = tags.isEmpty && quiet ? index?.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions) : nil
         metrics.recordPath(route: route, fromIndex: fromIndex != nil)
         let list = try fromIndex ?? (tags.isEmpty ? coalescer.recommend(model: model, user: user, count: count, excludeSeen: !includeSeen)
             : try tagged(user: user, count: count, includeSeen: includeSeen, tags: tags, model))

@@ -33,9 +33,11 @@ enum ServeCommand: Command {
     accepting, finish the requests in flight and exit 0. Binds to loopback unless --host says
     otherwise.
     Recommendations, similar artists and artist radio come from MODEL.index (encore index) when
-    it is there and pays on this catalogue; /metrics counts the answers of each path
-    (encore_answers_total{path="index"|"exact"}). An index that cannot be used is skipped with a
-    note; a reload loads the index beside the new model again.
+    it is there and pays on this catalogue; a user's recommendations only while no more such
+    requests are in flight than --threads (beyond that the coalescer's exact batches are faster).
+    /metrics counts the answers of each path (encore_answers_total{path="index"|"exact"}). An
+    index that cannot be used is skipped with a note; a reload loads the index beside the new
+    model again.
     \(IndexOptions.help)
     """
 

@@ -138,12 +138,14 @@ package final class ApproximateIndex: Sendable {
     /// as many (looking in twice as many lists) each round, until `count` candidates pass
     /// `accept` or the index has no more to give; gives up (nil) once a round would ask for a
     /// large share of the index, where the exact path is cheaper.
+    /// An IVF-flat index is scanned instead (`scan`).
     private func search(
         _ index: FAISSIndex, query: [Float], count: Int, skipping: Int, breadth: Int, label: (Int64) -> Int, vectors: DenseMatrix,
         accept: (Int) -> Bool
     ) -> [ScoredItem]? {
         let held = index.count
         guard count > 0 else { return [] }
+        if let lists = index.flatListCount { return scan(index, lists: lists, query: query, count: count, breadth: breadth, label: label, accept: accept) }
         var fetch = max(2 * (count + skipping), 32)
         var round = 0
         while true {
@@ -163,6 +165,46 @@ package final class ApproximateIndex: Sendable {
             if 4 * fetch > max(held / 8, 4096) { return nil }
             fetch *= 4
             round += 1
+        }
+    }
+
+    /// IVF-flat on Encore's own kernel: FAISS names the `breadth` lists nearest the query, and
+    /// every vector in them is scored with `VectorKernels.scores` (the exact path's kernel; Debian's
+    /// FAISS scans with scalar code) and offered, if `accept` takes it, to the top `count`. No
+    /// over-fetch is needed, since everything in the lists is looked at; while fewer than
+    /// `count` pass, four times as many lists are looked in, and once that would be a large share
+    /// of the lists the exact path answers (nil) — unless every list was scanned.
+    private func scan(
+        _ index: FAISSIndex, lists listCount: Int, query: [Float], count: Int, breadth: Int, label: (Int64) -> Int, accept: (Int) -> Bool
+    ) -> [ScoredItem]? {
+        let k = query.count
+        var probes = min(max(1, breadth), listCount)
+        var scores = [Float](repeating: 0, count: 4096)
+        while true {
+            guard let lists = try? query.withUnsafeBufferPointer({ try index.probe($0.baseAddress!, count: 1, probes: probes) }) else { return nil }
+            var top = TopK(k: count)
+            for list in lists where list >= 0 {
+                let (n, labels, vectors) = index.flatList(Int(list))
+                guard n > 0, let labels, let vectors else { continue }
+                for column in stride(from: 0, to: n, by: scores.count) {
+                    let width = min(scores.count, n - column)
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        let out = scores.baseAddress!
+                        VectorKernels.scores(query, m: 1, lda: k, vectors + column * k, n: width, ldb: k, k: k, into: out, ldc: width)
+                        var threshold = top.threshold
+                        for j in 0..<width where out[j] >= threshold && out[j] > -.infinity {
+                            let item = label(labels[column + j])
+                            guard accept(item) else { continue }
+                            top.offer(index: item, score: out[j])
+                            threshold = top.threshold
+                        }
+                    }
+                }
+            }
+            let list = top.sorted()
+            if list.count >= count || probes == listCount { return list }
+            if 4 * probes > max(listCount / 8, 1) { return nil }
+            probes = min(4 * probes, listCount)
         }
     }
 }
