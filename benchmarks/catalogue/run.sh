@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue #22's measurements (docs/catalogue.md): a model of ~1.27 M tracks trained to convergence
 # on an `encore synth` log, its FAISS index (encore index), recall@10 and per-query speed of both
-# paths (encore index --evaluate), recommend-all on 4096 users both ways, and `encore serve`'s
-# single-user latency under wrk on loopback with --exact and with the index.
+# paths and the batch comparison (encore index --evaluate), recommend-all for every user both
+# ways, and `encore serve` under wrk on loopback with --exact and with the index: one connection
+# (single-request latency) for users and similar items, 32 connections for users.
 # Usage: benchmarks/catalogue/run.sh [--scratch-path DIR] [DURATION_SECONDS]
 #   ENCORE_BIN=PATH   measure this encore binary as it is, without building
 #   USERS=200000 ITEMS=1300000 MEAN=60 ITERATIONS=12   the log and the training
@@ -23,9 +24,8 @@ log="$out/plays-$users-$items.tsv" model="$out/model-$users-$items.encore"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 /usr/bin/time -f "index build: %e s wall, %M KB peak" "$encore" index "$model" 2>&1 | tr '\r' '\n' | grep -v '%,\|: [0-9]*%$'
 "$encore" index "$model" --evaluate --users 1000 --items 1000
-cut -f1 "$log" | awk '!seen[$0]++' | head -4096 > "$out/users-4096.txt"
 for path in exact approximate; do
-    "$encore" recommend-all "$model" --$path --users "$out/users-4096.txt" --output "$out/recs-$path.tsv"
+    "$encore" recommend-all "$model" --$path --output "$out/recs-$path.tsv"
 done
 cut -f1 "$log" | awk '!seen[$0]++' | head -20000 > "$out/serve-users.txt"
 cut -f2 "$log" | awk '!seen[$0]++' | head -20000 > "$out/serve-items.txt"
@@ -35,10 +35,11 @@ for path in exact approximate; do
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT
     for _ in $(seq 240); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
-    for script in users similar; do
+    for run in users:1 similar:1 users:32; do
+        script=${run%:*} connections=${run#*:}
         result=$(USERS_FILE="$out/serve-users.txt" ITEMS_FILE="$out/serve-items.txt" \
-            wrk -t1 -c1 -d"${duration}s" -s "$root/benchmarks/serve/$script.lua" --latency "http://127.0.0.1:$port" 2>&1)
-        printf '%-12s %-8s 1 connection: %9s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$path" "$script" \
+            wrk -t$(( connections > 1 ? 2 : 1 )) -c"$connections" -d"${duration}s" -s "$root/benchmarks/serve/$script.lua" --latency "http://127.0.0.1:$port" 2>&1)
+        printf '%-12s %-8s %2s connections: %9s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$path" "$script" "$connections" \
             "$(echo "$result" | awk '/Requests\/sec/ {print $2}')" "$(echo "$result" | awk '$1=="50%" {print $2}')" \
             "$(echo "$result" | awk '$1=="99%" {print $2}')" "$(echo "$result" | awk '/Non-2xx/ {print $NF}' | grep . || echo 0)"
     done

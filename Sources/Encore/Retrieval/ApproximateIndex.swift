@@ -2,11 +2,12 @@ import Foundation
 
 /// Approximate top-k over a model's items, on FAISS: one inner-product index over the raw item
 /// vectors (a listener's recommendations, x·y) and one over the unit-length vectors of the items
-/// with enough listeners (similar items and radio, by cosine). Both answer by over-fetching from
-/// the index and filtering what the exact path filters — seen items, exclusion and allow lists,
-/// the minimum-listener rule — then re-scoring the survivors from the model's own vectors. When
-/// the filters leave fewer than asked and the index could still hold more, the caller is told
-/// (nil) and answers exactly, so a list is never shorter than the exact path's.
+/// with enough listeners (similar items and radio, by cosine). Both keep only what the exact path
+/// keeps — seen items, exclusion and allow lists, the minimum-listener rule out — and score with
+/// the model's own vectors: an IVF-flat index by scanning the lists FAISS names with Encore's
+/// kernel (`scan`), any other kind by over-fetching from FAISS's search and re-scoring (`search`).
+/// When the filters leave fewer than asked and the index could still hold more, the caller is
+/// told (nil) and answers exactly, so a list is never shorter than the exact path's.
 ///
 /// The file beside the model (`ApproximateIndexFile`) is bound to the model file's checksum.
 /// Immutable once built; searches run from many threads.
