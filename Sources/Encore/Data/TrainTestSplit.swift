@@ -68,7 +68,7 @@ private struct DistinctPairs {
 
     init(_ data: Interactions) {
         let matrix = data.userItemMatrix()
-        userStarts = matrix.offsets
+        userStarts = matrix.offsets.array
         var latestByPair: [Int64] = []
         if let stamps = data.timestamps {
             latestByPair = [Int64](repeating: .min, count: matrix.nonZeroCount)

@@ -134,7 +134,13 @@ package final class TrainedModel: Recommender, Sendable {
     package var listenerCounts: [Int] {
         listenerCountsOnce.value {
             var counts = [Int](repeating: 0, count: itemCount)
-            for (position, item) in interactions.indices.enumerated() where interactions.values[position] > 0 { counts[Int(item)] += 1 }
+            // Over buffers: a loaded model's arrays are a mapped file's (18 M entries on the
+            // reference model), whose element-by-element subscript checks its storage each time.
+            interactions.indices.withUnsafeBufferPointer { items in
+                interactions.values.withUnsafeBufferPointer { values in
+                    for position in 0..<items.count where values[position] > 0 { counts[Int(items[position])] += 1 }
+                }
+            }
             return counts
         }
     }

@@ -89,7 +89,7 @@ extension ApproximateIndex {
                                 VectorKernels.scores(packed, m: group.count, lda: k, vectors + column * k, n: width, ldb: k, k: k, into: scores.baseAddress!, ldc: width)
                                 for (row, slot) in group.enumerated() {
                                     offer(scores.baseAddress! + row * width, width: width, labels: labels + column, to: &selectors[slot - chunk.lowerBound],
-                                          seen: seen.map { users[slot] < $0.rowCount ? $0.columns(ofRow: users[slot]) : [] } ?? [], mask: mask)
+                                          seen: heardItems(seen, users[slot]), mask: mask)
                                 }
                             }
                         }
@@ -107,12 +107,12 @@ extension ApproximateIndex {
     /// Offers one user's scores of a run of list entries to their selector, skipping what they
     /// have heard and what the filter refuses.
     @inline(__always) private func offer(
-        _ scores: UnsafePointer<Float>, width: Int, labels: UnsafePointer<Int64>, to selector: inout TopK, seen: ArraySlice<UInt32>, mask: [Bool]?
+        _ scores: UnsafePointer<Float>, width: Int, labels: UnsafePointer<Int64>, to selector: inout TopK, seen: Slice<MappableArray<UInt32>>?, mask: [Bool]?
     ) {
         var threshold = selector.threshold
         for j in 0..<width where scores[j] >= threshold && scores[j] > -.infinity {
             let item = Int(labels[j])
-            if mask?[item] == false || seen.containsSorted(UInt32(item)) { continue }
+            if mask?[item] == false || seen?.containsSorted(UInt32(item)) == true { continue }
             selector.offer(index: item, score: scores[j])
             threshold = selector.threshold
         }
@@ -124,8 +124,7 @@ extension ApproximateIndex {
         _ model: TrainedModel, users: [Int], count: Int, seen: SparseMatrix?, mask: [Bool]?, threads: Int
     ) throws -> [[ScoredItem]?] {
         let items = model.factors.itemFactors, k = items.columns
-        func seenRow(_ user: Int) -> ArraySlice<UInt32> { seen.map { user < $0.rowCount ? $0.columns(ofRow: user) : [] } ?? [] }
-        let seenCounts = users.map { seenRow($0).count }.sorted()
+        let seenCounts = users.map { heardItems(seen, $0)?.count ?? 0 }.sorted()
         let typicalSeen = seenCounts[seenCounts.count * 9 / 10]
         let fetch = min(recommendIndex.count, max(2 * (count + typicalSeen), 32))
         let queries = UnsafeMutablePointer<Float>.allocate(capacity: users.count * k)
@@ -136,11 +135,11 @@ extension ApproximateIndex {
         lists.withUnsafeMutableBufferPointer { lists in
             Parallel.forEachChunk(count: users.count, chunkSize: 256, threads: threads) { chunk, _ in
                 for slot in chunk {
-                    let heard = seenRow(users[slot])
+                    let heard = heardItems(seen, users[slot])
                     var top = TopK(k: count)
                     for raw in found.labels[(slot * fetch)..<((slot + 1) * fetch)] where raw >= 0 {
                         let item = Int(raw)
-                        if mask?[item] == false || heard.containsSorted(UInt32(item)) { continue }
+                        if mask?[item] == false || heard?.containsSorted(UInt32(item)) == true { continue }
                         top.offer(index: item, score: VectorKernels.dot(queries + slot * k, items.row(item), k))
                     }
                     let list = top.sorted()
@@ -152,7 +151,13 @@ extension ApproximateIndex {
     }
 }
 
-extension ArraySlice where Element == UInt32 {
+/// The items row `user` of `seen` holds (sorted), or nil when there is no such row.
+private func heardItems(_ seen: SparseMatrix?, _ user: Int) -> Slice<MappableArray<UInt32>>? {
+    guard let seen, user < seen.rowCount else { return nil }
+    return seen.columns(ofRow: user)
+}
+
+extension RandomAccessCollection where Element == UInt32, Index == Int {
     /// Whether the slice, sorted ascending, holds `value` (binary search).
     func containsSorted(_ value: UInt32) -> Bool {
         var low = startIndex, high = endIndex
