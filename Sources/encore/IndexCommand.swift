@@ -13,10 +13,11 @@ enum IndexCommand: Command {
 
     Builds MODEL.index: FAISS inner-product indexes over the model's item vectors (for
     recommendations) and over their unit-length vectors (for similar items and radio, by cosine),
-    bound to this model file by its checksum. recommend, recommend-all, similar, radio and serve
-    then answer from it by themselves when the catalogue has at least \(ApproximateIndex.automaticMinimumItems) items and the
-    recall@10 measured at build time is at least \(ApproximateIndex.requiredRecall); --approximate asks for it on any
-    catalogue, --exact never uses it. Seen items, filters and --min-listeners hold either way.
+    bound to this model file by its checksum. serve answers from it by itself (and recommend-all,
+    when it measured faster than the exact batch path) when the catalogue has at least \(ApproximateIndex.automaticMinimumItems)
+    items and the recall@10 measured at build time is at least \(ApproximateIndex.requiredRecall); recommend, similar and
+    radio answer one query each, which does not repay reading the index, so they use it with
+    --approximate. --exact never uses it. Seen items, filters and --min-listeners hold either way.
       --kind K           ivf-flat (default: IVF√n,Flat, n items) or ivf-pq (IVF√n,PQ16: 16 bytes an
                          item instead of 4 a factor, less recall)
       --factory D        any FAISS index_factory description instead of --kind (e.g. HNSW32);
@@ -105,7 +106,7 @@ enum IndexCommand: Command {
             return "the commands answer exactly unless asked with --approximate (the catalogue has fewer than \(ApproximateIndex.automaticMinimumItems) items, or the measured recall is below \(ApproximateIndex.requiredRecall))"
         }
         return index.isChosenAutomaticallyForBatches(forItems: model.itemCount)
-            ? "recommend, similar, radio, serve and recommend-all answer from this index by themselves (--exact to compare)"
-            : "recommend, similar, radio and serve answer from this index by themselves; recommend-all answers exactly, which measured faster (--approximate to compare)"
+            ? "serve and recommend-all answer from this index by themselves (--exact to compare); recommend, similar and radio with --approximate"
+            : "serve answers from this index by itself; recommend-all answers exactly, which measured faster; recommend, similar and radio with --approximate"
     }
 }

@@ -3,16 +3,19 @@ import EncoreCLI
 import Foundation
 
 /// `--exact` and `--approximate` of the commands that rank items: whether to answer from the
-/// approximate index beside the model (`encore index`). Without either, the index answers when
-/// it exists and `ApproximateIndex.isChosenAutomatically` says it pays on this catalogue.
+/// approximate index beside the model (`encore index`). A one-shot command (`recommend`,
+/// `similar`, `radio`) answers one query, and reading the index costs more than the query it
+/// saves (1.24 s against 0.83 s for `recommend` at 1 M items, whole process; docs/catalogue.md),
+/// so it uses the index only when asked. `recommend-all` uses it by itself when it is there and
+/// `ApproximateIndex.isChosenAutomaticallyForBatches` says it pays; `serve` decides in
+/// `ModelHolder`.
 struct IndexOptions {
     var exact: Bool
     var approximate: Bool
 
     static let help = """
       --exact            answer exactly even where MODEL.index (encore index) exists
-      --approximate      answer from MODEL.index even where the catalogue is too small for it to
-                         be chosen by itself (it is used by itself from \(ApproximateIndex.automaticMinimumItems) items)
+      --approximate      answer from MODEL.index (an error when there is none)
     """
 
     init(_ arguments: CommandLineArguments) throws {
@@ -21,11 +24,10 @@ struct IndexOptions {
         if exact && approximate { throw UsageError("give --exact or --approximate, not both") }
     }
 
-    /// Reads the model at `path` and, unless the exact path is asked for or chosen, its index.
+    /// Reads the model at `path` and, when it is asked for (or, for `batch`, chosen), its index.
     /// A damaged index, or one of another model, is an error (rebuild it, or pass --exact).
-    /// `batch`: for many users at once, where the index must also have measured faster.
     func load(_ path: String, batch: Bool = false) throws -> (model: TrainedModel, index: ApproximateIndex?) {
-        if exact { return (try ModelFile.read(from: path), nil) }
+        if exact || (!approximate && !batch) { return (try ModelFile.read(from: path), nil) }
         let (model, checksum) = try ModelFile.readWithChecksum(from: path)
         let index = try IndexOptions.index(for: model, checksum: checksum, at: path, required: approximate)
         if batch, !approximate, let index, !index.isChosenAutomaticallyForBatches(forItems: model.itemCount) { return (model, nil) }

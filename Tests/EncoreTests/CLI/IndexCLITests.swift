@@ -58,16 +58,19 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual(radio.status, 0, radio.stderr)
         XCTAssertEqual(radio.stdout.split(separator: "\n").count, 5)
 
-        // Damage: refused with the reason, whichever path was asked for, except --exact.
+        // Damage: refused with the reason where the index would answer (asked for, or
+        // recommend-all's own choice); a one-shot command without --approximate and --exact do
+        // not read it.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: index))
         bytes[bytes.count / 3] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: index))
-        for arguments in [["recommend", model, "--user", user], ["similar", model, "--item", item, "--approximate"]] {
+        for arguments in [["recommend-all", model], ["similar", model, "--item", item, "--approximate"]] {
             let refused = try TestSupport.encore(arguments)
             XCTAssertEqual(refused.status, 1, "\(arguments)")
             XCTAssertTrue(refused.stderr.contains("m.encore.index: not a usable index: its checksum does not match"), refused.stderr)
         }
         XCTAssertEqual(try TestSupport.encore(["recommend", model, "--user", user, "--exact"]).status, 0)
+        XCTAssertEqual(try TestSupport.encore(["recommend", model, "--user", user]).status, 0)
         // Another model (retrained: another checksum) beside the old index.
         XCTAssertEqual(try TestSupport.encore(["index", model]).status, 0)
         XCTAssertEqual(try TestSupport.encore(["train", plays, "--output", model, "--factors", "16", "--iterations", "5", "--quiet"]).status, 0)
