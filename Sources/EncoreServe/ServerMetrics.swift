@@ -69,7 +69,7 @@ public final class ServerMetrics: @unchecked Sendable {
         out += "encore_index_in_use \(model.index == nil ? 0 : 1)\n"
         if let index = model.index {
             out += "# HELP encore_index_recall Recall@10 of the index against the exact path, measured when it was built (recommendations, similar items).\n# TYPE encore_index_recall gauge\n"
-            out += "encore_index_recall{kind=\"recommend\"} \(index.header.recall)\nencore_index_recall{kind=\"similar\"} \(index.header.similarRecall)\n"
+            out += String(format: "encore_index_recall{kind=\"recommend\"} %.4f\nencore_index_recall{kind=\"similar\"} %.4f\n", index.header.recall, index.header.similarRecall)
         }
         out += "# HELP encore_model_version 1 for the model loaded at start, +1 per successful reload.\n# TYPE encore_model_version gauge\n"
         out += "encore_model_version \(model.version)\n"
