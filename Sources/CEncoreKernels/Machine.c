@@ -66,3 +66,11 @@ int encore_openblas_load_core(const char *core) {
     }
     return 1;
 }
+
+int encore_openblas_stop_idle_threads(void) {
+    // Looked up for the same reason as above: the symbol is OpenBLAS's, not every BLAS's.
+    int (*shutdown)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    if (!shutdown) return 0;
+    shutdown();
+    return 1;
+}

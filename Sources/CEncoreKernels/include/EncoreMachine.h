@@ -32,6 +32,11 @@ void encore_cpu_describe(EncoreCPU *cpu);
 /// Returns 0 when the loaded OpenBLAS cannot change its set (not DYNAMIC_ARCH, or not OpenBLAS).
 int encore_openblas_load_core(const char *core);
 
+/// Ends OpenBLAS's pool of worker threads (its `blas_thread_shutdown_`, which it also calls
+/// before a fork); a later multi-threaded call starts the pool again. Returns 0 when this BLAS
+/// has no such call.
+int encore_openblas_stop_idle_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

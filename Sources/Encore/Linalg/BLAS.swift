@@ -1,9 +1,20 @@
 import CBLAS
+import CEncoreKernels
 
 /// The thin shim over OpenBLAS: the few BLAS/LAPACK calls Encore makes, in its own orientation
 /// (row-major), with OpenBLAS's thread pool switched off because Encore runs its own threads.
 package enum BLAS {
-    private static let singleThreaded: Void = { _ = BLASKernelChoice.applied; openblas_set_num_threads(1) }()
+    /// OpenBLAS starts a worker per core when it loads, and a worker with no work spins on
+    /// sched_yield for about 2²⁸ cycles (~0.1 s) before it sleeps: as long as a one-shot command
+    /// runs. Every BLAS call here is single-threaded, so the pool is ended at once; a
+    /// multi-threaded call (`DenseInverse`) starts it again. `encore recommend` on a 336 MB model
+    /// took 0.68× the CPU time with the pool ended, the same wall time (alternating paired runs,
+    /// AMD EPYC, 2 cores, quiet).
+    private static let singleThreaded: Void = {
+        _ = BLASKernelChoice.applied
+        openblas_set_num_threads(1)
+        encore_openblas_stop_idle_threads()
+    }()
 
     /// Makes OpenBLAS run on the calling thread only; called before any BLAS work.
     package static func ensureSingleThreaded() { _ = singleThreaded }
