@@ -137,8 +137,13 @@ enum TuneCommand: Command {
         words += ["--factors", "\(c.factors)", "--iterations", "\(c.iterations)", "--regularization", "\(c.regularization)",
                   "--alpha", "\(c.alpha)", "--confidence", c.confidence.rawValue]
         if c.confidence == .log && c.epsilon != 1 { words += ["--epsilon", "\(c.epsilon)"] }
-        words += ["--regularization-scaling", c.regularizationScaling.rawValue, "--solver", c.solver.rawValue]
+        words += ["--regularization-scaling", c.regularizationScaling.rawValue]
+        if let exponent = c.regularizationExponent { words += ["--regularization-exponent", "\(exponent)"] }
+        if c.unobservedWeight != 0 { words += ["--unobserved-weight", "\(c.unobservedWeight)"] }
+        if c.initialScale != 1 { words += ["--init-scale", "\(c.initialScale)"] }
+        words += ["--solver", c.solver.rawValue]
         if c.solver == .cg { words += ["--cg-steps", "\(c.cgSteps)"] }
+        if c.solver == .subspace { words += ["--block-size", "\(c.blockSize)"] }
         if c.nonnegative { words.append("--nonnegative") }
         words += ["--seed", "\(c.seed)"]
         return words.map(shellQuoted).joined(separator: " ")
