@@ -15,23 +15,33 @@ final class SubspaceSolve {
     private let block: UnsafeMutablePointer<Double>
     /// The block's residual (b − A x)_B, then its step δ.
     private let delta: UnsafeMutablePointer<Double>
-    /// One observed vector's block, in Double.
-    private let vector: UnsafeMutablePointer<Double>
+    /// √c₁·y_B of each observed vector with c₁ > 0, in Double (n × |B|); grown on demand.
+    private var gathered: UnsafeMutablePointer<Double>
+    private var capacity = 0
 
     /// How many vectors ahead a step requests from memory.
     private static let lookahead = 6
+    /// From this many weighted vectors on, Σ c₁ y_B y_Bᵀ is one SYRK call.
+    private static let syrkFrom = 16
 
     init(blockSize: Int) {
         self.blockSize = blockSize
         block = .allocateCacheAligned(capacity: blockSize * blockSize)
         delta = .allocateCacheAligned(capacity: blockSize)
-        vector = .allocateCacheAligned(capacity: blockSize)
+        gathered = .allocateCacheAligned(capacity: 1)
+    }
+
+    private func reserve(_ n: Int) {
+        guard capacity < n else { return }
+        gathered.deallocate()
+        capacity = max(n, 2 * capacity)
+        gathered = .allocateCacheAligned(capacity: capacity * blockSize)
     }
 
     deinit {
         block.deallocate()
         delta.deallocate()
-        vector.deallocate()
+        gathered.deallocate()
     }
 
     /// One row's step on the dimensions `range` (at most `blockSize` of them). `x` is the row's
@@ -50,9 +60,10 @@ final class SubspaceSolve {
             block[i * b + i] += ridge
             delta[i] = -Double(gx[i]) - ridge * Double(x[first + i])
         }
-        // + Σ c₁ y_B y_Bᵀ and + Σ (c p − c₁ y·x) y_B; the whole square, whose rows vectorise
-        // (the Cholesky kernel then reads its lower triangle).
+        // + Σ (c p − c₁ y·x) y_B, and each √c₁ y_B gathered for + Σ c₁ y_B y_Bᵀ.
         let n = columns.count
+        reserve(n)
+        var weighted = 0
         for p in 0..<n {
             // Each vector's block is its own cache line or two, scattered over the source:
             // requested a few vectors ahead so the misses overlap the arithmetic.
@@ -60,14 +71,26 @@ final class SubspaceSolve {
                 encore_prefetch_l2(UnsafeRawPointer(source.row(Int(columns[p + SubspaceSolve.lookahead])) + first))
             }
             let y = UnsafePointer(source.row(Int(columns[p]))) + first, c1 = Double(confidences[p])
-            for i in 0..<b { vector[i] = Double(y[i]) }
             let preference: Double = values[p] > 0 ? 1 : 0
             let coefficient = (1 + c1) * preference - c1 * scores[p]
-            for i in 0..<b { delta[i] += coefficient * vector[i] }
+            for i in 0..<b { delta[i] += coefficient * Double(y[i]) }
             guard c1 > 0 else { continue }
-            for i in 0..<b {
-                let weighted = c1 * vector[i], row = block + i * b
-                for l in 0..<b { row[l] += weighted * vector[l] }
+            let root = c1.squareRoot(), out = gathered + weighted * b
+            for i in 0..<b { out[i] = root * Double(y[i]) }
+            weighted += 1
+        }
+        if weighted >= SubspaceSolve.syrkFrom {
+            // SYRK fills the upper triangle; the Cholesky kernel reads the lower.
+            BLAS.addGram(gathered, rows: weighted, k: b, into: block)
+            for i in 0..<b { for l in (i + 1)..<max(i + 1, b) { block[l * b + i] = block[i * b + l] } }
+        } else {
+            // Too few for a BLAS call to pay: the whole square, whose rows vectorise.
+            for p in 0..<weighted {
+                let vector = gathered + p * b
+                for i in 0..<b {
+                    let scaled = vector[i], row = block + i * b
+                    for l in 0..<b { row[l] += scaled * vector[l] }
+                }
             }
         }
         // A_BB is a principal block of a positive-definite A; with λ = 0 it may be singular,
