@@ -50,7 +50,7 @@ extension ImplicitALS {
                         for row in rows {
                             solver.step(over: block, x: target.row(row), gx: product.row(row), gramBlock: gramBlockView, ridge: ridges[row],
                                         columns: entries.columns(ofRow: row), values: entries.values(ofRow: row),
-                                        confidences: entries.confidences(ofRow: row)!, scores: scores.baseAddress! + entries.offsets[row],
+                                        confidences: entries.confidences(ofRow: row), scores: scores.baseAddress! + entries.offsets[row],
                                         source: source)
                         }
                     }
@@ -110,9 +110,10 @@ extension ImplicitALS {
                     for row in rows {
                         let x = target.row(row), range = ratings.range(ofRow: row)
                         let rowScores = range.map { Float(scores[$0]) }
+                        // With no observations (the only case without confidences) neither pointer is read.
                         sum += rowScores.withUnsafeBufferPointer { rowScores in
                             equations.objectiveTerm(quadratic: Double(VectorKernels.dot(x, product.row(row), k)), values: entries.values(ofRow: row),
-                                                    scores: rowScores.baseAddress ?? UnsafePointer(x), confidences: entries.confidences(ofRow: row)!,
+                                                    scores: rowScores.baseAddress ?? UnsafePointer(x), confidences: entries.confidences(ofRow: row) ?? UnsafePointer(x),
                                                     normSquared: VectorKernels.dot(x, x, k))
                         }
                     }

@@ -47,10 +47,10 @@ final class SubspaceSolve {
     /// One row's step on the dimensions `range` (at most `blockSize` of them). `x` is the row's
     /// vector (k values, moved in place); `gx` = (G x)_B for the current x; `gramBlock` = G_BB
     /// (|B|×|B|, row-major); `ridge` = λs. The row's observations are `columns` (rows of
-    /// `source`), `values` (their weights), `confidences` (c₁) and `scores` (y·x, kept current).
+    /// `source`), `values` (their weights), `confidences` (c₁; nil only for a row with none) and `scores` (y·x, kept current).
     func step(
         over range: Range<Int>, x: UnsafeMutablePointer<Float>, gx: UnsafePointer<Float>, gramBlock: UnsafePointer<Double>, ridge: Double,
-        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>,
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
         scores: UnsafeMutablePointer<Double>, source: DenseMatrix
     ) {
         let b = range.count, first = range.lowerBound
@@ -70,7 +70,7 @@ final class SubspaceSolve {
             if p + SubspaceSolve.lookahead < n {
                 encore_prefetch_l2(UnsafeRawPointer(source.row(Int(columns[p + SubspaceSolve.lookahead])) + first))
             }
-            let y = UnsafePointer(source.row(Int(columns[p]))) + first, c1 = Double(confidences[p])
+            let y = UnsafePointer(source.row(Int(columns[p]))) + first, c1 = Double(confidences![p])
             let preference: Double = values[p] > 0 ? 1 : 0
             let coefficient = (1 + c1) * preference - c1 * scores[p]
             for i in 0..<b { delta[i] += coefficient * Double(y[i]) }
