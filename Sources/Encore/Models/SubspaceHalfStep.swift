@@ -1,11 +1,12 @@
 import Foundation
 
 /// The half-step of the subspace solver (iALS++, Rendle et al. 2021): one sweep over the blocks of
-/// `blockSize` dimensions, each block a step for every row before the next block. Taking a
-/// block for all rows at once makes the one term that reads all k dimensions, (G x)_B, a single
-/// matrix product X·G_{:,B} over every row (BLAS, k·|B| per row), where a row at a time it would
-/// be a k×k product per row; the rest of a row's step (`SubspaceSolve`) costs n·|B|². Works in
-/// the plain basis: it needs no eigendecomposition and no turning of the factors.
+/// `blockSize` dimensions, a chunk of rows at a time, each block a step for every row of the
+/// chunk before the next block. Taking a block for many rows at once makes the one term that
+/// reads all k dimensions, (G x)_B, a single matrix product X·G_{:,B} over the chunk's rows
+/// (BLAS, k·|B| per row), where a row at a time it would be a k×k product per row; the rest of a
+/// row's step (`SubspaceSolve`) costs n·|B|². Works in the plain basis: it needs no
+/// eigendecomposition and no turning of the factors.
 extension ImplicitALS {
     /// One subspace half-step: every row of `target` takes one exact step per block against the
     /// fixed `source`, warm-started from its current vector. `ratings`, `confidences`, `side`
@@ -26,32 +27,35 @@ extension ImplicitALS {
             Double(equations.ridge(positives: ratings.range(ofRow: row).reduce(0) { $0 + (ratings.values[$1] > 0 ? 1 : 0) }))
         }
         var scores = observedScores(of: target, against: source, ratings: ratings)
-        let width = min(configuration.blockSize, k)
-        let product = DenseMatrix(rows: ratings.rowCount, columns: width)
-        let solvers = SubspaceSolverPool(blockSize: width)
-        let gramBlock = UnsafeMutablePointer<Double>.allocate(capacity: width * width)
-        defer { gramBlock.deallocate() }
-        for start in stride(from: 0, to: k, by: width) {
-            let block = start..<min(k, start + width), b = block.count
-            for i in 0..<b { for l in 0..<b { gramBlock[i * b + l] = gram[(start + i) * k + start + l] } }
-            // (G x)_B of every row: X · G_{B,:}ᵀ, G being symmetric.
+        let width = min(configuration.blockSize, k), blocks = stride(from: 0, to: k, by: width).map { $0..<min(k, $0 + width) }
+        // G_BB of every block, one after another (|B|×|B| each, row-major).
+        var gramBlocks: [Double] = []
+        for block in blocks { for i in block { for l in block { gramBlocks.append(gram[i * k + l]) } } }
+        let solvers = SubspaceSolverPool(blockSize: width, rows: SubspaceHalfStepChunk.rows)
+        // Rows are independent, so each chunk of rows sweeps every block on its own: one parallel
+        // region per half-step, not two per block, and no thread waits for another between blocks.
+        scores.withUnsafeMutableBufferPointer { scores in
             gramFloat.withUnsafeBufferPointer { g in
-                Parallel.forEachChunk(count: ratings.rowCount, chunkSize: 1024, threads: threads) { rows, _ in
-                    BLAS.multiplyTransposed(target.row(rows.lowerBound), m: rows.count, lda: target.stride, g.baseAddress! + start * k, n: b, ldb: k,
-                                            k: k, into: product.row(rows.lowerBound), ldc: product.stride)
-                }
-            }
-            let gramBlockView = UnsafePointer(gramBlock)
-            scores.withUnsafeMutableBufferPointer { scores in
-                ratings.withUnsafeEntries(confidences: confidences) { entries in
-                    Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, _ in
-                        let solver = solvers.take()
-                        defer { solvers.give(back: solver) }
-                        for row in rows {
-                            solver.step(over: block, x: target.row(row), gx: product.row(row), gramBlock: gramBlockView, ridge: ridges[row],
-                                        columns: entries.columns(ofRow: row), values: entries.values(ofRow: row),
-                                        confidences: entries.confidences(ofRow: row), scores: scores.baseAddress! + entries.offsets[row],
-                                        source: source)
+                gramBlocks.withUnsafeBufferPointer { gramBlocks in
+                    ratings.withUnsafeEntries(confidences: confidences) { entries in
+                        Parallel.forEachChunk(count: ratings.rowCount, chunkSize: SubspaceHalfStepChunk.rows, threads: threads) { rows, _ in
+                            let solver = solvers.take()
+                            defer { solvers.give(back: solver) }
+                            var offset = 0
+                            for block in blocks {
+                                let b = block.count, product = solver.product
+                                // (G x)_B of the chunk's rows: X · G_{B,:}ᵀ, G being symmetric.
+                                BLAS.multiplyTransposed(target.row(rows.lowerBound), m: rows.count, lda: target.stride, g.baseAddress! + block.lowerBound * k,
+                                                        n: b, ldb: k, k: k, into: product, ldc: b)
+                                for row in rows {
+                                    solver.step(over: block, x: target.row(row), gx: product + (row - rows.lowerBound) * b,
+                                                gramBlock: gramBlocks.baseAddress! + offset, ridge: ridges[row],
+                                                columns: entries.columns(ofRow: row), values: entries.values(ofRow: row),
+                                                confidences: entries.confidences(ofRow: row), scores: scores.baseAddress! + entries.offsets[row],
+                                                source: source)
+                                }
+                                offset += b * b
+                            }
                         }
                     }
                 }
@@ -125,18 +129,28 @@ extension ImplicitALS {
     }
 }
 
+/// The rows a chunk of the subspace half-step sweeps together.
+private enum SubspaceHalfStepChunk {
+    /// Enough for the chunk's X·G_{:,B} to be an efficient matrix product, few enough for its
+    /// result (rows × |B|) to stay in cache.
+    static let rows = 256
+}
+
 /// Subspace steppers for the threads of one half-step (as `RowSolverPool` for row solvers).
 private final class SubspaceSolverPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [SubspaceSolve] = []
-    private let blockSize: Int
+    private let blockSize: Int, rows: Int
 
-    init(blockSize: Int) { self.blockSize = blockSize }
+    init(blockSize: Int, rows: Int) {
+        self.blockSize = blockSize
+        self.rows = rows
+    }
 
     func take() -> SubspaceSolve {
         lock.lock()
         defer { lock.unlock() }
-        return idle.popLast() ?? SubspaceSolve(blockSize: blockSize)
+        return idle.popLast() ?? SubspaceSolve(blockSize: blockSize, rows: rows)
     }
 
     func give(back solver: SubspaceSolve) {

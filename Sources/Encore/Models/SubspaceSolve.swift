@@ -24,8 +24,13 @@ final class SubspaceSolve {
     /// From this many weighted vectors on, Σ c₁ y_B y_Bᵀ is one SYRK call.
     private static let syrkFrom = 16
 
-    init(blockSize: Int) {
+    /// (G x)_B of up to `rows` rows (rows × |B|), which the half-step fills for its chunk.
+    let product: UnsafeMutablePointer<Float>
+
+    /// Scratch for blocks of up to `blockSize` dimensions and chunks of up to `rows` rows.
+    init(blockSize: Int, rows: Int) {
         self.blockSize = blockSize
+        product = .allocateCacheAligned(capacity: rows * blockSize)
         block = .allocateCacheAligned(capacity: blockSize * blockSize)
         delta = .allocateCacheAligned(capacity: blockSize)
         gathered = .allocateCacheAligned(capacity: 1)
@@ -42,6 +47,7 @@ final class SubspaceSolve {
         block.deallocate()
         delta.deallocate()
         gathered.deallocate()
+        product.deallocate()
     }
 
     /// One row's step on the dimensions `range` (at most `blockSize` of them). `x` is the row's
