@@ -97,6 +97,23 @@ final class RendleObjectiveTests: XCTestCase {
         }
     }
 
+    func testSubspaceGivesTheSameModelForAnyThreadCount() throws {
+        // More rows than one chunk of the half-step (256), so that chunks meet threads.
+        let (matrix, _) = randomMatrix(users: 600, items: 300, density: 0.05, seed: 4)
+        var c = ALSConfiguration()
+        c.factors = 12
+        c.iterations = 3
+        c.solver = .subspace
+        c.blockSize = 5
+        c.unobservedWeight = 0.1
+        c.regularizationExponent = 0.5
+        let one = try ImplicitALS(configuration: c, threads: 1).fit(matrix)
+        let three = try ImplicitALS(configuration: c, threads: 3).fit(matrix)
+        XCTAssertEqual(one.userFactors.packed(), three.userFactors.packed())
+        XCTAssertEqual(one.itemFactors.packed(), three.itemFactors.packed())
+        XCTAssertEqual(one.lossHistory, three.lossHistory)
+    }
+
     func testInitialScaleSetsTheLengthOfTheStartingVectors() throws {
         let (matrix, _) = randomMatrix(users: 10, items: 7, density: 0.3, seed: 2)
         var c = ALSConfiguration()
