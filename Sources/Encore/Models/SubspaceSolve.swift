@@ -4,9 +4,9 @@ import CEncoreKernels
 /// exact minimum of the row's objective over one block B of `blockSize` dimensions, the others
 /// held. With A = G + Σ c₁ y yᵀ + λs I and b = Σ c p y (`NormalEquations`), it solves
 /// A_BB δ = (b − A x)_B and moves x_B by δ, keeping every observed score y·x current — so a step
-/// costs n·|B|² + |B|³/6 instead of the exact solve's n·k²/2 + k³/6, and (G x)_B, the one term
-/// that reads every dimension, comes in from a matrix product taken for all rows at once (see
-/// `ImplicitALS.subspaceHalfStep`). A step cannot raise the row's objective; repeated sweeps
+/// costs about n·|B|²/2 + |B|³/6 instead of the exact solve's n·k²/2 + k³/6, and (G x)_B, the one
+/// term that reads every dimension, comes in from a matrix product taken for a chunk of rows at
+/// once (see `ImplicitALS.subspaceHalfStep`). A step cannot raise the row's objective; repeated sweeps
 /// over the blocks converge to the exact solution (block Gauss–Seidel on a positive-definite
 /// system). In Double throughout. One per thread, reused for every row.
 final class SubspaceSolve {
@@ -53,7 +53,8 @@ final class SubspaceSolve {
     /// One row's step on the dimensions `range` (at most `blockSize` of them). `x` is the row's
     /// vector (k values, moved in place); `gx` = (G x)_B for the current x; `gramBlock` = G_BB
     /// (|B|×|B|, row-major); `ridge` = λs. The row's observations are `columns` (rows of
-    /// `source`), `values` (their weights), `confidences` (c₁; nil only for a row with none) and `scores` (y·x, kept current).
+    /// `source`), `values` (their weights), `confidences` (c₁; nil only for a row with none) and
+    /// `scores` (y·x, kept current).
     func step(
         over range: Range<Int>, x: UnsafeMutablePointer<Float>, gx: UnsafePointer<Float>, gramBlock: UnsafePointer<Double>, ridge: Double,
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
