@@ -83,21 +83,52 @@ package struct DataOptions {
         [("data file", path)] + (DatasetLoader.namesPath(forRatingsAt: path, format: format ?? DatasetFormat.detect(path: path)).map { [("names file", $0)] } ?? [])
     }
 
-    /// Reads `path`, reporting progress on stderr for large files and skipped rows afterwards.
+    /// Reads `path` as coordinate rows: text through the readers, a binary play log
+    /// (`encore import`) from its users × items matrix, one row per summed (user, item) pair.
     package func load(_ path: String, quiet: Bool = false) throws -> Interactions {
+        if PlayLogFile.isPlayLog(path: path) { return try readPlayLog(path, quiet: quiet).interactions() }
+        return try readText(path, quiet: quiet)
+    }
+
+    /// Reads `path` ready for training: a binary play log straight into its arrays, text
+    /// through the readers and then into both orientations, the rows let go as they are used.
+    package func loadPlayLog(_ path: String, quiet: Bool = false) throws -> PlayLog {
+        if PlayLogFile.isPlayLog(path: path) { return try readPlayLog(path, quiet: quiet) }
+        var interactions = try readText(path, quiet: quiet)
+        return PlayLog(taking: &interactions)
+    }
+
+    private func readPlayLog(_ path: String, quiet: Bool) throws -> PlayLog {
+        guard words.isEmpty else {
+            throw UsageError("\(path) is a binary play log: its layout is fixed, so drop the data flags (\(words.joined(separator: " ")))")
+        }
+        let start = now()
+        let log = try PlayLogFile.read(path: path)
+        if !quiet { Console.err("read the play log \(path) in \(Console.seconds(secondsSince(start)))") }
+        return log
+    }
+
+    /// Reads delimited text, with a progress line on stderr for a large file (rows/s and time
+    /// left) and what was skipped or trimmed afterwards.
+    private func readText(_ path: String, quiet: Bool) throws -> Interactions {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let showProgress = !quiet && size > 32 << 20
-        var lastShown = -1
-        let (interactions, report) = try DatasetLoader.load(path: path, format: format, options: read, progress: showProgress ? { fraction in
-            let percent = Int(fraction * 100)
-            if percent / 5 != lastShown / 5 {
-                lastShown = percent
-                Console.progress("reading \(path): \(percent)%")
-            }
+        let start = now()
+        let (interactions, report) = try DatasetLoader.load(path: path, format: format, options: read, progress: showProgress ? { progress in
+            Console.progress(DataOptions.progressLine(path: path, progress, seconds: secondsSince(start)))
         } : nil)
         if showProgress { Console.endProgress() }
         DataOptions.printNotes(report, path: path)
         return interactions
+    }
+
+    /// "reading plays.tsv: 45% · 8.1 M rows · 2.0 M rows/s · 4 s left".
+    package static func progressLine(path: String, _ progress: IngestProgress, seconds: Double) -> String {
+        let fraction = Double(progress.bytesRead) / Double(max(1, progress.totalBytes))
+        let rate = seconds > 0 ? Double(progress.rowsRead) / seconds : 0
+        let left = fraction > 0 ? seconds * (1 - fraction) / fraction : 0
+        return "reading \(path): " + String(format: "%.0f%% · %.1f M rows · %.2f M rows/s · %.0f s left",
+                                             fraction * 100, Double(progress.rowsRead) / 1e6, rate / 1e6, left)
     }
 
     /// Tells what reading `path` changed or left out: skipped rows, trimmed IDs, with examples.

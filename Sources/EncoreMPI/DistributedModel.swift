@@ -13,8 +13,8 @@ package enum DistributedModel {
         let mine = ratings.userRatings
         let rowLengths = (0..<mine.rowCount).map { Int64(mine.range(ofRow: $0).count) }
         let lengths = communicator.gatherToRoot(rowLengths)
-        let indices = communicator.gatherToRoot(mine.indices)
-        let values = communicator.gatherToRoot(mine.values)
+        let indices = communicator.gatherToRoot(mine.indices.array)
+        let values = communicator.gatherToRoot(mine.values.array)
         guard let lengths, let indices, let values, let users = fit.userFactors, let items = fit.itemFactors,
               let userIDs = ratings.userIDs, let itemIDs = ratings.itemIDs
         else { return nil }

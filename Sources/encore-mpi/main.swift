@@ -18,6 +18,7 @@ Trains implicit ALS on P processes and writes the same model file as `encore tra
 flags and defaults (--spark-defaults too), and with the same seed the same model to solver
 tolerance.
 Every process reads its own byte range of FILE; users and items are split into P blocks.
+FILE may be a binary play log (`encore import`): then each process reads only its blocks' rows.
 
   --strategy S            how vectors reach the processes that need them (default half-gridify):
                             half-gridify  each process receives exactly the vectors its rows need
@@ -119,7 +120,16 @@ func train(_ arguments: CommandLineArguments, communicator: Communicator) throws
     try checkOutput(flags, communicator: communicator)
 
     let readStart = now()
-    let ratings = try DistributedReader.read(path: file, format: flags.data.format, options: flags.data.read, communicator: communicator)
+    // A binary play log (`encore import`) is known by its first bytes; each process reads its rows.
+    let ratings: DistributedRatings
+    if PlayLogFile.isPlayLog(path: file) {
+        guard flags.data.words.isEmpty else {
+            throw UsageError("\(file) is a binary play log: its layout is fixed, so drop the data flags (\(flags.data.words.joined(separator: " ")))")
+        }
+        ratings = try DistributedPlayLogReader.read(path: file, communicator: communicator)
+    } else {
+        ratings = try DistributedReader.read(path: file, format: flags.data.format, options: flags.data.read, communicator: communicator)
+    }
     let readSeconds = secondsSince(readStart)
     if isRoot { printReadNotes(ratings, path: file) }
     say("read \(ratings.rowsRead) rows on \(communicator.size) process\(communicator.size == 1 ? "" : "es"): \(ratings.users.count) users × \(ratings.items.count) items in \(Console.seconds(readSeconds))")

@@ -22,6 +22,8 @@ enum EvaluateCommand: Command {
       --neighbours N                    neighbours kept per item for item-kNN (default 100)
       --split random|per-user|time      how test pairs are chosen (default random; time needs timestamps)
       --test-fraction F                 share of pairs held out (default 0.2)
+      --test-users N                    hold pairs out from N users drawn at random only (the
+                                        rest train whole): scoring a huge log grows with N
       --k K                             cut-off of the top-k metrics (default 10)
       --curve FILE.svg|FILE.csv         ALS only: loss and --metric after every iteration
       --metric NAME                     the curve's metric: map, ndcg, precision, recall, auc, mpr (default map)
@@ -68,10 +70,14 @@ enum EvaluateCommand: Command {
         if curvePath != nil && (kind != .als || compare) { throw UsageError("--curve draws ALS training; drop --model/--compare") }
         if let curvePath { try OutputPath.refuseOverwritingInputs(curvePath, flag: "--curve", inputs: data.inputs(file)) }
 
-        let interactions = try data.load(file)
-        let parts = try split.split(interactions, seed: model.configuration.seed)
-        let evaluator = try Evaluator(split: parts, k: split.k, threads: model.threads)
-        if !json { Console.err(split.describe(parts, scored: evaluator.scoredUsers.count)) }
+        // The rows and the split's own copies of them are let go before anything trains: the
+        // evaluator's two matrices are all that is needed after (and the split, for a curve).
+        let (evaluator, curveSplit) = try { () throws -> (Evaluator, TrainTestSplit?) in
+            let parts = try split.split(data.load(file), seed: model.configuration.seed)
+            let evaluator = try Evaluator(split: parts, k: split.k, threads: model.threads)
+            if !json { Console.err(split.describe(parts, scored: evaluator.scoredUsers.count)) }
+            return (evaluator, curvePath == nil ? nil : parts)
+        }()
 
         var results: [(String, EvaluationResult, Double)] = []
         for candidate in compare ? ModelKind.allCases : [kind] {
@@ -79,7 +85,7 @@ enum EvaluateCommand: Command {
             let recommender: Recommender
             switch candidate {
             case .als:
-                if let curvePath {
+                if let curvePath, let parts = curveSplit {
                     let curve = try LearningCurve(split: parts, configuration: model.configuration, metric: metric, k: split.k, threads: model.threads) { point in
                         Console.err("iteration \(point.iteration): loss \(String(format: "%.6g", point.loss)), \(metric.label(k: split.k)) \(String(format: "%.4f", point.metric))")
                     }
@@ -146,6 +152,8 @@ struct SplitOptions {
     var strategy: SplitStrategy
     var testFraction: Double
     var k: Int
+    /// Hold pairs out from this many randomly drawn users only (nil: from everyone).
+    var testUsers: Int?
 
     init(_ arguments: CommandLineArguments) throws {
         strategy = try arguments.choice("--split", default: .random)
@@ -155,10 +163,11 @@ struct SplitOptions {
         }
         testFraction = fraction
         k = try arguments.int("--k", default: 10, in: 1...10_000)
+        testUsers = arguments.has("--test-users") ? try arguments.int("--test-users", default: 1, in: 1...Int(Int32.max)) : nil
     }
 
     func split(_ data: Interactions, seed: UInt64) throws -> TrainTestSplit {
-        try TrainTestSplit(data, strategy: strategy, testFraction: testFraction, seed: seed)
+        try TrainTestSplit(data, strategy: strategy, testFraction: testFraction, seed: seed, testUsers: testUsers)
     }
 
     func describe(_ split: TrainTestSplit, scored: Int) -> String {

@@ -8,7 +8,7 @@ enum RecommendAllCommand: Command {
     static let summary = "write top-N recommendations for every user as user<TAB>item<TAB>score (or JSON lines)"
     static let usage = """
     Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--names | --json] [--include-seen]
-                               [--users FILE] [--exclude FILE] [--only FILE] [--threads N]
+                               [--users FILE] [--exclude FILE] [--only FILE] [--threads N] [--quiet]
 
     Writes user<TAB>item<TAB>score lines, best first per user, users in model order (or in the
     order of --users FILE, one user ID per line), with the original IDs; each user's training
@@ -17,7 +17,9 @@ enum RecommendAllCommand: Command {
     --json writes one object per user instead:
       {"user": ID, "recommendations": [{"item": ID, "score": S[, "name": NAME]}, …]}
     with the name where known. With --output the file is written atomically (no partial file on
-    failure); otherwise to stdout.
+    failure); otherwise to stdout. Output is written as it is made, a megabyte at a time, so
+    memory does not grow with the number of users; for 100,000 users or more a progress line
+    (users/s, time left) goes to stderr every few seconds, unless --quiet.
     \(FilterOptions.help)
     """
 
@@ -27,6 +29,7 @@ enum RecommendAllCommand: Command {
         let includeSeen = try arguments.flag("--include-seen")
         let json = try arguments.flag("--json")
         let names = try arguments.flag("--names")
+        let quiet = try arguments.flag("--quiet")
         if json && names { throw UsageError("--names is for the TSV output; --json lines carry names already") }
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         let usersPath = try arguments.value("--users")
@@ -46,8 +49,10 @@ enum RecommendAllCommand: Command {
             users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions,
             candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
         )
+        var progress = UserProgress(total: userList?.count ?? model.userCount, start: start, shown: !quiet)
         try BulkTextOutput.write(to: output) { out in
             try recommender.recommend(count: count, userList: userList) { user, list in
+                progress.advance()
                 let userID = model.userIDs.id(at: user)
                 if json {
                     var line = JSONLine()
@@ -70,7 +75,37 @@ enum RecommendAllCommand: Command {
                 try out.endRecord()
             }
         }
+        progress.finish()
         if let output { Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+    }
+
+    /// A progress line on stderr every few seconds while many users are recommended for.
+    struct UserProgress {
+        let total: Int
+        let start: UInt64
+        let shown: Bool
+        private var done = 0
+        private var lastShown: UInt64
+
+        init(total: Int, start: UInt64, shown: Bool) {
+            self.total = total
+            self.start = start
+            self.shown = shown && total >= 100_000
+            lastShown = start
+        }
+
+        mutating func advance() {
+            done += 1
+            guard shown, done % 4096 == 0 else { return }
+            let time = now()
+            guard time - lastShown > 2_000_000_000 else { return }
+            lastShown = time
+            let seconds = secondsSince(start), rate = Double(done) / seconds
+            Console.progress(String(format: "recommended for %d of %d users (%.0f%%) · %.0f users/s · %.0f s left",
+                                    done, total, 100 * Double(done) / Double(total), rate, Double(total - done) / rate))
+        }
+
+        func finish() { if shown && lastShown != start { Console.endProgress() } }
     }
 
     /// `text` as one TSV cell: a tab or line break in it would end the cell or the row.

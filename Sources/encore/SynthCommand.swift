@@ -6,13 +6,17 @@ enum SynthCommand: Command {
     static let name = "synth"
     static let summary = "write a realistic synthetic play log (benchmark workloads)"
     static let usage = """
-    Usage: encore synth --users U --items I --mean-per-user M [--seed S] [shape options] --output FILE
+    Usage: encore synth --users U --items I --mean-per-user M [--seed S] [shape options]
+                        [--format text|binary] --output FILE
 
     Writes user<TAB>artist<TAB>plays lines: power-law artist popularity, listeners drawn from 16
     latent tastes, log-normal activity with mean M distinct artists per listener, Pareto play
     counts, 40-hex-digit user IDs and artist-name IDs, rows in random order. The same seed gives
     the same file. The reference workload has the shape of Last.fm 360K:
       encore synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output plays.tsv
+
+    --format binary (the default when FILE ends in .encore-data) writes the same plays as a
+    binary play log instead (what `encore import` would make of the text, without the text).
 
     Shape options (the defaults give the reference workload's shape):
       --tastes N                 latent tastes listeners are drawn from (default 16)
@@ -34,13 +38,22 @@ enum SynthCommand: Command {
         let share = try number("--taste-share", arguments, default: 0.7, in: 0...1)
         let exponent = try number("--popularity-exponent", arguments, default: 0.9, in: 0...10)
         guard let output = try arguments.value("--output") else { throw UsageError("--output FILE is required") }
+        let format = try arguments.value("--format") ?? (output.hasSuffix(".\(PlayLogFile.fileExtension)") ? "binary" : "text")
+        guard format == "text" || format == "binary" else { throw UsageError("--format must be text or binary (got '\(format)')") }
         _ = try arguments.positionals([])
         let start = now()
         var generator = try SyntheticPlays(users: users, items: items, meanPerUser: Double(mean), seed: UInt64(seed))
         generator.tastes = tastes
         generator.tasteShare = share
         generator.popularityExponent = exponent
-        let rows = try generator.write(to: output)
+        let rows: Int
+        if format == "binary" {
+            let log = try generator.playLog()
+            try PlayLogFile.write(log, to: output)
+            rows = log.sourceRows
+        } else {
+            rows = try generator.write(to: output)
+        }
         Console.err("wrote \(rows) rows (\(users) users × \(items) artists) to \(output) in \(Console.seconds(secondsSince(start)))")
     }
 

@@ -43,14 +43,15 @@ enum TrainCommand: Command {
         probe.abandon()
 
         let readStart = now()
-        let interactions = try data.load(file, quiet: quiet)
-        // Reading ends with the training matrix built: that is what a user waits for before fitting.
-        let matrix = interactions.userItemMatrix()
+        // Text is read and built into both orientations (the rows let go as they are used); a
+        // binary play log (`encore import`) is read straight into them.
+        var log = try data.loadPlayLog(file, quiet: quiet)
+        let plays = log.userItems.nonZeroCount
         // Read before the fit: a bad row in the tags should not cost a training run.
         let tags = try tagOption.load()
         let readSeconds = secondsSince(readStart)
         if !quiet {
-            Console.err("read \(interactions.count) rows: \(interactions.userIDs.count) users × \(interactions.itemIDs.count) items in \(Console.seconds(readSeconds))")
+            Console.err("read \(log.sourceRows) rows: \(log.userIDs.count) users × \(log.itemIDs.count) items, \(plays) plays in \(Console.seconds(readSeconds)); \(PeakMemory.summary(plays: plays))")
         }
         // The iterations' own times: train_seconds also holds one-off set-up (the transposed
         // matrix, confidences, initial vectors, forming the factors at the end).
@@ -62,8 +63,10 @@ enum TrainCommand: Command {
         }
         var iterationSeconds: [Double] = []
         var resumedFrom = 0
+        // Handed over, so that training owns the only copies of the plays (docs/scale.md).
+        let (userItems, itemUsers) = log.takeMatrices()
         let fitted = try TrainedModel.train(
-            interactions, matrix: matrix, configuration: model.configuration, threads: model.threads, source: file, checkpoint: checkpoint,
+            log.idTables, matrix: consume userItems, transpose: consume itemUsers, configuration: model.configuration, threads: model.threads, source: file, checkpoint: checkpoint,
             resumed: { saved in
                 resumedFrom = saved.iteration
                 // Said even with --quiet: a resumed run's output is not that of a fresh one.
@@ -72,17 +75,17 @@ enum TrainCommand: Command {
         ) { report in
             iterationSeconds.append(report.seconds)
             if !quiet {
-                Console.err("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds)))")
+                Console.err("iteration \(report.iteration)/\(model.configuration.iterations): loss \(String(format: "%.6g", report.loss)) (\(Console.seconds(report.seconds))); \(PeakMemory.summary(plays: plays))")
             }
         }
         let trained = try tagOption.attach(to: fitted, tags: tags, playsPath: file, data: data, quiet: quiet)
         let writeStart = now()
         try ModelFile.write(trained, to: output)
-        if !quiet { Console.err("wrote \(output) in \(Console.seconds(secondsSince(writeStart)))") }
+        if !quiet { Console.err("wrote \(output) in \(Console.seconds(secondsSince(writeStart))); \(PeakMemory.summary(plays: plays))") }
 
         var summary = TrainSummary(
             model: output, users: trained.userCount, items: trained.itemCount, interactions: trained.interactions.nonZeroCount,
-            rows: interactions.count, factors: model.configuration.factors, iterations: model.configuration.iterations,
+            rows: log.sourceRows, factors: model.configuration.factors, iterations: model.configuration.iterations,
             placement: .threads(model.threads), readSeconds: readSeconds, trainSeconds: trained.summary.trainSeconds,
             iterationSeconds: iterationSeconds, loss: trained.summary.lossHistory.last ?? .nan
         )

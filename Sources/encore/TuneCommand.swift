@@ -26,7 +26,7 @@ enum TuneCommand: Command {
       --grid-alpha LIST             keeps its value from the model options
       --grid-confidence LIST
       --metric NAME                 map, ndcg, precision, recall, auc, mpr (default map)
-      --split, --test-fraction, --k as in `encore evaluate` (the validation part uses the same
+      --split, --test-fraction, --test-users, --k as in `encore evaluate` (the validation part uses the same
                                     strategy and fraction)
       --json                        one JSON object per trial, then one for the result
 

@@ -11,6 +11,7 @@ BLAS.ensureSingleThreaded()
 let commands: [any Command.Type] = [
     DemoCommand.self,
     TrainCommand.self,
+    ImportCommand.self,
     RecommendCommand.self,
     SimilarCommand.self,
     SimilarUsersCommand.self,

@@ -126,6 +126,16 @@ def add_rates(run, system, solver, k, nnz, users, items, lengths):
     run["achieved_gbs"] = moved / 1e9 / run["seconds_per_iteration"]
 
 
+def add_gather_floor(run, machine, k):
+    """The gather floor of issue #16: the bytes an iteration must gather (the work model's
+    nnz·(4k + 8) per half-step) at the probe's two-thread prefetching gather rate for rows of this
+    width, and the measured seconds per iteration as a multiple of it. The probe measures 256- and
+    512-byte rows; other ranks use the nearer of the two."""
+    rate = machine["gather2_k64_gbs"] if k <= 96 else machine["gather2_k128_gbs"]
+    run["gather_floor_seconds"] = run["model_gb_per_iteration"] / rate
+    run["floor_multiple"] = run["seconds_per_iteration"] / run["gather_floor_seconds"]
+
+
 def split(data, out, fraction=0.2, seed=1, sample=20000):
     """Splits the log by row (fixed seed) into train.tsv / test.tsv and picks `sample` test users
     that also have training rows. Skipped when the files exist."""
@@ -238,6 +248,7 @@ def main():
         ours = encore_train(args.encore, args.data, args.out, solver, factors, args.iterations, args.threads)
         nnz, users, items = ours["interactions"], ours["users"], ours["items"]
         add_rates(ours, "encore", solver, factors, nnz, users, items, lengths)
+        add_gather_floor(ours, results["machine"], factors)
         stdout, _, _, rss = timed([args.python, os.path.join(HERE, "peer_implicit.py"), "--data", args.data, "--solver", solver,
                                    "--factors", str(factors), "--iterations", str(args.iterations), "--threads", str(args.threads)],
                                   env=peer_env)
@@ -246,7 +257,7 @@ def main():
         add_rates(peer, "implicit", solver, factors, nnz, users, items, lengths)
         ratio = ours["seconds_per_iteration"] / peer["seconds_per_iteration"]
         print(f"{solver} k={factors}: Encore {ours['seconds_per_iteration']:.2f} s/it ({ours['achieved_gflops']:.1f} GFLOP/s, "
-              f"{ours['achieved_gbs']:.2f} GB/s, ingest {ours['ingest_seconds']:.2f} s, {ours['peak_rss_mb']:.0f} MB), "
+              f"{ours['achieved_gbs']:.2f} GB/s, {ours['floor_multiple']:.2f}× the gather floor of {ours['gather_floor_seconds']:.2f} s, ingest {ours['ingest_seconds']:.2f} s, {ours['peak_rss_mb']:.0f} MB), "
               f"implicit {peer['seconds_per_iteration']:.2f} s/it (ingest {peer['ingest_seconds']:.1f} s, {rss:.0f} MB), "
               f"Encore/implicit = {ratio:.3f}", flush=True)
         results["runs"].append({"solver": solver, "factors": factors, "encore": ours, "implicit": peer, "ratio": ratio,

@@ -52,8 +52,9 @@ public final class EncoreModel: Sendable {
                          tags: tags) { ids in ids.map { itemNames[$0] ?? "" } }
     }
 
-    /// Trains a model on a file of plays: delimited text (user, item, count columns) or one of
-    /// the public data sets `DatasetFormat` names, with item names where the data set has them.
+    /// Trains a model on a file of plays: delimited text (user, item, count columns), one of
+    /// the public data sets `DatasetFormat` names, with item names where the data set has them,
+    /// or a binary play log written by `encore import` (known by its first bytes).
     ///
     /// - Parameters:
     ///   - file: A local file.
@@ -74,21 +75,32 @@ public final class EncoreModel: Sendable {
     ) throws -> EncoreModel {
         try configuration.validate()
         let path = try localPath(file)
-        let (data, _) = try DatasetLoader.load(path: path, format: format, options: layout)
+        // A binary play log (`encore import`) is read straight into its arrays; text is built
+        // into the same two matrices, its rows let go as they are used.
+        var log: PlayLog
+        if PlayLogFile.isPlayLog(path: path) {
+            log = try PlayLogFile.read(path: path)
+        } else {
+            var (data, _) = try DatasetLoader.load(path: path, format: format, options: layout)
+            log = PlayLog(taking: &data)
+        }
         let tags = try itemTags.map { try ItemTagsReader.read(path: try localPath($0)).0 }
         let format = format ?? DatasetFormat.detect(path: path)
-        return try train(data, source: path, configuration: configuration, threads: threads, progress: progress, tags: tags) { ids in
+        let (userItems, itemUsers) = log.takeMatrices()
+        return try train(log.idTables, matrices: (consume userItems, consume itemUsers), source: path, configuration: configuration, threads: threads,
+                         progress: progress, tags: tags) { ids in
             try DatasetLoader.itemNames(path: path, format: format, itemIDs: ids, keepIDWhitespace: layout.keepIDWhitespace)
         }
     }
 
     private static func train(
-        _ data: Interactions, source: String, configuration: ALSConfiguration, threads: Int?, progress: ((TrainingProgress) -> Void)?,
-        tags: TagAssignments? = nil, names: ([String]) throws -> [String]? = { _ in nil }
+        _ data: Interactions, matrices: consuming (SparseMatrix, SparseMatrix)? = nil, source: String, configuration: ALSConfiguration, threads: Int?,
+        progress: ((TrainingProgress) -> Void)?, tags: TagAssignments? = nil, names: ([String]) throws -> [String]? = { _ in nil }
     ) throws -> EncoreModel {
         if let threads, threads < 1 { throw EncoreError.invalidParameter(name: "threads", value: "\(threads)", requirement: "be at least 1") }
+        let (userItems, itemUsers) = (consume matrices).map { ($0.0, $0.1) } ?? (nil, nil)
         let model = try TrainedModel.train(
-            data, configuration: configuration, threads: threads ?? Parallel.defaultThreadCount, source: source,
+            data, matrix: consume userItems, transpose: consume itemUsers, configuration: configuration, threads: threads ?? Parallel.defaultThreadCount, source: source,
             progress: progress.map { progress in
                 { report in progress(TrainingProgress(iteration: report.iteration, iterations: configuration.iterations, loss: report.loss, seconds: report.seconds)) }
             }

@@ -83,7 +83,7 @@ package enum DatasetLoader {
     /// preset's companion file when it exists beside `path`; a missing one is not an error.
     package static func load(
         path: String, format: DatasetFormat?, options: DelimitedReadOptions = DelimitedReadOptions(),
-        progress: ((Double) -> Void)? = nil
+        progress: ((IngestProgress) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
         let format = format ?? DatasetFormat.detect(path: path)
         var (interactions, report) = try DelimitedReader.read(path: path, options: format.readOptions(custom: options), progress: progress)

@@ -9,18 +9,21 @@ package enum DelimitedReader {
     /// Files at least this large are parsed in slices, one per thread.
     static let sliceThreshold = 16 << 20
 
-    /// Reads the file at `path`. `progress` receives the fraction of bytes read, about every 1%.
-    /// A large file is cut at line breaks into one slice per thread and the slices are parsed at
-    /// once; the result is the same as one pass over the whole file.
+    /// Reads the file at `path`. `progress` is told how far reading has got after each window.
+    /// A large file is read in windows of a few tens of megabytes per thread, cut at line
+    /// breaks; each window is cut into one slice per thread, the slices parsed at once and
+    /// their rows appended, and the window's pages of the mapped file are let go before the
+    /// next: memory follows the rows kept, not the file's size. The result is the same as one
+    /// pass over the whole file.
     package static func read(
         path: String, options: DelimitedReadOptions, threads: Int = Parallel.defaultThreadCount,
-        progress: ((Double) -> Void)? = nil
+        progress: ((IngestProgress) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            let slices = bytes.count >= sliceThreshold ? max(1, threads) : 1
-            return try parseInSlices(bytes, fileName: path, options: options, slices: slices, progress: progress)
+            guard bytes.count >= sliceThreshold else { return try parseInOnePass(bytes, fileName: path, options: options) }
+            return try WindowedRead(bytes: bytes, fileName: path, slices: max(1, threads), isMappedFile: true, progress: progress).run(options: options)
         }
     }
 
@@ -47,7 +50,20 @@ package enum DelimitedReader {
         var bounds = [0]
         for slice in 1..<slices { bounds.append(max(bounds.last!, headerEnd, lineStart(bytes, atOrAfter: slice * bytes.count / slices))) }
         bounds.append(bytes.count)
-        let count = slices
+        let parts = try parseSlices(bytes, bounds: bounds, fileName: fileName, layout: layout, firstLine: 1, headerInFirst: true, progress: progress)
+        guard !parts.isEmpty else { throw EncoreError.emptyInput(file: fileName) }
+        return try ParsedSlice.join(parts, fileName: fileName)
+    }
+
+    /// Parses the slices `bytes[bounds[i]..<bounds[i + 1]]` at once, one per thread, the text
+    /// starting at file line `firstLine`; with `headerInFirst` the first slice is parsed with
+    /// `layout`'s header setting, every other one as headerless. Returns the slices that hold
+    /// rows, in order; throws the first failure in file order, as one pass would meet it.
+    static func parseSlices(
+        _ bytes: UnsafeBufferPointer<UInt8>, bounds: [Int], fileName: String, layout: DelimitedReadOptions, firstLine: Int,
+        headerInFirst: Bool, progress: ((Double) -> Void)?
+    ) throws -> [ParsedSlice] {
+        let count = bounds.count - 1
         var lineBreaks = [Int](repeating: 0, count: count)
         var outcomes = [Result<ParsedSlice, Error>?](repeating: nil, count: count)
         lineBreaks.withUnsafeMutableBufferPointer { lineBreaks in
@@ -57,12 +73,12 @@ package enum DelimitedReader {
                 }
             }
         }
-        let firstLines = lineBreaks.reduce(into: [1]) { $0.append($0.last! + $1) }
+        let firstLines = lineBreaks.reduce(into: [firstLine]) { $0.append($0.last! + $1) }
         outcomes.withUnsafeMutableBufferPointer { outcomes in
             Parallel.forEachChunk(count: count, chunkSize: 1, threads: count) { chunk, _ in
                 for slice in chunk {
                     var sliceLayout = layout
-                    if slice > 0 { sliceLayout.header = .absent }
+                    if slice > 0 || !headerInFirst { sliceLayout.header = .absent }
                     outcomes[slice] = Result {
                         try parseSlice(UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName,
                                        options: sliceLayout, firstLine: firstLines[slice], progress: slice == 0 ? progress : nil)
@@ -70,7 +86,6 @@ package enum DelimitedReader {
                 }
             }
         }
-        // The first failure in file order is the one a single pass would have met.
         var parts: [ParsedSlice] = []
         for outcome in outcomes {
             switch outcome! {
@@ -79,8 +94,7 @@ package enum DelimitedReader {
             case let .failure(error): throw error
             }
         }
-        guard !parts.isEmpty else { throw EncoreError.emptyInput(file: fileName) }
-        return try ParsedSlice.join(parts, fileName: fileName)
+        return parts
     }
 
     /// Whether a field starts or ends with a space or a tab: a look at its first and last byte.
@@ -105,7 +119,7 @@ package enum DelimitedReader {
     }
 
     /// The start of the first line at or after `offset` (the end of the text past the last break).
-    private static func lineStart(_ bytes: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int) -> Int {
+    static func lineStart(_ bytes: UnsafeBufferPointer<UInt8>, atOrAfter offset: Int) -> Int {
         guard offset > 0 else { return 0 }
         guard let found = memchr(bytes.baseAddress! + offset - 1, Int32(UInt8(ascii: "\n")), bytes.count - offset + 1) else { return bytes.count }
         return bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
@@ -113,7 +127,7 @@ package enum DelimitedReader {
 
     /// The start of the line after the first line that is neither empty nor a lone "\r" (what
     /// `RecordScanner` skips as blank when no field is quoted); the end of the text if none.
-    private static func endOfFirstNonBlankLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    static func endOfFirstNonBlankLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var start = 0
         while start < bytes.count {
             let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
@@ -126,7 +140,7 @@ package enum DelimitedReader {
     }
 
     /// Number of line feeds in `bytes`.
-    private static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var count = 0, position = 0
         while position < bytes.count, let found = memchr(bytes.baseAddress! + position, Int32(UInt8(ascii: "\n")), bytes.count - position) {
             count += 1
@@ -257,23 +271,39 @@ struct ParsedSlice {
     /// first slice's, new ones appended in order of first appearance.
     static func join(_ slices: [ParsedSlice], fileName: String) throws -> (Interactions, ReadReport) {
         var first = slices[0]
-        var report = first.report
-        for slice in slices.dropFirst() {
-            let userNumbers = first.userIDs.absorb(slice.userIDs), itemNumbers = first.itemIDs.absorb(slice.itemIDs)
-            first.users.append(contentsOf: slice.users.lazy.map { userNumbers[Int($0)] })
-            first.items.append(contentsOf: slice.items.lazy.map { itemNumbers[Int($0)] })
-            first.weights.append(contentsOf: slice.weights)
-            if let stamps = slice.timestamps { first.timestamps?.append(contentsOf: stamps) }
-            report.rowsRead += slice.report.rowsRead
-            report.rowsSkipped += slice.report.rowsSkipped
-            report.skipExamples = Array((report.skipExamples + slice.report.skipExamples).prefix(DelimitedReader.skipExampleLimit))
-            report.idsTrimmed += slice.report.idsTrimmed
-            report.trimExamples = Array((report.trimExamples + slice.report.trimExamples).prefix(DelimitedReader.skipExampleLimit))
-        }
+        for slice in slices.dropFirst() { first.absorb(slice) }
+        return try first.interactions(fileName: fileName)
+    }
+
+    /// Appends `slice`'s rows, its IDs renumbered into these (new ones appended in order of
+    /// first appearance), and adds up the reports.
+    mutating func absorb(_ slice: ParsedSlice) {
+        let userNumbers = userIDs.absorb(slice.userIDs), itemNumbers = itemIDs.absorb(slice.itemIDs)
+        users.append(contentsOf: slice.users.lazy.map { userNumbers[Int($0)] })
+        items.append(contentsOf: slice.items.lazy.map { itemNumbers[Int($0)] })
+        weights.append(contentsOf: slice.weights)
+        if let stamps = slice.timestamps { timestamps?.append(contentsOf: stamps) }
+        report.rowsRead += slice.report.rowsRead
+        report.rowsSkipped += slice.report.rowsSkipped
+        report.skipExamples = Array((report.skipExamples + slice.report.skipExamples).prefix(DelimitedReader.skipExampleLimit))
+        report.idsTrimmed += slice.report.idsTrimmed
+        report.trimExamples = Array((report.trimExamples + slice.report.trimExamples).prefix(DelimitedReader.skipExampleLimit))
+    }
+
+    /// Room for `rows` rows in all, so that appending windows does not double the arrays.
+    mutating func reserve(rows: Int) {
+        users.reserveCapacity(rows)
+        items.reserveCapacity(rows)
+        weights.reserveCapacity(rows)
+        timestamps?.reserveCapacity(rows)
+    }
+
+    /// The rows as `Interactions`, with the ID tables made once.
+    consuming func interactions(fileName: String) throws -> (Interactions, ReadReport) {
         guard report.rowsRead > 0 else { throw EncoreError.emptyInput(file: fileName) }
         let interactions = Interactions(
-            userIDs: try IDIndex(ids: first.userIDs.strings()), itemIDs: try IDIndex(ids: first.itemIDs.strings()),
-            users: first.users, items: first.items, weights: first.weights, timestamps: first.timestamps
+            userIDs: try IDIndex(ids: userIDs.strings()), itemIDs: try IDIndex(ids: itemIDs.strings()),
+            users: users, items: items, weights: weights, timestamps: timestamps
         )
         return (interactions, report)
     }

@@ -90,6 +90,33 @@ package struct SyntheticPlays: Sendable {
     /// The name of an artist.
     package func itemID(_ item: UInt32) -> String { "artist \(String(item, radix: 36))" }
 
+    /// The rows as a play log, IDs numbered in order of first appearance in the shuffled rows:
+    /// exactly what reading the text `write(to:)` writes would give, without the text.
+    package func playLog() throws -> PlayLog {
+        var rows = rows()
+        var userNumbers = [UInt32](repeating: .max, count: users), itemNumbers = [UInt32](repeating: .max, count: items)
+        var userOrder: [UInt32] = [], itemOrder: [UInt32] = []
+        var dense = (users: [UInt32](), items: [UInt32](), weights: [Float]())
+        dense.users.reserveCapacity(rows.count)
+        dense.items.reserveCapacity(rows.count)
+        dense.weights.reserveCapacity(rows.count)
+        for row in rows {
+            if userNumbers[Int(row.user)] == .max { userNumbers[Int(row.user)] = UInt32(userOrder.count); userOrder.append(row.user) }
+            if itemNumbers[Int(row.item)] == .max { itemNumbers[Int(row.item)] = UInt32(itemOrder.count); itemOrder.append(row.item) }
+            dense.users.append(userNumbers[Int(row.user)])
+            dense.items.append(itemNumbers[Int(row.item)])
+            // The text holds the count's digits, which the reader parses back to this Float.
+            dense.weights.append(Float(row.plays))
+        }
+        rows = []
+        var interactions = Interactions(
+            userIDs: try IDIndex(ids: userOrder.map { userID($0) }), itemIDs: try IDIndex(ids: itemOrder.map { itemID($0) }),
+            users: dense.users, items: dense.items, weights: dense.weights
+        )
+        dense = ([], [], [])
+        return PlayLog(taking: &interactions)
+    }
+
     /// Writes the rows as `user<TAB>artist<TAB>plays` lines to `path`, atomically.
     package func write(to path: String) throws -> Int {
         let rows = rows()

@@ -19,23 +19,28 @@ package struct TrainTestSplit: Sendable {
 
     /// Splits `data` with `strategy`, holding out about `testFraction` of the pairs; the same seed
     /// gives the same split.
-    package init(_ data: Interactions, strategy: SplitStrategy, testFraction: Double, seed: UInt64) throws {
+    /// With `testUsers`, test pairs are held out only from that many users drawn at random
+    /// (seeded), every other user's pairs all train: on a huge log the scoring, and the test
+    /// matrix, grow with the sample rather than with the log.
+    package init(_ data: Interactions, strategy: SplitStrategy, testFraction: Double, seed: UInt64, testUsers: Int? = nil) throws {
         guard testFraction > 0, testFraction < 1 else {
             throw EncoreError.invalidArgument("--test-fraction must be between 0 and 1 exclusive (got \(testFraction))")
         }
         if strategy == .time && data.timestamps == nil {
             throw EncoreError.invalidArgument("--split time needs timestamps: use a format that has them (lastfm-1k, movielens) or --time-column")
         }
+        if let testUsers, testUsers < 1 { throw EncoreError.invalidArgument("--test-users must be at least 1 (got \(testUsers))") }
         let pairs = DistinctPairs(data)
         var random = RandomSource(seed: seed, stream: 7, row: 0)
         var isTest = [Bool](repeating: false, count: pairs.count)
+        let sampled = TrainTestSplit.sampledUsers(count: data.userIDs.count, taking: testUsers, seed: seed)
         switch strategy {
         case .random:
-            var order = Array(0..<pairs.count)
+            var order = sampled.map { sampled in (0..<pairs.count).filter { sampled[Int(pairs.users[$0])] } } ?? Array(0..<pairs.count)
             order.shuffle(using: &random)
-            for position in order.prefix(Int((Double(pairs.count) * testFraction).rounded())) { isTest[position] = true }
+            for position in order.prefix(Int((Double(order.count) * testFraction).rounded())) { isTest[position] = true }
         case .perUser, .time:
-            for user in 0..<data.userIDs.count {
+            for user in 0..<data.userIDs.count where sampled?[user] ?? true {
                 var mine = Array(pairs.userRange(user))
                 guard mine.count >= 2 else { continue }
                 if strategy == .time {
@@ -57,21 +62,38 @@ package struct TrainTestSplit: Sendable {
     }
 }
 
+extension TrainTestSplit {
+    /// Which of `count` users are in a seeded random sample of `taking` (nil: no sampling, or
+    /// the sample would hold everyone).
+    static func sampledUsers(count: Int, taking: Int?, seed: UInt64) -> [Bool]? {
+        guard let taking, taking < count else { return nil }
+        var random = RandomSource(seed: seed, stream: 8, row: 0)
+        var order = Array(0..<count)
+        order.shuffle(using: &random)
+        var sampled = [Bool](repeating: false, count: count)
+        for user in order.prefix(taking) { sampled[user] = true }
+        return sampled
+    }
+}
+
 /// The distinct (user, item) pairs of some interactions, grouped by user, with summed weights
-/// and the latest timestamp of each pair.
+/// and the latest timestamp of each pair. Items and weights are the summed matrix's own arrays
+/// (no copy); only the users are spelled out per pair, and the times when there are any.
 private struct DistinctPairs {
     var users: [UInt32] = []
-    var items: [UInt32] = []
-    var weights: [Float] = []
+    var items: [UInt32]
+    var weights: [Float]
+    /// Empty when the data has no timestamps.
     var latest: [Int64] = []
     var userStarts: [Int]
 
     init(_ data: Interactions) {
         let matrix = data.userItemMatrix()
-        userStarts = matrix.offsets
-        var latestByPair: [Int64] = []
+        userStarts = matrix.offsets.array
+        items = matrix.indices.array
+        weights = matrix.values.array
         if let stamps = data.timestamps {
-            latestByPair = [Int64](repeating: .min, count: matrix.nonZeroCount)
+            latest = [Int64](repeating: .min, count: matrix.nonZeroCount)
             for p in 0..<data.count {
                 let user = Int(data.users[p])
                 let range = matrix.range(ofRow: user)
@@ -81,28 +103,34 @@ private struct DistinctPairs {
                     let mid = (low + high) / 2
                     if matrix.indices[mid] < data.items[p] { low = mid + 1 } else { high = mid }
                 }
-                latestByPair[low] = max(latestByPair[low], stamps[p])
+                latest[low] = max(latest[low], stamps[p])
             }
         }
-        for user in 0..<matrix.rowCount {
-            for p in matrix.range(ofRow: user) {
-                users.append(UInt32(user))
-                items.append(matrix.indices[p])
-                weights.append(matrix.values[p])
-                latest.append(latestByPair.isEmpty ? 0 : latestByPair[p])
-            }
-        }
+        users.reserveCapacity(matrix.nonZeroCount)
+        for user in 0..<matrix.rowCount { users.append(contentsOf: repeatElement(UInt32(user), count: matrix.range(ofRow: user).count)) }
     }
 
     var count: Int { users.count }
 
     func userRange(_ user: Int) -> Range<Int> { userStarts[user]..<userStarts[user + 1] }
 
+    /// The pairs at the positions `keep` accepts, copied straight into their arrays.
     func interactions(of data: Interactions, where keep: (Int) -> Bool) -> Interactions {
-        let kept = (0..<count).filter(keep)
+        var keptUsers: [UInt32] = [], keptItems: [UInt32] = [], keptWeights: [Float] = [], keptTimes: [Int64] = []
+        let kept = (0..<count).reduce(0) { keep($1) ? $0 + 1 : $0 }
+        keptUsers.reserveCapacity(kept)
+        keptItems.reserveCapacity(kept)
+        keptWeights.reserveCapacity(kept)
+        if !latest.isEmpty { keptTimes.reserveCapacity(kept) }
+        for position in 0..<count where keep(position) {
+            keptUsers.append(users[position])
+            keptItems.append(items[position])
+            keptWeights.append(weights[position])
+            if !latest.isEmpty { keptTimes.append(latest[position]) }
+        }
         return Interactions(
-            userIDs: data.userIDs, itemIDs: data.itemIDs, users: kept.map { users[$0] }, items: kept.map { items[$0] },
-            weights: kept.map { weights[$0] }, timestamps: data.timestamps == nil ? nil : kept.map { latest[$0] }, itemNames: data.itemNames
+            userIDs: data.userIDs, itemIDs: data.itemIDs, users: keptUsers, items: keptItems, weights: keptWeights,
+            timestamps: data.timestamps == nil ? nil : keptTimes, itemNames: data.itemNames
         )
     }
 }

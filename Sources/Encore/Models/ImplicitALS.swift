@@ -25,19 +25,28 @@ package struct ImplicitALS: Sendable {
     /// side's vectors in its eigenbasis, and the basis), so that a run stopped and resumed ends
     /// bit for bit where a run without a stop does. A checkpoint with plain factors only (as
     /// `encore-mpi` writes) resumes from them.
+    ///
+    /// `transpose`, when given, must be `userItems`' transpose (a play log holds both); it is
+    /// consumed: its weights are replaced by the confidences training needs.
+    ///
+    /// `userConfidences`, when given, are `userItems`' confidences computed already (then
+    /// `transpose` must be given too: `userItems` may hold confidences in place of weights).
     package func fit(
-        _ userItems: SparseMatrix, checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
+        _ userItems: SparseMatrix, transpose: consuming SparseMatrix? = nil, userConfidences given: [Float]? = nil,
+        checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
         progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> FactorModel {
+        precondition(given == nil || transpose != nil, "confidences given in place of weights need the transpose given too")
         try configuration.validate()
         BLAS.ensureSingleThreaded()
         for value in userItems.values where !value.isFinite {
             throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
         }
-        let itemUsers = userItems.transposed()
         // Every half-step needs each entry's confidence; computed once here, not 2 × iterations
-        // times (a log per entry costs as much as a gathered vector's arithmetic).
-        let userConfidences = confidencesMinusOne(of: userItems), itemConfidences = confidencesMinusOne(of: itemUsers)
+        // times (a log per entry costs as much as a gathered vector's arithmetic). The items'
+        // side keeps only its confidences (`confidenceMatrix`): its weights are not needed after.
+        let (itemUsers, itemConfidences, _) = confidenceMatrix((consume transpose) ?? userItems.transposed())
+        let userConfidences = given ?? confidencesMinusOne(of: userItems)
         let k = configuration.factors
         let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users,
                                                              scale: configuration.initialScale, threads: threads))
@@ -102,6 +111,60 @@ package struct ImplicitALS: Sendable {
         var gram = [Double](repeating: 0, count: k * k)
         for block in 0..<blocks { for i in 0..<(k * k) { gram[i] += partial[block * k * k + i] } }
         return gram
+    }
+
+    /// `fit`, holding each play once per side as an index and a confidence: the users' weights
+    /// (which the model keeps, but training reads only as confidences) are set aside in a
+    /// temporary file while it runs (`WeightSpill`) and read back after. Returns the factors and
+    /// `userItems` as given. Without `transpose`, or when a confidence underflows to zero, it is
+    /// plain `fit`. The factors are the same either way.
+    package func fitSettingWeightsAside(
+        _ userItems: consuming SparseMatrix, transpose: consuming SparseMatrix?, checkpoint: CheckpointSettings? = nil,
+        resumed: ((TrainingCheckpoint) -> Void)? = nil, progress: ((ALSIterationReport) -> Void)? = nil
+    ) throws -> (FactorModel, SparseMatrix) {
+        guard let transpose = consume transpose else {
+            return (try fit(userItems, checkpoint: checkpoint, resumed: resumed, progress: progress), userItems)
+        }
+        try configuration.validate()
+        let weights = try WeightSpill(userItems.values.array)
+        let (userSide, confidences, holdsConfidences) = confidenceMatrix(consume userItems)
+        guard holdsConfidences else {
+            return (try fit(userSide, transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
+        }
+        let factors = try fit(userSide, transpose: transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        return (factors, SparseMatrix(uncheckedRowCount: userSide.rowCount, columnCount: userSide.columnCount, offsets: userSide.offsets,
+                                      indices: userSide.indices, values: try weights.read()))
+    }
+
+    /// `ratings` for a half-step, with what it is given as confidences: the solvers read a
+    /// weight only to ask whether it is positive, and c₁ = α·g(r) is positive exactly when r is
+    /// unless it underflows, so when none does the weights are turned into their confidences
+    /// in place (no second array) and serve as both. Otherwise `ratings` is kept as it is, with
+    /// its confidences beside it. `holdsConfidences` says which.
+    func confidenceMatrix(_ ratings: consuming SparseMatrix) -> (matrix: SparseMatrix, confidences: [Float], holdsConfidences: Bool) {
+        let configuration = self.configuration
+        func confidence(_ r: Float) -> Float { configuration.confidence.confidenceMinusOne(r, alpha: configuration.alpha, epsilon: configuration.epsilon) }
+        // A first pass only looks, so that a weight is never lost to a confidence of 0.
+        let chunks = Parallel.chunkCount(count: ratings.values.count, chunkSize: 1 << 16)
+        var underflows = [Bool](repeating: false, count: chunks)
+        underflows.withUnsafeMutableBufferPointer { underflows in
+            ratings.values.withUnsafeBufferPointer { values in
+                Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, chunk in
+                    underflows[chunk] = range.contains { values[$0] > 0 && !(confidence(values[$0]) > 0) }
+                }
+            }
+        }
+        guard !underflows.contains(true) else { return (ratings, confidencesMinusOne(of: ratings), false) }
+        let (rows, columns, offsets, indices) = (ratings.rowCount, ratings.columnCount, ratings.offsets, ratings.indices)
+        var values = ratings.values.array
+        _ = consume ratings
+        // `values` is now the only reference when the caller handed `ratings` over: no copy.
+        values.withUnsafeMutableBufferPointer { values in
+            Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, _ in
+                for p in range { values[p] = confidence(values[p]) }
+            }
+        }
+        return (SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values), values, true)
     }
 
     /// α·g(r) for every entry of `ratings`, in the order of its values: what a half-step takes

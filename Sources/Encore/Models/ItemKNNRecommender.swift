@@ -79,7 +79,7 @@ package struct ItemKNNRecommender: Recommender, Sendable {
 
     /// Applies `weighting` to a users × items matrix.
     static func weight(_ matrix: SparseMatrix, _ weighting: NeighbourWeighting) -> SparseMatrix {
-        var values = matrix.values
+        var values = matrix.values.array
         let users = Double(max(1, matrix.rowCount))
         var listeners = [Double](repeating: 0, count: matrix.columnCount)
         for item in matrix.indices { listeners[Int(item)] += 1 }

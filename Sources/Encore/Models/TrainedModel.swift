@@ -81,16 +81,17 @@ package final class TrainedModel: Recommender, Sendable {
     }
 
     /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
-    /// has built it already, is `data.userItemMatrix()`.
+    /// has built it already, is `data.userItemMatrix()`; `transpose`, when given, its transpose.
+    /// Both are consumed: given both (and no other reference to them), training holds each play
+    /// once per side, as an index and a confidence (`ImplicitALS.fitSettingWeightsAside`).
     package static func train(
-        _ data: Interactions, matrix prebuilt: SparseMatrix? = nil, configuration: ALSConfiguration,
+        _ data: Interactions, matrix prebuilt: consuming SparseMatrix? = nil, transpose: consuming SparseMatrix? = nil, configuration: ALSConfiguration,
         threads: Int = Parallel.defaultThreadCount, source: String = "", checkpoint: CheckpointSettings? = nil,
         resumed: ((TrainingCheckpoint) -> Void)? = nil, progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> TrainedModel {
-        let matrix = prebuilt ?? data.userItemMatrix()
         let start = DispatchTime.now().uptimeNanoseconds
-        let factors = try ImplicitALS(configuration: configuration, threads: threads)
-            .fit(matrix, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        let (factors, matrix) = try ImplicitALS(configuration: configuration, threads: threads)
+            .fitSettingWeightsAside((consume prebuilt) ?? data.userItemMatrix(), transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let summary = TrainingSummary(
             lossHistory: factors.lossHistory, trainSeconds: seconds, source: source,
@@ -134,7 +135,13 @@ package final class TrainedModel: Recommender, Sendable {
     package var listenerCounts: [Int] {
         listenerCountsOnce.value {
             var counts = [Int](repeating: 0, count: itemCount)
-            for (position, item) in interactions.indices.enumerated() where interactions.values[position] > 0 { counts[Int(item)] += 1 }
+            // Over buffers: a loaded model's arrays are a mapped file's (18 M entries on the
+            // reference model), whose element-by-element subscript checks its storage each time.
+            interactions.indices.withUnsafeBufferPointer { items in
+                interactions.values.withUnsafeBufferPointer { values in
+                    for position in 0..<items.count where values[position] > 0 { counts[Int(items[position])] += 1 }
+                }
+            }
             return counts
         }
     }

@@ -9,6 +9,8 @@ package final class ChecksummedFileWriter: ByteSink {
     private let capacity: Int
     private var used = 0
     private var finished = false
+    /// Bytes appended so far.
+    package private(set) var position = 0
 
     /// Opens a temporary file beside `path` (see `AtomicFileWriter`); bytes reach it in writes
     /// of `bufferCapacity` or more.
@@ -28,6 +30,7 @@ package final class ChecksummedFileWriter: ByteSink {
     /// many small pieces of a file (one per ID) cost a copy each and nothing more.
     package func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress else { return }
+        position += bytes.count
         var offset = 0
         while offset < bytes.count {
             if used == 0 && bytes.count - offset >= capacity {

@@ -5,17 +5,22 @@ import Foundation
 /// Layout (little-endian): 8-byte magic `ENCOREMF`, UInt32 format version, UInt32 zero,
 /// UInt64 payload length, the payload, then a UInt64 checksum of everything before it. The
 /// payload is a JSON header followed by the user ID, item ID and item name tables, the user and
-/// item factors (Float32, rows × k, unpadded) and the users × items training matrix (CSR);
-/// version 2 adds the item tags after them (tag names, items × tags CSR). A model without tags
-/// is written as version 1, which older builds read. docs/model-file.md describes each section.
+/// item factors (Float32, rows × k) and the users × items training matrix (CSR), then the item
+/// tags when the model has them. Version 3, which this build writes, starts every array on a
+/// 64-byte boundary, stores factor rows padded as `DenseMatrix` keeps them and a hash table
+/// after each ID table, so that a loaded model sits on the mapped file instead of copies of it.
+/// Versions 1 (no tags) and 2 (tags) are unaligned and are read by copying.
+/// docs/model-file.md describes each section.
 package enum ModelFile {
     /// The first eight bytes of every model file.
     package static let magic = Array("ENCOREMF".utf8)
-    /// The newest format version this build writes and reads: 2 has item tags.
-    package static let formatVersion: UInt32 = 2
+    /// The format version this build writes: 3, aligned for mapping.
+    package static let formatVersion: UInt32 = 3
     /// The versions this build reads.
-    package static let readableVersions: ClosedRange<UInt32> = 1...2
+    package static let readableVersions: ClosedRange<UInt32> = 1...3
     static let prefixLength = 24
+    /// Where a version 3 file starts each array: a cache line, and a multiple of any element's size.
+    static let alignment = 64
 
     /// The JSON header at the start of the payload.
     struct Header: Codable {
@@ -26,19 +31,22 @@ package enum ModelFile {
         var factors: Int
         var interactions: Int
         var hasItemNames: Bool
-        /// Version 2 only: how many tags the item tags section names.
+        /// Models with tags only: how many tags the item tags section names.
         var tags: Int?
-        /// Version 2 only: how many items, last in the item table, were placed from their tags.
+        /// Models with tags only: how many items, last in the item table, were placed from their tags.
         var placedItems: Int?
     }
 
     /// Writes `model` to `path` atomically: a crash mid-write leaves any old file intact.
     package static func write(_ model: TrainedModel, to path: String) throws {
-        try write(model, to: path, bufferCapacity: 1 << 20)
+        try write(model, to: path, version: formatVersion, bufferCapacity: 1 << 20)
     }
 
-    /// `write(_:to:)` through a buffer of `bufferCapacity` bytes (tests use tiny ones).
-    static func write(_ model: TrainedModel, to path: String, bufferCapacity: Int) throws {
+    /// `write(_:to:)` in format `version` (1 or 2, as older builds wrote them, or 3) through a
+    /// buffer of `bufferCapacity` bytes (tests use tiny ones, and the old versions).
+    static func write(_ model: TrainedModel, to path: String, version: UInt32, bufferCapacity: Int = 1 << 20) throws {
+        precondition(readableVersions.contains(version), "no format version \(version)")
+        guard version != 1 || model.itemTags == nil else { throw EncoreError.invalidArgument("format version 1 cannot hold item tags") }
         // Sorted keys: the same model is always the same bytes (the encoder's order varies).
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -47,36 +55,45 @@ package enum ModelFile {
             factors: model.factors.factors, interactions: model.interactions.nonZeroCount, hasItemNames: model.itemNames != nil,
             tags: model.itemTags?.tagNames.count, placedItems: model.itemTags == nil ? nil : model.placedItems
         ))
+        // The version 3 ID hash tables, built once for both passes below.
+        let slots = version >= 3 ? (MappedStringTable.slots(for: model.userIDs.ids), MappedStringTable.slots(for: model.itemIDs.ids)) : nil
         // The prefix states the payload's length, so it is measured before it is written.
-        var length = ByteCounter()
-        try appendPayload(of: model, header: header, to: &length)
+        var length = ByteCounter(startingAt: prefixLength)
+        try appendPayload(of: model, header: header, slots: slots, to: &length)
         // A throw below drops `file`, which deletes its temporary file: the target is untouched.
         var file = try ChecksummedFileWriter(path: path, bufferCapacity: bufferCapacity)
         try magic.withUnsafeBytes { try file.append($0) }
-        try file.append(model.itemTags == nil ? UInt32(1) : formatVersion)
+        try file.append(version == 3 ? version : model.itemTags == nil ? UInt32(1) : UInt32(2))
         try file.append(UInt32(0))
-        try file.append(UInt64(length.count))
-        try appendPayload(of: model, header: header, to: &file)
+        try file.append(UInt64(length.position - prefixLength))
+        try appendPayload(of: model, header: header, slots: slots, to: &file)
         try file.commit()
     }
 
-    /// The payload's sections, in the order docs/model-file.md lists them.
-    private static func appendPayload<Sink: ByteSink>(of model: TrainedModel, header: Data, to sink: inout Sink) throws {
+    /// The payload's sections, in the order docs/model-file.md lists them; `slots`, the ID
+    /// hash tables, is given for version 3 (aligned, padded rows) and nil for versions 1 and 2.
+    private static func appendPayload<Sink: ByteSink>(of model: TrainedModel, header: Data, slots: ([UInt32], [UInt32])?, to sink: inout Sink) throws {
+        let aligned = slots != nil, alignment = aligned ? Self.alignment : 1
         try sink.appendBlob(header)
-        try sink.appendStrings(model.userIDs.ids)
-        try sink.appendStrings(model.itemIDs.ids)
-        if let names = model.itemNames { try sink.appendStrings(names) }
-        try sink.appendMatrix(model.factors.userFactors)
-        try sink.appendMatrix(model.factors.itemFactors)
-        try sink.appendArray(model.interactions.offsets.map { Int64($0) })
-        try sink.appendArray(model.interactions.indices)
-        try sink.appendArray(model.interactions.values)
+        try sink.appendStrings(model.userIDs.ids, alignment: alignment)
+        if let slots { try sink.appendArray(slots.0, alignment: alignment) }
+        try sink.appendStrings(model.itemIDs.ids, alignment: alignment)
+        if let slots { try sink.appendArray(slots.1, alignment: alignment) }
+        if let names = model.itemNames { try sink.appendStrings(names, alignment: alignment) }
+        try sink.appendMatrix(model.factors.userFactors, padded: aligned)
+        try sink.appendMatrix(model.factors.itemFactors, padded: aligned)
+        try appendMatrix(model.interactions, alignment: alignment, to: &sink)
         if let tags = model.itemTags {
-            try sink.appendStrings(tags.tagNames)
-            try sink.appendArray(tags.matrix.offsets.map { Int64($0) })
-            try sink.appendArray(tags.matrix.indices)
-            try sink.appendArray(tags.matrix.values)
+            try sink.appendStrings(tags.tagNames, alignment: alignment)
+            try appendMatrix(tags.matrix, alignment: alignment, to: &sink)
         }
+    }
+
+    /// A CSR matrix: Int64 row offsets, UInt32 column indices, Float32 values.
+    private static func appendMatrix<Sink: ByteSink>(_ matrix: SparseMatrix, alignment: Int, to sink: inout Sink) throws {
+        try sink.appendArray(matrix.offsets.map { Int64($0) }, alignment: alignment)
+        try sink.appendArray(matrix.indices, alignment: alignment)
+        try sink.appendArray(matrix.values, alignment: alignment)
     }
 
     /// Reads and checks a model file; a truncated, corrupted, foreign or newer file is an
@@ -87,76 +104,104 @@ package enum ModelFile {
 
     /// `read`, with the checksum stored at the end of the file: the server shows it so that
     /// whoever looks can tell which file is being served (it is checked against the bytes read).
+    ///
+    /// The file is mapped. A version 3 model's factors, training matrix, tag matrix and ID
+    /// tables stay on the mapping (which they keep alive); versions 1 and 2 are copied out of it.
     package static func readWithChecksum(from path: String) throws -> (model: TrainedModel, checksum: UInt64) {
-        let data = try FileContents.load(path)
-        return try data.withUnsafeBytes { bytes -> (model: TrainedModel, checksum: UInt64) in
-            func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }
-            guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
-                throw invalid("it does not start with the Encore model signature (is it another kind of file?)")
-            }
-            guard bytes.count >= prefixLength + 8 else { throw invalid("it is truncated (\(bytes.count) bytes)") }
-            let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-            guard readableVersions.contains(version) else {
-                throw invalid("it has format version \(version); this Encore reads versions \(readableVersions.lowerBound)–\(readableVersions.upperBound)")
-            }
-            let payloadLength = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-            guard payloadLength <= UInt64(bytes.count), prefixLength + Int(payloadLength) + 8 == bytes.count else {
-                let expected = payloadLength <= UInt64(Int.max - 64) ? "\(prefixLength + Int(payloadLength) + 8)" : "an impossible size"
-                throw invalid("it is truncated or has trailing bytes (\(bytes.count) bytes, header says \(expected))")
-            }
-            let checked = prefixLength + Int(payloadLength)
-            let stored = bytes.loadUnaligned(fromByteOffset: checked, as: UInt64.self)
-            guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<checked])) == stored else {
-                throw invalid("its checksum does not match (the file is corrupted)")
-            }
-            var reader = BinaryReader(bytes: UnsafeRawBufferPointer(rebasing: bytes[prefixLength..<checked]))
-            do {
-                let header = try JSONDecoder().decode(Header.self, from: try reader.blob())
-                let userIDs = try IDIndex(ids: try reader.strings())
-                let itemIDs = try IDIndex(ids: try reader.strings())
-                let names = header.hasItemNames ? try reader.strings() : nil
-                let users = try reader.matrix(rows: header.users, columns: header.factors)
-                let items = try reader.matrix(rows: header.items, columns: header.factors)
-                let offsets: [Int64] = try reader.array()
-                let indices: [UInt32] = try reader.array()
-                let values: [Float] = try reader.array()
-                let interactions = try SparseMatrix(
-                    rowCount: header.users, columnCount: header.items, offsets: offsets.map { Int($0) }, indices: indices, values: values
-                )
-                let tags = version >= 2 ? try readTags(&reader, items: header.items, tags: header.tags ?? 0) : nil
-                guard reader.atEnd else { throw invalid("it has unread bytes after the last section") }
-                return (try TrainedModel(
-                    configuration: header.configuration, userIDs: userIDs, itemIDs: itemIDs, itemNames: names,
-                    factors: FactorModel(userFactors: users, itemFactors: items, lossHistory: header.summary.lossHistory),
-                    interactions: interactions, summary: header.summary, itemTags: tags, placedItems: header.placedItems ?? 0
-                ), stored)
-            } catch let error as EncoreError {
-                if case .invalidModelFile = error { throw error }
-                throw invalid("its contents are inconsistent (\(error.description))")
-            } catch {
-                throw invalid("its header cannot be decoded (\(error.localizedDescription))")
+        let mapping = try FileMapping(path: path)
+        let bytes = mapping.bytes
+        func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }
+        guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
+            throw invalid("it does not start with the Encore model signature (is it another kind of file?)")
+        }
+        guard bytes.count >= prefixLength + 8 else { throw invalid("it is truncated (\(bytes.count) bytes)") }
+        let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        guard readableVersions.contains(version) else {
+            throw invalid("it has format version \(version); this Encore reads versions \(readableVersions.lowerBound)–\(readableVersions.upperBound)")
+        }
+        let payloadLength = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        guard payloadLength <= UInt64(bytes.count), prefixLength + Int(payloadLength) + 8 == bytes.count else {
+            let expected = payloadLength <= UInt64(Int.max - 64) ? "\(prefixLength + Int(payloadLength) + 8)" : "an impossible size"
+            throw invalid("it is truncated or has trailing bytes (\(bytes.count) bytes, header says \(expected))")
+        }
+        let checked = prefixLength + Int(payloadLength)
+        let stored = bytes.loadUnaligned(fromByteOffset: checked, as: UInt64.self)
+        // The checksum is summed on a second thread while the sections are read (every read is
+        // bounds-checked, so damaged bytes are safe to parse); a damaged file is reported as such
+        // whatever the parse made of it, and no model is returned before every byte is checked.
+        let outcome = LoadOutcome()
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
+            if task == 0 {
+                outcome.checksumMatches = Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<checked])) == stored
+            } else {
+                outcome.model = Result { try readSections(of: mapping, upTo: checked, version: version, path: path) }
             }
         }
+        guard outcome.checksumMatches else { throw invalid("its checksum does not match (the file is corrupted)") }
+        return (try outcome.model!.get(), stored)
+    }
+
+    /// What the two halves of a load found: one thread writes each field, read after both end.
+    private final class LoadOutcome: @unchecked Sendable {
+        var checksumMatches = false
+        var model: Result<TrainedModel, Error>?
+    }
+
+    /// The payload of a file whose prefix has been checked, as a model or an `invalidModelFile` error.
+    private static func readSections(of mapping: FileMapping, upTo checked: Int, version: UInt32, path: String) throws -> TrainedModel {
+        func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }
+        var reader = BinaryReader(bytes: UnsafeRawBufferPointer(rebasing: mapping.bytes[0..<checked]), offset: prefixLength,
+                                  mapping: version >= 3 ? mapping : nil)
+        do {
+            let model = try readPayload(&reader, version: version)
+            guard reader.atEnd else { throw invalid("it has unread bytes after the last section") }
+            return model
+        } catch let error as EncoreError {
+            if case .invalidModelFile = error { throw error }
+            throw invalid("its contents are inconsistent (\(error.description))")
+        } catch {
+            throw invalid("its header cannot be decoded (\(error.localizedDescription))")
+        }
+    }
+
+    /// The sections after the prefix, in order.
+    private static func readPayload(_ reader: inout BinaryReader, version: UInt32) throws -> TrainedModel {
+        let header = try JSONDecoder().decode(Header.self, from: try reader.blob())
+        let userIDs = try reader.idIndex()
+        let itemIDs = try reader.idIndex()
+        let names = header.hasItemNames ? try reader.strings() : nil
+        let users = try reader.matrix(rows: header.users, columns: header.factors)
+        let items = try reader.matrix(rows: header.items, columns: header.factors)
+        let interactions = try reader.sparseMatrix(rows: header.users, columns: header.items)
+        // Version 2 always has tags; version 3 has them when its header counts them.
+        let hasTags = version == 2 || (version >= 3 && header.tags != nil)
+        let tags = hasTags ? try readTags(&reader, items: header.items, tags: header.tags ?? 0) : nil
+        return try TrainedModel(
+            configuration: header.configuration, userIDs: userIDs, itemIDs: itemIDs, itemNames: names,
+            factors: FactorModel(userFactors: users, itemFactors: items, lossHistory: header.summary.lossHistory),
+            interactions: interactions, summary: header.summary, itemTags: tags, placedItems: header.placedItems ?? 0
+        )
     }
 }
 
 extension ModelFile {
-    /// The item tags section of a version 2 file.
+    /// The item tags section.
     fileprivate static func readTags(_ reader: inout BinaryReader, items: Int, tags: Int) throws -> ItemTags {
         let names = try reader.strings()
         guard names.count == tags else { throw EncoreError.invalidArgument("the tag table has \(names.count) names, the header says \(tags)") }
-        let offsets: [Int64] = try reader.array()
-        let indices: [UInt32] = try reader.array()
-        let values: [Float] = try reader.array()
-        let matrix = try SparseMatrix(rowCount: items, columnCount: tags, offsets: offsets.map { Int($0) }, indices: indices, values: values)
-        return try ItemTags(tagNames: names, matrix: matrix)
+        return try ItemTags(tagNames: names, matrix: try reader.sparseMatrix(rows: items, columns: tags))
     }
 }
 
-/// Reads little-endian values from a byte run, refusing to read past its end.
+/// Reads little-endian values from a model file's bytes, refusing to read past their end. With a
+/// mapping (version 3) every array starts on a 64-byte boundary and is used where it lies;
+/// without (versions 1 and 2, unaligned) arrays are copied out.
 struct BinaryReader {
+    /// The file up to its checksum; offsets are file offsets, so alignment is the file's.
     let bytes: UnsafeRawBufferPointer
-    var offset = 0
+    var offset: Int
+    /// The file's mapping, for a version 3 file.
+    let mapping: FileMapping?
 
     var atEnd: Bool { offset == bytes.count }
 
@@ -174,18 +219,36 @@ struct BinaryReader {
         return Int(value)
     }
 
+    /// An array's count, then (version 3) the padding to its aligned start, then its bytes.
+    private mutating func run(elementSize: Int) throws -> (count: Int, bytes: UnsafeRawBufferPointer) {
+        let n = try count()
+        if mapping != nil { _ = try take((ModelFile.alignment - offset % ModelFile.alignment) % ModelFile.alignment) }
+        let (length, overflow) = n.multipliedReportingOverflow(by: elementSize)
+        guard !overflow else { throw EncoreError.invalidArgument("a section length is larger than the file") }
+        return (n, try take(length))
+    }
+
     mutating func blob() throws -> Data { Data(try take(try count())) }
 
+    /// An array, copied out of the file.
     mutating func array<T>() throws -> [T] {
-        let n = try count()
-        let raw = try take(n * MemoryLayout<T>.stride)
+        let (n, raw) = try run(elementSize: MemoryLayout<T>.stride)
         return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
             UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
             initialized = n
         }
     }
 
+    /// An array: where it lies in a mapped file, else copied.
+    mutating func mappableArray<T: BitwiseCopyable>() throws -> MappableArray<T> {
+        guard let mapping else { return MappableArray(try array()) }
+        let (n, raw) = try run(elementSize: MemoryLayout<T>.stride)
+        return MappableArray(mappedAt: raw.baseAddress!.assumingMemoryBound(to: T.self), count: n, in: mapping)
+    }
+
+    /// A string table as strings.
     mutating func strings() throws -> [String] {
+        if mapping != nil { return try mappedStrings(hashed: false).strings }
         let offsets: [UInt64] = try array()
         let blob: [UInt8] = try array()
         guard let last = offsets.last, offsets.first == 0, last == UInt64(blob.count) else {
@@ -204,16 +267,46 @@ struct BinaryReader {
         return result
     }
 
+    /// A version 3 string table where it lies, with the hash table after it when `hashed`.
+    private mutating func mappedStrings(hashed: Bool) throws -> MappedStringTable {
+        let offsets = try run(elementSize: 8)
+        let blob = try run(elementSize: 1)
+        let slots = hashed ? try run(elementSize: 4) : (0, UnsafeRawBufferPointer(start: nil, count: 0))
+        guard !hashed || slots.0 > 0 else { throw EncoreError.invalidArgument("an ID hash table has no slots") }
+        return try MappedStringTable(offsets: offsets.bytes.assumingMemoryBound(to: UInt64.self), blob: blob.bytes,
+                                     slots: slots.1.assumingMemoryBound(to: UInt32.self), in: mapping!)
+    }
+
+    /// An ID table: built into a dictionary (versions 1 and 2), or looked up where it lies.
+    mutating func idIndex() throws -> IDIndex {
+        mapping == nil ? try IDIndex(ids: try strings()) : IDIndex(mapped: try mappedStrings(hashed: true))
+    }
+
+    /// A factor matrix of the header's shape: rows unpadded (copied) or padded (mapped).
     mutating func matrix(rows: Int, columns: Int) throws -> DenseMatrix {
-        let n = try count()
-        // Shapes come from the header: negative or overflowing ones are refused, not trapped on.
-        let (expected, overflow) = rows.multipliedReportingOverflow(by: columns)
-        guard rows >= 0, columns >= 0, !overflow, n == expected else { throw EncoreError.invalidArgument("a factor matrix has \(n) values, expected \(rows)×\(columns)") }
-        let raw = try take(n * 4)
+        // Shapes come from the header: negative or overflowing ones are refused, not trapped on
+        // (the stride rounds `columns` up, so it is bounded first).
+        guard (0...(1 << 30)).contains(columns) else { throw EncoreError.invalidArgument("a factor matrix has \(columns) columns") }
+        let width = mapping == nil ? columns : DenseMatrix.stride(forColumns: columns)
+        let (expected, overflow) = rows.multipliedReportingOverflow(by: width)
+        let (n, raw) = try run(elementSize: 4)
+        guard rows >= 0, columns >= 0, !overflow, n == expected else { throw EncoreError.invalidArgument("a factor matrix has \(n) values, expected \(rows)×\(width)") }
+        if let mapping, rows > 0 {
+            return DenseMatrix(rows: rows, columns: columns, mappedAt: raw.baseAddress!.assumingMemoryBound(to: Float.self), in: mapping)
+        }
         let matrix = DenseMatrix(rows: rows, columns: columns)
         for r in 0..<rows {
-            UnsafeMutableRawPointer(matrix.row(r)).copyMemory(from: raw.baseAddress! + r * columns * 4, byteCount: columns * 4)
+            UnsafeMutableRawPointer(matrix.row(r)).copyMemory(from: raw.baseAddress! + r * width * 4, byteCount: columns * 4)
         }
         return matrix
+    }
+
+    /// A CSR matrix (checked): Int64 offsets, UInt32 indices, Float32 values.
+    mutating func sparseMatrix(rows: Int, columns: Int) throws -> SparseMatrix {
+        let offsets: MappableArray<Int> = MemoryLayout<Int>.size == 8 && mapping != nil
+            ? try mappableArray() : MappableArray((try array() as [Int64]).map { Int($0) })
+        let indices: MappableArray<UInt32> = try mappableArray()
+        let values: MappableArray<Float> = try mappableArray()
+        return try SparseMatrix(rowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values)
     }
 }

@@ -191,11 +191,12 @@ final class ServeTests: XCTestCase {
         let server = try Server(model: model, extra: ["--admin-token", "t0ken"])
         let replacement = try trainModel(in: directory, name: "new.encore")
 
-        // A corrupted file is refused; the old model keeps serving.
+        // A corrupted file is refused; the old model keeps serving. It is renamed over the
+        // served file, as a deployment replaces it: the server reads the old one's mapping.
         let original = try Data(contentsOf: URL(fileURLWithPath: model))
         var damaged = original
         damaged[damaged.count / 2] ^= 0xFF
-        try damaged.write(to: URL(fileURLWithPath: model))
+        try damaged.write(to: URL(fileURLWithPath: model), options: .atomic)
         let (status, text) = try server.request("/v1/admin/reload", method: "POST", headers: ["Authorization: Bearer t0ken"])
         XCTAssertEqual(status, 409, text)
         XCTAssertTrue(text.contains("checksum"), text)

@@ -34,4 +34,42 @@ final class SparseMatrixTests: XCTestCase {
         XCTAssertThrowsError(try SparseMatrix(rowCount: 1, columnCount: 2, offsets: [0, 1], indices: [2], values: [1]))
         XCTAssertThrowsError(try SparseMatrix(rowCount: 2, columnCount: 2, offsets: [0, 1], indices: [0], values: [1]))
     }
+
+    /// The validating initializer against the rule checked entry by entry here: offsets from 0
+    /// rising to the entry count, and within each row columns strictly rising and below the
+    /// column count. Small random matrices, most of them nearly valid (a column repeated across
+    /// a row boundary is fine; inside a row it is not).
+    func testValidationAgreesWithAnEntryByEntryCheck() {
+        var random = RandomSource(seed: 11)
+        func below(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
+        var accepted = 0, refused = 0
+        for _ in 0..<3000 {
+            let rows = below(5), columns = 1 + below(6)
+            var offsets = [0]
+            var indices: [UInt32] = []
+            for _ in 0..<rows {
+                let length = below(4)
+                var column = below(3)
+                for _ in 0..<length {
+                    indices.append(UInt32(column))
+                    column += 1 + below(2)
+                }
+                offsets.append(indices.count)
+            }
+            // Damage some: a column changed, or an offset moved.
+            if !indices.isEmpty && below(3) == 0 { indices[below(indices.count)] = UInt32(below(columns + 1)) }
+            if rows > 1 && below(6) == 0 { offsets[1 + below(rows - 1)] = below(indices.count + 2) }
+            var valid = offsets.first == 0 && offsets.last == indices.count
+            for r in 0..<rows where valid {
+                guard offsets[r] <= offsets[r + 1], offsets[r + 1] <= indices.count else { valid = false; break }
+                for p in offsets[r]..<offsets[r + 1] where Int(indices[p]) >= columns || (p > offsets[r] && indices[p] <= indices[p - 1]) { valid = false }
+            }
+            let values = [Float](repeating: 1, count: indices.count)
+            let made = try? SparseMatrix(rowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values)
+            XCTAssertEqual(made != nil, valid, "offsets \(offsets), indices \(indices), \(columns) columns")
+            if valid { accepted += 1 } else { refused += 1 }
+        }
+        XCTAssertGreaterThan(accepted, 500)
+        XCTAssertGreaterThan(refused, 500)
+    }
 }

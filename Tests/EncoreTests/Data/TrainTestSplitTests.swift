@@ -36,6 +36,26 @@ final class TrainTestSplitTests: XCTestCase {
         }
     }
 
+    func testASampleOfTestUsersHoldsOutOnlyTheirPairsAndTheRestTrainWhole() throws {
+        let all = try data()
+        let distinct = all.userItemMatrix().nonZeroCount
+        for strategy in SplitStrategy.allCases {
+            let split = try TrainTestSplit(all, strategy: strategy, testFraction: 0.25, seed: 3, testUsers: 7)
+            let testUsers = Set(split.test.users)
+            XCTAssertLessThanOrEqual(testUsers.count, 7, "\(strategy)")
+            XCTAssertGreaterThanOrEqual(testUsers.count, 5, "\(strategy)")
+            XCTAssertEqual(pairs(split.train).count + pairs(split.test).count, distinct, "\(strategy)")
+            // The sampled users' own pairs: about a quarter held out, counted by hand.
+            let theirs = (0..<split.train.count).filter { testUsers.contains(split.train.users[$0]) }.count + split.test.count
+            XCTAssertEqual(Double(split.test.count) / Double(theirs), 0.25, accuracy: 0.1, "\(strategy)")
+            let again = try TrainTestSplit(all, strategy: strategy, testFraction: 0.25, seed: 3, testUsers: 7)
+            XCTAssertEqual(pairs(again.test), pairs(split.test), "seeded: \(strategy)")
+        }
+        XCTAssertEqual(pairs(try TrainTestSplit(all, strategy: .random, testFraction: 0.25, seed: 3, testUsers: 1000).test),
+                       pairs(try TrainTestSplit(all, strategy: .random, testFraction: 0.25, seed: 3).test), "a sample of everyone is no sample")
+        XCTAssertThrowsError(try TrainTestSplit(all, strategy: .random, testFraction: 0.25, seed: 3, testUsers: 0))
+    }
+
     func testPerUserAndTimeHoldOutEachUsersShareAndTimeTakesTheLatest() throws {
         let all = try data()
         let split = try TrainTestSplit(all, strategy: .time, testFraction: 0.25, seed: 1)

@@ -1,30 +1,34 @@
 import XCTest
 @testable import Encore
 
-/// Version 2 of the model file (item tags), and version 1 files still loading.
+/// Item tags in the model file (versions 2 and 3), and version 1 files still loading.
 final class ModelFileTagsTests: XCTestCase {
     func version(of path: String) throws -> UInt32 {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         return bytes[8..<12].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
     }
 
-    func testTaggedModelIsVersion2AndKeepsItsTags() throws {
+    func testTaggedModelKeepsItsTagsInVersions2And3() throws {
         let handMade = try TagStationTests.makeModel()
         let model = try TrainedModel(
             configuration: handMade.configuration, userIDs: handMade.userIDs, itemIDs: handMade.itemIDs, itemNames: handMade.itemNames,
             factors: handMade.factors, interactions: handMade.interactions, summary: handMade.summary, itemTags: handMade.itemTags, placedItems: 2
         )
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("tagged.encore").path
+        for written: UInt32 in [2, 3] {
+            try ModelFile.write(model, to: path, version: written)
+            XCTAssertEqual(try version(of: path), written)
+            let loaded = try ModelFile.read(from: path)
+            XCTAssertEqual(loaded.itemTags?.tagNames, ["shoegaze", "dream pop", "metal"])
+            XCTAssertEqual(loaded.itemTags?.matrix, model.itemTags?.matrix)
+            XCTAssertEqual(loaded.factors.itemFactors.packed(), model.factors.itemFactors.packed())
+            XCTAssertEqual(loaded.placedItems, 2)
+        }
         try ModelFile.write(model, to: path)
-        XCTAssertEqual(try version(of: path), 2)
-        let loaded = try ModelFile.read(from: path)
-        XCTAssertEqual(loaded.itemTags?.tagNames, ["shoegaze", "dream pop", "metal"])
-        XCTAssertEqual(loaded.itemTags?.matrix, model.itemTags?.matrix)
-        XCTAssertEqual(loaded.factors.itemFactors.packed(), model.factors.itemFactors.packed())
-        XCTAssertEqual(loaded.placedItems, 2)
+        XCTAssertEqual(try version(of: path), 3, "what encore train writes")
     }
 
-    func testModelWithoutTagsIsStillWrittenAsVersion1() throws {
+    func testModelWithoutTagsIsVersion3OrOnRequestVersion1() throws {
         let model = try TagStationTests.makeModel()
         let untagged = try TrainedModel(
             configuration: model.configuration, userIDs: model.userIDs, itemIDs: model.itemIDs, itemNames: model.itemNames,
@@ -32,8 +36,12 @@ final class ModelFileTagsTests: XCTestCase {
         )
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("plain.encore").path
         try ModelFile.write(untagged, to: path)
+        XCTAssertEqual(try version(of: path), 3)
+        XCTAssertNil(try ModelFile.read(from: path).itemTags)
+        try ModelFile.write(untagged, to: path, version: 1)
         XCTAssertEqual(try version(of: path), 1, "older builds read it")
         XCTAssertNil(try ModelFile.read(from: path).itemTags)
+        XCTAssertThrowsError(try ModelFile.write(try TagStationTests.makeModel(), to: path, version: 1), "version 1 has no tags section")
     }
 
     /// A version 1 file put together here byte by byte, following docs/model-file.md.

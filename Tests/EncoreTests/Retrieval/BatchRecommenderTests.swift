@@ -53,4 +53,22 @@ final class BatchRecommenderTests: XCTestCase {
             XCTAssertEqual(pruned.mapValues { $0.map(\.index) }, full.mapValues { $0.map(\.index) }, "top-\(count)")
         }
     }
+
+    /// The order: longest first, equal lengths (repeated rows, zero rows) by index, as a
+    /// comparator on the lengths computed here orders them.
+    func testNormOrderIsDecreasingLengthThenIndex() {
+        var random = RandomSource(seed: 8)
+        let k = 5, count = 3000
+        var values: [Float] = []
+        for i in 0..<count {
+            let row = i % 10 == 0 ? [Float](repeating: 0, count: k) : (0..<k).map { _ in Float(random.nextGaussian()) }
+            values += i % 3 == 2 ? Array(values[((i - 1) * k)..<(i * k)]) : row
+        }
+        let items = DenseMatrix(rows: count, columns: k, values: values)
+        let ordered = NormOrderedItems(items)
+        let lengths = (0..<count).map { VectorKernels.dot(items.row($0), items.row($0), k).squareRoot() }
+        XCTAssertEqual(ordered.order, (0..<count).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) })
+        XCTAssertEqual(ordered.norms, ordered.order.map { lengths[$0] })
+        for (slot, item) in ordered.order.enumerated() { XCTAssertEqual(ordered.position[item], slot) }
+    }
 }

@@ -1,0 +1,126 @@
+/// Builds the users × items matrix from coordinate rows with as little beside the result as
+/// possible: one counting sort by user straight into the final arrays (the items, then the
+/// weights, each row array released as soon as it is scattered), then each user's entries sorted by item and repeated
+/// items summed in place. `SparseMatrix(rowCount:…rows:columns:values:)` gives the same matrix
+/// but holds an 8-byte permutation and a second copy of the entries beside the input.
+enum PlayMatrixBuilder {
+    /// The users × items matrix of `interactions`, repeated pairs summed in Double in file order
+    /// (as `Interactions.userItemMatrix` sums them); `interactions` is left with no rows.
+    static func userItems(taking interactions: inout Interactions, threads: Int = Parallel.defaultThreadCount) -> SparseMatrix {
+        let rowCount = interactions.userIDs.count, columnCount = interactions.itemIDs.count
+        var offsets = [Int](repeating: 0, count: rowCount + 1)
+        for user in interactions.users { offsets[Int(user) + 1] += 1 }
+        for user in 0..<rowCount { offsets[user + 1] += offsets[user] }
+        let n = interactions.count
+        var users = interactions.users, items = interactions.items, weights = interactions.weights
+        interactions = Interactions(userIDs: interactions.userIDs, itemIDs: interactions.itemIDs, users: [], items: [], weights: [],
+                                    itemNames: interactions.itemNames)
+        // Columns first, then values, each array let go once scattered: 16 bytes a row at most
+        // (users, weights, columns, values), never the rows and the whole matrix at once.
+        var columns = [UInt32](repeating: 0, count: n)
+        precondition(items.allSatisfy { Int($0) < columnCount }, "item index out of range")
+        scatter(items, by: users, offsets: offsets, into: &columns)
+        items = []
+        var values = [Float](repeating: 0, count: n)
+        scatter(weights, by: users, offsets: offsets, into: &values)
+        users = []
+        weights = []
+        let kept = sortAndSumRows(offsets: offsets, columns: &columns, values: &values, threads: threads)
+        compact(offsets: &offsets, kept: kept, columns: &columns, values: &values)
+        return SparseMatrix(uncheckedRowCount: rowCount, columnCount: columnCount, offsets: offsets, indices: columns, values: values)
+    }
+
+    /// `source[p]` to the next free place of row `rows[p]` in `target`, rows laid out by
+    /// `offsets`, in order of p (so each row keeps the rows' order).
+    private static func scatter<T>(_ source: [T], by rows: [UInt32], offsets: [Int], into target: inout [T]) {
+        var cursor = offsets
+        source.withUnsafeBufferPointer { source in
+        rows.withUnsafeBufferPointer { rows in
+        target.withUnsafeMutableBufferPointer { target in
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            for p in 0..<source.count {
+                let row = Int(rows[p])
+                target[cursor[row]] = source[p]
+                cursor[row] += 1
+            }
+        } } } }
+    }
+
+    /// Sorts each row's entries by column (ties keep their order) and sums repeated columns into
+    /// the row's first positions; returns how many entries each row keeps.
+    private static func sortAndSumRows(offsets: [Int], columns: inout [UInt32], values: inout [Float], threads: Int) -> [Int] {
+        let rowCount = offsets.count - 1
+        var kept = [Int](repeating: 0, count: rowCount)
+        offsets.withUnsafeBufferPointer { offsets in
+        columns.withUnsafeMutableBufferPointer { columns in
+        values.withUnsafeMutableBufferPointer { values in
+        kept.withUnsafeMutableBufferPointer { kept in
+            Parallel.forEachChunk(count: rowCount, chunkSize: 4096, threads: threads) { rows, _ in
+                var keys: [UInt64] = [], scratch: [Float] = []
+                for row in rows {
+                    let start = offsets[row], length = offsets[row + 1] - start
+                    kept[row] = sortAndSum(UnsafeMutableBufferPointer(rebasing: columns[start..<start + length]),
+                                           UnsafeMutableBufferPointer(rebasing: values[start..<start + length]), keys: &keys, scratch: &scratch)
+                }
+            }
+        } } } }
+        return kept
+    }
+
+    /// One row: sorted by (column, position) — a stable sort by column — then runs of one column
+    /// summed in Double; returns the number of distinct columns, now at the front.
+    private static func sortAndSum(
+        _ columns: UnsafeMutableBufferPointer<UInt32>, _ values: UnsafeMutableBufferPointer<Float>, keys: inout [UInt64], scratch: inout [Float]
+    ) -> Int {
+        let n = columns.count
+        var sorted = true
+        for p in 1..<max(1, n) where columns[p] <= columns[p - 1] { sorted = false; break }
+        if sorted { return n }
+        keys.removeAll(keepingCapacity: true)
+        for p in 0..<n { keys.append(UInt64(columns[p]) << 32 | UInt64(p)) }
+        keys.sort()
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: values)
+        var write = 0, p = 0
+        while p < n {
+            let column = UInt32(truncatingIfNeeded: keys[p] >> 32)
+            var sum = Double(scratch[Int(keys[p] & 0xFFFF_FFFF)])
+            p += 1
+            while p < n && UInt32(truncatingIfNeeded: keys[p] >> 32) == column {
+                sum += Double(scratch[Int(keys[p] & 0xFFFF_FFFF)])
+                p += 1
+            }
+            columns[write] = column
+            values[write] = Float(sum)
+            write += 1
+        }
+        return write
+    }
+
+    /// Moves each row's kept entries down to close the gaps summing left, and fixes `offsets`.
+    /// When much was summed away the arrays are copied to their new size (the copy costs less
+    /// than keeping the slack for a whole training run).
+    private static func compact(offsets: inout [Int], kept: [Int], columns: inout [UInt32], values: inout [Float]) {
+        var write = 0
+        for row in 0..<kept.count {
+            let start = offsets[row]
+            offsets[row] = write
+            if write != start {
+                for q in 0..<kept[row] {
+                    columns[write + q] = columns[start + q]
+                    values[write + q] = values[start + q]
+                }
+            }
+            write += kept[row]
+        }
+        offsets[kept.count] = write
+        guard write < columns.count else { return }
+        if write < columns.count - columns.count / 16 {
+            columns = Array(columns[..<write])
+            values = Array(values[..<write])
+        } else {
+            columns.removeSubrange(write...)
+            values.removeSubrange(write...)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// How far a read of a large file has got, told after each window.
+package struct IngestProgress: Sendable {
+    /// Bytes of the file parsed so far.
+    package var bytesRead: Int
+    /// The file's size.
+    package var totalBytes: Int
+    /// Rows kept so far.
+    package var rowsRead: Int
+}
+
+/// One pass over a large mapped file in windows (`DelimitedReader.read`): each window is cut
+/// into slices parsed at once, their rows appended to one growing set of arrays, and the
+/// window's pages handed back to the kernel before the next, so that the file's text never
+/// sits in memory beside the rows it became.
+struct WindowedRead {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let fileName: String
+    let slices: Int
+    let progress: ((IngestProgress) -> Void)?
+
+    /// Bytes of text per thread in one window (tests make it small, to cross many windows).
+    let bytesPerSlice: Int
+    /// Whether `bytes` is a read-only mapping of a file whose pages may be handed back once
+    /// parsed. Never for other memory: the kernel would zero those pages, not re-read them.
+    let isMappedFile: Bool
+
+    init(
+        bytes: UnsafeBufferPointer<UInt8>, fileName: String, slices: Int, bytesPerSlice: Int = 32 << 20, isMappedFile: Bool = false,
+        progress: ((IngestProgress) -> Void)?
+    ) {
+        self.bytes = bytes
+        self.fileName = fileName
+        self.slices = slices
+        self.bytesPerSlice = bytesPerSlice
+        self.isMappedFile = isMappedFile
+        self.progress = progress
+    }
+
+    func run(options: DelimitedReadOptions) throws -> (Interactions, ReadReport) {
+        let layout = try DelimitedReader.resolvedLayout(bytes, fileName: fileName, options: options)
+        let base = bytes.baseAddress!
+        if case let .exactly(separator) = layout.delimiter, separator == "," || separator == ";",
+           memchr(base, Int32(UInt8(ascii: "\"")), bytes.count) != nil {
+            // Quoted CSV fields may hold line breaks: no cut is safe, so one pass over it all.
+            return try DelimitedReader.parseInOnePass(bytes, fileName: fileName, options: layout)
+        }
+        let headerEnd = layout.header == .present ? DelimitedReader.endOfFirstNonBlankLine(bytes) : 0
+        let windowSize = bytesPerSlice * slices
+        var rows: ParsedSlice?
+        var start = 0, firstLine = 1
+        while start < bytes.count {
+            var end = DelimitedReader.lineStart(bytes, atOrAfter: min(bytes.count, start + windowSize))
+            if start == 0 { end = max(end, headerEnd) }
+            let window = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var bounds = [0]
+            for slice in 1..<slices {
+                bounds.append(max(bounds.last!, start == 0 ? headerEnd : 0, DelimitedReader.lineStart(window, atOrAfter: slice * window.count / slices)))
+            }
+            bounds.append(window.count)
+            let parts = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
+                                                        headerInFirst: start == 0, progress: nil)
+            for part in parts {
+                if rows == nil {
+                    rows = part
+                    // Room for the whole file at this window's density (2% over), so that the
+                    // arrays are not doubled, and copied, as they grow.
+                    let expected = Double(part.report.rowsRead) * Double(bytes.count) / Double(max(1, bounds[1])) * 1.02
+                    rows!.reserve(rows: Int(min(expected, Double(Int32.max) * 64)))
+                } else {
+                    rows!.absorb(part)
+                }
+            }
+            firstLine += DelimitedReader.countLineBreaks(window)
+            if isMappedFile { release(from: start, to: end) }
+            start = end
+            progress?(IngestProgress(bytesRead: end, totalBytes: bytes.count, rowsRead: rows?.report.rowsRead ?? 0))
+        }
+        guard let rows else { throw EncoreError.emptyInput(file: fileName) }
+        return try rows.interactions(fileName: fileName)
+    }
+
+    /// Lets the kernel drop the mapped pages wholly inside `start..<end`: they are read, and a
+    /// page the next window shares stays.
+    private func release(from start: Int, to end: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let address = UInt(bitPattern: bytes.baseAddress!)
+        let first = (Int(address) + start + page - 1) / page * page, last = (Int(address) + end) / page * page
+        guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, last - first, MADV_DONTNEED)
+    }
+}
