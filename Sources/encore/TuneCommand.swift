@@ -25,6 +25,8 @@ enum TuneCommand: Command {
       --grid-regularization LIST    --grid-* option the search is a grid, and an axis left out
       --grid-alpha LIST             keeps its value from the model options
       --grid-confidence LIST
+
+    Both searches:
       --metric NAME                 map, ndcg, precision, recall, auc, mpr (default map)
       --split, --test-fraction, --test-users, --k as in `encore evaluate` (the validation part uses the same
                                     strategy and fraction)
