@@ -14,6 +14,11 @@ let buildsMPI = ProcessInfo.processInfo.environment["ENCORE_MPI"] != "0"
     && mpiHeaders.contains { FileManager.default.fileExists(atPath: $0) }
 // The libFuzzer entry points (`encore-fuzz`) are in the package only when scripts/fuzz builds it
 // (ENCORE_FUZZ=1): the binary has no main of its own, libFuzzer's `-sanitize=fuzzer` supplies it.
+// Approximate top-k (`encore index`) runs on FAISS (Debian libfaiss-dev; scripts/setup installs
+// it). Where its headers are missing, or ENCORE_FAISS=0, CFAISS compiles without it and every
+// index call says how to get it; the rest of the package is the same either way.
+let buildsFAISS = ProcessInfo.processInfo.environment["ENCORE_FAISS"] != "0"
+    && FileManager.default.fileExists(atPath: "/usr/include/faiss/IndexIVF.h")
 let buildsFuzz = ProcessInfo.processInfo.environment["ENCORE_FUZZ"] == "1"
 
 let package = Package(
@@ -35,9 +40,17 @@ let package = Package(
         // chosen at run time for the CPU the process runs on; no build flag is needed, so the
         // package can be a versioned dependency (SwiftPM refuses unsafe flags in those).
         .target(name: "CEncoreKernels"),
+        // A C layer over FAISS's C++ library: Debian ships the C API's headers but not its
+        // library. libfaiss.a is static and built with GCC's OpenMP, so libgomp comes along.
+        .target(
+            name: "CFAISS",
+            cxxSettings: buildsFAISS ? [.define("ENCORE_HAVE_FAISS")] : [],
+            linkerSettings: buildsFAISS
+                ? [.linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("blas"), .linkedLibrary("lapack")] : []
+        ),
         .target(
             name: "Encore",
-            dependencies: ["CBLAS", "CEncoreKernels"]
+            dependencies: ["CBLAS", "CEncoreKernels", "CFAISS"]
         ),
         // A C layer over libmicrohttpd (Debian libmicrohttpd-dev): its start function is
         // variadic, which Swift cannot call.

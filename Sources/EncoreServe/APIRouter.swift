@@ -15,6 +15,13 @@ public final class APIRouter: @unchecked Sendable {
     public static let maximumCount = 1000
     /// Scores concurrent user-recommendation requests together.
     let coalescer: CoalescingRecommender
+    /// User-recommendation requests being answered now, and the lock that guards the count.
+    private var usersInFlight = 0
+    private let inFlightLock = NSLock()
+    /// Up to this many concurrent user-recommendation requests go to the index (when there is
+    /// one); more are batched by the coalescer, whose exact pass over the items serves many
+    /// users at once faster than the index serves them one by one (docs/catalogue.md).
+    let indexConcurrency: Int
 
     /// A router over `models`, scoring user recommendations on `scoringThreads` threads.
     package init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil, scoringThreads: Int = Parallel.defaultThreadCount) {
@@ -22,6 +29,22 @@ public final class APIRouter: @unchecked Sendable {
         self.metrics = metrics
         self.adminToken = adminToken
         coalescer = CoalescingRecommender(workers: scoringThreads)
+        indexConcurrency = max(1, scoringThreads)
+    }
+
+    /// Counts a user-recommendation request in for its duration; true when few enough are in
+    /// flight for the index to answer it.
+    private func enterUserRequest() -> Bool {
+        inFlightLock.lock()
+        defer { inFlightLock.unlock() }
+        usersInFlight += 1
+        return usersInFlight <= indexConcurrency
+    }
+
+    private func leaveUserRequest() {
+        inFlightLock.lock()
+        usersInFlight -= 1
+        inFlightLock.unlock()
     }
 
     /// Answers one request and records it in the metrics.
@@ -74,13 +97,13 @@ public final class APIRouter: @unchecked Sendable {
         case 1 where segments[0] == "metrics":
             return run("/metrics", "GET") { HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: metrics.render(model: served, reloads: models.reloadCounts())) }
         case 4 where segments[0] == "v1" && segments[1] == "users" && segments[3] == "recommendations":
-            return run("/v1/users/{id}/recommendations", "GET") { try recommendations(request, user: segments[2], served.model) }
+            return run("/v1/users/{id}/recommendations", "GET") { try recommendations(request, user: segments[2], served.model, index: served.index) }
         case 4 where segments[0] == "v1" && segments[1] == "items" && segments[3] == "similar":
-            return run("/v1/items/{id}/similar", "GET") { try similar(request, item: segments[2], served.model) }
+            return run("/v1/items/{id}/similar", "GET") { try similar(request, item: segments[2], served.model, index: served.index) }
         case 4 where segments[0] == "v1" && segments[1] == "users" && segments[3] == "explain":
             return run("/v1/users/{id}/explain", "GET") { try explain(request, user: segments[2], served.model) }
         case 2 where segments[0] == "v1" && segments[1] == "radio":
-            return run("/v1/radio", "GET") { try radio(request, served.model) }
+            return run("/v1/radio", "GET") { try radio(request, served.model, index: served.index) }
         case 2 where segments[0] == "v1" && segments[1] == "recommendations":
             return run("/v1/recommendations", "POST") { try foldIn(request, served.model) }
         case 3 where segments[0] == "v1" && segments[1] == "admin" && segments[2] == "reload":
@@ -151,20 +174,25 @@ public final class APIRouter: @unchecked Sendable {
         }
     }
 
-    func recommendations(_ request: HTTPRequest, user id: String, _ model: TrainedModel) throws -> HTTPResponse {
+    func recommendations(_ request: HTTPRequest, user id: String, _ model: TrainedModel, index: ApproximateIndex?) throws -> HTTPResponse {
         let count = try number(request, "count", default: 10)
         let includeSeen = try flag(request, "include_seen")
         let user = try model.userIndex(id)
         let tags = try tagIndices(request, model)
-        let list = tags.isEmpty ? coalescer.recommend(model: model, user: user, count: count, excludeSeen: !includeSeen)
-            : try tagged(user: user, count: count, includeSeen: includeSeen, tags: tags, model)
+        let route = "/v1/users/{id}/recommendations"
+        let quiet = enterUserRequest()
+        defer { leaveUserRequest() }
+        let fromIndex = tags.isEmpty && quiet ? index?.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions) : nil
+        metrics.recordPath(route: route, fromIndex: fromIndex != nil)
+        let list = try fromIndex ?? (tags.isEmpty ? coalescer.recommend(model: model, user: user, count: count, excludeSeen: !includeSeen)
+            : try tagged(user: user, count: count, includeSeen: includeSeen, tags: tags, model))
         var body = JSONLine()
         body.add("user", id)
         body.add("recommendations", objects: items(list, model))
         return .json(200, body)
     }
 
-    func similar(_ request: HTTPRequest, item query: String, _ model: TrainedModel) throws -> HTTPResponse {
+    func similar(_ request: HTTPRequest, item query: String, _ model: TrainedModel, index: ApproximateIndex?) throws -> HTTPResponse {
         let count = try number(request, "count", default: 10)
         let minimum = try minimumListeners(request)
         let item = try ItemLookup.find(query, in: model)
@@ -173,7 +201,9 @@ public final class APIRouter: @unchecked Sendable {
         if let name = model.name(ofItem: item) { body.add("name", name) }
         body.add("min_listeners", minimum)
         if let warning = fewListenersWarning(item, minimum: minimum, model) { body.add("warning", warning) }
-        body.add("similar", objects: items(SimilarItems.similar(to: item, count: count, in: model, minimumListeners: minimum), model))
+        let fromIndex = index?.similar(model, to: item, count: count, minimumListeners: minimum)
+        metrics.recordPath(route: "/v1/items/{id}/similar", fromIndex: fromIndex != nil)
+        body.add("similar", objects: items(fromIndex ?? SimilarItems.similar(to: item, count: count, in: model, minimumListeners: minimum), model))
         return .json(200, body)
     }
 
@@ -200,7 +230,7 @@ public final class APIRouter: @unchecked Sendable {
         return .json(200, body)
     }
 
-    func radio(_ request: HTTPRequest, _ model: TrainedModel) throws -> HTTPResponse {
+    func radio(_ request: HTTPRequest, _ model: TrainedModel, index: ApproximateIndex?) throws -> HTTPResponse {
         let seeds = try identifiers(request, "seed").map { try ItemLookup.find($0, in: model) }
         let tags = try tagIndices(request, model)
         guard seeds.isEmpty != tags.isEmpty else { throw Failure(status: 400, message: "give at least one seed or at least one tag, not both") }
@@ -212,7 +242,10 @@ public final class APIRouter: @unchecked Sendable {
         }
         options.minimumListeners = try minimumListeners(request)
         let user = try identifiers(request, "user").last.map { try model.userIndex($0) }
-        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model)
+        // An artist station finds its neighbourhood in the index when there is one (a tag
+        // station ranks by more than nearness and is answered exactly).
+        metrics.recordPath(route: "/v1/radio", fromIndex: tags.isEmpty && index != nil)
+        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, index: index)
             : try TagRadio.station(tags: tags, user: user, options: options, in: model)
         var body = JSONLine()
         body.add("min_listeners", options.minimumListeners)

@@ -13,6 +13,22 @@ public struct ServedModel: Sendable {
     public let loadSeconds: Double
     /// The checksum stored at the end of the model file (and verified), naming the file served.
     package let checksum: UInt64
+    /// The approximate index the recommendation, similar and radio routes answer from, when
+    /// one is in use (`IndexUse`).
+    package let index: ApproximateIndex?
+    /// Why an index beside the model is not in use, when one is there but is not (said at start).
+    public let indexNote: String?
+}
+
+/// Whether the server answers from the approximate index beside the model (`encore index`).
+public enum IndexUse: Sendable {
+    /// When the index is there and `ApproximateIndex.isChosenAutomatically` says it pays; an
+    /// index that cannot be used (damaged, of another model, no FAISS) is skipped with a note.
+    case automatic
+    /// Never (`--exact`).
+    case exact
+    /// Always: the model fails to load without a usable index (`--approximate`).
+    case approximate
 }
 
 /// Holds the served model and swaps it atomically on reload: a request takes a snapshot when it
@@ -25,11 +41,14 @@ public final class ModelHolder: @unchecked Sendable {
     private var current: ServedModel
     private var reloadsSucceeded = 0
     private var reloadsFailed = 0
+    /// Whether the index beside the model is used; a reload applies it again.
+    public let indexUse: IndexUse
 
     /// Loads `path`; throws if it is not a usable model file.
-    public init(path: String) throws {
+    public init(path: String, indexUse: IndexUse = .automatic) throws {
         self.path = path
-        current = try ModelHolder.load(path, version: 1)
+        self.indexUse = indexUse
+        current = try ModelHolder.load(path, version: 1, indexUse: indexUse)
     }
 
     /// The model to answer one request with.
@@ -53,7 +72,7 @@ public final class ModelHolder: @unchecked Sendable {
         let version = snapshot().version + 1
         let loaded: ServedModel
         do {
-            loaded = try ModelHolder.load(path, version: version)
+            loaded = try ModelHolder.load(path, version: version, indexUse: indexUse)
         } catch {
             lock.lock()
             reloadsFailed += 1
@@ -67,19 +86,42 @@ public final class ModelHolder: @unchecked Sendable {
         return loaded
     }
 
-    private static func load(_ path: String, version: Int) throws -> ServedModel {
+    private static func load(_ path: String, version: Int, indexUse: IndexUse) throws -> ServedModel {
         let start = DispatchTime.now().uptimeNanoseconds
         let (model, checksum) = try ModelFile.readWithChecksum(from: path)
         // Derived tables are built now, not on the first request that needs them, side by side:
         // the file's own sections are mapped, not read, so these are most of a load's time.
-        DispatchQueue.concurrentPerform(iterations: 3) { table in
+        DispatchQueue.concurrentPerform(iterations: 4) { table in
             switch table {
             case 0: _ = model.normOrderedItems
             case 1: _ = model.normalizedItemFactors
+            case 2: _ = model.listenerCounts
             default: _ = model.itemGram
             }
         }
+        let (index, note) = try loadIndex(besides: path, model: model, checksum: checksum, use: indexUse)
         return ServedModel(model: model, version: version, loadedAt: Date().timeIntervalSince1970,
-                           loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, checksum: checksum)
+                           loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, checksum: checksum,
+                           index: index, indexNote: note)
+    }
+
+    /// The index beside the model at `path` to answer from, or nil and why not.
+    private static func loadIndex(
+        besides path: String, model: TrainedModel, checksum: UInt64, use: IndexUse
+    ) throws -> (ApproximateIndex?, String?) {
+        let indexPath = ApproximateIndex.path(forModel: path)
+        guard use != .exact else { return (nil, nil) }
+        guard FileManager.default.fileExists(atPath: indexPath) else {
+            if use == .approximate { throw EncoreError.invalidArgument("\(indexPath): no index beside the model; build it with encore index \(path)") }
+            return (nil, nil)
+        }
+        do {
+            guard FAISSIndex.isAvailable else { throw EncoreError.invalidArgument(FAISSIndex.missingMessage) }
+            let index = try ApproximateIndexFile.read(from: indexPath, for: model, modelChecksum: checksum)
+            if use == .approximate || index.isChosenAutomatically(forItems: model.itemCount) { return (index, nil) }
+            return (nil, "\(indexPath) is not used: the catalogue is small or its measured recall low (--approximate uses it)")
+        } catch let error as EncoreError where use == .automatic {
+            return (nil, "\(indexPath) is not used: \(error.description)")
+        }
     }
 }

@@ -11,6 +11,8 @@ public final class ServerMetrics: @unchecked Sendable {
     private var errors: [String: Int] = [:]
     private var bucketCounts: [String: [Int]] = [:]
     private var latencySum: [String: Double] = [:]
+    /// Answers by route and by path: "index" (the approximate index) or "exact".
+    private var answeredBy: [String: Int] = [:]
 
     /// Empty metrics.
     public init() {}
@@ -25,6 +27,14 @@ public final class ServerMetrics: @unchecked Sendable {
         for (index, bound) in ServerMetrics.buckets.enumerated() where seconds <= bound { counts[index] += 1 }
         bucketCounts[route] = counts
         latencySum[route, default: 0] += seconds
+    }
+
+    /// Records which path answered one request of `route`: the approximate index, or the exact
+    /// scan (no index in use, or the index handed the query back).
+    public func recordPath(route: String, fromIndex: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        answeredBy["\(route)|\(fromIndex ? "index" : "exact")", default: 0] += 1
     }
 
     /// The Prometheus exposition text, with the served model's version and load facts and the
@@ -49,6 +59,17 @@ public final class ServerMetrics: @unchecked Sendable {
             out += "encore_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(total)\n"
             out += "encore_request_duration_seconds_sum{route=\"\(route)\"} \(latencySum[route]!)\n"
             out += "encore_request_duration_seconds_count{route=\"\(route)\"} \(total)\n"
+        }
+        out += "# HELP encore_answers_total Ranked answers by route and by the path that computed them: index (approximate, encore index) or exact.\n# TYPE encore_answers_total counter\n"
+        for key in answeredBy.keys.sorted() {
+            let parts = key.split(separator: "|")
+            out += "encore_answers_total{route=\"\(parts[0])\",path=\"\(parts[1])\"} \(answeredBy[key]!)\n"
+        }
+        out += "# HELP encore_index_in_use 1 when the served model's approximate index answers the ranking routes.\n# TYPE encore_index_in_use gauge\n"
+        out += "encore_index_in_use \(model.index == nil ? 0 : 1)\n"
+        if let index = model.index {
+            out += "# HELP encore_index_recall Recall@10 of the index against the exact path, measured when it was built (recommendations, similar items).\n# TYPE encore_index_recall gauge\n"
+            out += String(format: "encore_index_recall{kind=\"recommend\"} %.4f\nencore_index_recall{kind=\"similar\"} %.4f\n", index.header.recall, index.header.similarRecall)
         }
         out += "# HELP encore_model_version 1 for the model loaded at start, +1 per successful reload.\n# TYPE encore_model_version gauge\n"
         out += "encore_model_version \(model.version)\n"

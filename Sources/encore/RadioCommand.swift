@@ -8,7 +8,7 @@ enum RadioCommand: Command {
     static let usage = """
     Usage: encore radio MODEL (--seed ARTIST [--seed ARTIST …] | --tag TAG [--tag TAG …]) [--user ID] [--length 50]
                        [--diversity 0.3] [--seed-random N] [--min-listeners 5] [--exclude FILE]
-                       [--only FILE] [--json]
+                       [--only FILE] [--exact | --approximate] [--json]
 
     Builds an ordered station that opens close to the seed artists (IDs or names) and explores
     their neighbourhood: maximal marginal relevance over the seeds' nearest artists, each pick
@@ -24,6 +24,7 @@ enum RadioCommand: Command {
     With tags, each reason names the tags a pick shares with the artist it is near.
     \(ListenerOptions.help)
     \(FilterOptions.help)
+    \(IndexOptions.help)
     --json prints one {"position", "item", "name", "score", "reason"} object per line.
     """
 
@@ -43,12 +44,13 @@ enum RadioCommand: Command {
         options.minimumListeners = listeners.minimum
         let filters = try FilterOptions(arguments)
         let json = try arguments.flag("--json")
-        let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
+        let indexOptions = try IndexOptions(arguments)
+        let (model, index) = try indexOptions.load(try arguments.positionals(["MODEL"])[0])
         let seeds = try seedQueries.map { try ItemLookup.find($0, in: model) }
         let tags = try model.tagIndices(tagNames)
         let user = try userID.map { try model.userIndex($0) }
         let filter = try filters.filter(for: model)
-        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, filter: filter)
+        let picks = tags.isEmpty ? try ArtistRadio.station(seeds: seeds, user: user, options: options, in: model, filter: filter, index: index)
             : try TagRadio.station(tags: tags, user: user, options: options, in: model, filter: filter)
         for warning in listeners.warnings(for: seeds, in: model) { Console.err(warning) }
         if json, let note = listeners.note { Console.err(note) }

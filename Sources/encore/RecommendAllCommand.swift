@@ -9,6 +9,7 @@ enum RecommendAllCommand: Command {
     static let usage = """
     Usage: encore recommend-all MODEL [--count 10] [--output FILE] [--names | --json] [--include-seen]
                                [--users FILE] [--exclude FILE] [--only FILE] [--threads N] [--quiet]
+                               [--exact | --approximate]
 
     Writes user<TAB>item<TAB>score lines, best first per user, users in model order (or in the
     order of --users FILE, one user ID per line), with the original IDs; each user's training
@@ -21,6 +22,7 @@ enum RecommendAllCommand: Command {
     memory does not grow with the number of users; for 100,000 users or more a progress line
     (users/s, time left) goes to stderr every few seconds, unless --quiet.
     \(FilterOptions.help)
+    \(IndexOptions.help)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -34,24 +36,32 @@ enum RecommendAllCommand: Command {
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         let usersPath = try arguments.value("--users")
         let filters = try FilterOptions(arguments)
+        let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
         if let output {
             try OutputPath.refuseOverwritingInputs(output, inputs: [("model", path)] + (usersPath.map { [("--users file", $0)] } ?? []) + filters.inputs)
         }
-        let model = try ModelFile.read(from: path)
+        let (model, index) = try indexOptions.load(path, batch: true)
         if names && model.itemNames == nil {
             throw EncoreError.invalidArgument("\(path) has no item names (its data set had none), so --names cannot add them")
         }
         let filter = try filters.filter(for: model)
         let userList = try usersPath.map { try readUsers($0, model) }
         let start = now()
-        let recommender = BatchRecommender(
-            users: model.factors.userFactors, items: model.factors.itemFactors, seen: includeSeen ? nil : model.interactions,
-            candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
-        )
+        let seen = includeSeen ? nil : model.interactions
+        let recommendAll: ((Int, [ScoredItem]) throws -> Void) throws -> Void = { emit in
+            if let index {
+                try index.recommendAll(model, count: count, userList: userList, seen: seen, filter: filter, threads: threads, emit: emit)
+            } else {
+                try BatchRecommender(
+                    users: model.factors.userFactors, items: model.factors.itemFactors, seen: seen,
+                    candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: threads
+                ).recommend(count: count, userList: userList, emit: emit)
+            }
+        }
         var progress = UserProgress(total: userList?.count ?? model.userCount, start: start, shown: !quiet)
         try BulkTextOutput.write(to: output) { out in
-            try recommender.recommend(count: count, userList: userList) { user, list in
+            try recommendAll { user, list in
                 progress.advance()
                 let userID = model.userIDs.id(at: user)
                 if json {
@@ -76,7 +86,10 @@ enum RecommendAllCommand: Command {
             }
         }
         progress.finish()
-        if let output { Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start)))") }
+        if let output {
+            let path = index == nil ? "exactly" : "from the index"
+            Console.err("wrote \(count) recommendations for each of \(userList?.count ?? model.userCount) users to \(output) in \(Console.seconds(secondsSince(start))) (\(path))")
+        }
     }
 
     /// A progress line on stderr every few seconds while many users are recommended for.

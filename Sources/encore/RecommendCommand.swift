@@ -8,13 +8,14 @@ enum RecommendCommand: Command {
     static let summary = "recommend items for one user of a model, or for new plays (fold-in)"
     static let usage = """
     Usage: encore recommend MODEL (--user ID | --plays FILE_OR_LIST) [--count 10] [--include-seen]
-                           [--tag TAG …] [--exclude FILE] [--only FILE] [--json]
+                           [--tag TAG …] [--exclude FILE] [--only FILE] [--exact | --approximate] [--json]
 
     Prints the listener's best items, leaving out what they already played unless --include-seen.
     --plays recommends for a listener who is not in the model, without retraining: their vector is
     solved against the model's item factors (fold-in). Give a file of item<TAB>count lines, or an
     inline list such as "289:12,292:3" (IDs or, where the data set has them, names).
     \(FilterOptions.help)
+    \(IndexOptions.help)
       --tag TAG          recommend only artists tagged TAG (repeat it: artists with every tag);
                          the model needs tags (encore train --item-tags)
     --json prints one {"user", "item", "score"[, "name"]} object per line.
@@ -28,13 +29,16 @@ enum RecommendCommand: Command {
         let filters = try FilterOptions(arguments)
         let tagNames = try arguments.values("--tag")
         let json = try arguments.flag("--json")
+        let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
         guard (userID == nil) != (plays == nil) else { throw UsageError("give exactly one of --user ID and --plays FILE_OR_LIST") }
-        let model = try ModelFile.read(from: path)
+        let (model, index) = try indexOptions.load(path)
         let filter = try filters.filter(for: model).keepingOnly(tagged: try model.tagIndices(tagNames), in: model)
         if let userID {
             let user = try model.userIndex(userID)
-            let list = TopNRecommendation.recommend(model, user: user, count: count, seen: includeSeen ? nil : model.interactions, filter: filter)
+            let seen = includeSeen ? nil : model.interactions
+            let list = index?.recommend(model, user: user, count: count, seen: seen, filter: filter)
+                ?? TopNRecommendation.recommend(model, user: user, count: count, seen: seen, filter: filter)
             ItemListPrinter.print(list, model: model, json: json, key: ("user", userID), scoreTitle: "score")
         } else if let plays {
             let history = try PlaysParser.parse(plays, model: model)

@@ -9,7 +9,7 @@ enum ServeCommand: Command {
     static let summary = "serve a model over HTTP/1.1 as a JSON API (reload on SIGHUP)"
     static let usage = """
     Usage: encore serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--admin-token TOKEN]
-                        [--connection-limit 1024] [--timeout 10] [--body-limit 1048576]
+                        [--connection-limit 1024] [--timeout 10] [--body-limit 1048576] [--exact | --approximate]
 
     --threads is the number of scoring threads (default: every core): concurrent requests for user
     recommendations are scored together in one pass over the item vectors. Each connection has
@@ -32,6 +32,13 @@ enum ServeCommand: Command {
     model file (a bad file is refused and the old model keeps serving); SIGINT or SIGTERM stop
     accepting, finish the requests in flight and exit 0. Binds to loopback unless --host says
     otherwise.
+    Recommendations, similar artists and artist radio come from MODEL.index (encore index) when
+    it is there and pays on this catalogue; a user's recommendations only while no more such
+    requests are in flight than --threads (beyond that the coalescer's exact batches are faster).
+    /metrics counts the answers of each path (encore_answers_total{path="index"|"exact"}). An
+    index that cannot be used is skipped with a note; a reload loads the index beside the new
+    model again.
+    \(IndexOptions.help)
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -44,6 +51,7 @@ enum ServeCommand: Command {
         options.bodyLimit = try arguments.int("--body-limit", default: options.bodyLimit, in: 1...(1 << 30))
         let token = try arguments.value("--admin-token")
         if let token, token.isEmpty { throw UsageError("--admin-token must not be empty") }
+        let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
 
         // A reload frees the old model's multi-megabyte matrices; glibc then raises its mmap
@@ -52,7 +60,8 @@ enum ServeCommand: Command {
         // 160 reloads under load. A fixed threshold keeps every large buffer in its own mapping,
         // returned to the system when freed (42 → 52 MB over 120; docs/reliability.md).
         _ = glibcMallopt(glibcMmapThreshold, 128 * 1024)
-        let models = try ModelHolder(path: path)
+        let models = try ModelHolder(path: path, indexUse: indexOptions.exact ? .exact : indexOptions.approximate ? .approximate : .automatic)
+        if let note = models.snapshot().indexNote { Console.err("note: \(note)") }
         let server = HTTPServer(router: APIRouter(models: models, adminToken: token, scoringThreads: threads))
         // Signals are handled on a queue, not in a signal handler, so reloading may allocate.
         let signals = DispatchQueue(label: "encore.signals")
@@ -65,7 +74,8 @@ enum ServeCommand: Command {
                 if action == "reload" {
                     do {
                         let loaded = try models.reload()
-                        Console.err("reloaded \(path): model version \(loaded.version) in \(Console.seconds(loaded.loadSeconds))")
+                        Console.err("reloaded \(path): model version \(loaded.version) in \(Console.seconds(loaded.loadSeconds))\(loaded.index == nil ? "" : ", with its index")")
+                        if let note = loaded.indexNote { Console.err("note: \(note)") }
                     } catch {
                         Console.err("reload refused, the old model keeps serving: \(error)")
                     }
@@ -77,8 +87,9 @@ enum ServeCommand: Command {
             sources.append(source)
         }
         try server.start(options)
-        let model = models.snapshot().model
-        Console.err("serving \(path) (\(model.userCount) users, \(model.itemCount) items) on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(server.port) with \(threads) scoring threads")
+        let served = models.snapshot(), model = served.model
+        let answering = served.index == nil ? "exactly" : "from \(ApproximateIndex.path(forModel: path))"
+        Console.err("serving \(path) (\(model.userCount) users, \(model.itemCount) items) on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(server.port) with \(threads) scoring threads, answering \(answering)")
         stopped.wait()
         Console.err("stopping: finishing \(server.activeRequests) request(s) in flight")
         server.stop()

@@ -6,7 +6,8 @@ enum SimilarCommand: Command {
     static let name = "similar"
     static let summary = "list the items most similar to an item, by ID or name (cosine of item vectors)"
     static let usage = """
-    Usage: encore similar MODEL --item NAME_OR_ID [--count 10] [--min-listeners 5] [--exclude FILE] [--only FILE] [--json]
+    Usage: encore similar MODEL --item NAME_OR_ID [--count 10] [--min-listeners 5] [--exclude FILE] [--only FILE]
+                          [--exact | --approximate] [--json]
 
     Prints the items whose factor vectors have the largest cosine with the given item's, the item
     itself left out, and artists with fewer than --min-listeners listeners left out (the output
@@ -15,6 +16,7 @@ enum SimilarCommand: Command {
     matches. An item with fewer listeners than the minimum is answered with a warning.
     \(ListenerOptions.help)
     \(FilterOptions.help)
+    \(IndexOptions.help)
     --json prints one {"query", "item", "score"[, "name"]} object per line.
     """
 
@@ -24,10 +26,13 @@ enum SimilarCommand: Command {
         let listeners = try ListenerOptions(arguments)
         let filters = try FilterOptions(arguments)
         let json = try arguments.flag("--json")
+        let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
-        let model = try ModelFile.read(from: path)
+        let (model, index) = try indexOptions.load(path)
         let item = try ItemLookup.find(query, in: model)
-        let list = SimilarItems.similar(to: item, count: count, in: model, minimumListeners: listeners.minimum, filter: try filters.filter(for: model))
+        let filter = try filters.filter(for: model)
+        let list = index?.similar(model, to: item, count: count, minimumListeners: listeners.minimum, filter: filter)
+            ?? SimilarItems.similar(to: item, count: count, in: model, minimumListeners: listeners.minimum, filter: filter)
         let itemID = model.itemIDs.id(at: item)
         for warning in listeners.warnings(for: [item], in: model) { Console.err(warning) }
         if json {

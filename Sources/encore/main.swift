@@ -21,6 +21,7 @@ let commands: [any Command.Type] = [
     RecommendItemsCommand.self,
     EvaluateCommand.self,
     TuneCommand.self,
+    IndexCommand.self,
     ServeCommand.self,
     SynthCommand.self,
 ]

@@ -51,16 +51,17 @@ package struct RadioPick: Sendable, Equatable {
 /// toward the listener without leaving it. No item repeats; seeds are not played back.
 package enum ArtistRadio {
     /// The station for `seeds` (item indices), optionally leaning toward `user`.
+    /// `index`, when given, finds the neighbourhood (`ApproximateIndex.nearest`).
     package static func station(
         seeds: [Int], user: Int? = nil, options: RadioOptions = RadioOptions(), in model: TrainedModel,
-        filter: CandidateFilter = .everything
+        filter: CandidateFilter = .everything, index: ApproximateIndex? = nil
     ) throws -> [RadioPick] {
         guard !seeds.isEmpty else { throw EncoreError.invalidArgument("a station needs at least one seed artist") }
         let items = model.normalizedItemFactors, k = items.columns
         var centroid = [Float](repeating: 0, count: k)
         for seed in Set(seeds) { VectorKernels.axpy(1, items.row(seed), &centroid, k) }
         let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
-        return try mix(toward: centroid, user: user, options: options, in: model, excluding: Set(seeds), filter: filter, besides: "the seed(s)") { item in
+        return try mix(toward: centroid, user: user, options: options, in: model, excluding: Set(seeds), filter: filter, besides: "the seed(s)", index: index) { item in
             reason(for: item, seeds: seeds, listened: listened, in: model)
         }
     }
@@ -69,10 +70,11 @@ package enum ArtistRadio {
     /// its nearest playable items — not in `excluded`, permitted by `filter`, with enough
     /// listeners — each ranked by its cosine to the centroid plus `boost` of it, blended with
     /// the listener's taste when there is one. `besides` names what `excluded` holds (nil: nothing), for
-    /// the error when too few items are left; `reason` says why an item was picked.
+    /// the error when too few items are left; `reason` says why an item was picked. `index`, when
+    /// given (and there is no boost), finds the neighbourhood instead of a scan of every item.
     package static func mix(
         toward centroid: [Float], user: Int?, options: RadioOptions, in model: TrainedModel, excluding excluded: Set<Int>,
-        filter: CandidateFilter, besides: String?, boost: (Int) -> Float = { _ in 0 }, reason: (Int) -> String
+        filter: CandidateFilter, besides: String?, index: ApproximateIndex? = nil, boost: ((Int) -> Float)? = nil, reason: (Int) -> String
     ) throws -> [RadioPick] {
         guard options.length >= 1 else { throw EncoreError.invalidParameter(name: "length", value: "\(options.length)", requirement: "be at least 1") }
         guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
@@ -96,9 +98,13 @@ package enum ArtistRadio {
         }
         // The neighbourhood: the centroid's nearest items, a few times the station's length.
         let poolSize = min(eligible.count, max(4 * options.length, 100))
-        var nearness = TopK(k: poolSize)
-        for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k) + boost(item)) }
-        let pool = nearness.sorted()
+        let pool = (boost == nil ? index?.nearest(model, toUnitVector: centroid, count: poolSize, minimumListeners: options.minimumListeners) {
+            !excluded.contains($0) && filter.permits($0)
+        } : nil) ?? {
+            var nearness = TopK(k: poolSize)
+            for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k) + (boost?(item) ?? 0)) }
+            return nearness.sorted()
+        }()
         var random = RandomSource(seed: options.randomSeed, stream: 13, row: 0)
         let relevance = pool.map { entry -> Float in
             var value = entry.score
