@@ -27,8 +27,15 @@ package struct ModelOptions {
             --epsilon E                    ε of the log confidence (\(both(\.epsilon)))
             --regularization-scaling spark|flat
                                            λ·n per row (Spark) or λ (implicit) (\(both(\.regularizationScaling.rawValue)))
-            --solver cholesky|cg           exact solve or conjugate gradient (\(both(\.solver.rawValue)))
+            --regularization-exponent V    ν: λ·(n + α₀·N)^ν per row (Rendle et al. 2022), n the row's
+                                           plays, N the other side's count; overrides the scaling
+                                           (spark is ν 1, flat ν 0)
+            --unobserved-weight A0         α₀, weight on every pair's squared score: an unobserved
+                                           pair weighs 1 + α₀ (default \(e.unobservedWeight))
+            --init-scale S                 length of the initial vectors (default \(e.initialScale))
+            --solver cholesky|cg|subspace  exact solve, conjugate gradient, or iALS++ block steps (\(both(\.solver.rawValue)))
             --cg-steps N                   CG steps per row (default \(e.cgSteps))
+            --block-size B                 dimensions per block of the subspace solver (default \(e.blockSize))
             --nonnegative                  constrain factors to be ≥ 0 (Spark's option; solved by cholesky)
             --seed N                       random seed (default \(e.seed)); same seed, same model
             --threads N                    threads (default: every core); results do not depend on it
@@ -45,9 +52,15 @@ package struct ModelOptions {
         c.confidence = try arguments.choice("--confidence", default: c.confidence)
         c.epsilon = try arguments.float("--epsilon", default: c.epsilon, in: .above(0))
         c.regularizationScaling = try arguments.choice("--regularization-scaling", default: c.regularizationScaling)
+        if arguments.has("--regularization-exponent") {
+            c.regularizationExponent = try arguments.float("--regularization-exponent", default: 0, in: .atLeast(0))
+        }
+        c.unobservedWeight = try arguments.float("--unobserved-weight", default: c.unobservedWeight, in: .atLeast(0))
+        c.initialScale = try arguments.float("--init-scale", default: c.initialScale, in: .above(0))
         let solverGiven = arguments.has("--solver")
         c.solver = try arguments.choice("--solver", default: c.solver)
         c.cgSteps = try arguments.int("--cg-steps", default: c.cgSteps, in: 1...1000)
+        c.blockSize = try arguments.int("--block-size", default: c.blockSize, in: 1...4096)
         c.nonnegative = try arguments.flag("--nonnegative")
         // The non-negative solve is exact: asked for alone, it brings its solver with it.
         if c.nonnegative && !solverGiven { c.solver = .cholesky }
@@ -55,7 +68,7 @@ package struct ModelOptions {
             guard let value = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0 (got '\(seed)')") }
             c.seed = value
         }
-        if c.nonnegative && c.solver == .cg { throw UsageError("--nonnegative needs --solver cholesky (the non-negative solve is exact)") }
+        if c.nonnegative && c.solver != .cholesky { throw UsageError("--nonnegative needs --solver cholesky (the non-negative solve is exact)") }
         threads = try arguments.int("--threads", default: threads, in: 1...1024)
         try ParameterFlags.validate(c)
         configuration = c

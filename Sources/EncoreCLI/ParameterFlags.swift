@@ -6,12 +6,16 @@ import Foundation
 package enum ParameterFlags {
     /// The flag of a library parameter: `cgSteps` → `--cg-steps`.
     package static func flag(for parameter: String) -> String {
+        if let named = namedOtherwise[parameter] { return named }
         var flag = "--"
         for character in parameter {
             if character.isUppercase { flag += "-" + character.lowercased() } else { flag.append(character) }
         }
         return flag
     }
+
+    /// Parameters whose flag is not their spelled-out name.
+    private static let namedOtherwise = ["initialScale": "--init-scale"]
 
     /// `configuration.validate()`, its `invalidParameter` error reworded with flags as a usage
     /// error (exit status 2, like any other out-of-range flag value).

@@ -55,6 +55,19 @@ package struct DistributedALS {
         self.communicator = communicator
     }
 
+    /// Why distributed training cannot train `configuration`, or nil if it can: the weight α₀ on
+    /// unobserved pairs and the subspace solver are single-process only so far (the summed
+    /// systems of full gridify carry neither).
+    package static func unsupported(_ configuration: ALSConfiguration) -> String? {
+        if configuration.unobservedWeight != 0 {
+            return "encore-mpi does not support --unobserved-weight (got \(configuration.unobservedWeight)); train with encore train, or leave it at 0"
+        }
+        if configuration.solver == .subspace {
+            return "encore-mpi does not support --solver subspace; use cholesky or cg, or train with encore train"
+        }
+        return nil
+    }
+
     /// Trains on `ratings`, every process together. With `checkpoint`, resumes from a saved
     /// checkpoint of the same job and saves a new one every `checkpoint.every` iterations.
     /// `failAfterIteration` makes the last process die abruptly after that iteration — a way to
@@ -64,11 +77,14 @@ package struct DistributedALS {
         progress: ((DistributedIterationReport) -> Void)? = nil
     ) throws -> DistributedFit {
         try configuration.validate()
+        if let refusal = DistributedALS.unsupported(configuration) { throw EncoreError.invalidArgument(refusal) }
         BLAS.ensureSingleThreaded()
         let rank = communicator.rank, k = configuration.factors
         let setupStart = DispatchTime.now().uptimeNanoseconds
-        let myUsers = ImplicitALS.initialFactors(rows: ratings.users.block(rank), k: k, seed: configuration.seed, side: .users, threads: threads)
-        let myItems = ImplicitALS.initialFactors(rows: ratings.items.block(rank), k: k, seed: configuration.seed, side: .items, threads: threads)
+        let myUsers = ImplicitALS.initialFactors(rows: ratings.users.block(rank), k: k, seed: configuration.seed, side: .users,
+                                                 scale: configuration.initialScale, threads: threads)
+        let myItems = ImplicitALS.initialFactors(rows: ratings.items.block(rank), k: k, seed: configuration.seed, side: .items,
+                                                 scale: configuration.initialScale, threads: threads)
         let trainer = ImplicitALS(configuration: configuration, threads: threads)
         let solveItems = try DistributedHalfStep(strategy: strategy, trainer: trainer, communicator: communicator, side: .items, ratings: ratings)
         let solveUsers = try DistributedHalfStep(strategy: strategy, trainer: trainer, communicator: communicator, side: .users, ratings: ratings)

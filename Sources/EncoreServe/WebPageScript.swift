@@ -355,7 +355,10 @@ extension WebPageScript {
       let facts;
       try { facts = await api("/v1/model"); } catch (error) { $("#facts").textContent = `Model facts unavailable: ${error.message}`; return; }
       const c = facts.configuration, t = facts.training;
-      const settings = `${c.iterations} iterations, ${c.solver === "cg" ? `conjugate gradient (${c.cg_steps} steps)` : "Cholesky"}, λ ${c.regularization} (${c.regularization_scaling} scaling), `
+      const solver = c.solver === "cg" ? `conjugate gradient (${c.cg_steps} steps)`
+        : c.solver === "subspace" ? `subspace steps (blocks of ${c.block_size})` : "Cholesky";
+      const scaling = c.regularization_exponent != null ? `× (n + α₀·N)^${c.regularization_exponent}` : `${c.regularization_scaling} scaling`;
+      const settings = `${c.iterations} iterations, ${solver}, λ ${c.regularization} (${scaling})${c.unobserved_weight ? `, α₀ ${c.unobserved_weight}` : ""}, `
         + `α ${c.alpha}, ${c.confidence} confidence${c.confidence === "log" ? ` (ε ${c.epsilon})` : ""}${c.nonnegative ? ", non-negative" : ""}, seed ${c.seed}`;
       const rows = [
         ["Model file", `${facts.file} (version ${facts.model_version} since the server started, loaded ${facts.loaded_at})`],

@@ -77,6 +77,7 @@ struct TrainFlags {
         let threadsGiven = arguments.has("--threads")
         data = try DataOptions(arguments)
         model = try ModelOptions(arguments)
+        if let refusal = DistributedALS.unsupported(model.configuration) { throw UsageError(refusal) }
         file = try arguments.positionals(["FILE"])[0]
         let processesHere = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
         threads = threadsGiven ? model.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))

@@ -5,9 +5,9 @@ import Foundation
 /// `encore tune`: hyperparameter search on a validation split.
 enum TuneCommand: Command {
     static let name = "tune"
-    static let summary = "search factors, regularization, alpha and confidence; print the best train command"
+    static let summary = "search the model's settings within a time budget; print the best train command"
     static let usage = """
-    Usage: encore tune FILE [--trials N | grid options] [--metric map] [evaluation options] [data options] [model options]
+    Usage: encore tune FILE [--budget 5m] [--trials N] [--search halving|random | grid options] [--metric map] [evaluation options] [data options] [model options]
            encore tune FILE --model ease [EASE search options] [--metric map] [evaluation options] [data options]
 
     Splits FILE into training and test parts (as `encore evaluate`), carves a validation part out
@@ -15,14 +15,18 @@ enum TuneCommand: Command {
     score the best setting retrained on the whole training part. Prints every trial, progress with
     the time left on stderr, and the best setting as the `encore train` command to run.
 
-    Search options:
-      --trials N                    random search with N trials (default 20): factors from
-                                    16,32,64,128, λ log-uniform 0.01–100, α log-uniform 0.1–50,
-                                    confidence linear or log
+    With no search option it searches by itself within a budget (below); --grid-* options
+    search a grid instead.
+
+    \(automaticHelp)
+
+    Grid search:
       --grid-factors LIST           grid search over these factors (comma-separated); with any
       --grid-regularization LIST    --grid-* option the search is a grid, and an axis left out
       --grid-alpha LIST             keeps its value from the model options
       --grid-confidence LIST
+
+    Both searches:
       --metric NAME                 map, ndcg, precision, recall, auc, mpr (default map)
       --split, --test-fraction, --test-users, --k as in `encore evaluate` (the validation part uses the same
                                     strategy and fraction)
@@ -37,7 +41,8 @@ enum TuneCommand: Command {
 
     static func run(_ arguments: CommandLineArguments) throws {
         if try arguments.choice("--model", default: TunedModel.als) == .ease { return try runEASE(arguments) }
-        let trials = try arguments.int("--trials", default: 20, in: 1...10_000)
+        let gridOptions = ["--grid-factors", "--grid-regularization", "--grid-alpha", "--grid-confidence"]
+        if !gridOptions.contains(where: arguments.has) { return try runAutomatic(arguments) }
         let gridFactors = try list("--grid-factors", arguments) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
         let gridRegularization = try list("--grid-regularization", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
         let gridAlpha = try list("--grid-alpha", arguments) { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
@@ -45,15 +50,8 @@ enum TuneCommand: Command {
         let (metric, json, split, data, model, file) = try commonOptions(arguments)
 
         let base = model.configuration
-        let plan: TuningPlan
-        if gridFactors != nil || gridRegularization != nil || gridAlpha != nil || gridConfidence != nil {
-            plan = .grid(factors: gridFactors ?? [base.factors], regularization: gridRegularization ?? [base.regularization],
-                         alpha: gridAlpha ?? [base.alpha], confidence: gridConfidence ?? [base.confidence])
-        } else if case let .random(_, factors, regularization, alpha, confidence) = TuningPlan.standard {
-            plan = .random(trials: trials, factors: factors, regularization: regularization, alpha: alpha, confidence: confidence)
-        } else {
-            plan = .standard
-        }
+        let plan = TuningPlan.grid(factors: gridFactors ?? [base.factors], regularization: gridRegularization ?? [base.regularization],
+                                   alpha: gridAlpha ?? [base.alpha], confidence: gridConfidence ?? [base.confidence])
         let interactions = try data.load(file)
         let parts = try split.split(interactions, seed: base.seed)
         let tuner = Tuner(base: base, plan: plan, metric: metric, k: split.k, strategy: split.strategy, validationFraction: split.testFraction, threads: model.threads)
@@ -137,8 +135,13 @@ enum TuneCommand: Command {
         words += ["--factors", "\(c.factors)", "--iterations", "\(c.iterations)", "--regularization", "\(c.regularization)",
                   "--alpha", "\(c.alpha)", "--confidence", c.confidence.rawValue]
         if c.confidence == .log && c.epsilon != 1 { words += ["--epsilon", "\(c.epsilon)"] }
-        words += ["--regularization-scaling", c.regularizationScaling.rawValue, "--solver", c.solver.rawValue]
+        words += ["--regularization-scaling", c.regularizationScaling.rawValue]
+        if let exponent = c.regularizationExponent { words += ["--regularization-exponent", "\(exponent)"] }
+        if c.unobservedWeight != 0 { words += ["--unobserved-weight", "\(c.unobservedWeight)"] }
+        if c.initialScale != 1 { words += ["--init-scale", "\(c.initialScale)"] }
+        words += ["--solver", c.solver.rawValue]
         if c.solver == .cg { words += ["--cg-steps", "\(c.cgSteps)"] }
+        if c.solver == .subspace { words += ["--block-size", "\(c.blockSize)"] }
         if c.nonnegative { words.append("--nonnegative") }
         words += ["--seed", "\(c.seed)"]
         return words.map(shellQuoted).joined(separator: " ")

@@ -26,5 +26,17 @@ final class SparkDefaultsMPITests: XCTestCase {
         var defaults = ALSConfiguration()
         defaults.factors = 4
         XCTAssertEqual(try ModelFile.read(from: ours).configuration, defaults)
+
+        // Rendle's ν and the initial scale train; α₀ and the subspace solver are refused, saying so.
+        let rendle = try MPISupport.mpi(2, ["train", data, "--output", ours, "--factors", "4", "--regularization-exponent", "0.5",
+                                            "--init-scale", "0.5", "--quiet"])
+        XCTAssertEqual(rendle.status, 0, rendle.stderr)
+        XCTAssertEqual(try ModelFile.read(from: ours).configuration.regularizationExponent, 0.5)
+        for (flags, message) in [(["--unobserved-weight", "0.1"], "encore-mpi does not support --unobserved-weight (got 0.1)"),
+                                 (["--solver", "subspace"], "encore-mpi does not support --solver subspace")] {
+            let refused = try MPISupport.mpi(2, ["train", data, "--output", ours, "--factors", "4", "--quiet"] + flags)
+            XCTAssertEqual(refused.status, 2, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
     }
 }

@@ -51,6 +51,8 @@ package struct TuningTrial: Sendable {
     package var validation: EvaluationResult
     /// Seconds to train and score it.
     package var seconds: Double
+    /// The rung of successive halving it ran at (0 outside it).
+    package var rung = 0
 }
 
 /// What a tuner reports after each trial.
@@ -59,11 +61,11 @@ package struct TuningProgress: Sendable {
     package var trial: TuningTrial
     /// 1-based number of that trial.
     package var number: Int
-    /// How many trials there are.
+    /// How many trials there are (0 when the budget decides).
     package var total: Int
     /// Seconds since tuning began.
     package var elapsed: Double
-    /// Estimated seconds left, from the mean trial time so far.
+    /// Estimated seconds left: from the mean trial time so far, or what is left of the budget.
     package var remaining: Double
 }
 

@@ -12,6 +12,10 @@ public enum ALSSolverKind: String, Codable, Sendable, CaseIterable {
     case cholesky
     /// A few conjugate-gradient steps warm-started from the previous vector (Takács et al. 2011).
     case cg
+    /// Exact block coordinate steps over blocks of `blockSize` dimensions, one sweep per row and
+    /// half-step, warm-started from the previous vector (iALS++, Rendle et al. 2021, arXiv
+    /// 2110.14044): a row of n observations costs about n·k·B + k² instead of k³.
+    case subspace
 }
 
 /// Every hyperparameter of implicit ALS. The defaults are chosen for good top-N lists from raw
@@ -30,8 +34,20 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
     public var confidence: ConfidenceFunction = .log
     /// ε in g(r) = log(1 + r/ε).
     public var epsilon: Float = 1.0
-    /// Flat or Spark's per-row scaling of λ.
+    /// Flat or Spark's per-row scaling of λ: the exponent ν = 0 or 1 when `regularizationExponent` is nil.
     public var regularizationScaling: RegularizationScaling = .spark
+    /// ν of Rendle's frequency-scaled regularization: row weight (n + α₀·N)^ν, n the row's
+    /// positive entries, N the other side's row count. Nil takes ν from `regularizationScaling`
+    /// (spark 1, flat 0).
+    public var regularizationExponent: Float?
+    /// α₀, Rendle's weight on every pair's squared score (Rendle et al., RecSys 2022): added to
+    /// Hu–Koren's objective, so an unobserved pair weighs 1 + α₀ and G = YᵀY becomes (1 + α₀)·G.
+    /// 0 is the classic model. See DESIGN.md, "The model, exactly".
+    public var unobservedWeight: Float = 0
+    /// The initial vectors' length (Spark's unit vectors times this).
+    public var initialScale: Float = 1
+    /// Dimensions per block of the subspace solver (with `.subspace`).
+    public var blockSize = 32
     /// Row solver.
     public var solver: ALSSolverKind = .cg
     /// Conjugate-gradient steps per row and half-step (with `.cg`).
@@ -43,6 +59,36 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
 
     /// Encore's defaults (see the properties).
     public init() {}
+
+    /// The exponent ν in force: `regularizationExponent`, else 1 for Spark's scaling, 0 for flat.
+    public var effectiveRegularizationExponent: Float {
+        regularizationExponent ?? (regularizationScaling == .spark ? 1 : 0)
+    }
+
+    /// Reads a configuration, taking the defaults for settings added since it was written (a
+    /// model file or checkpoint from an earlier Encore has no `unobservedWeight`, say).
+    public init(from decoder: Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ALSConfiguration()
+        func read<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try values.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        factors = try read(.factors, defaults.factors)
+        iterations = try read(.iterations, defaults.iterations)
+        regularization = try read(.regularization, defaults.regularization)
+        alpha = try read(.alpha, defaults.alpha)
+        confidence = try read(.confidence, defaults.confidence)
+        epsilon = try read(.epsilon, defaults.epsilon)
+        regularizationScaling = try read(.regularizationScaling, defaults.regularizationScaling)
+        regularizationExponent = try values.decodeIfPresent(Float.self, forKey: .regularizationExponent)
+        unobservedWeight = try read(.unobservedWeight, defaults.unobservedWeight)
+        initialScale = try read(.initialScale, defaults.initialScale)
+        blockSize = try read(.blockSize, defaults.blockSize)
+        solver = try read(.solver, defaults.solver)
+        cgSteps = try read(.cgSteps, defaults.cgSteps)
+        nonnegative = try read(.nonnegative, defaults.nonnegative)
+        seed = try read(.seed, defaults.seed)
+    }
 
     /// Spark MLlib's `ALS(implicitPrefs=True)` defaults: rank 10, 10 iterations, λ 0.1 scaled by each row's count, α 1, linear confidence, exact solve.
     public static let sparkDefaults: ALSConfiguration = {
@@ -72,7 +118,13 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
         try check(alpha.isFinite && alpha >= 0, "alpha", alpha, "be a finite number ≥ 0")
         try check(epsilon.isFinite && epsilon > 0, "epsilon", epsilon, "be a finite number > 0")
         try check(cgSteps >= 1, "cgSteps", cgSteps, "be at least 1")
-        try check(!(nonnegative && solver == .cg), "solver", solver.rawValue, "be cholesky when nonnegative is set (the non-negative solve is exact)")
+        if let exponent = regularizationExponent {
+            try check(exponent.isFinite && exponent >= 0 && exponent <= 4, "regularizationExponent", exponent, "be between 0 and 4")
+        }
+        try check(unobservedWeight.isFinite && unobservedWeight >= 0, "unobservedWeight", unobservedWeight, "be a finite number ≥ 0")
+        try check(initialScale.isFinite && initialScale > 0, "initialScale", initialScale, "be a finite number > 0")
+        try check(blockSize >= 1 && blockSize <= 4096, "blockSize", blockSize, "be between 1 and 4096")
+        try check(!nonnegative || solver == .cholesky, "solver", solver.rawValue, "be cholesky when nonnegative is set (the non-negative solve is exact)")
     }
 }
 

@@ -48,8 +48,10 @@ package struct ImplicitALS: Sendable {
         let (itemUsers, itemConfidences, _) = confidenceMatrix((consume transpose) ?? userItems.transposed())
         let userConfidences = given ?? confidencesMinusOne(of: userItems)
         let k = configuration.factors
-        let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users, threads: threads))
-        let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.columnCount, k: k, seed: configuration.seed, side: .items, threads: threads))
+        let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users,
+                                                             scale: configuration.initialScale, threads: threads))
+        let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.columnCount, k: k, seed: configuration.seed, side: .items,
+                                                             scale: configuration.initialScale, threads: threads))
         var history: [Double] = []
         var done = 0
         if let checkpoint, let saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint, dataChecksum: checkpoint.dataChecksum) {
@@ -182,10 +184,11 @@ package struct ImplicitALS: Sendable {
         return result
     }
 
-    /// Spark's initialisation: N(0, 1) draws scaled to unit length. Row r of the result is
-    /// global row `rows.lowerBound + r` of `side`, and each row has its own random stream, so a
-    /// process that owns only some rows starts them exactly as a single process would.
-    package static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, side: FactorSide, threads: Int) -> DenseMatrix {
+    /// Spark's initialisation: N(0, 1) draws scaled to unit length (then to length `scale`).
+    /// Row r of the result is global row `rows.lowerBound + r` of `side`, and each row has its
+    /// own random stream, so a process that owns only some rows starts them exactly as a single
+    /// process would.
+    package static func initialFactors(rows: Range<Int>, k: Int, seed: UInt64, side: FactorSide, scale length: Float = 1, threads: Int) -> DenseMatrix {
         let matrix = DenseMatrix(rows: rows.count, columns: k)
         Parallel.forEachChunk(count: rows.count, chunkSize: 4096, threads: threads) { chunk, _ in
             for r in chunk {
@@ -202,7 +205,8 @@ package struct ImplicitALS: Sendable {
                         norm += second * second
                     }
                 }
-                let scale = norm > 0 ? Float(1 / norm.squareRoot()) : 0
+                // Scaled as one Float factor: with length 1 it is Spark's bits.
+                let scale = norm > 0 ? Float(Double(length) / norm.squareRoot()) : 0
                 VectorKernels.scale(row, scale, k)
             }
         }
@@ -225,7 +229,11 @@ package struct ImplicitALS: Sendable {
         side: FactorSide, withObjective: Bool = false
     ) throws -> Double {
         precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
-        let gram = given ?? source.gram(threads: threads)
+        if configuration.solver == .subspace && given == nil {
+            return try subspaceHalfStep(target: target, source: source, ratings: ratings, confidences: confidences, side: side,
+                                        withObjective: withObjective)
+        }
+        let gram = NormalEquations.weightedGram(given ?? source.gram(threads: threads), configuration)
         // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
         guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
             gram: gram, source: source.matrix, sourceBasis: source.basis, exact: configuration.solver == .cholesky,
@@ -236,8 +244,8 @@ package struct ImplicitALS: Sendable {
             return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
                                      gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective)
         }
-        // CG starts from the current vectors; the exact solve needs none.
-        if configuration.solver == .cg { target.turn(into: eigenbasis, threads: threads) } else { target.solved(in: eigenbasis) }
+        // CG and the subspace steps start from the current vectors; the exact solve needs none.
+        if configuration.solver == .cholesky { target.solved(in: eigenbasis) } else { target.turn(into: eigenbasis, threads: threads) }
         return try solveEveryRow(of: target.matrix, against: eigenbasis.rotated, ratings: ratings, confidences: confidences,
                                  gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective)
     }
@@ -250,7 +258,7 @@ package struct ImplicitALS: Sendable {
         side: FactorSide, withObjective: Bool
     ) throws -> Double {
         let failures = FailureLog()
-        let solvers = RowSolverPool(k: configuration.factors, configuration: configuration)
+        let solvers = RowSolverPool(k: configuration.factors, configuration: configuration, otherSide: ratings.columnCount)
         var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
         partial.withUnsafeMutableBufferPointer { partial in
             ratings.withUnsafeEntries(confidences: confidences) { entries in
@@ -281,7 +289,7 @@ package struct ImplicitALS: Sendable {
             let upcoming = row + 1 < rows.upperBound ? entries.columns(ofRow: row + 1) : nil
             var term = solver.solve(columns: columns, values: values, confidences: confidences, source: source, gram: gram,
                                     target: x, upcoming: upcoming, withObjective: withObjective)
-            if term == nil && configuration.solver == .cg {
+            if term == nil && configuration.solver != .cholesky {
                 // CG in Float can overflow on huge weights; the exact Double solve cannot.
                 term = solver.solve(columns: columns, values: values, confidences: confidences, source: source, gram: gram,
                                     target: x, forceExact: true, withObjective: withObjective)
@@ -294,7 +302,7 @@ package struct ImplicitALS: Sendable {
     /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
     /// `ratings`): the item side of the regularisation term.
     package func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
-        let equations = NormalEquations(k: factors.columns, configuration: configuration)
+        let equations = NormalEquations(k: factors.columns, configuration: configuration, otherSide: ratings.columnCount)
         var penalty = 0.0
         for row in 0..<factors.rows {
             var positives = 0
@@ -316,7 +324,8 @@ package struct ImplicitALS: Sendable {
             throw EncoreError.invalidArgument("the factors have rank \(source.columns) but the configuration says \(k)")
         }
         BLAS.ensureSingleThreaded()
-        let solver = RowSolver(k: k, configuration: configuration)
+        let gram = NormalEquations.weightedGram(gram, configuration)
+        let solver = RowSolver(k: k, configuration: configuration, otherSide: source.rows)
         var x = start ?? [Float](repeating: 0, count: k)
         // One row: diagonalising G would cost more than the solve, so the plain basis.
         let rowGram = GramStorage(gram, isDiagonal: false)

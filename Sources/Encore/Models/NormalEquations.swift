@@ -1,7 +1,8 @@
 import CEncoreKernels
+import Foundation
 
 /// The arithmetic of one row's normal equations, `(G + Σ c₁ y yᵀ + λ s I) x = Σ c p y` with
-/// c₁ = c − 1 = α·g(r), G = YᵀY, and its share of the objective — written once, here, for every
+/// c₁ = c − 1 = α·g(r), G = (1 + α₀)·YᵀY, s = (n + α₀·N)^ν, and its share of the objective — written once, here, for every
 /// trainer: the single-process half-step and the three distributed strategies all reach it
 /// through `RowSolver`, so a change to the model (a new regularization, a new confidence) is one
 /// change in one file, tested once against the dense reference (Tests/…/DenseReference).
@@ -10,14 +11,31 @@ package struct NormalEquations: Sendable {
     package let k: Int
     /// The hyperparameters the rules read (confidence, α, ε, λ and its scaling).
     package let configuration: ALSConfiguration
+    /// N, the other side's row count (items for a user row): the unobserved pairs' share of a
+    /// row's frequency n + α₀·N.
+    package let otherSide: Int
+    /// ν, the exponent of the row weight (n + α₀·N)^ν.
+    private let exponent: Double
 
     /// Rows are gathered for SYRK in blocks of this many, bounding memory for very popular items.
     static let gatherBlock = 256
 
-    /// The rules for rank-`k` rows trained as `configuration` says.
-    package init(k: Int, configuration: ALSConfiguration) {
+    /// The rules for rank-`k` rows, whose other side has `otherSide` rows, trained as
+    /// `configuration` says.
+    package init(k: Int, configuration: ALSConfiguration, otherSide: Int) {
         self.k = k
         self.configuration = configuration
+        self.otherSide = otherSide
+        exponent = Double(configuration.effectiveRegularizationExponent)
+    }
+
+    /// 1 + α₀, the weight of G = YᵀY in every row's system: an unobserved pair weighs 1 (Hu–Koren)
+    /// plus α₀ (Rendle's weight on every pair's squared score).
+    package static func gramWeight(_ configuration: ALSConfiguration) -> Double { 1 + Double(configuration.unobservedWeight) }
+
+    /// G = (1 + α₀)·YᵀY from YᵀY (left as it is when α₀ = 0, so the classic model keeps its bits).
+    package static func weightedGram(_ gram: [Double], _ configuration: ALSConfiguration) -> [Double] {
+        configuration.unobservedWeight == 0 ? gram : gram.map { $0 * gramWeight(configuration) }
     }
 
     /// c − 1 = α·g(r) of one observed weight.
@@ -25,15 +43,19 @@ package struct NormalEquations: Sendable {
         configuration.confidence.confidenceMinusOne(r, alpha: configuration.alpha, epsilon: configuration.epsilon)
     }
 
-    /// s, the regularization's weight for a row with `positives` entries of r > 0: 1 when flat
-    /// (as `implicit`), the count itself with Spark's scaling.
-    @inline(__always) func scale(positives: Int) -> Int {
-        configuration.regularizationScaling == .spark ? positives : 1
+    /// s = (n + α₀·N)^ν, the regularization's weight for a row with n = `positives` entries of
+    /// r > 0: 1 when ν = 0 (flat, as `implicit`), n when ν = 1 and α₀ = 0 (Spark's scaling) —
+    /// both exact, so those models keep their bits.
+    @inline(__always) func scale(positives: Int) -> Float {
+        let frequency = Double(positives) + Double(configuration.unobservedWeight) * Double(otherSide)
+        if exponent == 0 { return 1 }
+        if exponent == 1 { return Float(frequency) }
+        return Float(pow(frequency, exponent))
     }
 
     /// λ·s, the ridge added to a row's diagonal. (λ·1 is λ to the bit, so flat needs no branch.)
     @inline(__always) func ridge(positives: Int) -> Float {
-        configuration.regularization * Float(scale(positives: positives))
+        configuration.regularization * scale(positives: positives)
     }
 
     /// Adds Σ c₁ y yᵀ over the `count` vectors of `row` with c₁ > 0 into `system` (upper

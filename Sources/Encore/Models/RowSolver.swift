@@ -42,10 +42,11 @@ package final class RowSolver {
     /// (256 KiB at k = 64, a quarter of L2); the rest its own gather fetches as it copies.
     private static let upcomingPrefetchLimit = 1024
 
-    /// A workspace for rank-`k` rows solved as `configuration` says.
-    package init(k: Int, configuration: ALSConfiguration) {
+    /// A workspace for rank-`k` rows solved as `configuration` says, against an other side of
+    /// `otherSide` rows (N of the row weight (n + α₀·N)^ν; unused while α₀ = 0).
+    package init(k: Int, configuration: ALSConfiguration, otherSide: Int = 0) {
         self.k = k
-        equations = NormalEquations(k: k, configuration: configuration)
+        equations = NormalEquations(k: k, configuration: configuration, otherSide: otherSide)
         row = PackedRow(k: k)
         cg = ConjugateGradientScratch(k: k)
         system = DoubleSystem(k: k)
@@ -60,7 +61,8 @@ package final class RowSolver {
     /// computed once for the whole training rather than per half-step. `upcoming` are the
     /// columns of the row to be solved next: their vectors are requested from memory while this
     /// row computes, so that fetching them overlaps its arithmetic. `forceExact` takes the exact
-    /// path whatever the configured solver. Returns nil if the result is not finite; else the
+    /// path whatever the configured solver; so does the subspace solver, whose block steps are
+    /// taken a half-step at a time (`ImplicitALS.subspaceHalfStep`), not a row at a time. Returns nil if the result is not finite; else the
     /// row's share of the objective with `withObjective` (computed from the row's vectors while
     /// they are still packed and in cache; every term is the same in any orthonormal basis), 0
     /// without.
@@ -258,16 +260,19 @@ package final class RowSolverPool: @unchecked Sendable {
     private var idle: [RowSolver] = []
     private let k: Int
     private let configuration: ALSConfiguration
+    private let otherSide: Int
 
-    package init(k: Int, configuration: ALSConfiguration) {
+    /// Solvers for rank-`k` rows against an other side of `otherSide` rows (see `RowSolver.init`).
+    package init(k: Int, configuration: ALSConfiguration, otherSide: Int = 0) {
         self.k = k
         self.configuration = configuration
+        self.otherSide = otherSide
     }
 
     package func take() -> RowSolver {
         lock.lock()
         defer { lock.unlock() }
-        return idle.popLast() ?? RowSolver(k: k, configuration: configuration)
+        return idle.popLast() ?? RowSolver(k: k, configuration: configuration, otherSide: otherSide)
     }
 
     package func give(back solver: RowSolver) {

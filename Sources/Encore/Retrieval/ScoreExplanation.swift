@@ -26,7 +26,9 @@ package struct ScoreExplanation: Sendable {
     package init(user: Int, item: Int, in model: TrainedModel) throws {
         let k = model.factors.factors, configuration = model.configuration
         let items = model.factors.itemFactors
-        var a = model.itemGram
+        // The user's own system, as training solves it (NormalEquations: G weighted by 1 + α₀, λ·s).
+        var a = NormalEquations.weightedGram(model.itemGram, configuration)
+        let equations = NormalEquations(k: k, configuration: configuration, otherSide: items.rows)
         let played = model.interactions.range(ofRow: user)
         var positives = 0
         for p in played {
@@ -36,7 +38,7 @@ package struct ScoreExplanation: Sendable {
             let y = items.row(Int(model.interactions.indices[p]))
             for i in 0..<k { for j in 0..<k { a[i * k + j] += c1 * Double(y[i]) * Double(y[j]) } }
         }
-        let lambda = Double(configuration.regularization) * (configuration.regularizationScaling == .spark ? Double(positives) : 1)
+        let lambda = Double(configuration.regularization) * Double(equations.scale(positives: positives))
         for i in 0..<k { a[i * k + i] += lambda }
         // w = W_u y_i, so each contribution is (wᵀ y_j) c_uj p_uj.
         let target = items.row(item)

@@ -21,13 +21,18 @@ final class MusicFeatureTests: XCTestCase {
         return data
     }
 
-    static func makeModel(solver: ALSSolverKind = .cholesky, scaling: RegularizationScaling = .spark) throws -> TrainedModel {
+    static func makeModel(solver: ALSSolverKind = .cholesky, scaling: RegularizationScaling = .spark,
+                          rendle: (exponent: Float, unobservedWeight: Float)? = nil) throws -> TrainedModel {
         var configuration = ALSConfiguration()
         configuration.factors = 8
         configuration.iterations = 12
         configuration.solver = solver
         configuration.regularizationScaling = scaling
         configuration.confidence = .log
+        if let rendle {
+            configuration.regularizationExponent = rendle.exponent
+            configuration.unobservedWeight = rendle.unobservedWeight
+        }
         return try TrainedModel.train(try makeData(), configuration: configuration, threads: 2)
     }
 
@@ -90,8 +95,9 @@ final class MusicFeatureTests: XCTestCase {
     }
 
     func testExplanationContributionsSumToTheScore() throws {
-        for scaling in RegularizationScaling.allCases {
-            let model = try Self.makeModel(scaling: scaling)
+        let models = try RegularizationScaling.allCases.map { try Self.makeModel(scaling: $0) }
+            + [try Self.makeModel(rendle: (exponent: 0.6, unobservedWeight: 0.05))]
+        for model in models {
             for (user, item) in [(0, 1), (5, 40), (77, 3)] {
                 let explanation = try ScoreExplanation(user: user, item: item, in: model)
                 let sum = explanation.contributions.reduce(Float(0)) { $0 + $1.contribution }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Encore
 
 /// Plain, separate implementations used as independent references: dense matrices as [[Double]],
@@ -37,29 +38,44 @@ enum DenseReference {
         }
     }
 
-    /// The exact solution of one row's normal equations:
-    /// (YᵀY + Σ c1 y yᵀ + λ s I) x = Σ c p y, built cell by cell from the rows of `y`.
+    /// ν of the row weight (n + α₀·N)^ν: the exponent if set, else 1 for Spark's scaling, 0 for flat.
+    static func exponent(_ configuration: ALSConfiguration) -> Double {
+        if let exponent = configuration.regularizationExponent { return Double(exponent) }
+        return configuration.regularizationScaling == .spark ? 1 : 0
+    }
+
+    /// λ·(n + α₀·N)^ν for a row with n positive entries whose other side has N rows.
+    static func rowWeight(positives: Int, otherSide: Int, _ configuration: ALSConfiguration) -> Double {
+        let frequency = Double(positives) + Double(configuration.unobservedWeight) * Double(otherSide)
+        return Double(configuration.regularization) * Foundation.pow(frequency, exponent(configuration))
+    }
+
+    /// The exact minimiser of one row's objective, Σ_cells [c (p − xᵀy)² + α₀ (xᵀy)²] + λ s ‖x‖²
+    /// (c = 1 for a cell not in `entries`), by setting its gradient to zero cell by cell:
+    /// (Σ_cells (c + α₀) y yᵀ + λ s I) x = Σ_cells c p y, built from the rows of `y`.
     static func rowSolution(entries: [(column: Int, value: Float)], y: [[Double]], configuration: ALSConfiguration) -> [Double] {
         let k = y[0].count
         var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
         var b = [Double](repeating: 0, count: k)
-        for row in y { for i in 0..<k { for j in 0..<k { a[i][j] += row[i] * row[j] } } }
+        var observed = [Int: Float]()
+        for entry in entries { observed[entry.column] = entry.value }
         var positives = 0
-        for entry in entries {
-            let c1 = self.c1(entry.value, configuration)
-            let yi = y[entry.column]
-            for i in 0..<k { for j in 0..<k { a[i][j] += c1 * yi[i] * yi[j] } }
-            if entry.value > 0 {
-                positives += 1
-                for i in 0..<k { b[i] += (1 + c1) * yi[i] }
-            }
+        for (column, yi) in y.enumerated() {
+            let value = observed[column]
+            let c = value.map { 1 + c1($0, configuration) } ?? 1
+            let p: Double = (value ?? 0) > 0 ? 1 : 0
+            if p > 0 { positives += 1 }
+            let weight = c + Double(configuration.unobservedWeight)
+            for i in 0..<k { for j in 0..<k { a[i][j] += weight * yi[i] * yi[j] } }
+            for i in 0..<k { b[i] += c * p * yi[i] }
         }
-        let lambda = Double(configuration.regularization) * (configuration.regularizationScaling == .spark ? Double(positives) : 1)
+        let lambda = rowWeight(positives: positives, otherSide: y.count, configuration)
         for i in 0..<k { a[i][i] += lambda }
         return solve(a, b)
     }
 
-    /// The full objective, summed over every (user, item) cell.
+    /// The full objective, summed over every (user, item) cell:
+    /// Σ [c (p − s)² + α₀ s²] + Σ_u λ s_u ‖x_u‖² + Σ_i λ s_i ‖y_i‖².
     static func objective(x: [[Double]], y: [[Double]], ratings: [[Float]], configuration: ALSConfiguration) -> Double {
         var total = 0.0
         var userCounts = [Int](repeating: 0, count: x.count), itemCounts = [Int](repeating: 0, count: y.count)
@@ -70,12 +86,11 @@ enum DenseReference {
                 let p: Double = r > 0 ? 1 : 0
                 if r > 0 { userCounts[u] += 1; itemCounts[i] += 1 }
                 let s = zip(x[u], y[i]).map { $0 * $1 }.reduce(0, +)
-                total += c * (p - s) * (p - s)
+                total += c * (p - s) * (p - s) + Double(configuration.unobservedWeight) * s * s
             }
         }
-        let spark = configuration.regularizationScaling == .spark
-        for u in 0..<x.count { total += Double(configuration.regularization) * (spark ? Double(userCounts[u]) : 1) * x[u].map { $0 * $0 }.reduce(0, +) }
-        for i in 0..<y.count { total += Double(configuration.regularization) * (spark ? Double(itemCounts[i]) : 1) * y[i].map { $0 * $0 }.reduce(0, +) }
+        for u in 0..<x.count { total += rowWeight(positives: userCounts[u], otherSide: y.count, configuration) * x[u].map { $0 * $0 }.reduce(0, +) }
+        for i in 0..<y.count { total += rowWeight(positives: itemCounts[i], otherSide: x.count, configuration) * y[i].map { $0 * $0 }.reduce(0, +) }
         return total
     }
 
