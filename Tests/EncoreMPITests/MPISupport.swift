@@ -54,6 +54,11 @@ enum MPISupport {
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning {
             process.terminate()
+            // mpirun has been seen to outlive SIGTERM with its ranks gone: SIGKILL after 10 s, so
+            // a hang fails this test instead of stalling the suite.
+            let killDeadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < killDeadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             XCTFail("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
         }
