@@ -97,7 +97,7 @@ final class DistributedTrainingTests: XCTestCase {
         let output = directory.appendingPathComponent("never.model").path
         for processes in [1, 3] {
             let run = try MPISupport.mpi(processes, ["train", data, "--output", output, "--iterations", "2"])
-            XCTAssertEqual(run.status, 1, run.stderr)
+            MPISupport.assertRefused(run)
             XCTAssertTrue(run.stderr.contains("\(data):352:") && run.stderr.contains("lots"), run.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: output))
             let skipping = try MPISupport.mpi(processes, ["train", data, "--output", output, "--iterations", "2", "--skip-invalid"])
@@ -107,12 +107,12 @@ final class DistributedTrainingTests: XCTestCase {
             try FileManager.default.removeItem(atPath: output)
         }
         let missing = try MPISupport.mpi(2, ["train", directory.appendingPathComponent("absent.tsv").path, "--output", output])
-        XCTAssertEqual(missing.status, 1)
+        MPISupport.assertRefused(missing)
         XCTAssertTrue(missing.stderr.contains("absent.tsv"), missing.stderr)
         // An output folder that does not exist is refused before the data is read.
         let nowhere = directory.appendingPathComponent("missing/m.encore").path
         let noFolder = try MPISupport.mpi(2, ["train", data, "--output", nowhere, "--skip-invalid"])
-        XCTAssertEqual(noFolder.status, 1)
+        MPISupport.assertRefused(noFolder)
         XCTAssertTrue(noFolder.stderr.contains("\(nowhere): cannot create a file in its folder"), noFolder.stderr)
         XCTAssertFalse(noFolder.stderr.contains("read 399 rows"), noFolder.stderr)
     }
