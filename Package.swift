@@ -41,12 +41,14 @@ let package = Package(
         // package can be a versioned dependency (SwiftPM refuses unsafe flags in those).
         .target(name: "CEncoreKernels"),
         // A C layer over FAISS's C++ library: Debian ships the C API's headers but not its
-        // library. libfaiss.a is static and built with GCC's OpenMP, so libgomp comes along.
+        // library. libfaiss.a is static and built with GCC's OpenMP, so libgomp comes along; its
+        // BLAS and LAPACK calls go to the OpenBLAS Encore already loads (libopenblas has both),
+        // not to Debian's libblas/liblapack, which are a second OpenBLAS with its own threads.
         .target(
             name: "CFAISS",
             cxxSettings: buildsFAISS ? [.define("ENCORE_HAVE_FAISS")] : [],
             linkerSettings: buildsFAISS
-                ? [.linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("blas"), .linkedLibrary("lapack")] : []
+                ? [.linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("openblas")] : []
         ),
         .target(
             name: "Encore",
