@@ -107,8 +107,7 @@ package struct AutomaticTuner: Sendable {
         guard budget != nil || maximumSettings != nil else {
             throw EncoreError.invalidArgument("the automatic search needs a budget or a number of settings")
         }
-        let validationSplit = try TrainTestSplit(split.train, strategy: splitStrategy, testFraction: validationFraction, seed: base.seed &+ 1)
-        let validator = try Evaluator(split: validationSplit, k: k, threads: threads)
+        let validator = try TuningSplits.validator(split, strategy: splitStrategy, fraction: validationFraction, seed: base.seed, k: k, threads: threads)
         var session = SearchSession(tuner: self, validator: validator, progress: progress)
         let best: TuningTrial
         switch strategy {
@@ -117,11 +116,9 @@ package struct AutomaticTuner: Sendable {
         }
         var winner = best.configuration
         winner.iterations = base.iterations
-        let tester = try Evaluator(split: split, k: k, threads: threads)
-        let final = try ImplicitALS(configuration: winner, threads: threads).fit(tester.train)
         var reported = best
         reported.configuration = winner
-        return TuningReport(trials: session.trials, best: reported, test: tester.evaluate(final))
+        return TuningReport(trials: session.trials, best: reported, test: try TuningSplits.testScore(winner, on: split, k: k, threads: threads))
     }
 
     /// The seconds by which a share of the budget is spent (infinite without a budget).

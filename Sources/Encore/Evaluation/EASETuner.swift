@@ -62,7 +62,7 @@ package struct EASETuner: Sendable {
     /// `split.test`; `progress` gets each trial, its 1-based number and the seconds since the start.
     package func run(_ split: TrainTestSplit, progress: ((EASETrial, Int, Double) -> Void)? = nil) throws -> (trials: [EASETrial], best: EASETrial, test: EvaluationResult) {
         guard !settings.isEmpty else { throw EncoreError.invalidArgument("the search has no settings to try") }
-        let validator = try Evaluator(split: TrainTestSplit(split.train, strategy: strategy, testFraction: validationFraction, seed: seed &+ 1), k: k, threads: threads)
+        let validator = try TuningSplits.validator(split, strategy: strategy, fraction: validationFraction, seed: seed, k: k, threads: threads)
         let start = DispatchTime.now().uptimeNanoseconds
         func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
         var trials: [EASETrial] = []

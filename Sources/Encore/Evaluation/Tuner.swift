@@ -79,6 +79,21 @@ package struct TuningReport: Sendable {
     package var test: EvaluationResult
 }
 
+/// The two steps every search shares, so that both keep the test part untouched alike.
+enum TuningSplits {
+    /// The validation part settings are tried on: carved from `split.train` with `seed` + 1.
+    static func validator(_ split: TrainTestSplit, strategy: SplitStrategy, fraction: Double, seed: UInt64, k: Int, threads: Int) throws -> Evaluator {
+        let validationSplit = try TrainTestSplit(split.train, strategy: strategy, testFraction: fraction, seed: seed &+ 1)
+        return try Evaluator(split: validationSplit, k: k, threads: threads)
+    }
+
+    /// `configuration` retrained on the whole training part and scored once on the test part.
+    static func testScore(_ configuration: ALSConfiguration, on split: TrainTestSplit, k: Int, threads: Int) throws -> EvaluationResult {
+        let tester = try Evaluator(split: split, k: k, threads: threads)
+        return tester.evaluate(try ImplicitALS(configuration: configuration, threads: threads).fit(tester.train))
+    }
+}
+
 /// Searches hyperparameters on a validation split carved from the training data, so the test
 /// split is touched once, at the end, by the winning setting only.
 package struct Tuner: Sendable {
@@ -114,8 +129,7 @@ package struct Tuner: Sendable {
         let configurations = plan.configurations(base: base, seed: base.seed)
         guard !configurations.isEmpty else { throw EncoreError.invalidArgument("the search has no settings to try") }
         for configuration in configurations { try configuration.validate() }
-        let validationSplit = try TrainTestSplit(split.train, strategy: strategy, testFraction: validationFraction, seed: base.seed &+ 1)
-        let validator = try Evaluator(split: validationSplit, k: k, threads: threads)
+        let validator = try TuningSplits.validator(split, strategy: strategy, fraction: validationFraction, seed: base.seed, k: k, threads: threads)
         let start = DispatchTime.now().uptimeNanoseconds
         var trials: [TuningTrial] = []
         for (number, configuration) in configurations.enumerated() {
@@ -129,8 +143,6 @@ package struct Tuner: Sendable {
                                      remaining: elapsed / Double(number + 1) * Double(configurations.count - number - 1)))
         }
         let best = trials.max { $0.validation.value(of: metric) < $1.validation.value(of: metric) }!
-        let tester = try Evaluator(split: split, k: k, threads: threads)
-        let final = try ImplicitALS(configuration: best.configuration, threads: threads).fit(tester.train)
-        return TuningReport(trials: trials, best: best, test: tester.evaluate(final))
+        return TuningReport(trials: trials, best: best, test: try TuningSplits.testScore(best.configuration, on: split, k: k, threads: threads))
     }
 }
