@@ -28,6 +28,7 @@ typedef float vf8 __attribute__((vector_size(32)));
 typedef float vf4 __attribute__((vector_size(16)));
 typedef double vd8 __attribute__((vector_size(64)));
 typedef double vd4 __attribute__((vector_size(32)));
+typedef long long vl8 __attribute__((vector_size(64)));
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -425,6 +426,150 @@ static int KERNEL(choleskySolve)(double *a, double *b, long n) {
     return 1;
 }
 
+/// Solves eight independent symmetric positive-definite n×n systems at once, one per lane, in
+/// `scratch` (n·n·8 + n·8 doubles) where element (i, j) of lane l sits at [(i·n + j)·8 + l]. Only
+/// i ≥ j is read or written. Returns a bit per lane whose system is not numerically positive
+/// definite (its solution is then not to be used).
+INLINE int KERNEL(choleskyLanes)(double *a, double *b, long n) {
+    int failed = 0;
+    for (long j = 0; j < n; j++) {
+        double *rowJ = a + j * n * 8;
+        vd8 diagonal = loadd8(rowJ + j * 8);
+        for (long p = 0; p < j; p++) {
+            vd8 l = loadd8(rowJ + p * 8);
+            diagonal = MADD(-l, l, diagonal);
+        }
+        // A lane that fails goes on with a pivot of 1, so the others are not held up by NaNs.
+        vl8 good = (diagonal > splatd8(0)) & (diagonal <= splatd8(__DBL_MAX__));
+        for (int lane = 0; lane < 8; lane++) if (!good[lane]) failed |= 1 << lane;
+        diagonal = (vd8)(((vl8)diagonal & good) | ((vl8)splatd8(1) & ~good));
+        diagonal = __builtin_elementwise_sqrt(diagonal);
+        vd8 inverse = splatd8(1) / diagonal;
+        stored8(rowJ + j * 8, diagonal);
+        // Four rows at a time: four independent chains of multiply-adds, sharing row j's loads.
+        long i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            double *r0 = a + i * n * 8, *r1 = r0 + n * 8, *r2 = r1 + n * 8, *r3 = r2 + n * 8;
+            vd8 s0 = loadd8(r0 + j * 8), s1 = loadd8(r1 + j * 8), s2 = loadd8(r2 + j * 8), s3 = loadd8(r3 + j * 8);
+            for (long p = 0; p < j; p++) {
+                vd8 l = loadd8(rowJ + p * 8);
+                s0 = MADD(-loadd8(r0 + p * 8), l, s0);
+                s1 = MADD(-loadd8(r1 + p * 8), l, s1);
+                s2 = MADD(-loadd8(r2 + p * 8), l, s2);
+                s3 = MADD(-loadd8(r3 + p * 8), l, s3);
+            }
+            stored8(r0 + j * 8, s0 * inverse);
+            stored8(r1 + j * 8, s1 * inverse);
+            stored8(r2 + j * 8, s2 * inverse);
+            stored8(r3 + j * 8, s3 * inverse);
+        }
+        for (; i < n; i++) {
+            double *rowI = a + i * n * 8;
+            vd8 sum = loadd8(rowI + j * 8);
+            for (long p = 0; p < j; p++) sum = MADD(-loadd8(rowI + p * 8), loadd8(rowJ + p * 8), sum);
+            stored8(rowI + j * 8, sum * inverse);
+        }
+    }
+    // L y = b, then Lᵀ x = y.
+    for (long i = 0; i < n; i++) {
+        const double *rowI = a + i * n * 8;
+        vd8 sum = loadd8(b + i * 8);
+        for (long p = 0; p < i; p++) sum = MADD(-loadd8(rowI + p * 8), loadd8(b + p * 8), sum);
+        stored8(b + i * 8, sum / loadd8(rowI + i * 8));
+    }
+    for (long i = n - 1; i >= 0; i--) {
+        const double *rowI = a + i * n * 8;
+        vd8 x = loadd8(b + i * 8) / loadd8(rowI + i * 8);
+        stored8(b + i * 8, x);
+        for (long p = 0; p < i; p++) stored8(b + p * 8, MADD(-x, loadd8(rowI + p * 8), loadd8(b + p * 8)));
+    }
+    return failed;
+}
+
+/// The subspace solver's block systems, eight rows at a time: lane l (l < count) solves
+/// (G + W_l + ridges[l]·I) x = rhs_l, where G = `gram` (n×n Double, lower triangle read),
+/// W_l = `weighted` + l·n·n (n×n Float, its upper triangle read) and rhs_l = `rhs` + l·n, which
+/// the solution replaces. Returns a bit per lane that failed (see choleskyLanes). The systems
+/// are small (16 to 128) and one alone is a chain of dependent square roots, divisions and short
+/// dot products: eight side by side keep the vector units busy where one leaves them waiting.
+static int KERNEL(choleskySolveLanes)(const double *gram, const float *weighted, const double *ridges, double *rhs, long count,
+                                      double *scratch, long n) {
+    double *a = scratch, *b = scratch + n * n * 8;
+    vd8 ridge = splatd8(0), live = splatd8(0);
+    for (long lane = 0; lane < 8; lane++) {
+        ridge[lane] = lane < count ? ridges[lane] : 1;
+        live[lane] = lane < count ? 1 : 0;
+    }
+    for (long i = 0; i < n; i++) {
+        for (long j = 0; j <= i; j++) {
+            vd8 w = splatd8(0);
+            for (long lane = 0; lane < count; lane++) w[lane] = (double)weighted[lane * n * n + j * n + i];
+            // A lane past `count` solves I x = 0.
+            vd8 v = splatd8(gram[i * n + j]) * live + w;
+            if (i == j) v += ridge;
+            stored8(a + (i * n + j) * 8, v);
+        }
+        vd8 r = splatd8(0);
+        for (long lane = 0; lane < count; lane++) r[lane] = rhs[lane * n + i];
+        stored8(b + i * 8, r);
+    }
+    int failed = KERNEL(choleskyLanes)(a, b, n);
+    for (long i = 0; i < n; i++) {
+        vd8 x = loadd8(b + i * 8);
+        for (long lane = 0; lane < count; lane++) rhs[lane * n + i] = x[lane];
+    }
+    return failed;
+}
+
+/// The subspace solver's gather for one row and one block of `width` dimensions starting at
+/// `first`: adds Σ_p (c_p·pref_p − c1_p·score_p) y_p,B to `residual` (Double) — c = 1 + c1,
+/// pref = [value > 0] — and writes √c1_p·y_p,B of each vector with c1 > 0 to `gathered` (Float,
+/// `width` apart). The vectors are rows `columns` of `source` (`rowBytes` apart), requested a
+/// few ahead. Returns how many were gathered.
+static long KERNEL(subspaceGather)(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
+                                   const float *values, const float *c1, const double *scores, double *residual, float *gathered) {
+    long weighted = 0;
+    for (long p = 0; p < n; p++) {
+        if (p + 6 < n) __builtin_prefetch(source + (long)columns[p + 6] * rowBytes + first * 4, 0, 2);
+        const float *y = (const float *)(source + (long)columns[p] * rowBytes) + first;
+        double confidence = c1[p], preference = values[p] > 0 ? 1 : 0;
+        double coefficient = (1 + confidence) * preference - confidence * scores[p];
+        vd8 weight = splatd8(coefficient);
+        long i = 0;
+        for (; i + 8 <= width; i += 8) {
+            vf8 yf;
+            memcpy(&yf, y + i, sizeof yf);
+            stored8(residual + i, MADD(weight, __builtin_convertvector(yf, vd8), loadd8(residual + i)));
+        }
+        for (; i < width; i++) residual[i] += coefficient * (double)y[i];
+        if (!(confidence > 0)) continue;
+        float root = (float)__builtin_sqrt(confidence);
+        float *out = gathered + weighted * width;
+        for (i = 0; i < width; i++) out[i] = root * y[i];
+        weighted++;
+    }
+    return weighted;
+}
+
+/// The subspace solver's update after a block step δ (`width` Double values from `first`):
+/// score_p += y_p,B·δ for each of the row's `n` vectors (rows `columns` of `source`).
+static void KERNEL(subspaceApply)(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
+                                  const double *delta, double *scores) {
+    for (long p = 0; p < n; p++) {
+        const float *y = (const float *)(source + (long)columns[p] * rowBytes) + first;
+        vd8 acc = splatd8(0);
+        long i = 0;
+        for (; i + 8 <= width; i += 8) {
+            vf8 yf;
+            memcpy(&yf, y + i, sizeof yf);
+            acc = MADD(__builtin_convertvector(yf, vd8), loadd8(delta + i), acc);
+        }
+        double change = sumd8(acc);
+        for (; i < width; i++) change += (double)y[i] * delta[i];
+        scores[p] += change;
+    }
+}
+
 /// b = Σ_{values[p] > 0} (1 + c1[p]) y_p in Double over a row's `n` packed vectors (k values
 /// each): the right-hand side of its normal equations. Returns how many have c1 > 0.
 static long KERNEL(rightHandSide)(long k, long n, const float *packed, const float *c1, const float *values, double *b) {
@@ -683,6 +828,9 @@ const EncoreKernels KERNEL(encoreKernels) = {
     .transformRows = KERNEL(transformRows),
     .packRows = KERNEL(packRows),
     .choleskySolve = KERNEL(choleskySolve),
+    .choleskySolveLanes = KERNEL(choleskySolveLanes),
+    .subspaceGather = KERNEL(subspaceGather),
+    .subspaceApply = KERNEL(subspaceApply),
     .rightHandSide = KERNEL(rightHandSide),
     .woodburySolve = KERNEL(woodburySolve),
     .conjugateGradient = KERNEL(conjugateGradient),

@@ -82,6 +82,12 @@ typedef struct EncoreKernels {
                      const float *x, float *score, const float *confidences, float *packedConfidences);
     void (*conjugateGradient)(EncoreCGRow *row, float *x);
     int (*choleskySolve)(double *a, double *b, long n);
+    int (*choleskySolveLanes)(const double *gram, const float *weighted, const double *ridges, double *rhs, long count,
+                              double *scratch, long n);
+    long (*subspaceGather)(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
+                           const float *values, const float *c1, const double *scores, double *residual, float *gathered);
+    void (*subspaceApply)(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
+                          const double *delta, double *scores);
     long (*rightHandSide)(long k, long n, const float *packed, const float *c1, const float *values, double *b);
     int (*woodburySolve)(const EncoreWoodbury *woodbury);
 } EncoreKernels;
@@ -130,6 +136,22 @@ static inline void encore_pack_rows(const char *source, long rowBytes, long k, c
 }
 static inline void encore_conjugate_gradient(EncoreCGRow *row, float *x) { encore_kernels()->conjugateGradient(row, x); }
 static inline int encore_cholesky_solve(double *a, double *b, long n) { return encore_kernels()->choleskySolve(a, b, n); }
+/// Up to eight of the subspace solver's n×n block systems solved side by side (see the kernel);
+/// returns a bit per lane that failed. `scratch` holds n·n·8 + n·8 doubles.
+static inline int encore_cholesky_solve_lanes(const double *gram, const float *weighted, const double *ridges, double *rhs, long count,
+                                              double *scratch, long n) {
+    return encore_kernels()->choleskySolveLanes(gram, weighted, ridges, rhs, count, scratch, n);
+}
+/// The subspace solver's gather of one row's block (see the kernel); returns how many vectors have c1 > 0.
+static inline long encore_subspace_gather(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
+                                          const float *values, const float *c1, const double *scores, double *residual, float *gathered) {
+    return encore_kernels()->subspaceGather(source, rowBytes, first, width, columns, n, values, c1, scores, residual, gathered);
+}
+/// score_p += y_p,B·δ over one row's vectors (see the kernel).
+static inline void encore_subspace_apply(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
+                                         const double *delta, double *scores) {
+    encore_kernels()->subspaceApply(source, rowBytes, first, width, columns, n, delta, scores);
+}
 static inline long encore_right_hand_side(long k, long n, const float *packed, const float *c1, const float *values, double *b) {
     return encore_kernels()->rightHandSide(k, n, packed, c1, values, b);
 }

@@ -47,12 +47,13 @@ extension ImplicitALS {
                                 // (G x)_B of the chunk's rows: X · G_{B,:}ᵀ, G being symmetric.
                                 BLAS.multiplyTransposed(target.row(rows.lowerBound), m: rows.count, lda: target.stride, g.baseAddress! + block.lowerBound * k,
                                                         n: b, ldb: k, k: k, into: product, ldc: b)
-                                for row in rows {
-                                    solver.step(over: block, x: target.row(row), gx: product + (row - rows.lowerBound) * b,
-                                                gramBlock: gramBlocks.baseAddress! + offset, ridge: ridges[row],
-                                                columns: entries.columns(ofRow: row), values: entries.values(ofRow: row),
-                                                confidences: entries.confidences(ofRow: row), scores: scores.baseAddress! + entries.offsets[row],
-                                                source: source)
+                                var group = rows.lowerBound
+                                while group < rows.upperBound {
+                                    let lanes = group..<min(rows.upperBound, group + SubspaceSolve.lanes)
+                                    stepGroup(lanes, over: block, solver: solver, target: target, source: source, entries: entries,
+                                              gramBlock: gramBlocks.baseAddress! + offset, gx: product + (group - rows.lowerBound) * b,
+                                              ridges: ridges, scores: scores.baseAddress!)
+                                    group = lanes.upperBound
                                 }
                                 offset += b * b
                             }
@@ -71,6 +72,25 @@ extension ImplicitALS {
         return objective(of: target, gram: gramFloat, ratings: ratings, confidences: confidences, scores: scores)
     }
 
+    /// One block step for each row of `rows` (at most `SubspaceSolve.lanes`), their systems
+    /// solved together. `gx` holds (G x)_B of the group's first row and the rest after it.
+    private func stepGroup(
+        _ rows: Range<Int>, over block: Range<Int>, solver: SubspaceSolve, target: DenseMatrix, source: DenseMatrix,
+        entries: SparseMatrix.UnsafeEntries, gramBlock: UnsafePointer<Double>, gx: UnsafePointer<Float>, ridges: [Double],
+        scores: UnsafeMutablePointer<Double>
+    ) {
+        for (lane, row) in rows.enumerated() {
+            solver.load(lane: lane, over: block, x: target.row(row), gx: gx + lane * block.count, gramBlock: gramBlock, ridge: ridges[row],
+                        columns: entries.columns(ofRow: row), values: entries.values(ofRow: row),
+                        confidences: entries.confidences(ofRow: row), scores: scores + entries.offsets[row], source: source)
+        }
+        let failed = solver.solveLoaded(count: rows.count)
+        for (lane, row) in rows.enumerated() where failed & (1 << lane) == 0 {
+            solver.apply(lane: lane, over: block, x: target.row(row), columns: entries.columns(ofRow: row),
+                         scores: scores + entries.offsets[row], source: source)
+        }
+    }
+
     /// y·x in Double for every observation of `ratings` (row r of `target` against the rows of
     /// `source` its columns name), in the order of its values.
     private func observedScores(of target: DenseMatrix, against source: DenseMatrix, ratings: SparseMatrix) -> [Double] {
@@ -81,10 +101,9 @@ extension ImplicitALS {
                 for row in rows {
                     let x = target.row(row)
                     for p in ratings.range(ofRow: row) {
-                        let y = source.row(Int(ratings.indices[p]))
-                        var sum = 0.0
-                        for j in 0..<k { sum += Double(x[j]) * Double(y[j]) }
-                        scores[p] = sum
+                        // In Float (the vector kernel): a Double loop here was a quarter of a
+                        // half-step on long rows; the steps then keep the scores in Double.
+                        scores[p] = Double(VectorKernels.dot(x, source.row(Int(ratings.indices[p])), k))
                     }
                 }
             }

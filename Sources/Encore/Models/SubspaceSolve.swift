@@ -1,26 +1,42 @@
 import CEncoreKernels
 
-/// iALS++'s step on one row (Rendle et al. 2021, arXiv 2110.14044), and its scratch space: the
-/// exact minimum of the row's objective over one block B of `blockSize` dimensions, the others
-/// held. With A = G + Σ c₁ y yᵀ + λs I and b = Σ c p y (`NormalEquations`), it solves
-/// A_BB δ = (b − A x)_B and moves x_B by δ, keeping every observed score y·x current — so a step
-/// costs about n·|B|²/2 + |B|³/6 instead of the exact solve's n·k²/2 + k³/6, and (G x)_B, the one
-/// term that reads every dimension, comes in from a matrix product taken for a chunk of rows at
-/// once (see `ImplicitALS.subspaceHalfStep`). A step cannot raise the row's objective; repeated sweeps
-/// over the blocks converge to the exact solution (block Gauss–Seidel on a positive-definite
-/// system). In Double throughout. One per thread, reused for every row.
+/// iALS++'s step (Rendle et al. 2021, arXiv 2110.14044) for up to `lanes` rows at once, and its
+/// scratch space: for each row, the exact minimum of its objective over one block B of
+/// `blockSize` dimensions, the others held. With A = G + Σ c₁ y yᵀ + λs I and b = Σ c p y
+/// (`NormalEquations`), a row's step solves A_BB δ = (b − A x)_B and moves x_B by δ, keeping
+/// every observed score y·x current — about n·|B|²/2 + |B|³/6 instead of the exact solve's
+/// n·k²/2 + k³/6. (G x)_B, the one term that reads every dimension, comes in from a matrix
+/// product taken for a chunk of rows at once (see `ImplicitALS.subspaceHalfStep`).
+///
+/// A step cannot raise the row's objective; repeated sweeps over the blocks converge to the
+/// exact solution (block Gauss–Seidel on a positive-definite system). The residual and the
+/// solve are in Double; Σ c₁ y_B y_Bᵀ is summed in Float (one SYRK), which only changes how
+/// fast the sweeps converge, not where to. One per thread, reused for every row.
+///
+/// Use: `load` each row of a group into its own lane, `solveLoaded` once, then `apply` each
+/// lane whose system was solved. The |B|×|B| systems of a group are solved side by side by one
+/// kernel: a single small Cholesky is a chain of dependent square roots and divisions, and
+/// solving them one at a time took 40% of a half-step on Last.fm 2K at |B| = 16.
 final class SubspaceSolve {
+    /// Rows whose block systems are solved together (the kernel's lane count).
+    static let lanes = 8
     let blockSize: Int
-    /// A_BB, |B|×|B| row-major (the lower triangle is what the Cholesky kernel reads).
-    private let block: UnsafeMutablePointer<Double>
-    /// The block's residual (b − A x)_B, then its step δ.
-    private let delta: UnsafeMutablePointer<Double>
-    /// √c₁·y_B of each observed vector with c₁ > 0, in Double (n × |B|); grown on demand.
-    private var gathered: UnsafeMutablePointer<Double>
+    /// The lanes' Σ c₁ y_B y_Bᵀ, lane l's at l·|B|² (|B|×|B|, Float; the upper triangle is read).
+    private let weightedGrams: UnsafeMutablePointer<Float>
+    /// The lanes' residuals (b − A x)_B, then their steps δ: lane l's at l·|B|.
+    private let steps: UnsafeMutablePointer<Double>
+    /// The lanes' ridges λs.
+    private let ridges: UnsafeMutablePointer<Double>
+    /// The kernel's lane-interleaved systems.
+    private let scratch: UnsafeMutablePointer<Double>
+    /// G_BB of the block loaded now.
+    private var gramBlock: UnsafePointer<Double>?
+    /// √c₁·y_B of each observed vector with c₁ > 0 (n × |B|); grown on demand.
+    private var gathered: UnsafeMutablePointer<Float>
     private var capacity = 0
+    /// The block's width for the rows loaded now.
+    private var width = 0
 
-    /// How many vectors ahead a step requests from memory.
-    private static let lookahead = 6
     /// From this many weighted vectors on, Σ c₁ y_B y_Bᵀ is one SYRK call.
     private static let syrkFrom = 16
 
@@ -31,8 +47,10 @@ final class SubspaceSolve {
     init(blockSize: Int, rows: Int) {
         self.blockSize = blockSize
         product = .allocateCacheAligned(capacity: rows * blockSize)
-        block = .allocateCacheAligned(capacity: blockSize * blockSize)
-        delta = .allocateCacheAligned(capacity: blockSize)
+        weightedGrams = .allocateCacheAligned(capacity: blockSize * blockSize * Self.lanes)
+        steps = .allocateCacheAligned(capacity: blockSize * Self.lanes)
+        ridges = .allocateCacheAligned(capacity: Self.lanes)
+        scratch = .allocateCacheAligned(capacity: (blockSize + 1) * blockSize * Self.lanes)
         gathered = .allocateCacheAligned(capacity: 1)
     }
 
@@ -44,71 +62,80 @@ final class SubspaceSolve {
     }
 
     deinit {
-        block.deallocate()
-        delta.deallocate()
+        weightedGrams.deallocate()
+        steps.deallocate()
+        ridges.deallocate()
+        scratch.deallocate()
         gathered.deallocate()
         product.deallocate()
     }
 
-    /// One row's step on the dimensions `range` (at most `blockSize` of them). `x` is the row's
-    /// vector (k values, moved in place); `gx` = (G x)_B for the current x; `gramBlock` = G_BB
-    /// (|B|×|B|, row-major); `ridge` = λs. The row's observations are `columns` (rows of
-    /// `source`), `values` (their weights), `confidences` (c₁; nil only for a row with none) and
-    /// `scores` (y·x, kept current).
-    func step(
-        over range: Range<Int>, x: UnsafeMutablePointer<Float>, gx: UnsafePointer<Float>, gramBlock: UnsafePointer<Double>, ridge: Double,
+    /// Puts one row's block system into `lane`: A_BB = G_BB + λs I + Σ c₁ y_B y_Bᵀ and
+    /// (b − A x)_B on the dimensions `range` (at most `blockSize`, the same for every lane of a
+    /// group). `x` is the row's vector (k values); `gx` = (G x)_B for the current x;
+    /// `gramBlock` = G_BB (|B|×|B|, row-major); `ridge` = λs. The row's observations are
+    /// `columns` (rows of `source`), `values` (their weights), `confidences` (c₁; nil only for a
+    /// row with none) and `scores` (y·x, kept current by `apply`).
+    func load(
+        lane: Int, over range: Range<Int>, x: UnsafePointer<Float>, gx: UnsafePointer<Float>, gramBlock: UnsafePointer<Double>, ridge: Double,
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
-        scores: UnsafeMutablePointer<Double>, source: DenseMatrix
+        scores: UnsafePointer<Double>, source: DenseMatrix
     ) {
-        let b = range.count, first = range.lowerBound
-        // G_BB + λs I and −(G x + λs x)_B.
-        block.update(from: gramBlock, count: b * b)
-        for i in 0..<b {
-            block[i * b + i] += ridge
-            delta[i] = -Double(gx[i]) - ridge * Double(x[first + i])
-        }
+        let b = range.count, first = range.lowerBound, residual = steps + lane * b
+        width = b
+        self.gramBlock = gramBlock
+        ridges[lane] = ridge
+        for i in 0..<b { residual[i] = -Double(gx[i]) - ridge * Double(x[first + i]) }
         // + Σ (c p − c₁ y·x) y_B, and each √c₁ y_B gathered for + Σ c₁ y_B y_Bᵀ.
         let n = columns.count
         reserve(n)
         var weighted = 0
-        for p in 0..<n {
-            // Each vector's block is its own cache line or two, scattered over the source:
-            // requested a few vectors ahead so the misses overlap the arithmetic.
-            if p + SubspaceSolve.lookahead < n {
-                encore_prefetch_l2(UnsafeRawPointer(source.row(Int(columns[p + SubspaceSolve.lookahead])) + first))
-            }
-            let y = UnsafePointer(source.row(Int(columns[p]))) + first, c1 = Double(confidences![p])
-            let preference: Double = values[p] > 0 ? 1 : 0
-            let coefficient = (1 + c1) * preference - c1 * scores[p]
-            for i in 0..<b { delta[i] += coefficient * Double(y[i]) }
-            guard c1 > 0 else { continue }
-            let root = c1.squareRoot(), out = gathered + weighted * b
-            for i in 0..<b { out[i] = root * Double(y[i]) }
-            weighted += 1
+        if n > 0 {
+            weighted = encore_subspace_gather(Self.bytes(of: source), source.stride * 4, first, b, columns.baseAddress, n, values.baseAddress,
+                                              confidences, scores, residual, gathered)
         }
-        if weighted >= SubspaceSolve.syrkFrom {
-            // SYRK fills the upper triangle; the Cholesky kernel reads the lower.
-            BLAS.addGram(gathered, rows: weighted, k: b, into: block)
-            for i in 0..<b { for l in (i + 1)..<max(i + 1, b) { block[l * b + i] = block[i * b + l] } }
-        } else {
-            // Too few for a BLAS call to pay: the whole square, whose rows vectorise.
-            for p in 0..<weighted {
-                let vector = gathered + p * b
-                for i in 0..<b {
-                    let scaled = vector[i], row = block + i * b
-                    for l in 0..<b { row[l] += scaled * vector[l] }
-                }
+        addWeightedGram(count: weighted, width: b, into: weightedGrams + lane * b * b)
+    }
+
+    /// Σ c₁ y_B y_Bᵀ of the `count` gathered vectors into `weightedGram` (upper triangle).
+    private func addWeightedGram(count: Int, width b: Int, into weightedGram: UnsafeMutablePointer<Float>) {
+        weightedGram.update(repeating: 0, count: b * b)
+        if count >= Self.syrkFrom {
+            BLAS.addGram(UnsafePointer(gathered), rows: count, k: b, into: weightedGram)
+            return
+        }
+        // Too few for a BLAS call to pay: the whole square, whose rows vectorise.
+        for p in 0..<count {
+            let vector = gathered + p * b
+            for i in 0..<b {
+                let scaled = vector[i], row = weightedGram + i * b
+                for l in 0..<b { row[l] += scaled * vector[l] }
             }
         }
-        // A_BB is a principal block of a positive-definite A; with λ = 0 it may be singular,
-        // and then the block keeps its values rather than take a step that is not finite.
-        guard DenseCholesky.solve(block, delta, n: b) else { return }
-        for i in 0..<b { x[first + i] = Float(Double(x[first + i]) + delta[i]) }
-        for p in 0..<columns.count {
-            let y = UnsafePointer(source.row(Int(columns[p]))) + first
-            var change = 0.0
-            for i in 0..<b { change += Double(y[i]) * delta[i] }
-            scores[p] += change
-        }
+    }
+
+    /// Solves the systems (G_BB + λs I + Σ c₁ y_B y_Bᵀ) δ = (b − A x)_B of lanes 0..<`count`.
+    /// Returns a bit per lane whose system was not numerically positive definite: with λ = 0 a
+    /// principal block may be singular, and then its row keeps its values rather than take a
+    /// step that is not finite.
+    func solveLoaded(count: Int) -> Int {
+        Int(encore_cholesky_solve_lanes(gramBlock!, weightedGrams, ridges, steps, count, scratch, width))
+    }
+
+    /// Moves the row loaded into `lane` by its solved step: x_B += δ, and every observed score
+    /// y·x by y_B·δ (`columns` and `source` as given to `load`).
+    func apply(
+        lane: Int, over range: Range<Int>, x: UnsafeMutablePointer<Float>, columns: UnsafeBufferPointer<UInt32>,
+        scores: UnsafeMutablePointer<Double>, source: DenseMatrix
+    ) {
+        let b = range.count, first = range.lowerBound, step = steps + lane * b
+        for i in 0..<b { x[first + i] = Float(Double(x[first + i]) + step[i]) }
+        guard !columns.isEmpty else { return }
+        encore_subspace_apply(Self.bytes(of: source), source.stride * 4, first, b, columns.baseAddress, columns.count, step, scores)
+    }
+
+    /// The source's storage as the kernels take it (rows `stride` floats apart).
+    private static func bytes(of source: DenseMatrix) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(source.storage).assumingMemoryBound(to: CChar.self)
     }
 }

@@ -1,4 +1,5 @@
 import CEncoreKernels
+import Foundation
 
 /// The exact solve of a short row in the Gram eigenbasis (G = Λ) through the Woodbury identity,
 /// and its scratch space: (M + Vᵀ C V)⁻¹ b = z − D Vᵀ (C⁻¹ + V D Vᵀ)⁻¹ V z with M = Λ + λs I,
@@ -34,7 +35,13 @@ final class WoodburySolve {
     }
 
     /// Whether a row with `weighted` vectors of c₁ > 0 is short enough for this solve.
-    func accepts(weighted: Int) -> Bool { weighted < min(k, WoodburySolve.rowLimit) }
+    func accepts(weighted: Int) -> Bool { !WoodburySolve.turnedOff && weighted < min(k, WoodburySolve.rowLimit) }
+
+    /// For benchmarks only (benchmarks/quality/solvers.sh, which documents it): with
+    /// ENCORE_BENCHMARK_TEXTBOOK_EXACT set, no row takes this path, so every exact solve is a
+    /// k×k factorisation — the textbook cost the subspace solver is measured against. Not an
+    /// option: the results are the same either way, only slower.
+    private static let turnedOff = getenv("ENCORE_BENCHMARK_TEXTBOOK_EXACT") != nil
 
     private func reserve(_ m: Int) {
         guard capacity < m else { return }

@@ -181,4 +181,39 @@ final class RendleObjectiveTests: XCTestCase {
             }
         }
     }
+
+    /// The same on long rows (36 observations each on average, so Σ c₁ y_B y_Bᵀ goes through
+    /// SYRK and the gather's vector loop runs), with blocks that do not divide k (8, 8, 4) and
+    /// a row count that leaves the last group of lanes part full (20 = 8 + 8 + 4, the last row
+    /// empty).
+    func testSubspaceStepsConvergeOnLongRowsWithPartGroupsAndBlocks() throws {
+        let (matrix, dense) = randomMatrix(users: 20, items: 60, density: 0.6, seed: 12)
+        let k = 20
+        for blockSize in [8, 16] {
+            var c = ALSConfiguration()
+            c.factors = k
+            c.solver = .subspace
+            c.blockSize = blockSize
+            c.regularization = 0.5
+            c.regularizationExponent = 0.5
+            c.unobservedWeight = 0.05
+            let trainer = ImplicitALS(configuration: c, threads: 2)
+            let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<60, k: k, seed: 6, side: .items, threads: 1))
+            let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<20, k: k, seed: 6, side: .users, threads: 1))
+            for _ in 0..<150 {
+                try trainer.halfStepKeepingEigenbasis(target: users, source: items, ratings: matrix, side: .users)
+            }
+            let y = DenseReference.rows(items.factors(threads: 1))
+            for u in 0..<matrix.rowCount {
+                let entries = matrix.columns(ofRow: u).map { (column: Int($0), value: dense[u][Int($0)]) }
+                // The last row is left empty by `randomMatrix`: a lane with no observations.
+                if u < matrix.rowCount - 1 { XCTAssertGreaterThanOrEqual(entries.count, 16, "user \(u) is long enough for the SYRK path") }
+                let reference = DenseReference.rowSolution(entries: entries, y: y, configuration: c)
+                let solved = users.factors(threads: 1).rowArray(u)
+                for j in 0..<k {
+                    XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 2e-4 * max(1, abs(reference[j])), "B \(blockSize): user \(u)")
+                }
+            }
+        }
+    }
 }
