@@ -46,8 +46,9 @@ public struct ALSConfiguration: Codable, Equatable, Sendable {
     public var unobservedWeight: Float = 0
     /// The initial vectors' length (Spark's unit vectors times this).
     public var initialScale: Float = 1
-    /// Dimensions per block of the subspace solver (with `.subspace`).
-    public var blockSize = 32
+    /// Dimensions per block of the subspace solver (with `.subspace`). 16 was fastest of 8–128
+    /// at k = 512 on both logs of docs/quality.md.
+    public var blockSize = 16
     /// Row solver.
     public var solver: ALSSolverKind = .cg
     /// Conjugate-gradient steps per row and half-step (with `.cg`).
