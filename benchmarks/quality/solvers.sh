@@ -4,8 +4,8 @@
 # factorisation for every row), at k = 256, 512 and 1024, on Last.fm 2K and on a long-row
 # synthetic log. Times are whole processes (`encore train`, file read included) in alternating
 # paired runs — subspace, other, subspace, other, … — and each pair's ratio; the median ratio
-# is what docs/quality.md quotes. MAP@10 and the loss come from `encore evaluate --seed 1`
-# (80/20 split, 15 iterations).
+# is what docs/quality.md quotes. MAP@10 comes from `encore evaluate --seed 1` (80/20 split,
+# 15 iterations), the loss from `encore train` on the whole file (15 iterations).
 #
 # Usage: benchmarks/quality/solvers.sh [times|map|all] [PAIRS]   (default: all, 5 pairs)
 # Output: benchmarks/out/quality/solvers/{times.tsv,map.tsv}
@@ -92,11 +92,13 @@ map() {
             local file=$lastfm
             [ "$log" = synth ] && file=$synth
             for solver in subspace cholesky cg; do
-                local json
-                json=$("$encore" evaluate "$file" --seed 1 --factors "$k" --iterations 15 "${setting[@]}" --solver "$solver" --json | tail -1)
-                printf '%s\t%s\t%s\t%s\t%s\n' "$log" "$k" "$solver" \
-                    "$(echo "$json" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["map"], 4))')" \
-                    "$(echo "$json" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["final_loss"]))')" | tee -a "$out/map.tsv"
+                local map loss
+                map=$("$encore" evaluate "$file" --seed 1 --factors "$k" --iterations 15 "${setting[@]}" --solver "$solver" --json | tail -1 |
+                    python3 -c 'import json, sys; print(round(json.load(sys.stdin)["map"], 4))')
+                # The loss of the whole file after 15 iterations (`encore train` prints it last).
+                loss=$("$encore" train "$file" --factors "$k" --iterations 15 "${setting[@]}" --solver "$solver" --output "$out/m.encore" 2>&1 | tail -1 |
+                    python3 -c 'import json, sys; print(round(json.load(sys.stdin)["loss"]))')
+                printf '%s\t%s\t%s\t%s\t%s\n' "$log" "$k" "$solver" "$map" "$loss" | tee -a "$out/map.tsv"
             done
         done
     done
