@@ -93,7 +93,7 @@ map() {
             [ "$log" = synth ] && file=$synth
             for solver in subspace cholesky cg; do
                 local map loss
-                map=$("$encore" evaluate "$file" --seed 1 --factors "$k" --iterations 15 "${setting[@]}" --solver "$solver" --json | tail -1 |
+                map=$("$encore" evaluate "$file" --seed 1 --factors "$k" --iterations 15 "${setting[@]}" --solver "$solver" --json 2>/dev/null | tail -1 |
                     python3 -c 'import json, sys; print(round(json.load(sys.stdin)["map"], 4))')
                 # The loss of the whole file after 15 iterations (`encore train` prints it last).
                 loss=$("$encore" train "$file" --factors "$k" --iterations 15 "${setting[@]}" --solver "$solver" --output "$out/m.encore" 2>&1 | tail -1 |
