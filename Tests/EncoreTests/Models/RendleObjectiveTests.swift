@@ -216,4 +216,39 @@ final class RendleObjectiveTests: XCTestCase {
             }
         }
     }
+
+    /// One half-step is one sweep of block Gauss–Seidel on each row's dense system: every block
+    /// step sees the steps before it, through G and through the observed scores it keeps. (The
+    /// convergence tests cannot tell: stale scores reach the same fixed point.)
+    func testOneSubspaceHalfStepIsOneBlockGaussSeidelSweep() throws {
+        let (matrix, dense) = randomMatrix(users: 12, items: 40, density: 0.5, seed: 21)
+        let k = 12
+        var c = ALSConfiguration()
+        c.factors = k
+        c.solver = .subspace
+        c.blockSize = 5
+        c.regularization = 0.5
+        c.regularizationExponent = 0.5
+        c.unobservedWeight = 0.1
+        let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<40, k: k, seed: 2, side: .items, threads: 1))
+        let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<12, k: k, seed: 2, side: .users, threads: 1))
+        let start = DenseReference.rows(users.factors(threads: 1))
+        try ImplicitALS(configuration: c, threads: 2).halfStepKeepingEigenbasis(target: users, source: items, ratings: matrix, side: .users)
+        let y = DenseReference.rows(items.factors(threads: 1))
+        for u in 0..<matrix.rowCount {
+            let entries = matrix.columns(ofRow: u).map { (column: Int($0), value: dense[u][Int($0)]) }
+            let (a, b) = DenseReference.rowSystem(entries: entries, y: y, configuration: c)
+            var x = start[u]
+            for first in stride(from: 0, to: k, by: 5) {
+                let block = Array(first..<min(k, first + 5))
+                let residual = block.map { i in b[i] - (0..<k).reduce(0) { $0 + a[i][$1] * x[$1] } }
+                let step = DenseReference.solve(block.map { i in block.map { a[i][$0] } }, residual)
+                for (i, j) in block.enumerated() { x[j] += step[i] }
+            }
+            let solved = users.factors(threads: 1).rowArray(u)
+            for j in 0..<k {
+                XCTAssertEqual(Double(solved[j]), x[j], accuracy: 1e-4 * max(1, abs(x[j])), "user \(u), dimension \(j)")
+            }
+        }
+    }
 }

@@ -54,6 +54,12 @@ enum DenseReference {
     /// (c = 1 for a cell not in `entries`), by setting its gradient to zero cell by cell:
     /// (Σ_cells (c + α₀) y yᵀ + λ s I) x = Σ_cells c p y, built from the rows of `y`.
     static func rowSolution(entries: [(column: Int, value: Float)], y: [[Double]], configuration: ALSConfiguration) -> [Double] {
+        let (a, b) = rowSystem(entries: entries, y: y, configuration: configuration)
+        return solve(a, b)
+    }
+
+    /// The system A x = b whose solution `rowSolution` returns.
+    static func rowSystem(entries: [(column: Int, value: Float)], y: [[Double]], configuration: ALSConfiguration) -> (a: [[Double]], b: [Double]) {
         let k = y[0].count
         var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
         var b = [Double](repeating: 0, count: k)
@@ -71,7 +77,7 @@ enum DenseReference {
         }
         let lambda = rowWeight(positives: positives, otherSide: y.count, configuration)
         for i in 0..<k { a[i][i] += lambda }
-        return solve(a, b)
+        return (a, b)
     }
 
     /// The full objective, summed over every (user, item) cell:
