@@ -77,7 +77,7 @@ times() {
         done
     done
     # The textbook solve costs k³/3 per row: fewer iterations, and not Last.fm at k = 1024
-    # (about two minutes an iteration there).
+    # (7 T multiply-adds an iteration there).
     pair synth "$synth" 256 2 cholesky textbook
     pair synth "$synth" 512 2 cholesky textbook
     pair synth "$synth" 1024 1 cholesky textbook
