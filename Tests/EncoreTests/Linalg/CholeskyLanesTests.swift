@@ -8,13 +8,7 @@ final class CholeskyLanesTests: XCTestCase {
     /// Lane l's system: G (shared, from a known factor) + W_l (its own small integers, Float,
     /// upper triangle given) + ridge_l·I, and b_l = A_l x_l for a known x_l; all exact in Double.
     private func systems(n: Int) -> (gram: [Double], weighted: [Float], ridges: [Double], matrices: [[Double]], solutions: [[Double]]) {
-        var l = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0..<i { l[i * n + j] = Double((i * 7 + j * 3) % 5) - 2 }
-            l[i * n + i] = Double(2 + i % 3)
-        }
-        var gram = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { for p in 0..<n { gram[i * n + j] += l[i * n + p] * l[j * n + p] } } }
+        let gram = DenseReference.knownFactor(n: n).a
         var weighted = [Float](repeating: 0, count: 8 * n * n), matrices: [[Double]] = [], solutions: [[Double]] = []
         let ridges = (0..<8).map { Double($0) + 0.5 }
         for lane in 0..<8 {

@@ -7,14 +7,9 @@ final class DenseCholeskyTests: XCTestCase {
         forEachKernelSet { kernels in
             // n = 13 runs the four-row blocks, their remainder and dot products longer than eight.
             for n in [1, 2, 5, 13] {
-                // L with 2..4 on the diagonal and small integers below; A = L Lᵀ, b = A x.
-                var l = [Double](repeating: 0, count: n * n)
-                for i in 0..<n {
-                    for j in 0..<i { l[i * n + j] = Double((i * 7 + j * 3) % 5) - 2 }
-                    l[i * n + i] = Double(2 + i % 3)
-                }
-                var a = [Double](repeating: 0, count: n * n)
-                for i in 0..<n { for j in 0..<n { for p in 0..<n { a[i * n + j] += l[i * n + p] * l[j * n + p] } } }
+                // A = L Lᵀ for a known L; b = A x.
+                let (l, product) = DenseReference.knownFactor(n: n)
+                var a = product
                 let x = (0..<n).map { Double($0 % 4) - 1.5 }
                 var b = [Double](repeating: 0, count: n)
                 for i in 0..<n { for j in 0..<n { b[i] += a[i * n + j] * x[j] } }

@@ -100,6 +100,19 @@ enum DenseReference {
         return total
     }
 
+    /// A positive-definite n×n matrix A = L Lᵀ with a known factor L (2..4 on the diagonal,
+    /// small integers below), both row-major: every product exact in Double.
+    static func knownFactor(n: Int) -> (l: [Double], a: [Double]) {
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<i { l[i * n + j] = Double((i * 7 + j * 3) % 5) - 2 }
+            l[i * n + i] = Double(2 + i % 3)
+        }
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for p in 0..<n { a[i * n + j] += l[i * n + p] * l[j * n + p] } } }
+        return (l, a)
+    }
+
     /// A DenseMatrix as [[Double]].
     static func rows(_ matrix: DenseMatrix) -> [[Double]] {
         (0..<matrix.rows).map { r in matrix.rowArray(r).map(Double.init) }
