@@ -72,10 +72,13 @@ package struct ImplicitALS: Sendable {
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStepKeepingEigenbasis(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: .items)
+            // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn; taken
+            // before the users' half-step turns the items (in place) into its basis, so it
+            // reads the vectors as they were solved.
+            let itemPenalty = penalty(of: items.matrix, ratings: itemUsers)
             let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, ratings: userItems, confidences: userConfidences,
                                                           side: .users, withObjective: true)
-            // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn.
-            let loss = userTerms + penalty(of: items.matrix, ratings: itemUsers)
+            let loss = userTerms + itemPenalty
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if let checkpoint, iteration % checkpoint.every == 0 {
@@ -91,7 +94,8 @@ package struct ImplicitALS: Sendable {
                 (users.factors(threads: threads), items.factors(threads: threads))
             })
         }
-        return FactorModel(userFactors: users.factors(threads: threads), itemFactors: items.factors(threads: threads), lossHistory: history)
+        // Turned back in place: no third copy of either side at the end of a run.
+        return FactorModel(userFactors: users.takeFactors(threads: threads), itemFactors: items.takeFactors(threads: threads), lossHistory: history)
     }
 
     /// Rows per block of `gram(of:threads:)`.
@@ -235,18 +239,19 @@ package struct ImplicitALS: Sendable {
         }
         let gram = NormalEquations.weightedGram(given ?? source.gram(threads: threads), configuration)
         // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
-        guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
-            gram: gram, source: source.matrix, sourceBasis: source.basis, exact: configuration.solver == .cholesky,
-            storage: source.spare, threads: threads
-        ) else {
+        guard !configuration.nonnegative,
+              let eigenbasis = GramEigenbasis(gram: gram, k: configuration.factors, exact: configuration.solver == .cholesky) else {
             source.makePlain(threads: threads)
             target.makePlain(threads: threads)
             return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
                                      gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective)
         }
-        // CG and the subspace steps start from the current vectors; the exact solve needs none.
+        // Both sides are turned in place (see TurnedFactors): the source stays in this basis
+        // until it is solved or turned again. CG starts from the current vectors; the exact
+        // solve needs none.
+        source.turn(into: eigenbasis, threads: threads)
         if configuration.solver == .cholesky { target.solved(in: eigenbasis) } else { target.turn(into: eigenbasis, threads: threads) }
-        return try solveEveryRow(of: target.matrix, against: eigenbasis.rotated, ratings: ratings, confidences: confidences,
+        return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
                                  gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective)
     }
 
