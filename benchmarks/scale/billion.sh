@@ -98,12 +98,15 @@ if [ "$source_mode" = pipe ]; then
                     /usr/bin/time -v -o "$6/import.time" "$1" import - --output "$7" >"$6/import.out" 2>"$6/import.err"' \
         _ "$encore" "$users" "$items" "$mean" "$seed" "$work" "$log" &
     pipeline=$!
+    # Should this script stop early, the pipeline (a session of its own) stops with it.
+    trap 'kill -- -"$pipeline" 2>/dev/null || true' EXIT
     combined=0 started=$(date +%s.%N)
     while kill -0 "$pipeline" 2>/dev/null; do
-        now_kb=$(ps -o rss= -s "$pipeline" 2>/dev/null | awk '{s += $1} END {print s + 0}')
+        now_kb=$( (ps -o rss= -s "$pipeline" 2>/dev/null || true) | awk '{s += $1} END {print s + 0}')
         [ "$now_kb" -gt "$combined" ] && combined=$now_kb
         sleep 0.5
     done
+    trap - EXIT
     wait "$pipeline" || { echo "billion.sh: generate + import failed:" >&2; tail -5 "$work/synth.err" "$work/import.err" >&2; exit 1; }
     wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
     import_peak=$(field "Maximum resident set size" "$work/import.time")

@@ -220,7 +220,9 @@ package struct ImplicitALS: Sendable {
     /// The one half-step: solves every row of `target` against the fixed `source`, in the
     /// eigenbasis of the source's Gram matrix, and keeps the target's vectors in that eigenbasis
     /// afterwards (see TurnedFactors) — the next half-step turns them once, straight into its own
-    /// basis, and the factors are only formed when asked for. `ratings` row r holds target row
+    /// basis, and the factors are only formed when asked for. The source is turned into that
+    /// eigenbasis in place and left there (its `TurnedFactors` records the basis; its matrix is
+    /// changed). `ratings` row r holds target row
     /// r's observations, its columns rows of `source`; `confidences`, if given, are α·g(r) of
     /// its entries (otherwise computed as they are needed). `gram` is G = YᵀY if given (a
     /// distributed half-step's is summed over every process and covers more vectors than
