@@ -34,6 +34,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../common.sh
 . "$root/benchmarks/common.sh"
 
+[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time; }
 mkdir -p "$work/tmp"
 export TMPDIR="$work/tmp"
 

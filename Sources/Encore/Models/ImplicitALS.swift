@@ -133,9 +133,9 @@ package struct ImplicitALS: Sendable {
         let weights = try WeightSpill(userItems.values.array)
         let (userSide, confidences, holdsConfidences) = confidenceMatrix(consume userItems)
         guard holdsConfidences else {
-            return (try fit(userSide, transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
+            return (try fit(userSide, transpose: consume transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
         }
-        let factors = try fit(userSide, transpose: transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        let factors = try fit(userSide, transpose: consume transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
         return (factors, SparseMatrix(uncheckedRowCount: userSide.rowCount, columnCount: userSide.columnCount, offsets: userSide.offsets,
                                       indices: userSide.indices, values: try weights.read()))
     }
