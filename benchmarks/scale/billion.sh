@@ -69,7 +69,11 @@ echo "needs: memory $(gb "$memory_needed") (ingest $(gb "$ingest_memory"), train
 echo "has:   memory $(gb "$available_memory") available; disk $(gb "$available_disk") free"
 short=0
 if [ "$available_memory" -lt "$memory_needed" ]; then
-    echo "billion.sh: not enough memory: the run needs about $(gb "$memory_needed") and $(gb "$available_memory") is available" >&2; short=1
+    echo "billion.sh: not enough memory: the run needs about $(gb "$memory_needed") and $(gb "$available_memory") is available" >&2
+    if [ "$source_mode" = pipe ] && [ "$ingest_memory" -gt "$train_memory" ]; then
+        echo "billion.sh: the pipe keeps synth (8 B/play) and import (12 B/play) alive at once; SOURCE=binary generates the log directly (≤ 16 B/play)" >&2
+    fi
+    short=1
 fi
 if [ "$available_disk" -lt "$disk_needed" ]; then
     echo "billion.sh: not enough disk in $work: the run needs about $(gb "$disk_needed") and $(gb "$available_disk") is free" >&2; short=1
