@@ -87,7 +87,7 @@ final class SolverTests: XCTestCase {
                     configuration.regularization = regularization
                     let turned = TurnedFactors(DenseMatrix(rows: lengths.count, columns: k))
                     try ImplicitALS(configuration: configuration, threads: 2)
-                        .halfStepKeepingEigenbasis(target: turned, source: TurnedFactors(DenseMatrix(rows: sourceCount, columns: k, values: source.packed())),
+                        .halfStepKeepingEigenbasis(target: turned, source: TurnedFactors(source.copy()),
                                                    ratings: ratings, gram: gram, side: .users)  // a copy: the half-step turns its source in place
                     let target = turned.factors(threads: 1)
                     for (row, rowEntries) in entries.enumerated() {
