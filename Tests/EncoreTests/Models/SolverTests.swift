@@ -110,8 +110,8 @@ final class SolverTests: XCTestCase {
     /// instead of copied whole (the memory of a hugely popular item's row): the same bits as the
     /// copied row, objective included, for rows shorter and longer than a block, G full or
     /// diagonal, confidences given or computed.
-    func testStreamedLongRowsGiveTheBitsOfCopiedRows() throws {
-        try forEachKernelSet { kernels in
+    func testStreamedLongRowsGiveTheBitsOfCopiedRows() {
+        forEachKernelSet { kernels in
             var random = RandomSource(seed: 23)
             let k = 20, sourceCount = 300
             let source = DenseMatrix(rows: sourceCount, columns: k, values: (0..<(sourceCount * k)).map { _ in Float(random.nextGaussian() * 0.4) })
