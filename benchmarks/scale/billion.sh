@@ -99,7 +99,7 @@ echo "== generate + import ($source_mode)"
 if [ "$source_mode" = pipe ]; then
     # Both processes in a session of their own, so that their resident memory can be summed
     # while they run (each one's peak comes from time -v; their sum's peak from sampling).
-    setsid bash -c '"$1" synth --users "$2" --items "$3" --mean-per-user "$4" --seed "$5" --output - 2>"$6/synth.err" |
+    setsid bash -c 'set -o pipefail; "$1" synth --users "$2" --items "$3" --mean-per-user "$4" --seed "$5" --output - 2>"$6/synth.err" |
                     /usr/bin/time -v -o "$6/import.time" "$1" import - --output "$7" >"$6/import.out" 2>"$6/import.err"' \
         _ "$encore" "$users" "$items" "$mean" "$seed" "$work" "$log" &
     pipeline=$!
