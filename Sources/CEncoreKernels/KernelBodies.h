@@ -753,6 +753,14 @@ INLINE void gramMultiply(const EncoreCGRow *row, const float *v, float *out) {
     }
 }
 
+/// The vectors of entries start..<start + count of a CG row: in the packed row, or gathered
+/// from the source into the row's block buffer when the row was not packed.
+INLINE const float *blockRows(const EncoreCGRow *row, long start, long count) {
+    if (row->packed) return row->packed + start * row->k;
+    KERNEL(packRows)(row->source, row->rowBytes, row->k, row->columns + start, count, row->gathered, 0, 0, 0, 0);
+    return row->gathered;
+}
+
 /// `steps` CG steps on one row's system (see EncoreCGRow), products taken with the packed
 /// vectors. Each product is two passes — every vector's dot product, then one weighted sum of the
 /// vectors — so no vector waits on the one before it; in blocks that stay in L1 between the two,
@@ -761,7 +769,7 @@ INLINE void gramMultiply(const EncoreCGRow *row, const float *v, float *out) {
 /// summing the weighted vectors is skipped.
 INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
     long k = row->k, n = row->n, steps = row->steps;
-    const float *ys = row->packed, *c1 = row->c1, *values = row->values;
+    const float *c1 = row->c1, *values = row->values;
     float *scores = row->score, *q = row->q, *w = row->w, *r = row->r, *d = row->d, *ap = row->ap;
     long blocks = (n + PASS_BLOCK - 1) / PASS_BLOCK, passes = blocks * (steps + 1);
     long slice = passes > 0 ? (row->upcomingCount - row->upcomingRequested + passes - 1) / passes : 0;
@@ -774,7 +782,7 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
     }
     for (long start = 0; start < n; start += PASS_BLOCK) {
         long count = n - start < PASS_BLOCK ? n - start : PASS_BLOCK;
-        KERNEL(accumulateRows)(ys + start * k, count, k, w + start, r);
+        KERNEL(accumulateRows)(blockRows(row, start, count), count, k, w + start, r);
         requestUpcoming(row, slice);
     }
     for (long i = 0; i < k; i++) d[i] = r[i];
@@ -786,7 +794,7 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
         float curvature = last ? KERNEL(dotFloat)(d, ap, k) : 0;
         for (long start = 0; start < n; start += PASS_BLOCK) {
             long count = n - start < PASS_BLOCK ? n - start : PASS_BLOCK;
-            const float *rows = ys + start * k;
+            const float *rows = blockRows(row, start, count);
             KERNEL(rowDotsFloat)(rows, count, k, d, q + start);
             if (last) {
                 for (long p = start; p < start + count; p++) curvature += c1[p] * q[p] * q[p];

@@ -112,7 +112,7 @@ package struct DataOptions {
     /// left) and what was skipped or trimmed afterwards.
     private func readText(_ path: String, quiet: Bool) throws -> Interactions {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        let showProgress = !quiet && size > 32 << 20
+        let showProgress = !quiet && (size > 32 << 20 || StreamedRead.isStream(path))
         let start = now()
         let (interactions, report) = try DatasetLoader.load(path: path, format: format, options: read, progress: showProgress ? { progress in
             Console.progress(DataOptions.progressLine(path: path, progress, seconds: secondsSince(start)))
@@ -123,9 +123,13 @@ package struct DataOptions {
     }
 
     /// "reading plays.tsv: 45% · 8.1 M rows · 2.0 M rows/s · 4 s left".
+    /// A stream of unknown size: "reading -: 8.1 M rows · 2.0 M rows/s".
     package static func progressLine(path: String, _ progress: IngestProgress, seconds: Double) -> String {
-        let fraction = Double(progress.bytesRead) / Double(max(1, progress.totalBytes))
         let rate = seconds > 0 ? Double(progress.rowsRead) / seconds : 0
+        guard progress.totalBytes > 0 else {
+            return "reading \(path): " + String(format: "%.1f M rows · %.2f M rows/s", Double(progress.rowsRead) / 1e6, rate / 1e6)
+        }
+        let fraction = Double(progress.bytesRead) / Double(max(1, progress.totalBytes))
         let left = fraction > 0 ? seconds * (1 - fraction) / fraction : 0
         return "reading \(path): " + String(format: "%.0f%% · %.1f M rows · %.2f M rows/s · %.0f s left",
                                              fraction * 100, Double(progress.rowsRead) / 1e6, rate / 1e6, left)

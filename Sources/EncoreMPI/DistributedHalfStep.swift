@@ -32,10 +32,6 @@ final class DistributedHalfStep {
     private var roundRows = 0
     /// Broadcast and half gridify: α·g(r) of `targetRatings`' entries, computed once.
     private var confidences: [Float] = []
-    /// Broadcast and half gridify: where the source and target are turned into the Gram
-    /// eigenbasis (the `TurnedFactors` spares), kept from one run to the next.
-    private var turnedSource: DenseMatrix?
-    private var turnedTarget: DenseMatrix?
     private let k: Int
     /// Doubles in one shipped partial (see `NormalEquations.Record`).
     private var recordLength: Int { NormalEquations.Record.length(k: k) }
@@ -126,17 +122,16 @@ final class DistributedHalfStep {
     /// are sent to other processes as the next half-step's source (and gathered to rank 0 as
     /// factors) in the plain basis, and the source it solves against is gathered afresh each
     /// time. So each run turns the solved target back out of the eigenbasis, in Double for the
-    /// exact solve and in Float for CG (as precise as each solve), and keeps only the turned
-    /// matrices' storage.
+    /// exact solve and in Float for CG (as precise as each solve), in place.
     private func solveAgainstGathered(target: DenseMatrix, source: DenseMatrix, gram: [Double], withObjective: Bool) throws -> Double {
-        let turnedSource = TurnedFactors(source, spare: turnedSource)
-        let turnedTarget = TurnedFactors(target, spare: turnedTarget)
+        // Both are turned in place: `source` was gathered afresh for this run, and `target` is
+        // turned back into itself below.
+        let turnedSource = TurnedFactors(source)
+        let turnedTarget = TurnedFactors(target)
         let objective = try trainer.halfStepKeepingEigenbasis(
             target: turnedTarget, source: turnedSource, ratings: targetRatings, confidences: confidences, gram: gram, side: side,
             withObjective: withObjective)
         turnedTarget.factors(into: target, exact: configuration.solver == .cholesky, threads: threads)
-        self.turnedSource = turnedSource.spare
-        self.turnedTarget = turnedTarget.matrix === target ? turnedTarget.spare : turnedTarget.matrix
         return objective
     }
 

@@ -15,8 +15,13 @@ enum SynthCommand: Command {
     the same file. The reference workload has the shape of Last.fm 360K:
       encore synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output plays.tsv
 
+    --output - writes the text to standard output, for a pipe into `encore import -`: a
+    billion rows of text never touch the disk.
+
     --format binary (the default when FILE ends in .encore-data) writes the same plays as a
-    binary play log instead (what `encore import` would make of the text, without the text).
+    binary play log instead (what `encore import` would make of the text, byte for byte,
+    without the text). Either way the generator holds at most 16 bytes a play: the plays
+    listener by listener and the order of the shuffled rows, never a list of rows.
 
     Shape options (the defaults give the reference workload's shape):
       --tastes N                 latent tastes listeners are drawn from (default 16)
@@ -41,6 +46,7 @@ enum SynthCommand: Command {
         let format = try arguments.value("--format") ?? (output.hasSuffix(".\(PlayLogFile.fileExtension)") ? "binary" : "text")
         guard format == "text" || format == "binary" else { throw UsageError("--format must be text or binary (got '\(format)')") }
         _ = try arguments.positionals([])
+        if output == "-" && format == "binary" { throw UsageError("--format binary needs a file (the log is written atomically); '-' is for text") }
         let start = now()
         var generator = try SyntheticPlays(users: users, items: items, meanPerUser: Double(mean), seed: UInt64(seed))
         generator.tastes = tastes

@@ -44,6 +44,11 @@ typedef struct EncoreCGRow {
     const uint32_t *upcoming;
     long upcomingCount;
     long upcomingRequested;
+    /// When `packed` is NULL (a row too long to copy whole: a hugely popular item's
+    /// listeners), the row's columns into `source`: each block of the row is gathered into
+    /// `gathered` (PASS_BLOCK × k values) for every pass, with the same arithmetic.
+    const uint32_t *columns;
+    float *gathered;
 } EncoreCGRow;
 
 /// The Woodbury solve of one short row with G diagonal (Λ): its `n` packed vectors (k values

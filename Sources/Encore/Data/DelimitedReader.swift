@@ -9,7 +9,8 @@ package enum DelimitedReader {
     /// Files at least this large are parsed in slices, one per thread.
     static let sliceThreshold = 16 << 20
 
-    /// Reads the file at `path`. `progress` is told how far reading has got after each window.
+    /// Reads the file at `path` ("-", a pipe or a device: read as a stream, `StreamedRead`).
+    /// `progress` is told how far reading has got after each window.
     /// A large file is read in windows of a few tens of megabytes per thread, cut at line
     /// breaks; each window is cut into one slice per thread, the slices parsed at once and
     /// their rows appended, and the window's pages of the mapped file are let go before the
@@ -19,6 +20,7 @@ package enum DelimitedReader {
         path: String, options: DelimitedReadOptions, threads: Int = Parallel.defaultThreadCount,
         progress: ((IngestProgress) -> Void)? = nil
     ) throws -> (Interactions, ReadReport) {
+        if StreamedRead.isStream(path) { return try StreamedRead.read(path: path, options: options, threads: threads, progress: progress) }
         let data = try FileContents.load(path)
         return try data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)

@@ -48,7 +48,7 @@ enum PlayMatrixBuilder {
 
     /// Sorts each row's entries by column (ties keep their order) and sums repeated columns into
     /// the row's first positions; returns how many entries each row keeps.
-    private static func sortAndSumRows(offsets: [Int], columns: inout [UInt32], values: inout [Float], threads: Int) -> [Int] {
+    static func sortAndSumRows(offsets: [Int], columns: inout [UInt32], values: inout [Float], threads: Int) -> [Int] {
         let rowCount = offsets.count - 1
         var kept = [Int](repeating: 0, count: rowCount)
         offsets.withUnsafeBufferPointer { offsets in

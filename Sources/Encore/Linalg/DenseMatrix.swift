@@ -77,13 +77,6 @@ package final class DenseMatrix: @unchecked Sendable {
     /// Row `r` as a Swift array, without padding.
     package func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: columns)) }
 
-    /// `candidate` if it has this shape, else a new zero-filled matrix: for scratch space that
-    /// a loop hands back to be reused rather than allocated (and faulted in) every time.
-    package static func reusing(_ candidate: DenseMatrix?, rows: Int, columns: Int) -> DenseMatrix {
-        if let candidate, candidate.rows == rows, candidate.columns == columns { return candidate }
-        return DenseMatrix(rows: rows, columns: columns)
-    }
-
     /// An independent copy.
     package func copy() -> DenseMatrix { DenseMatrix(copying: self) }
 

@@ -1,15 +1,15 @@
-/// The Gram matrix of one side's factors, diagonalised — G = YᵀY = Q Λ Qᵀ — together with those
-/// factors turned into its eigenbasis, Ỹ = Y Q.
+/// The Gram matrix of one side's factors, diagonalised: G = YᵀY = Q Λ Qᵀ.
 ///
-/// Why: a half-step that turns its target vectors into the same basis (X Q) solves every row
-/// with a diagonal G, and the solutions turned back (X Qᵀ) are those of the plain basis: the
-/// rows' systems, their solutions and the objective are the same in any orthonormal basis
-/// (training turns back only when the factors are asked for; see TurnedFactors). There, CG's product with
-/// G costs k operations instead of k², and a row with fewer observations m than factors k is
-/// solved exactly through the m×m system of the Woodbury identity — O(m²k) — instead of
-/// assembling and factorising k×k — O(mk² + k³). Most rows of listening data are that short
-/// (median 30 artists per listener on Last.fm 360K). Turning costs a k×k product per vector,
-/// done by RowTransform (Float) or blocked DGEMMs (Double).
+/// Why: a half-step that turns both sides' vectors into this basis (Ỹ = Y Q for the fixed side,
+/// X Q for the solved one) solves every row with a diagonal G, and the solutions turned back
+/// (X Qᵀ) are those of the plain basis: the rows' systems, their solutions and the objective are
+/// the same in any orthonormal basis (training turns back only when the factors are asked for;
+/// see TurnedFactors). There, CG's product with G costs k operations instead of k², and a row
+/// with fewer observations m than factors k is solved exactly through the m×m system of the
+/// Woodbury identity — O(m²k) — instead of assembling and factorising k×k — O(mk² + k³). Most
+/// rows of listening data are that short (median 30 artists per listener on Last.fm 360K).
+/// Turning costs a k×k product per vector, done by RowTransform (Float) or blocked DGEMMs
+/// (Double), in place: a billion-play run cannot afford a second copy of either side.
 package final class GramEigenbasis: @unchecked Sendable {
     /// The rank k.
     package let k: Int
@@ -20,8 +20,6 @@ package final class GramEigenbasis: @unchecked Sendable {
     package let values: [Double]
     /// Λ in Float, for CG.
     package let floatValues: [Float]
-    /// Ỹ = Y Q, one row per row of the factors it was built from, rounded to Float like Y.
-    package let rotated: DenseMatrix
     /// Whether vectors are turned in Double (as exact as Float can hold them, for the exact
     /// solve) or in Float (for CG, itself in Float).
     package let exact: Bool
@@ -31,27 +29,19 @@ package final class GramEigenbasis: @unchecked Sendable {
     /// also needs two scratch arrays, kept small enough (64 KiB each) for the heap.
     private static let floatBlock = 1024, doubleBlock = 128
 
-    /// Diagonalises `gram` (k×k, full, = YᵀY for the factors Y or a sum of such over processes)
-    /// and turns every row of the factors into its eigenbasis — into `storage` if given (same
-    /// shape as `source`), so that a training run reuses one matrix rather than fault in a new
-    /// one every half-step. `source` holds Y itself, or, with `sourceBasis` B (k×k, row-major,
-    /// orthonormal), Y's rows in that basis (Y = source·Bᵀ), which are turned by BᵀQ at once.
-    /// Nil if the eigensolver fails.
-    package init?(gram: [Double], source: DenseMatrix, sourceBasis: [Double]? = nil, exact: Bool, storage: DenseMatrix? = nil, threads: Int) {
-        let k = source.columns
+    /// Diagonalises `gram` (k×k, full, = YᵀY for the factors Y or a sum of such over
+    /// processes). Nil if the eigensolver fails.
+    package init?(gram: [Double], k: Int, exact: Bool) {
         guard let (values, vectors) = BLAS.symmetricEigendecomposition(gram, k: k) else { return nil }
         self.k = k
         self.exact = exact
         self.values = values.map { max(0, $0) }
         floatValues = self.values.map { Float($0) }
         self.vectors = vectors
-        rotated = DenseMatrix.reusing(storage, rows: source.rows, columns: k)
-        GramEigenbasis.turn(source, by: sourceBasis.map { GramEigenbasis.change(from: $0, to: vectors, k: k) } ?? vectors,
-                            into: rotated, exact: exact, threads: threads)
     }
 
-    /// Writes x Q (or, `back`, x Qᵀ — undoing it) into `output` for every row x of `input`, a
-    /// different matrix of the same shape.
+    /// Writes x Q (or, `back`, x Qᵀ — undoing it) into `output` for every row x of `input`
+    /// (the same matrix, or another of the same shape).
     package func turn(_ input: DenseMatrix, back: Bool = false, into output: DenseMatrix, threads: Int) {
         GramEigenbasis.turn(input, by: vectors, transposed: back, into: output, exact: exact, threads: threads)
     }
@@ -72,17 +62,23 @@ package final class GramEigenbasis: @unchecked Sendable {
 
     /// Writes x M (or x Mᵀ with `transposed`) into `output` for every row x of `input`, for a
     /// k×k row-major `matrix`, in blocks of rows on the threads: in Float, or with `exact` in
-    /// Double, so the turned vectors are as exact as Float can hold them.
+    /// Double, so the turned vectors are as exact as Float can hold them. `output` may be
+    /// `input` itself: each block of rows is read into a small buffer before it is written,
+    /// and the result is the same bits either way.
     package static func turn(
         _ input: DenseMatrix, by matrix: [Double], transposed: Bool = false, into output: DenseMatrix, exact: Bool, threads: Int
     ) {
         let k = input.columns
-        precondition(input !== output && input.rows == output.rows && output.columns == k && matrix.count == k * k,
-                     "turning needs a separate output of the same shape")
+        precondition(input.rows == output.rows && output.columns == k && matrix.count == k * k,
+                     "turning needs an output of the same shape")
         if !exact {
             let transform = RowTransform(matrix, k: k, stride: input.stride, transposed: transposed)
             Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.floatBlock, threads: threads) { rows, _ in
-                transform.apply(to: input, rows: rows, into: output)
+                if input === output {
+                    transform.applyInPlace(to: input, rows: rows)
+                } else {
+                    transform.apply(to: input, rows: rows, into: output)
+                }
             }
             return
         }

@@ -72,10 +72,13 @@ package struct ImplicitALS: Sendable {
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStepKeepingEigenbasis(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: .items)
+            // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn; taken
+            // before the users' half-step turns the items (in place) into its basis, so it
+            // reads the vectors as they were solved.
+            let itemPenalty = penalty(of: items.matrix, ratings: itemUsers)
             let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, ratings: userItems, confidences: userConfidences,
                                                           side: .users, withObjective: true)
-            // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn.
-            let loss = userTerms + penalty(of: items.matrix, ratings: itemUsers)
+            let loss = userTerms + itemPenalty
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if let checkpoint, iteration % checkpoint.every == 0 {
@@ -91,7 +94,8 @@ package struct ImplicitALS: Sendable {
                 (users.factors(threads: threads), items.factors(threads: threads))
             })
         }
-        return FactorModel(userFactors: users.factors(threads: threads), itemFactors: items.factors(threads: threads), lossHistory: history)
+        // Turned back in place: no third copy of either side at the end of a run.
+        return FactorModel(userFactors: users.takeFactors(threads: threads), itemFactors: items.takeFactors(threads: threads), lossHistory: history)
     }
 
     /// Rows per block of `gram(of:threads:)`.
@@ -129,9 +133,9 @@ package struct ImplicitALS: Sendable {
         let weights = try WeightSpill(userItems.values.array)
         let (userSide, confidences, holdsConfidences) = confidenceMatrix(consume userItems)
         guard holdsConfidences else {
-            return (try fit(userSide, transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
+            return (try fit(userSide, transpose: consume transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
         }
-        let factors = try fit(userSide, transpose: transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        let factors = try fit(userSide, transpose: consume transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
         return (factors, SparseMatrix(uncheckedRowCount: userSide.rowCount, columnCount: userSide.columnCount, offsets: userSide.offsets,
                                       indices: userSide.indices, values: try weights.read()))
     }
@@ -216,7 +220,9 @@ package struct ImplicitALS: Sendable {
     /// The one half-step: solves every row of `target` against the fixed `source`, in the
     /// eigenbasis of the source's Gram matrix, and keeps the target's vectors in that eigenbasis
     /// afterwards (see TurnedFactors) — the next half-step turns them once, straight into its own
-    /// basis, and the factors are only formed when asked for. `ratings` row r holds target row
+    /// basis, and the factors are only formed when asked for. The source is turned into that
+    /// eigenbasis in place and left there (its `TurnedFactors` records the basis; its matrix is
+    /// changed). `ratings` row r holds target row
     /// r's observations, its columns rows of `source`; `confidences`, if given, are α·g(r) of
     /// its entries (otherwise computed as they are needed). `gram` is G = YᵀY if given (a
     /// distributed half-step's is summed over every process and covers more vectors than
@@ -235,18 +241,19 @@ package struct ImplicitALS: Sendable {
         }
         let gram = NormalEquations.weightedGram(given ?? source.gram(threads: threads), configuration)
         // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
-        guard !configuration.nonnegative, let eigenbasis = GramEigenbasis(
-            gram: gram, source: source.matrix, sourceBasis: source.basis, exact: configuration.solver == .cholesky,
-            storage: source.spare, threads: threads
-        ) else {
+        guard !configuration.nonnegative,
+              let eigenbasis = GramEigenbasis(gram: gram, k: configuration.factors, exact: configuration.solver == .cholesky) else {
             source.makePlain(threads: threads)
             target.makePlain(threads: threads)
             return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
                                      gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective)
         }
-        // CG and the subspace steps start from the current vectors; the exact solve needs none.
+        // Both sides are turned in place (see TurnedFactors): the source stays in this basis
+        // until it is solved or turned again. CG starts from the current vectors; the exact
+        // solve needs none.
+        source.turn(into: eigenbasis, threads: threads)
         if configuration.solver == .cholesky { target.solved(in: eigenbasis) } else { target.turn(into: eigenbasis, threads: threads) }
-        return try solveEveryRow(of: target.matrix, against: eigenbasis.rotated, ratings: ratings, confidences: confidences,
+        return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
                                  gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective)
     }
 

@@ -4,8 +4,19 @@ import CEncoreKernels
 /// their confidences minus one, so every later pass over them (right-hand side, SYRK, CG's
 /// products, the objective) runs from cache. Grows to the longest row it has held; one per
 /// thread, reused for every row.
+///
+/// A row longer than `streamingThreshold` — a hugely popular item's listeners: 5.6 M of them at
+/// 10 M listeners, 1.5 GB of copied vectors per thread — is not copied for CG: only its
+/// per-entry numbers are (16 bytes an entry), and CG gathers each block of its vectors as it
+/// passes over them (`scalars(…)`, the kernel's `blockRows`), with the same arithmetic.
 final class PackedRow {
     let k: Int
+    /// Entries beyond which CG does not copy a row's vectors (2¹⁸: 68 MiB at k = 64).
+    let streamingThreshold: Int
+    /// One block of gathered vectors (the kernel's PASS_BLOCK of 32, k values each), for a
+    /// streamed row.
+    let gathered: UnsafeMutablePointer<Float>
+    private static let gatherBlock = 32
     /// The vectors, k values each, one after another.
     private(set) var vectors: UnsafeMutablePointer<Float>
     /// c₁ = c − 1 of each vector.
@@ -16,9 +27,12 @@ final class PackedRow {
     private(set) var projections: UnsafeMutablePointer<Float>
     private(set) var weights: UnsafeMutablePointer<Float>
     private var capacity = 0
+    private var vectorCapacity = 0
 
-    init(k: Int) {
+    init(k: Int, streamingThreshold: Int = 1 << 18) {
         self.k = k
+        self.streamingThreshold = streamingThreshold
+        gathered = .allocateCacheAligned(capacity: PackedRow.gatherBlock * k)
         vectors = .allocateCacheAligned(capacity: 1)
         confidences = .allocateCacheAligned(capacity: 1)
         scores = .allocateCacheAligned(capacity: 1)
@@ -27,19 +41,25 @@ final class PackedRow {
     }
 
     deinit {
-        for pointer in [vectors, confidences, scores, projections, weights] { pointer.deallocate() }
+        for pointer in [vectors, confidences, scores, projections, weights, gathered] { pointer.deallocate() }
     }
 
-    /// Room for `n` vectors (growing by doubling, so a run of longer rows reallocates rarely).
-    private func reserve(_ n: Int) {
-        guard capacity < n else { return }
-        for pointer in [vectors, confidences, scores, projections, weights] { pointer.deallocate() }
-        capacity = max(n, 2 * capacity)
-        vectors = .allocateCacheAligned(capacity: capacity * k)
-        confidences = .allocateCacheAligned(capacity: capacity)
-        scores = .allocateCacheAligned(capacity: capacity)
-        projections = .allocateCacheAligned(capacity: capacity)
-        weights = .allocateCacheAligned(capacity: capacity)
+    /// Room for `n` entries' numbers, and with `vectors` their vectors (growing by doubling, so a
+    /// run of longer rows reallocates rarely, but never past the streaming threshold's size).
+    private func reserve(_ n: Int, vectors withVectors: Bool = true) {
+        if capacity < n {
+            for pointer in [confidences, scores, projections, weights] { pointer.deallocate() }
+            capacity = max(n, 2 * capacity)
+            confidences = .allocateCacheAligned(capacity: capacity)
+            scores = .allocateCacheAligned(capacity: capacity)
+            projections = .allocateCacheAligned(capacity: capacity)
+            weights = .allocateCacheAligned(capacity: capacity)
+        }
+        if withVectors && vectorCapacity < n {
+            vectors.deallocate()
+            vectorCapacity = max(n, min(2 * vectorCapacity, streamingThreshold))
+            vectors = .allocateCacheAligned(capacity: vectorCapacity * k)
+        }
     }
 
     /// Copies the row's `columns.count` vectors from `source`, and their confidences minus one
@@ -54,6 +74,30 @@ final class PackedRow {
         reserve(n)
         encore_pack_rows(UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), source.stride * 4, k, columns.baseAddress, n,
                          vectors, x, scores, given, confidences)
+        var positives = 0
+        for p in 0..<n where values[p] > 0 { positives += 1 }
+        if given == nil {
+            for p in 0..<n { confidences[p] = equations.confidenceMinusOne(values[p]) }
+        }
+        return positives
+    }
+
+    /// `pack` for a row CG streams (longer than `streamingThreshold`): the confidences and,
+    /// with `scoring`, each vector's dot product with it, gathered a block at a time through
+    /// `gathered` by the same kernel, so the numbers are those `pack` gives; the vectors are
+    /// not kept.
+    func scalars(
+        columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences given: UnsafePointer<Float>?,
+        from source: DenseMatrix, equations: NormalEquations, scoring x: UnsafePointer<Float>? = nil
+    ) -> Int {
+        let n = columns.count
+        reserve(n, vectors: false)
+        let base = UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self)
+        for start in stride(from: 0, to: n, by: PackedRow.gatherBlock) {
+            let count = min(PackedRow.gatherBlock, n - start)
+            encore_pack_rows(base, source.stride * 4, k, columns.baseAddress! + start, count, gathered, x, scores + start,
+                             given.map { $0 + start }, confidences + start)
+        }
         var positives = 0
         for p in 0..<n where values[p] > 0 { positives += 1 }
         if given == nil {

@@ -44,10 +44,12 @@ package final class RowSolver {
 
     /// A workspace for rank-`k` rows solved as `configuration` says, against an other side of
     /// `otherSide` rows (N of the row weight (n + α₀·N)^ν; unused while α₀ = 0).
-    package init(k: Int, configuration: ALSConfiguration, otherSide: Int = 0) {
+    /// `streamingThreshold`: the row length beyond which CG gathers a row's vectors block by
+    /// block rather than copying them whole (see PackedRow; tests lower it).
+    package init(k: Int, configuration: ALSConfiguration, otherSide: Int = 0, streamingThreshold: Int = 1 << 18) {
         self.k = k
         equations = NormalEquations(k: k, configuration: configuration, otherSide: otherSide)
-        row = PackedRow(k: k)
+        row = PackedRow(k: k, streamingThreshold: streamingThreshold)
         cg = ConjugateGradientScratch(k: k)
         system = DoubleSystem(k: k)
         woodbury = WoodburySolve(k: k)
@@ -151,14 +153,19 @@ package final class RowSolver {
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
         source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
     ) {
-        let positives = row.pack(columns: columns, values: values, confidences: confidences, from: source, equations: equations, scoring: x)
+        // A row too long to copy (see PackedRow) is gathered block by block on every pass instead.
+        let streamed = columns.count > row.streamingThreshold
+        let positives = streamed
+            ? row.scalars(columns: columns, values: values, confidences: confidences, from: source, equations: equations, scoring: x)
+            : row.pack(columns: columns, values: values, confidences: confidences, from: source, equations: equations, scoring: x)
         var cgRow = EncoreCGRow(
-            k: k, n: columns.count, steps: configuration.cgSteps, packed: row.vectors, c1: row.confidences, values: values.baseAddress,
+            k: k, n: columns.count, steps: configuration.cgSteps, packed: streamed ? nil : row.vectors, c1: row.confidences, values: values.baseAddress,
             score: row.scores, q: row.projections, w: row.weights, r: cg.residual, d: cg.direction, ap: cg.product,
             gram: gram.float, gramIsDiagonal: gram.isDiagonal ? 1 : 0, ridge: equations.ridge(positives: positives),
             source: UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), rowBytes: source.stride * 4,
             lineBytes: source.columns * 4, upcoming: upcoming?.baseAddress,
-            upcomingCount: min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit), upcomingRequested: 0)
+            upcomingCount: min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit), upcomingRequested: 0,
+            columns: columns.baseAddress, gathered: row.gathered)
         encore_conjugate_gradient(&cgRow, x)
     }
 }

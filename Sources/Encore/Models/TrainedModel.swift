@@ -91,7 +91,7 @@ package final class TrainedModel: Recommender, Sendable {
     ) throws -> TrainedModel {
         let start = DispatchTime.now().uptimeNanoseconds
         let (factors, matrix) = try ImplicitALS(configuration: configuration, threads: threads)
-            .fitSettingWeightsAside((consume prebuilt) ?? data.userItemMatrix(), transpose: transpose, checkpoint: checkpoint, resumed: resumed, progress: progress)
+            .fitSettingWeightsAside((consume prebuilt) ?? data.userItemMatrix(), transpose: consume transpose, checkpoint: checkpoint, resumed: resumed, progress: progress)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let summary = TrainingSummary(
             lossHistory: factors.lossHistory, trainSeconds: seconds, source: source,

@@ -1,23 +1,21 @@
-/// One side's factors as training keeps them between half-steps: in the Gram eigenbasis their
-/// last half-step solved them in (see GramEigenbasis), rather than turned back after every
+/// One side's factors as training keeps them between half-steps: in the Gram eigenbasis they
+/// were last turned or solved in (see GramEigenbasis), rather than turned back after every
 /// half-step. The next half-step turns them once, from that basis straight into its own, so a
 /// half-step costs one turn of each side instead of three; the factors themselves are only
 /// formed when someone asks for them.
+///
+/// One matrix per side and no other: every turn is made in place (a billion-play run has no
+/// room for a second copy of ten million vectors), both when the side is the one being solved
+/// and when it is the fixed side the other is solved against.
 package final class TurnedFactors {
     /// The vectors: the factors' rows in `basis`, or the factors themselves when it is nil.
     package private(set) var matrix: DenseMatrix
     /// Q (k×k, row-major, orthonormal) with factors = matrix·Qᵀ, or nil.
     private(set) var basis: [Double]?
-    /// A matrix of the same shape, allocated once: what the vectors are turned into (and then
-    /// swapped with `matrix`), and, while this side is the fixed one of a half-step, where its
-    /// copy in that half-step's eigenbasis is kept — the two uses never overlap.
-    package private(set) var spare: DenseMatrix
 
-    /// Factors held as they are, with `spare` as the spare matrix if it has their shape (a
-    /// caller that makes these afresh every half-step keeps the spare from one to the next).
-    package init(_ factors: DenseMatrix, spare: DenseMatrix? = nil) {
+    /// Factors held as they are (the matrix is taken, not copied: turns change it).
+    package init(_ factors: DenseMatrix) {
         matrix = factors
-        self.spare = DenseMatrix.reusing(spare, rows: factors.rows, columns: factors.columns)
     }
 
     /// FᵀF of the factors F, k×k, full, Double: Q (MᵀM) Qᵀ, which needs no turn of M.
@@ -41,31 +39,28 @@ package final class TurnedFactors {
         return result
     }
 
-    /// Turns the vectors into `eigenbasis` (CG starts from them there); `exact` as the half-step
-    /// turns its source.
+    /// Turns the vectors, in place, into `eigenbasis`: the fixed side before a half-step solves
+    /// against it, and the solved side under CG, which starts from them there. Turned in Double
+    /// when `eigenbasis.exact` (the exact solve), else in Float.
     func turn(into eigenbasis: GramEigenbasis, threads: Int) {
         let k = matrix.columns
         let change = basis.map { GramEigenbasis.change(from: $0, to: eigenbasis.vectors, k: k) } ?? eigenbasis.vectors
-        GramEigenbasis.turn(matrix, by: change, into: spare, exact: eigenbasis.exact, threads: threads)
-        swap(&matrix, &spare)
+        GramEigenbasis.turn(matrix, by: change, into: matrix, exact: eigenbasis.exact, threads: threads)
         basis = eigenbasis.vectors
     }
 
     /// Records that the vectors are about to be solved in `eigenbasis` (an exact solve writes
-    /// them without looking at what was there, so they need no turn first). They are solved
-    /// into the spare, as after `turn(into:)`: either way, after a half-step the matrix handed
-    /// in is the spare, so a caller that keeps it can take the factors back into it.
+    /// them without looking at what was there, so they need no turn first).
     func solved(in eigenbasis: GramEigenbasis) {
-        swap(&matrix, &spare)
         basis = eigenbasis.vectors
     }
 
-    /// Turns the vectors back to the factors themselves and keeps them so (for a half-step that
-    /// cannot work in an eigenbasis: NNLS, or a failed eigensolver).
+    /// Turns the vectors back, in place and in Double, to the factors themselves and keeps them
+    /// so (for a half-step that cannot work in an eigenbasis — NNLS, or a failed eigensolver —
+    /// and at the end of training).
     func makePlain(threads: Int) {
         guard let basis else { return }
-        GramEigenbasis.turn(matrix, by: basis, transposed: true, into: spare, exact: true, threads: threads)
-        swap(&matrix, &spare)
+        GramEigenbasis.turn(matrix, by: basis, transposed: true, into: matrix, exact: true, threads: threads)
         self.basis = nil
     }
 
@@ -79,7 +74,8 @@ package final class TurnedFactors {
     }
 
     /// The factors, turned back in Double, as a new matrix (the held one itself when they are
-    /// held as they are).
+    /// held as they are): for a look during training (progress, checkpoints), which must not
+    /// change the vectors training goes on from.
     func factors(threads: Int) -> DenseMatrix {
         guard let basis else { return matrix }
         let output = DenseMatrix(rows: matrix.rows, columns: matrix.columns)
@@ -87,13 +83,21 @@ package final class TurnedFactors {
         return output
     }
 
-    /// Writes the factors into `output` (same shape; the spare, or a matrix of the caller's),
-    /// turned back in Double with `exact`, else in Float.
+    /// The factors, turned back in place: what training ends with (no copy; the same bits as
+    /// `factors(threads:)`). The vectors are plain afterwards.
+    func takeFactors(threads: Int) -> DenseMatrix {
+        makePlain(threads: threads)
+        return matrix
+    }
+
+    /// Writes the factors into `output` (same shape: the held matrix itself, turned back in
+    /// place, or a matrix of the caller's), turned back in Double with `exact`, else in Float.
     package func factors(into output: DenseMatrix, exact: Bool, threads: Int) {
         guard let basis else {
             if output !== matrix { output.storage.update(from: matrix.storage, count: matrix.rows * matrix.stride) }
             return
         }
         GramEigenbasis.turn(matrix, by: basis, transposed: true, into: output, exact: exact, threads: threads)
+        if output === matrix { self.basis = nil }
     }
 }

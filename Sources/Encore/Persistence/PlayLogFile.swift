@@ -25,7 +25,8 @@ package enum PlayLogFile {
 
     /// Whether the file at `path` starts with the play log's magic (false when it cannot be read).
     package static func isPlayLog(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        // A stream's first bytes, once read, are gone: it is taken to be text.
+        guard !StreamedRead.isStream(path), let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         guard let head = try? handle.read(upToCount: magic.count) else { return false }
         return Array(head) == magic

@@ -134,6 +134,40 @@ final class PlayLogTests: XCTestCase {
         }
     }
 
+    /// A stream read in windows smaller than a line (the window grows), as large as the text,
+    /// and between: the rows, IDs and a bad row's line number of one pass.
+    func testStreamedReadEqualsOnePassAndNamesTheSameLine() throws {
+        let directory = try TestSupport.temporaryDirectory(self)
+        var text = "user\titem\tplays\n"
+        for row in rowsWithRepeats() { text += "user \(row.user)\titem \(row.item)\t\(row.weight)\n" }
+        let path = try TestSupport.write(text, to: "t.tsv", in: directory)
+        func streamed(_ slices: Int, _ size: Int, progress: ((IngestProgress) -> Void)? = nil) throws -> (Interactions, ReadReport) {
+            let descriptor = open(path, O_RDONLY)
+            defer { close(descriptor) }
+            return try StreamedRead(descriptor: descriptor, fileName: "t.tsv", slices: slices, bytesPerSlice: size, progress: progress)
+                .run(options: DelimitedReadOptions())
+        }
+        let (whole, _) = try Array(text.utf8).withUnsafeBufferPointer { try DelimitedReader.parseInOnePass($0, fileName: "t.tsv", options: DelimitedReadOptions()) }
+        for (slices, size) in [(2, 100), (3, 37), (2, 5000), (1, 5), (2, 1 << 20)] {
+            var reports: [IngestProgress] = []
+            let (read, _) = try streamed(slices, size) { reports.append($0) }
+            XCTAssertEqual(read.userIDs, whole.userIDs)
+            XCTAssertEqual(read.itemIDs, whole.itemIDs)
+            XCTAssertEqual([read.users, read.items], [whole.users, whole.items])
+            XCTAssertEqual(read.weights, whole.weights)
+            XCTAssertEqual(reports.last?.rowsRead, whole.count)
+            XCTAssertEqual(reports.last?.bytesRead, text.utf8.count)
+            XCTAssertEqual(reports.last?.totalBytes, 0)
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let bad = (lines[..<500] + ["user 1\titem 2\tmany"] + lines[500...]).joined(separator: "\n")
+        _ = try TestSupport.write(bad, to: "t.tsv", in: directory)
+        XCTAssertThrowsError(try streamed(2, 64)) { XCTAssertTrue("\($0)".hasPrefix("t.tsv:501:"), "\($0)") }
+        XCTAssertTrue(StreamedRead.isStream("-"))
+        XCTAssertFalse(StreamedRead.isStream(path))
+        XCTAssertFalse(PlayLogFile.isPlayLog(path: "-"))
+    }
+
     func testTrainingFromTheFileGivesByteEqualFactorsToTrainingFromText() throws {
         let directory = try TestSupport.temporaryDirectory(self)
         var text = ""

@@ -14,7 +14,7 @@ final class GramEigenbasisTests: XCTestCase {
             for i in 0..<k { for j in 0..<k { gram[i * k + j] += Double(y[i]) * Double(y[j]) } }
         }
         for exact in [true, false] {
-            let basis = try XCTUnwrap(GramEigenbasis(gram: gram, source: factors, exact: exact, threads: 2))
+            let basis = try XCTUnwrap(GramEigenbasis(gram: gram, k: k, exact: exact))
             // G q_j = λ_j q_j, and Q is orthonormal.
             for j in 0..<k {
                 for i in 0..<k {
@@ -27,12 +27,20 @@ final class GramEigenbasisTests: XCTestCase {
                 }
             }
             XCTAssertEqual(basis.values, basis.values.sorted())
-            // Ỹ = Y Q row by row, and turning Ỹ back gives Y.
+            // Ỹ = Y Q row by row, and turning Ỹ back gives Y. Turned into a separate matrix and
+            // in place (what training does), with the same bits.
+            let rotated = DenseMatrix(rows: rows, columns: k)
+            basis.turn(factors, into: rotated, threads: 2)
+            let inPlace = DenseMatrix(rows: rows, columns: k, values: factors.packed())
+            basis.turn(inPlace, into: inPlace, threads: 2)
+            XCTAssertEqual(inPlace.packed(), rotated.packed())
             let back = DenseMatrix(rows: rows, columns: k)
-            basis.turn(basis.rotated, back: true, into: back, threads: 2)
+            basis.turn(rotated, back: true, into: back, threads: 2)
+            basis.turn(inPlace, back: true, into: inPlace, threads: 2)
+            XCTAssertEqual(inPlace.packed(), back.packed())
             let tolerance: Float = exact ? 1e-6 : 1e-5
             for r in 0..<rows {
-                let y = factors.rowArray(r), turned = basis.rotated.rowArray(r), restored = back.rowArray(r)
+                let y = factors.rowArray(r), turned = rotated.rowArray(r), restored = back.rowArray(r)
                 for j in 0..<k {
                     let expected = (0..<k).reduce(0.0) { $0 + Double(y[$1]) * basis.vectors[$1 * k + j] }
                     XCTAssertEqual(Double(turned[j]), expected, accuracy: Double(tolerance) * 10)

@@ -87,7 +87,8 @@ final class SolverTests: XCTestCase {
                     configuration.regularization = regularization
                     let turned = TurnedFactors(DenseMatrix(rows: lengths.count, columns: k))
                     try ImplicitALS(configuration: configuration, threads: 2)
-                        .halfStepKeepingEigenbasis(target: turned, source: TurnedFactors(source), ratings: ratings, gram: gram, side: .users)
+                        .halfStepKeepingEigenbasis(target: turned, source: TurnedFactors(source.copy()),
+                                                   ratings: ratings, gram: gram, side: .users)  // a copy: the half-step turns its source in place
                     let target = turned.factors(threads: 1)
                     for (row, rowEntries) in entries.enumerated() {
                         let reference = DenseReference.rowSolution(entries: rowEntries, y: DenseReference.rows(source), configuration: configuration)
@@ -99,6 +100,51 @@ final class SolverTests: XCTestCase {
                             XCTAssertEqual(Double(solved[j]), reference[j], accuracy: 1e-6 * scale,
                                            "\(kernels): \(configuration.regularizationScaling) \(configuration.confidence) λ \(regularization) row of \(lengths[row]) j \(j)")
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row longer than the streaming threshold is gathered a block at a time on every CG pass
+    /// instead of copied whole (the memory of a hugely popular item's row): the same bits as the
+    /// copied row, objective included, for rows shorter and longer than a block, G full or
+    /// diagonal, confidences given or computed.
+    func testStreamedLongRowsGiveTheBitsOfCopiedRows() {
+        forEachKernelSet { kernels in
+            var random = RandomSource(seed: 23)
+            let k = 20, sourceCount = 300
+            let source = DenseMatrix(rows: sourceCount, columns: k, values: (0..<(sourceCount * k)).map { _ in Float(random.nextGaussian() * 0.4) })
+            var gram = [Double](repeating: 0, count: k * k)
+            gram.withUnsafeMutableBufferPointer { BLAS.gram(source.storage, rows: sourceCount, k: k, lda: source.stride, into: $0.baseAddress!) }
+            var configuration = ALSConfiguration()
+            configuration.factors = k
+            configuration.solver = .cg
+            let full = GramStorage(NormalEquations.weightedGram(gram, configuration), isDiagonal: false)
+            let diagonal = GramStorage((0..<k).map { gram[$0 * k + $0] }, isDiagonal: true)
+            for storage in [full, diagonal] {
+                for length in [1, 31, 32, 33, 200, 300] {
+                    let columns = Array((0..<sourceCount).shuffled(using: &random).prefix(length)).sorted().map(UInt32.init)
+                    let values = columns.map { _ in random.nextUniform() < 0.1 ? Float(0) : Float(1 + Int(random.nextUniform() * 30)) }
+                    let given = values.map { configuration.confidence.confidenceMinusOne($0, alpha: configuration.alpha, epsilon: configuration.epsilon) }
+                    let start = (0..<k).map { _ in Float(random.nextGaussian() * 0.1) }
+                    for confidences in [nil, given] {
+                        var solutions: [[UInt32]] = [], objectives: [Double?] = []
+                        for threshold in [1 << 18, 0] {
+                            let solver = RowSolver(k: k, configuration: configuration, streamingThreshold: threshold)
+                            var x = start
+                            let term = columns.withUnsafeBufferPointer { c in values.withUnsafeBufferPointer { v in (confidences ?? []).withUnsafeBufferPointer { g in
+                                x.withUnsafeMutableBufferPointer { x in
+                                    solver.solve(columns: c, values: v, confidences: confidences == nil ? nil : g.baseAddress, source: source, gram: storage.view,
+                                                 target: x.baseAddress!, withObjective: true)
+                                }
+                            } } }
+                            solutions.append(x.map(\.bitPattern))
+                            objectives.append(term)
+                        }
+                        XCTAssertEqual(solutions[0], solutions[1], "\(kernels): row of \(length)")
+                        XCTAssertEqual(objectives[0], objectives[1], "\(kernels): row of \(length)")
+                        XCTAssertNotNil(objectives[0])
                     }
                 }
             }
