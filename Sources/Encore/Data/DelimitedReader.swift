@@ -61,7 +61,7 @@ package enum DelimitedReader {
     /// rows, in order; throws the first failure in file order, as one pass would meet it.
     static func parseSlices(
         _ bytes: UnsafeBufferPointer<UInt8>, bounds: [Int], fileName: String, layout: DelimitedReadOptions, firstLine: Int,
-        headerInFirst: Bool, progress: ((Double) -> Void)?
+        headerInFirst: Bool, deferringIDs: Bool = false, progress: ((Double) -> Void)?
     ) throws -> [ParsedSlice] {
         let count = bounds.count - 1
         var lineBreaks = [Int](repeating: 0, count: count)
@@ -81,7 +81,8 @@ package enum DelimitedReader {
                     if slice > 0 || !headerInFirst { sliceLayout.header = .absent }
                     outcomes[slice] = Result {
                         try parseSlice(UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName,
-                                       options: sliceLayout, firstLine: firstLines[slice], progress: slice == 0 ? progress : nil)
+                                       options: sliceLayout, firstLine: firstLines[slice], deferringIDs: deferringIDs,
+                                       progress: slice == 0 ? progress : nil)
                     }
                 }
             }
@@ -162,10 +163,11 @@ package enum DelimitedReader {
     /// The rows of one piece of text, with IDs numbered within it.
     static func parseSlice(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
-        firstLine: Int, progress: ((Double) -> Void)?
+        firstLine: Int, deferringIDs: Bool = false, progress: ((Double) -> Void)?
     ) throws -> ParsedSlice {
         let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
-        return try DelimitedSliceParser.parse(bytes, fileName: fileName, layout: layout, firstLine: firstLine, progress: progress)
+        return try DelimitedSliceParser.parse(bytes, fileName: fileName, layout: layout, firstLine: firstLine, deferringIDs: deferringIDs,
+                                              progress: progress)
     }
 
     /// `options` with everything the text's first line decides made explicit: the delimiter
@@ -265,6 +267,9 @@ struct ParsedSlice {
     var timestamps: [Int64]?
     var userIDs: ByteInterner
     var itemIDs: ByteInterner
+    /// Where the rows' IDs lie in the text, when the parser left them to be numbered by its
+    /// caller (`users`, `items` and the interners are then empty).
+    var spans: (users: IDSpans, items: IDSpans)? = nil
     var report: ReadReport
 
     /// The slices in file order as one `Interactions`: each slice's IDs renumbered into the
@@ -291,18 +296,17 @@ struct ParsedSlice {
     }
 
     /// Room for `rows` rows in all, so that appending windows does not double the arrays.
+    /// (The ID numbers are reserved by the caller that numbers them: `WindowedRead`.)
     mutating func reserve(rows: Int) {
-        users.reserveCapacity(rows)
-        items.reserveCapacity(rows)
         weights.reserveCapacity(rows)
         timestamps?.reserveCapacity(rows)
     }
 
-    /// The rows as `Interactions`, with the ID tables made once.
+    /// The rows as `Interactions`, the ID tables handed over as they are.
     consuming func interactions(fileName: String) throws -> (Interactions, ReadReport) {
         guard report.rowsRead > 0 else { throw EncoreError.emptyInput(file: fileName) }
         let interactions = Interactions(
-            userIDs: try IDIndex(ids: userIDs.strings()), itemIDs: try IDIndex(ids: itemIDs.strings()),
+            userIDs: IDIndex(interned: userIDs), itemIDs: IDIndex(interned: itemIDs),
             users: users, items: items, weights: weights, timestamps: timestamps
         )
         return (interactions, report)
