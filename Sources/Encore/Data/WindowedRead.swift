@@ -60,7 +60,7 @@ struct WindowedRead {
                 bounds.append(max(bounds.last!, start == 0 ? headerEnd : 0, DelimitedReader.lineStart(window, atOrAfter: slice * window.count / slices)))
             }
             bounds.append(window.count)
-            let parts = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
+            let (parts, lineBreaks) = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
                                                         headerInFirst: start == 0, deferringIDs: true, progress: nil)
             number(parts, users: users, items: items)
             for var part in parts {
@@ -78,7 +78,7 @@ struct WindowedRead {
                     rows!.absorb(part)
                 }
             }
-            firstLine += DelimitedReader.countLineBreaks(window)
+            firstLine += lineBreaks
             if isMappedFile { release(from: start, to: end) }
             start = end
             progress?(IngestProgress(bytesRead: end, totalBytes: bytes.count, rowsRead: rows?.report.rowsRead ?? 0))
