@@ -138,27 +138,17 @@ struct ByteInterner {
         arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[starts[entry]..<starts[entry + 1]]), as: UTF8.self) }
     }
 
-    /// The same strings and numbers in as little memory as lookups allow: the arrays without
-    /// spare capacity, and the hash table the smallest power of two at most 3/4 full (a lookup
-    /// then probes about two slots where it probed one or two; interning into it again grows
-    /// it back to half full). What an `IDIndex` keeps of a read: at ten million 40-byte IDs
-    /// it holds about 62 bytes an ID.
+    /// The same strings and numbers with the hash table made the smallest power of two at most
+    /// 3/4 full (a lookup then probes about two slots where it probed one or two; interning into
+    /// it again grows it back to half full): what an `IDIndex` keeps of a read. The arrays'
+    /// spare capacity is left alone: it was never written, so it holds no memory, and copying
+    /// the arena to trim it would hold it twice for a moment.
     consuming func compacted() -> ByteInterner {
         var compact = self
-        compact.arena = ByteInterner.exactCopy(compact.arena)
-        compact.starts = ByteInterner.exactCopy(compact.starts)
         var size = 1024
         while size * 3 < compact.count * 4 { size <<= 1 }
         if size < compact.table.count { compact.rehash(size: size) }
         return compact
-    }
-
-    private static func exactCopy<T>(_ array: [T]) -> [T] {
-        guard array.capacity > array.count else { return array }
-        return [T](unsafeUninitializedCapacity: array.count) { buffer, count in
-            _ = buffer.initialize(from: array)
-            count = array.count
-        }
     }
 
     /// Interns every string of `other` in its order; returns each one's number here.

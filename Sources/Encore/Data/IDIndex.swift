@@ -38,6 +38,10 @@ package struct IDIndex: Equatable, Sendable {
         }
     }
 
+    /// The IDs by dense index, each made as it is read: what writes a table of them without an
+    /// array of them all beside the index.
+    package var lazyIDs: LazyMapCollection<Range<Int>, String> { (0..<count).lazy.map(id(at:)) }
+
     /// How many IDs there are.
     package var count: Int {
         switch storage {
