@@ -2,8 +2,9 @@
 /// Held as one byte arena, its offsets and an open-addressing table of indices (`ByteInterner`,
 /// as the readers build it, so that a read hands its table over without making a String per
 /// ID), or read in place from a model file (`MappedStringTable`, whose hash table the file
-/// stores) so that loading builds neither. About 62 bytes an ID at ten million 40-byte IDs,
-/// where an array of Strings and a dictionary of them took about 140 (docs/scale.md).
+/// stores) so that loading builds neither. Ten million 40-byte IDs cost 86 bytes an ID at an
+/// import's peak, where an array of Strings and a dictionary of them cost 225, and about 61
+/// once the table is shrunk (docs/scale.md).
 package struct IDIndex: Equatable, Sendable {
     private enum Storage {
         case interned(ByteInterner)
