@@ -12,6 +12,10 @@ package struct IDIndex: Equatable, Sendable {
     }
 
     private let storage: Storage
+    /// Every ID as a String, made on the first call of `ids` and kept (a caller that walks
+    /// `EncoreModel.userIDs` by index must not rebuild the array at each step). Nothing inside
+    /// Encore that handles every ID asks for it: writers read `lazyIDs`.
+    private let allIDs = ComputedOnce<[String]>()
 
     /// An index over `ids`, which must be distinct.
     package init(ids: [String]) throws {
@@ -30,11 +34,10 @@ package struct IDIndex: Equatable, Sendable {
     /// An index over a model file's mapped ID table.
     init(mapped table: MappedStringTable) { storage = .mapped(table) }
 
-    /// The original IDs, by dense index (made on each call from the arena; decoded once and
-    /// kept for a mapped table).
+    /// The original IDs, by dense index (decoded on first use and kept).
     package var ids: [String] {
         switch storage {
-        case .interned(let table): table.strings()
+        case .interned(let table): allIDs.value { table.strings() }
         case .mapped(let table): table.strings
         }
     }
