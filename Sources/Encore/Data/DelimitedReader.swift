@@ -52,7 +52,7 @@ package enum DelimitedReader {
         var bounds = [0]
         for slice in 1..<slices { bounds.append(max(bounds.last!, headerEnd, lineStart(bytes, atOrAfter: slice * bytes.count / slices))) }
         bounds.append(bytes.count)
-        let parts = try parseSlices(bytes, bounds: bounds, fileName: fileName, layout: layout, firstLine: 1, headerInFirst: true, progress: progress)
+        let parts = try parseSlices(bytes, bounds: bounds, fileName: fileName, layout: layout, firstLine: 1, headerInFirst: true, progress: progress).parts
         guard !parts.isEmpty else { throw EncoreError.emptyInput(file: fileName) }
         return try ParsedSlice.join(parts, fileName: fileName)
     }
@@ -60,11 +60,12 @@ package enum DelimitedReader {
     /// Parses the slices `bytes[bounds[i]..<bounds[i + 1]]` at once, one per thread, the text
     /// starting at file line `firstLine`; with `headerInFirst` the first slice is parsed with
     /// `layout`'s header setting, every other one as headerless. Returns the slices that hold
-    /// rows, in order; throws the first failure in file order, as one pass would meet it.
+    /// rows, in order, and how many line breaks the slices hold; throws the first failure in file
+    /// order, as one pass would meet it.
     static func parseSlices(
         _ bytes: UnsafeBufferPointer<UInt8>, bounds: [Int], fileName: String, layout: DelimitedReadOptions, firstLine: Int,
-        headerInFirst: Bool, progress: ((Double) -> Void)?
-    ) throws -> [ParsedSlice] {
+        headerInFirst: Bool, deferringIDs: Bool = false, progress: ((Double) -> Void)?
+    ) throws -> (parts: [ParsedSlice], lineBreaks: Int) {
         let count = bounds.count - 1
         var lineBreaks = [Int](repeating: 0, count: count)
         var outcomes = [Result<ParsedSlice, Error>?](repeating: nil, count: count)
@@ -83,7 +84,8 @@ package enum DelimitedReader {
                     if slice > 0 || !headerInFirst { sliceLayout.header = .absent }
                     outcomes[slice] = Result {
                         try parseSlice(UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName,
-                                       options: sliceLayout, firstLine: firstLines[slice], progress: slice == 0 ? progress : nil)
+                                       options: sliceLayout, firstLine: firstLines[slice], deferringIDs: deferringIDs,
+                                       progress: slice == 0 ? progress : nil)
                     }
                 }
             }
@@ -96,7 +98,7 @@ package enum DelimitedReader {
             case let .failure(error): throw error
             }
         }
-        return parts
+        return (parts, lineBreaks.reduce(0, +))
     }
 
     /// Whether a field starts or ends with a space or a tab: a look at its first and last byte.
@@ -141,12 +143,16 @@ package enum DelimitedReader {
         return bytes.count
     }
 
-    /// Number of line feeds in `bytes`.
+    /// Number of line feeds in `bytes`: every byte compared, in blocks a compiler turns into
+    /// vector compares (a memchr call per line cost more than the comparing, at 50-byte lines).
     static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var count = 0, position = 0
-        while position < bytes.count, let found = memchr(bytes.baseAddress! + position, Int32(UInt8(ascii: "\n")), bytes.count - position) {
-            count += 1
-            position = bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+        while position < bytes.count {
+            let end = min(bytes.count, position + 4096)
+            var block: UInt32 = 0
+            for index in position..<end { block &+= bytes[index] == UInt8(ascii: "\n") ? 1 : 0 }
+            count += Int(block)
+            position = end
         }
         return count
     }
@@ -164,10 +170,11 @@ package enum DelimitedReader {
     /// The rows of one piece of text, with IDs numbered within it.
     static func parseSlice(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
-        firstLine: Int, progress: ((Double) -> Void)?
+        firstLine: Int, deferringIDs: Bool = false, progress: ((Double) -> Void)?
     ) throws -> ParsedSlice {
         let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
-        return try DelimitedSliceParser.parse(bytes, fileName: fileName, layout: layout, firstLine: firstLine, progress: progress)
+        return try DelimitedSliceParser.parse(bytes, fileName: fileName, layout: layout, firstLine: firstLine, deferringIDs: deferringIDs,
+                                              progress: progress)
     }
 
     /// `options` with everything the text's first line decides made explicit: the delimiter
@@ -267,6 +274,9 @@ struct ParsedSlice {
     var timestamps: [Int64]?
     var userIDs: ByteInterner
     var itemIDs: ByteInterner
+    /// Where the rows' IDs lie in the text, when the parser left them to be numbered by its
+    /// caller (`users`, `items` and the interners are then empty).
+    var spans: (users: IDSpans, items: IDSpans)? = nil
     var report: ReadReport
 
     /// The slices in file order as one `Interactions`: each slice's IDs renumbered into the
@@ -293,18 +303,17 @@ struct ParsedSlice {
     }
 
     /// Room for `rows` rows in all, so that appending windows does not double the arrays.
+    /// (The ID numbers are reserved by the caller that numbers them: `WindowedRead`.)
     mutating func reserve(rows: Int) {
-        users.reserveCapacity(rows)
-        items.reserveCapacity(rows)
         weights.reserveCapacity(rows)
         timestamps?.reserveCapacity(rows)
     }
 
-    /// The rows as `Interactions`, with the ID tables made once.
+    /// The rows as `Interactions`, the ID tables handed over as they are.
     consuming func interactions(fileName: String) throws -> (Interactions, ReadReport) {
         guard report.rowsRead > 0 else { throw EncoreError.emptyInput(file: fileName) }
         let interactions = Interactions(
-            userIDs: try IDIndex(ids: userIDs.strings()), itemIDs: try IDIndex(ids: itemIDs.strings()),
+            userIDs: IDIndex(interned: userIDs), itemIDs: IDIndex(interned: itemIDs),
             users: users, items: items, weights: weights, timestamps: timestamps
         )
         return (interactions, report)

@@ -64,14 +64,22 @@ struct DelimitedSliceParser {
     private var userIDs = ByteInterner()
     private var itemIDs = ByteInterner()
     private var pending: PendingIDs
+    /// Where the IDs lie, when the caller numbers them (`deferringIDs`); nil when this parser does.
+    private var spans: (users: IDSpans, items: IDSpans)?
 
     /// The rows of `bytes`, with IDs numbered within it. `layout` is resolved
     /// (`DelimitedReader.resolvedLayout`); `firstLine` is the file line the text starts on.
+    /// With `deferringIDs` the IDs are not numbered here: the slice holds where each row's IDs lie
+    /// in `bytes` (`ParsedSlice.spans`), for a caller that numbers every slice's IDs in one table
+    /// and keeps `bytes` until then. The text must then have no quoted fields (which may be
+    /// rebuilt outside it).
     static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, layout: DelimitedReadOptions, firstLine: Int, progress: ((Double) -> Void)?
+        _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, layout: DelimitedReadOptions, firstLine: Int, deferringIDs: Bool = false,
+        progress: ((Double) -> Void)?
     ) throws -> ParsedSlice {
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
         var parser = DelimitedSliceParser(base: base, count: bytes.count, fileName: fileName, layout: layout, firstLine: firstLine, progress: progress)
+        if deferringIDs { parser.spans = (IDSpans(base: base), IDSpans(base: base)) }
         defer { parser.scanner.release() }
         return try parser.run()
     }
@@ -99,8 +107,13 @@ struct DelimitedSliceParser {
     private mutating func run() throws -> ParsedSlice {
         guard try scanner.next() else { throw EncoreError.emptyInput(file: fileName) }
         let estimate = byteCount / 24
-        users.reserveCapacity(estimate)
-        items.reserveCapacity(estimate)
+        if spans == nil {
+            users.reserveCapacity(estimate)
+            items.reserveCapacity(estimate)
+        } else {
+            spans!.users.reserveCapacity(estimate)
+            spans!.items.reserveCapacity(estimate)
+        }
         weights.reserveCapacity(estimate)
         if columns.timestamp != nil { timestamps.reserveCapacity(estimate) }
         var more = hasHeader ? try scanner.next() : true
@@ -113,7 +126,7 @@ struct DelimitedSliceParser {
         progress?(1)
         return ParsedSlice(
             users: users, items: items, weights: weights, timestamps: columns.timestamp == nil ? nil : timestamps,
-            userIDs: userIDs, itemIDs: itemIDs, report: report
+            userIDs: userIDs, itemIDs: itemIDs, spans: spans, report: report
         )
     }
 
@@ -183,6 +196,12 @@ struct DelimitedSliceParser {
         if row.itemTrimmed { noteTrimmed(columns.item) }
         weights.append(row.weight)
         report.rowsRead += 1
+        if spans != nil {
+            precondition(scanner.fieldOutlivesRecord(columns.user) && scanner.fieldOutlivesRecord(columns.item), "deferred IDs must lie in the text")
+            spans!.users.append(row.user)
+            spans!.items.append(row.item)
+            return
+        }
         guard scanner.fieldOutlivesRecord(columns.user) && scanner.fieldOutlivesRecord(columns.item) else {
             pending.intern(users: &users, userIDs: &userIDs, items: &items, itemIDs: &itemIDs)
             users.append(UInt32(userIDs.intern(row.user.baseAddress!, row.user.count)))

@@ -14,9 +14,11 @@ struct RecordScanner {
     private var line = 1
     /// 1-based line on which the current record starts.
     private(set) var recordLine = 0
-    private var starts: [Int] = []
-    private var lengths: [Int] = []
-    private var inScratch: [Bool] = []
+    /// The current record's fields, `fieldCount` of them, in space this scanner owns: a record
+    /// costs no array bookkeeping (three appends a field were a fifth of parsing).
+    private var fields: UnsafeMutablePointer<FieldBounds>
+    private var fieldCapacity = 16
+    private(set) var fieldCount = 0
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchCapacity = 256
     private var scratchCount = 0
@@ -31,22 +33,25 @@ struct RecordScanner {
         self.quoting = delimiter == [UInt8(ascii: ",")] || delimiter == [UInt8(ascii: ";")]
         self.fileName = fileName
         scratch = .allocate(capacity: scratchCapacity)
+        fields = .allocate(capacity: fieldCapacity)
     }
 
     /// Frees the scratch space; call once when done.
-    func release() { scratch.deallocate() }
-
-    /// Number of fields in the current record.
-    var fieldCount: Int { starts.count }
+    func release() {
+        scratch.deallocate()
+        fields.deallocate()
+    }
 
     /// The bytes of field `i` of the current record.
     @inline(__always) func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: (inScratch[i] ? UnsafePointer(scratch) : base) + starts[i], count: lengths[i])
+        precondition(i < fieldCount)
+        let bounds = fields[i]
+        return UnsafeBufferPointer(start: (bounds.inScratch ? UnsafePointer(scratch) : base) + bounds.start, count: bounds.length)
     }
 
     /// Whether field `i`'s bytes are the text's own, and so outlive this record; a quoted field
     /// with doubled quotes or line breaks is rebuilt in scratch space the next record reuses.
-    @inline(__always) func fieldOutlivesRecord(_ i: Int) -> Bool { !inScratch[i] }
+    @inline(__always) func fieldOutlivesRecord(_ i: Int) -> Bool { !fields[i].inScratch }
 
     /// Field `i` as a String.
     func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
@@ -55,15 +60,13 @@ struct RecordScanner {
     mutating func next() throws -> Bool {
         while position < count {
             try scanRecord()
-            if !(starts.count == 1 && lengths[0] == 0) { return true }
+            if !(fieldCount == 1 && fields[0].length == 0) { return true }
         }
         return false
     }
 
     private mutating func scanRecord() throws {
-        starts.removeAll(keepingCapacity: true)
-        lengths.removeAll(keepingCapacity: true)
-        inScratch.removeAll(keepingCapacity: true)
+        fieldCount = 0
         scratchCount = 0
         recordLine = line
         let newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), quote = UInt8(ascii: "\"")
@@ -73,16 +76,13 @@ struct RecordScanner {
                 try scanQuotedField()
             } else {
                 let start = position
-                while position < count {
-                    let byte = base[position]
-                    if byte == newline || (byte == first && atDelimiter()) { break }
-                    position += 1
+                position = nextLineBreakOrDelimiter(from: position, first: first)
+                while position < count && base[position] != newline && !atDelimiter() {
+                    position = nextLineBreakOrDelimiter(from: position + 1, first: first)
                 }
                 var end = position
                 if end > start && base[end - 1] == cr && (position == count || base[position] == newline) { end -= 1 }
-                starts.append(start)
-                lengths.append(end - start)
-                inScratch.append(false)
+                appendField(FieldBounds(start: start, length: end - start, inScratch: false))
             }
             if position >= count { return }
             if base[position] == newline {
@@ -92,6 +92,37 @@ struct RecordScanner {
             }
             position += delimiter.count
         }
+    }
+
+    /// The position of the first line feed or `first` (the delimiter's first byte) at or after
+    /// `position`, or the end of the text. Eight bytes are looked at a time: a byte equal to the
+    /// one sought is a zero byte of their XOR, and `(x - 0x01…) & ~x & 0x80…` marks the lowest
+    /// zero byte of x exactly (marks above it may be false, but they are never the lowest).
+    @inline(__always) private func nextLineBreakOrDelimiter(from position: Int, first: UInt8) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let newlines = ones &* 0x0A, delimiters = ones &* UInt64(first)
+        var at = position
+        while at + 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self))
+            let x = word ^ newlines, y = word ^ delimiters
+            let marks = ((x &- ones) & ~x | (y &- ones) & ~y) & highs
+            if marks != 0 { return at + marks.trailingZeroBitCount / 8 }
+            at += 8
+        }
+        while at < count && base[at] != 0x0A && base[at] != first { at += 1 }
+        return at
+    }
+
+    @inline(__always) private mutating func appendField(_ bounds: FieldBounds) {
+        if fieldCount == fieldCapacity {
+            let bigger = UnsafeMutablePointer<FieldBounds>.allocate(capacity: fieldCapacity * 2)
+            bigger.moveInitialize(from: fields, count: fieldCount)
+            fields.deallocate()
+            fields = bigger
+            fieldCapacity *= 2
+        }
+        (fields + fieldCount).initialize(to: bounds)
+        fieldCount += 1
     }
 
     @inline(__always) private func atDelimiter() -> Bool {
@@ -128,9 +159,7 @@ struct RecordScanner {
         if position < count && base[position] != newline && !(base[position] == delimiter[0] && atDelimiter()) {
             throw EncoreError.invalidRow(file: fileName, line: line, reason: "unexpected text after a closing quote")
         }
-        starts.append(start)
-        lengths.append(scratchCount - start)
-        inScratch.append(true)
+        appendField(FieldBounds(start: start, length: scratchCount - start, inScratch: true))
     }
 
     private mutating func appendScratch(_ byte: UInt8) {
@@ -158,4 +187,12 @@ struct RecordScanner {
         if firstLine.contains(UInt8(ascii: ";")) { return [UInt8(ascii: ";")] }
         return [UInt8(ascii: "\t")]
     }
+}
+
+/// Where one field of a record lies: in the text, or in the scanner's scratch space when it was
+/// rebuilt (a quoted field with doubled quotes or line breaks).
+private struct FieldBounds {
+    let start: Int
+    let length: Int
+    let inScratch: Bool
 }

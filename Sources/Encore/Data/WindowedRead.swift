@@ -49,6 +49,7 @@ struct WindowedRead {
         let headerEnd = layout.header == .present ? DelimitedReader.endOfFirstNonBlankLine(bytes) : 0
         let windowSize = bytesPerSlice * slices
         var rows: ParsedSlice?
+        let users = NumberedColumn(), items = NumberedColumn()
         var start = 0, firstLine = 1
         while start < bytes.count {
             var end = DelimitedReader.lineStart(bytes, atOrAfter: min(bytes.count, start + windowSize))
@@ -59,26 +60,46 @@ struct WindowedRead {
                 bounds.append(max(bounds.last!, start == 0 ? headerEnd : 0, DelimitedReader.lineStart(window, atOrAfter: slice * window.count / slices)))
             }
             bounds.append(window.count)
-            let parts = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
-                                                        headerInFirst: start == 0, progress: nil)
-            for part in parts {
+            let (parts, lineBreaks) = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
+                                                        headerInFirst: start == 0, deferringIDs: true, progress: nil)
+            number(parts, users: users, items: items)
+            for var part in parts {
+                part.spans = nil
                 if rows == nil {
                     rows = part
                     // Room for the whole file at this window's density (2% over), so that the
                     // arrays are not doubled, and copied, as they grow.
                     let expected = Double(part.report.rowsRead) * Double(bytes.count) / Double(max(1, bounds[1])) * 1.02
-                    rows!.reserve(rows: Int(min(expected, Double(Int32.max) * 64)))
+                    let reserved = Int(min(expected, Double(Int32.max) * 64))
+                    rows!.reserve(rows: reserved)
+                    users.numbers.reserveCapacity(reserved)
+                    items.numbers.reserveCapacity(reserved)
                 } else {
                     rows!.absorb(part)
                 }
             }
-            firstLine += DelimitedReader.countLineBreaks(window)
+            firstLine += lineBreaks
             if isMappedFile { release(from: start, to: end) }
             start = end
             progress?(IngestProgress(bytesRead: end, totalBytes: bytes.count, rowsRead: rows?.report.rowsRead ?? 0))
         }
-        guard let rows else { throw EncoreError.emptyInput(file: fileName) }
+        guard var rows else { throw EncoreError.emptyInput(file: fileName) }
+        (rows.users, rows.userIDs) = users.take()
+        (rows.items, rows.itemIDs) = items.take()
         return try rows.interactions(fileName: fileName)
+    }
+
+    /// Numbers a window's IDs, the users' on one thread and the items' on another. Each column
+    /// has one table for the whole file, filled in file order, so the numbers are those of one
+    /// pass: no table per slice, and no second lookup of every ID to merge them.
+    private func number(_ parts: [ParsedSlice], users: NumberedColumn, items: NumberedColumn) {
+        Parallel.forEachChunk(count: 2, chunkSize: 1, threads: slices) { columns, _ in
+            for column in columns {
+                for part in parts {
+                    if column == 0 { users.intern(part.spans!.users) } else { items.intern(part.spans!.items) }
+                }
+            }
+        }
     }
 
     /// Lets the kernel drop the mapped pages wholly inside `start..<end`: they are read, and a
@@ -89,5 +110,20 @@ struct WindowedRead {
         let first = (Int(address) + start + page - 1) / page * page, last = (Int(address) + end) / page * page
         guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
         _ = madvise(pointer, last - first, MADV_DONTNEED)
+    }
+}
+
+/// One ID column of a windowed read: its table of IDs and every row's number so far. A class so
+/// that the two columns can be filled on two threads at once.
+private final class NumberedColumn: @unchecked Sendable {
+    private var interner = ByteInterner()
+    var numbers: [UInt32] = []
+
+    func intern(_ spans: IDSpans) { interner.intern(spans, appendingTo: &numbers) }
+
+    /// Hands over the numbers and the table, leaving this column empty.
+    func take() -> ([UInt32], ByteInterner) {
+        defer { (numbers, interner) = ([], ByteInterner()) }
+        return (numbers, interner)
     }
 }

@@ -46,7 +46,7 @@ extension ByteSink {
 
     /// Appends a string table: UInt64 offsets (count + 1) into the UTF-8 bytes, then the bytes,
     /// each an aligned array.
-    mutating func appendStrings(_ strings: [String], alignment: Int = 1) throws {
+    mutating func appendStrings<Strings: Collection<String>>(_ strings: Strings, alignment: Int = 1) throws {
         var offsets: [UInt64] = [0]
         offsets.reserveCapacity(strings.count + 1)
         for string in strings { offsets.append(offsets[offsets.count - 1] + UInt64(string.utf8.count)) }

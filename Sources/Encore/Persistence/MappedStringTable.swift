@@ -68,7 +68,7 @@ package final class MappedStringTable: @unchecked Sendable {
 
     /// The hash table a writer stores after an ID table of `strings`: a power of two of slots,
     /// at least twice the IDs, each ID in the first free slot from its hash on.
-    static func slots(for strings: [String]) -> [UInt32] {
+    static func slots<Strings: Collection<String>>(for strings: Strings) -> [UInt32] {
         var capacity = 1
         while capacity < 2 * strings.count { capacity <<= 1 }
         var slots = [UInt32](repeating: 0, count: capacity)

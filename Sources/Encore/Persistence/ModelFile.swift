@@ -56,7 +56,7 @@ package enum ModelFile {
             tags: model.itemTags?.tagNames.count, placedItems: model.itemTags == nil ? nil : model.placedItems
         ))
         // The version 3 ID hash tables, built once for both passes below.
-        let slots = version >= 3 ? (MappedStringTable.slots(for: model.userIDs.ids), MappedStringTable.slots(for: model.itemIDs.ids)) : nil
+        let slots = version >= 3 ? (MappedStringTable.slots(for: model.userIDs.lazyIDs), MappedStringTable.slots(for: model.itemIDs.lazyIDs)) : nil
         // The prefix states the payload's length, so it is measured before it is written.
         var length = ByteCounter(startingAt: prefixLength)
         try appendPayload(of: model, header: header, slots: slots, to: &length)
@@ -75,9 +75,9 @@ package enum ModelFile {
     private static func appendPayload<Sink: ByteSink>(of model: TrainedModel, header: Data, slots: ([UInt32], [UInt32])?, to sink: inout Sink) throws {
         let aligned = slots != nil, alignment = aligned ? Self.alignment : 1
         try sink.appendBlob(header)
-        try sink.appendStrings(model.userIDs.ids, alignment: alignment)
+        try sink.appendStrings(model.userIDs.lazyIDs, alignment: alignment)
         if let slots { try sink.appendArray(slots.0, alignment: alignment) }
-        try sink.appendStrings(model.itemIDs.ids, alignment: alignment)
+        try sink.appendStrings(model.itemIDs.lazyIDs, alignment: alignment)
         if let slots { try sink.appendArray(slots.1, alignment: alignment) }
         if let names = model.itemNames { try sink.appendStrings(names, alignment: alignment) }
         try sink.appendMatrix(model.factors.userFactors, padded: aligned)

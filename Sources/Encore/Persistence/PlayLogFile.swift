@@ -98,10 +98,10 @@ package enum PlayLogFile {
         /// Calls `sink` with section `section`'s bytes in order; returns their count.
         func emit(_ section: Section, _ sink: (UnsafeRawBufferPointer) -> Void) throws -> Int {
             switch section {
-            case .userIDEnds: return PlayLogFile.emitEnds(of: log.userIDs.ids, sink)
-            case .userIDBytes: return PlayLogFile.emitBytes(of: log.userIDs.ids, sink)
-            case .itemIDEnds: return PlayLogFile.emitEnds(of: log.itemIDs.ids, sink)
-            case .itemIDBytes: return PlayLogFile.emitBytes(of: log.itemIDs.ids, sink)
+            case .userIDEnds: return PlayLogFile.emitEnds(of: log.userIDs.lazyIDs, sink)
+            case .userIDBytes: return PlayLogFile.emitBytes(of: log.userIDs.lazyIDs, sink)
+            case .itemIDEnds: return PlayLogFile.emitEnds(of: log.itemIDs.lazyIDs, sink)
+            case .itemIDBytes: return PlayLogFile.emitBytes(of: log.itemIDs.lazyIDs, sink)
             case .itemNameEnds: return PlayLogFile.emitEnds(of: log.itemNames ?? [], sink)
             case .itemNameBytes: return PlayLogFile.emitBytes(of: log.itemNames ?? [], sink)
             case .userOffsets: return PlayLogFile.emitArray(log.userItems.offsets.map { Int64($0) }, sink)
@@ -134,7 +134,7 @@ package enum PlayLogFile {
     }
 
     /// The end offset (UInt64) of each string's bytes in the bytes section.
-    private static func emitEnds(of strings: [String], _ sink: (UnsafeRawBufferPointer) -> Void) -> Int {
+    private static func emitEnds<Strings: Collection<String>>(of strings: Strings, _ sink: (UnsafeRawBufferPointer) -> Void) -> Int {
         var ends: [UInt64] = []
         ends.reserveCapacity(min(strings.count, pieceSize / 8))
         var end: UInt64 = 0
@@ -147,7 +147,7 @@ package enum PlayLogFile {
         return strings.count * 8
     }
 
-    private static func emitBytes(of strings: [String], _ sink: (UnsafeRawBufferPointer) -> Void) -> Int {
+    private static func emitBytes<Strings: Collection<String>>(of strings: Strings, _ sink: (UnsafeRawBufferPointer) -> Void) -> Int {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(pieceSize)
         var total = 0

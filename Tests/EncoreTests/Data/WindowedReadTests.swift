@@ -1,0 +1,73 @@
+import XCTest
+@testable import Encore
+
+/// Windowed reading against hand-written files: windows far smaller than a record, so that
+/// records, CRLF pairs and multi-byte characters are cut at every place, must give the rows and
+/// IDs written out by hand below, and name the same line for a bad row.
+final class WindowedReadTests: XCTestCase {
+    private let sizes = [(1, 1), (1, 7), (2, 3), (2, 11), (3, 5), (2, 64), (4, 2)]
+
+    private func windowed(_ text: String, slices: Int, bytesPerSlice: Int, options: DelimitedReadOptions = DelimitedReadOptions()) throws -> Interactions {
+        try Array(text.utf8).withUnsafeBufferPointer {
+            try WindowedRead(bytes: $0, fileName: "w.tsv", slices: slices, bytesPerSlice: bytesPerSlice, progress: nil).run(options: options).0
+        }
+    }
+
+    func testCRLFRepeatsAndNonASCIIIDsCutAtEveryPlace() throws {
+        let text = "listener\tartist\tplays\r\n" +
+            "björk fan\tSigur Rós\t3\r\n" +
+            "ユーザー\tSigur Rós\t1\r\n" +
+            "\r\n" +
+            "björk fan\tmúm\t2\r\n" +
+            "u3\tSigur Rós\t4\r\n" +
+            "ユーザー\tmúm\t5\r\n" +
+            "björk fan\tSigur Rós\t6\r\n"
+        for (slices, size) in sizes {
+            let data = try windowed(text, slices: slices, bytesPerSlice: size)
+            XCTAssertEqual(data.userIDs.ids, ["björk fan", "ユーザー", "u3"], "\(slices) × \(size)")
+            XCTAssertEqual(data.itemIDs.ids, ["Sigur Rós", "múm"], "\(slices) × \(size)")
+            XCTAssertEqual(data.users, [0, 1, 0, 2, 1, 0], "\(slices) × \(size)")
+            XCTAssertEqual(data.items, [0, 0, 1, 0, 1, 0], "\(slices) × \(size)")
+            XCTAssertEqual(data.weights, [3, 1, 2, 4, 5, 6], "\(slices) × \(size)")
+            XCTAssertEqual(data.userIDs.index(of: "ユーザー"), 1)
+        }
+    }
+
+    func testABadRowInALaterWindowNamesItsFileLine() throws {
+        // Line 7 is the bad one: a header, a CRLF row, a blank line and three good rows before it.
+        let text = "user\titem\tplays\r\nu1\ti1\t1\r\n\nu2\ti2\t2\nu1\ti2\t3\nu3\ti1\t1\nu2\ti1\tlots\nu4\ti3\t1\n"
+        for (slices, size) in sizes {
+            XCTAssertThrowsError(try windowed(text, slices: slices, bytesPerSlice: size)) { error in
+                XCTAssertEqual(error as? EncoreError, .invalidRow(file: "w.tsv", line: 7, reason: "weight 'lots' is not a number"), "\(slices) × \(size)")
+            }
+        }
+    }
+
+    func testQuotedCSVIsReadInOnePieceWithTheSameNumbers() throws {
+        let text = "user,item,plays\r\n\"Smith, J\",\"say \"\"hi\"\"\",3\r\nb,\"two\nlines\",4\r\n\"Smith, J\",x,5\r\n"
+        for (slices, size) in sizes {
+            let data = try windowed(text, slices: slices, bytesPerSlice: size)
+            XCTAssertEqual(data.userIDs.ids, ["Smith, J", "b"])
+            XCTAssertEqual(data.itemIDs.ids, ["say \"hi\"", "two\nlines", "x"])
+            XCTAssertEqual(data.users, [0, 1, 0])
+            XCTAssertEqual(data.items, [0, 1, 2])
+            XCTAssertEqual(data.weights, [3, 4, 5])
+        }
+    }
+
+    func testSkippedRowsAreCountedOnceWhateverTheWindows() throws {
+        var options = DelimitedReadOptions()
+        options.skipInvalid = true
+        let text = "a\tx\t1\nb\ty\n\tz\t2\nc\tx\tnan\nb\tx\t2\n"
+        for (slices, size) in sizes {
+            let (data, report) = try Array(text.utf8).withUnsafeBufferPointer {
+                try WindowedRead(bytes: $0, fileName: "w.tsv", slices: slices, bytesPerSlice: size, progress: nil).run(options: options)
+            }
+            XCTAssertEqual(report.rowsRead, 2, "\(slices) × \(size)")
+            XCTAssertEqual(report.rowsSkipped, 3, "\(slices) × \(size)")
+            XCTAssertEqual(report.skipExamples.map { $0.prefix(8) }, ["w.tsv:2:", "w.tsv:3:", "w.tsv:4:"])
+            XCTAssertEqual(data.userIDs.ids, ["a", "b"])
+            XCTAssertEqual(data.users, [0, 1])
+        }
+    }
+}
