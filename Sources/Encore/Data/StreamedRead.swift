@@ -48,7 +48,7 @@ package struct StreamedRead {
         var window = StreamWindow(capacity: max(1, bytesPerSlice * slices))
         defer { window.release() }
         var layout: DelimitedReadOptions?
-        var rows: ParsedSlice?
+        var rows = WindowRows(threads: slices)
         var firstLine = 1, consumed = 0
         while try window.fill(from: descriptor, fileName: fileName) {
             guard let end = window.cut() else { continue }
@@ -65,18 +65,13 @@ package struct StreamedRead {
                 bounds.append(max(bounds.last!, headerEnd, DelimitedReader.lineStart(text, atOrAfter: slice * text.count / slices)))
             }
             bounds.append(text.count)
-            let parts = try DelimitedReader.parseSlices(text, bounds: bounds, fileName: fileName, layout: layout!, firstLine: firstLine,
-                                                        headerInFirst: isFirst, progress: nil)
-            for part in parts {
-                if rows == nil { rows = part } else { rows!.absorb(part) }
-            }
-            firstLine += DelimitedReader.countLineBreaks(text)
+            firstLine += try rows.append(text, bounds: bounds, fileName: fileName, layout: layout!, firstLine: firstLine,
+                                         headerInFirst: isFirst, totalBytes: nil)
             consumed += end
             window.drop(end)
             // The total is unknown: 0 says so, and the progress line shows rows and rows/s only.
-            progress?(IngestProgress(bytesRead: consumed, totalBytes: 0, rowsRead: rows?.report.rowsRead ?? 0))
+            progress?(IngestProgress(bytesRead: consumed, totalBytes: 0, rowsRead: rows.rowsRead))
         }
-        guard let rows else { throw EncoreError.emptyInput(file: fileName) }
         return try rows.interactions(fileName: fileName)
     }
 }

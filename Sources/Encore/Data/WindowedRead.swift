@@ -48,8 +48,7 @@ struct WindowedRead {
         }
         let headerEnd = layout.header == .present ? DelimitedReader.endOfFirstNonBlankLine(bytes) : 0
         let windowSize = bytesPerSlice * slices
-        var rows: ParsedSlice?
-        let users = NumberedColumn(), items = NumberedColumn()
+        var rows = WindowRows(threads: slices)
         var start = 0, firstLine = 1
         while start < bytes.count {
             var end = DelimitedReader.lineStart(bytes, atOrAfter: min(bytes.count, start + windowSize))
@@ -60,46 +59,13 @@ struct WindowedRead {
                 bounds.append(max(bounds.last!, start == 0 ? headerEnd : 0, DelimitedReader.lineStart(window, atOrAfter: slice * window.count / slices)))
             }
             bounds.append(window.count)
-            let (parts, lineBreaks) = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
-                                                        headerInFirst: start == 0, deferringIDs: true, progress: nil)
-            number(parts, users: users, items: items)
-            for var part in parts {
-                part.spans = nil
-                if rows == nil {
-                    rows = part
-                    // Room for the whole file at this window's density (2% over), so that the
-                    // arrays are not doubled, and copied, as they grow.
-                    let expected = Double(part.report.rowsRead) * Double(bytes.count) / Double(max(1, bounds[1])) * 1.02
-                    let reserved = Int(min(expected, Double(Int32.max) * 64))
-                    rows!.reserve(rows: reserved)
-                    users.numbers.reserveCapacity(reserved)
-                    items.numbers.reserveCapacity(reserved)
-                } else {
-                    rows!.absorb(part)
-                }
-            }
-            firstLine += lineBreaks
+            firstLine += try rows.append(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
+                                         headerInFirst: start == 0, totalBytes: bytes.count)
             if isMappedFile { release(from: start, to: end) }
             start = end
-            progress?(IngestProgress(bytesRead: end, totalBytes: bytes.count, rowsRead: rows?.report.rowsRead ?? 0))
+            progress?(IngestProgress(bytesRead: end, totalBytes: bytes.count, rowsRead: rows.rowsRead))
         }
-        guard var rows else { throw EncoreError.emptyInput(file: fileName) }
-        (rows.users, rows.userIDs) = users.take()
-        (rows.items, rows.itemIDs) = items.take()
         return try rows.interactions(fileName: fileName)
-    }
-
-    /// Numbers a window's IDs, the users' on one thread and the items' on another. Each column
-    /// has one table for the whole file, filled in file order, so the numbers are those of one
-    /// pass: no table per slice, and no second lookup of every ID to merge them.
-    private func number(_ parts: [ParsedSlice], users: NumberedColumn, items: NumberedColumn) {
-        Parallel.forEachChunk(count: 2, chunkSize: 1, threads: slices) { columns, _ in
-            for column in columns {
-                for part in parts {
-                    if column == 0 { users.intern(part.spans!.users) } else { items.intern(part.spans!.items) }
-                }
-            }
-        }
     }
 
     /// Lets the kernel drop the mapped pages wholly inside `start..<end`: they are read, and a
@@ -110,6 +76,69 @@ struct WindowedRead {
         let first = (Int(address) + start + page - 1) / page * page, last = (Int(address) + end) / page * page
         guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
         _ = madvise(pointer, last - first, MADV_DONTNEED)
+    }
+}
+
+/// The rows of a read in windows (a mapped file's or a stream's), as they grow: each window's
+/// slices parsed at once, their IDs numbered, their rows appended.
+struct WindowRows {
+    private var rows: ParsedSlice?
+    private let users = NumberedColumn(), items = NumberedColumn()
+    private let threads: Int
+
+    init(threads: Int) { self.threads = threads }
+
+    /// Rows kept so far.
+    var rowsRead: Int { rows?.report.rowsRead ?? 0 }
+
+    /// Parses `window`, cut into slices at `bounds`, and appends its rows; returns how many line
+    /// breaks it held. `totalBytes`, when known, sizes the arrays for the whole input at the first
+    /// window's density, so that they are not doubled, and copied, as they grow.
+    mutating func append(
+        _ window: UnsafeBufferPointer<UInt8>, bounds: [Int], fileName: String, layout: DelimitedReadOptions, firstLine: Int,
+        headerInFirst: Bool, totalBytes: Int?
+    ) throws -> Int {
+        let (parts, lineBreaks) = try DelimitedReader.parseSlices(window, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine,
+                                                                  headerInFirst: headerInFirst, deferringIDs: true, progress: nil)
+        number(parts)
+        for var part in parts {
+            part.spans = nil
+            if rows == nil {
+                rows = part
+                if let totalBytes {
+                    // 2% over the first window's density.
+                    let expected = Double(part.report.rowsRead) * Double(totalBytes) / Double(max(1, bounds[1])) * 1.02
+                    let reserved = Int(min(expected, Double(Int32.max) * 64))
+                    rows!.reserve(rows: reserved)
+                    users.numbers.reserveCapacity(reserved)
+                    items.numbers.reserveCapacity(reserved)
+                }
+            } else {
+                rows!.absorb(part)
+            }
+        }
+        return lineBreaks
+    }
+
+    /// The interactions of every window appended.
+    func interactions(fileName: String) throws -> (Interactions, ReadReport) {
+        guard var rows else { throw EncoreError.emptyInput(file: fileName) }
+        (rows.users, rows.userIDs) = users.take()
+        (rows.items, rows.itemIDs) = items.take()
+        return try rows.interactions(fileName: fileName)
+    }
+
+    /// Numbers a window's IDs, the users' on one thread and the items' on another. Each column
+    /// has one table for the whole input, filled in its order, so the numbers are those of one
+    /// pass: no table per slice, and no second lookup of every ID to merge them.
+    private func number(_ parts: [ParsedSlice]) {
+        Parallel.forEachChunk(count: 2, chunkSize: 1, threads: threads) { columns, _ in
+            for column in columns {
+                for part in parts {
+                    if column == 0 { users.intern(part.spans!.users) } else { items.intern(part.spans!.items) }
+                }
+            }
+        }
     }
 }
 
