@@ -104,14 +104,29 @@ int64_t encore_faiss_flat_list(const encore_faiss_index *index, int64_t list, co
     return (int64_t)ivf->invlists->list_size(list);
 }
 
-int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, size_t *length, char *error, size_t capacity) {
+// Passes FAISS's writes on to the caller's sink (or only counts them): an index is most of a
+// gigabyte per million items, and FAISS's VectorIOWriter would hold a second copy of it.
+struct SinkWriter : faiss::IOWriter {
+    encore_faiss_byte_sink sink;
+    void *context;
+    size_t length = 0;
+
+    SinkWriter(encore_faiss_byte_sink sink, void *context) : sink(sink), context(context) {}
+
+    size_t operator()(const void *source, size_t size, size_t items) override {
+        size_t bytes = size * items;
+        if (sink && bytes > 0 && sink(context, source, bytes) != 0) return 0;  // FAISS then throws
+        length += bytes;
+        return items;
+    }
+};
+
+int encore_faiss_write(const encore_faiss_index *index, encore_faiss_byte_sink sink, void *context, size_t *length, char *error,
+                       size_t capacity) {
     return guarded(error, capacity, [&] {
-        faiss::VectorIOWriter writer;
+        SinkWriter writer(sink, context);
         faiss::write_index(index->index, &writer);
-        *bytes = (uint8_t *)malloc(writer.data.size());
-        if (!*bytes) throw std::bad_alloc();
-        memcpy(*bytes, writer.data.data(), writer.data.size());
-        *length = writer.data.size();
+        *length = writer.length;
     });
 }
 
@@ -173,7 +188,10 @@ int encore_faiss_search(const encore_faiss_index *, int64_t, const float *, int6
     fail(error, capacity);
     return -1;
 }
-int encore_faiss_serialize(const encore_faiss_index *, uint8_t **, size_t *, char *error, size_t capacity) { fail(error, capacity); return -1; }
+int encore_faiss_write(const encore_faiss_index *, encore_faiss_byte_sink, void *, size_t *, char *error, size_t capacity) {
+    fail(error, capacity);
+    return -1;
+}
 encore_faiss_index *encore_faiss_deserialize(const uint8_t *, size_t, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
 void encore_faiss_free(encore_faiss_index *) {}
 int64_t encore_faiss_flat_list_count(const encore_faiss_index *) { return -1; }

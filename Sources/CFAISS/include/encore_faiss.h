@@ -53,8 +53,13 @@ int encore_faiss_probe(const encore_faiss_index *index, int64_t count, const flo
 /// floats), pointers into the index valid while it lives.
 int64_t encore_faiss_flat_list(const encore_faiss_index *index, int64_t list, const int64_t **labels, const float **vectors);
 
-/// The index in FAISS's own serialized form, in a malloc'd buffer the caller frees.
-int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, size_t *length, char *error, size_t errorCapacity);
+/// Receives a run of an index's serialized bytes; returns 0 to go on, anything else to stop.
+typedef int (*encore_faiss_byte_sink)(void *context, const void *bytes, size_t length);
+
+/// Hands the index in FAISS's own serialized form to `sink` run by run, never holding it all
+/// in memory; with a NULL sink it only counts the bytes. `length` gets how many there were.
+int encore_faiss_write(const encore_faiss_index *index, encore_faiss_byte_sink sink, void *context, size_t *length, char *error,
+                       size_t errorCapacity);
 
 /// An index from FAISS's serialized form, or NULL with `error` filled.
 encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, char *error, size_t errorCapacity);

@@ -95,13 +95,40 @@ package final class FAISSIndex: @unchecked Sendable {
         return (Int(count), labels, vectors)
     }
 
-    /// The index in FAISS's serialized form.
-    package func serialized() throws -> [UInt8] {
-        var bytes: UnsafeMutablePointer<UInt8>? = nil
+    /// Bytes the index takes in FAISS's serialized form (FAISS writes it out to count it, keeping nothing).
+    package func serializedLength() throws -> Int {
         var length = 0
-        try call("serialize") { encore_faiss_serialize(handle, &bytes, &length, $0, $1) }
-        defer { free(bytes) }
-        return Array(UnsafeBufferPointer(start: bytes, count: length))
+        try call("measure") { encore_faiss_write(handle, nil, nil, &length, $0, $1) }
+        return length
+    }
+
+    /// Hands the index in FAISS's serialized form to `sink` run by run (one inverted list at a
+    /// time, not a copy of the whole index); an error `sink` throws stops the writing and is
+    /// rethrown. Returns the bytes written.
+    @discardableResult
+    package func write(to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        try withoutActuallyEscaping(sink) { sink in
+            let box = SinkBox(sink)
+            var length = 0
+            let context = Unmanaged.passUnretained(box).toOpaque()
+            do {
+                try call("write") { encore_faiss_write(handle, { context, bytes, length in
+                    let box = Unmanaged<SinkBox>.fromOpaque(context!).takeUnretainedValue()
+                    do { try box.sink(UnsafeRawBufferPointer(start: bytes, count: length)) } catch { box.failure = error; return 1 }
+                    return 0
+                }, context, &length, $0, $1) }
+            } catch {
+                throw box.failure ?? error
+            }
+            return length
+        }
+    }
+
+    /// The sink of `write` and the error it threw, for the C callback.
+    private final class SinkBox {
+        let sink: (UnsafeRawBufferPointer) throws -> Void
+        var failure: Error?
+        init(_ sink: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.sink = sink }
     }
 
     private func call(_ what: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
