@@ -4,11 +4,13 @@
 #include <string.h>
 
 #ifdef ENCORE_HAVE_FAISS
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <vector>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/invlists/InvertedLists.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
@@ -52,6 +54,63 @@ int encore_faiss_train(encore_faiss_index *index, int64_t count, const float *ve
 
 int encore_faiss_add(encore_faiss_index *index, int64_t count, const float *vectors, char *error, size_t capacity) {
     return guarded(error, capacity, [&] { index->index->add(count, vectors); });
+}
+
+int encore_faiss_assign(const encore_faiss_index *index, int64_t count, const float *vectors, int64_t *lists, char *error, size_t capacity) {
+    auto ivf = dynamic_cast<const faiss::IndexIVF *>(index->index);
+    if (!ivf) return -1;
+    return guarded(error, capacity, [&] { ivf->quantizer->assign(count, vectors, lists); });
+}
+
+void encore_faiss_reserve(encore_faiss_index *index, const int64_t *counts, int64_t lists) {
+    auto ivf = dynamic_cast<faiss::IndexIVF *>(index->index);
+    auto arrays = ivf ? dynamic_cast<faiss::ArrayInvertedLists *>(ivf->invlists) : nullptr;
+    if (!arrays) return;
+    for (size_t list = 0; list < ivf->nlist && (int64_t)list < lists; list++) {
+        arrays->codes[list].reserve(arrays->codes[list].size() + (size_t)counts[list] * arrays->code_size);
+        arrays->ids[list].reserve(arrays->ids[list].size() + (size_t)counts[list]);
+    }
+}
+
+void encore_faiss_sort_lists_by_length(encore_faiss_index *index) {
+    auto ivf = dynamic_cast<faiss::IndexIVFFlat *>(index->index);
+    auto arrays = ivf ? dynamic_cast<faiss::ArrayInvertedLists *>(ivf->invlists) : nullptr;
+    if (!arrays || ivf->code_size != sizeof(float) * (size_t)ivf->d) return;
+    size_t d = ivf->d, code_size = arrays->code_size;
+    for (size_t list = 0; list < ivf->nlist; list++) {
+        size_t n = arrays->ids[list].size();
+        const float *vectors = (const float *)arrays->codes[list].data();
+        std::vector<float> lengths(n);
+        for (size_t i = 0; i < n; i++) {
+            float sum = 0;
+            for (size_t j = 0; j < d; j++) sum += vectors[i * d + j] * vectors[i * d + j];
+            lengths[i] = sum;
+        }
+        std::vector<size_t> order(n);
+        for (size_t i = 0; i < n; i++) order[i] = i;
+        // Longest first; equal lengths by label, so the order does not depend on the sort.
+        const faiss::Index::idx_t *ids = arrays->ids[list].data();
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return lengths[a] > lengths[b] || (lengths[a] == lengths[b] && ids[a] < ids[b]);
+        });
+        std::vector<uint8_t> codes(n * code_size);
+        std::vector<faiss::Index::idx_t> labels(n);
+        for (size_t r = 0; r < n; r++) {
+            memcpy(codes.data() + r * code_size, arrays->codes[list].data() + order[r] * code_size, code_size);
+            labels[r] = ids[order[r]];
+        }
+        arrays->codes[list].swap(codes);
+        arrays->ids[list].swap(labels);
+    }
+}
+
+int encore_faiss_add_assigned(encore_faiss_index *index, int64_t count, const float *vectors, const int64_t *lists, char *error,
+                              size_t capacity) {
+    return guarded(error, capacity, [&] {
+        auto ivf = dynamic_cast<faiss::IndexIVF *>(index->index);
+        if (!ivf) throw std::invalid_argument("not an IVF index");
+        ivf->add_core(count, vectors, nullptr, lists);
+    });
 }
 
 int64_t encore_faiss_count(const encore_faiss_index *index) { return index->index->ntotal; }
@@ -182,6 +241,16 @@ int encore_faiss_available(void) { return 0; }
 encore_faiss_index *encore_faiss_create(int, const char *, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
 int encore_faiss_train(encore_faiss_index *, int64_t, const float *, char *error, size_t capacity) { fail(error, capacity); return -1; }
 int encore_faiss_add(encore_faiss_index *, int64_t, const float *, char *error, size_t capacity) { fail(error, capacity); return -1; }
+int encore_faiss_assign(const encore_faiss_index *, int64_t, const float *, int64_t *, char *error, size_t capacity) {
+    fail(error, capacity);
+    return -1;
+}
+void encore_faiss_reserve(encore_faiss_index *, const int64_t *, int64_t) {}
+void encore_faiss_sort_lists_by_length(encore_faiss_index *) {}
+int encore_faiss_add_assigned(encore_faiss_index *, int64_t, const float *, const int64_t *, char *error, size_t capacity) {
+    fail(error, capacity);
+    return -1;
+}
 int64_t encore_faiss_count(const encore_faiss_index *) { return 0; }
 int encore_faiss_dimension(const encore_faiss_index *) { return 0; }
 int encore_faiss_search(const encore_faiss_index *, int64_t, const float *, int64_t, int, int, float *, int64_t *, char *error, size_t capacity) {

@@ -23,7 +23,8 @@ enum IndexCommand: Command {
       --factory D        any FAISS index_factory description instead of --kind (e.g. HNSW32);
                          {lists} in it stands for the square root of the vectors indexed
       --breadth N        inverted lists a recommendation search looks in (nprobe; default \(ApproximateIndex.Settings.defaults(items: 0).breadth))
-      --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth))
+      --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth), or a tenth of
+                         the similar-items lists where that is more)
     --evaluate samples users and items, answers each from the index and exactly, and prints
     recall@10 against the exact lists and the speed-up, one query at a time as the server answers.
     Needs FAISS (Debian libfaiss-dev, installed by scripts/setup).
@@ -54,7 +55,7 @@ enum IndexCommand: Command {
                                ApproximateIndex.batchSample, Console.seconds(batch.exact), Console.seconds(batch.index), batch.exact / max(batch.index, 1e-9)))
             return
         }
-        var settings = ApproximateIndex.Settings.defaults(items: model.itemCount)
+        var settings = ApproximateIndex.Settings.defaults(for: model)
         if let description = try factory ?? kind.map(describe) { settings.description = description }
         if let breadth { settings.breadth = breadth }
         if let similarBreadth { settings.similarBreadth = similarBreadth }

@@ -28,6 +28,24 @@ int encore_faiss_train(encore_faiss_index *index, int64_t count, const float *ve
 int encore_faiss_add(encore_faiss_index *index, int64_t count, const float *vectors, char *error, size_t errorCapacity);
 
 /// The number of vectors held.
+/// For an IVF index, the list each of `count` vectors belongs in (`lists`, count entries);
+/// -1 (with `error` untouched) for other kinds, which take `encore_faiss_add` alone.
+int encore_faiss_assign(const encore_faiss_index *index, int64_t count, const float *vectors, int64_t *lists, char *error, size_t errorCapacity);
+
+/// For an IVF index whose lists are plain arrays: makes room for `counts[list]` more entries
+/// in each of the first `lists` lists, so that adding them does not grow the lists by doubling (up to twice the
+/// memory). Does nothing for other kinds.
+void encore_faiss_reserve(encore_faiss_index *index, const int64_t *counts, int64_t lists);
+
+/// For an IVF-flat index: orders each list's entries longest vector first, so that a scan can
+/// stop a list once its k-th best score beats ‖x‖ times the next vector's length. Does nothing
+/// for other kinds.
+void encore_faiss_sort_lists_by_length(encore_faiss_index *index);
+
+/// Adds `count` vectors to an IVF index in the lists `encore_faiss_assign` chose for them.
+int encore_faiss_add_assigned(encore_faiss_index *index, int64_t count, const float *vectors, const int64_t *lists, char *error,
+                              size_t errorCapacity);
+
 int64_t encore_faiss_count(const encore_faiss_index *index);
 
 /// The vectors' dimension.

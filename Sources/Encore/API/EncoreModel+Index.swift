@@ -63,7 +63,7 @@ extension EncoreModel {
         if let threads, threads < 1 { throw EncoreError.invalidParameter(name: "threads", value: "\(threads)", requirement: "be at least 1") }
         guard FAISSIndex.isAvailable else { throw EncoreError.invalidArgument(FAISSIndex.missingMessage) }
         let index = try ApproximateIndex.build(
-            model, modelChecksum: source.checksum, settings: .defaults(items: model.itemCount), threads: threads ?? Parallel.defaultThreadCount,
+            model, modelChecksum: source.checksum, settings: .defaults(for: model), threads: threads ?? Parallel.defaultThreadCount,
             progress: { stage, done in progress?(stage, done) }
         )
         try ApproximateIndexFile.write(index, to: ApproximateIndex.path(forModel: source.path))

@@ -83,6 +83,7 @@ extension ApproximateIndex {
         // One OpenMP thread: the coarse search is a small product, and OpenMP's threads would spin
         // against the scanning threads below for the two cores.
         let probed = try recommendIndex.probe(queries, count: m, probes: probes, threads: 1)
+        let queryLengths = (0..<m).map { VectorKernels.dot(queries + $0 * k, queries + $0 * k, k).squareRoot() }
         var results = [[ScoredItem]?](repeating: nil, count: m)
         let share = (m + threads - 1) / max(1, threads)
         results.withUnsafeMutableBufferPointer { results in
@@ -90,17 +91,31 @@ extension ApproximateIndex {
                 var byList: [Int: [Int]] = [:]
                 for slot in chunk { for p in 0..<probes where probed[slot * probes + p] >= 0 { byList[Int(probed[slot * probes + p]), default: []].append(slot) } }
                 var selectors = [TopK](repeating: TopK(k: count), count: chunk.count)
-                let packed = UnsafeMutablePointer<Float>.allocate(capacity: chunk.count * k)
+                let packed = UnsafeMutablePointer<Float>.allocate(capacity: 64 * k)
                 var scratch = [Float](repeating: 0, count: 64 * 4096)
                 defer { packed.deallocate() }
+                // Lists held longest first are scanned in short blocks, and a user leaves a list
+                // once their k-th best score beats ‖x‖ times the next vector's length (the exact
+                // batch path's rule, within one list).
+                let block = recommendLengths == nil ? 4096 : 512
                 for (list, slots) in byList.sorted(by: { $0.key < $1.key }) {
                     let (n, labels, vectors) = recommendIndex.flatList(list)
                     guard n > 0, let labels, let vectors else { continue }
+                    let lengths = recommendLengths?.lengths[list]
                     for start in stride(from: 0, to: slots.count, by: 64) {
-                        let group = slots[start..<min(start + 64, slots.count)]
-                        for (row, slot) in group.enumerated() { (packed + row * k).update(from: queries + slot * k, count: k) }
-                        for column in stride(from: 0, to: n, by: 4096) {
-                            let width = min(4096, n - column)
+                        var group = Array(slots[start..<min(start + 64, slots.count)])
+                        var column = 0
+                        while column < n {
+                            if let lengths, column > 0 {
+                                group.removeAll { slot in
+                                    let threshold = selectors[slot - chunk.lowerBound].threshold
+                                    // The margin covers the kernel's rounding, as on the exact path.
+                                    return threshold > -.infinity && threshold > queryLengths[slot] * lengths[column] * 1.0001
+                                }
+                                if group.isEmpty { break }
+                            }
+                            for (row, slot) in group.enumerated() { (packed + row * k).update(from: queries + slot * k, count: k) }
+                            let width = min(block, n - column)
                             scratch.withUnsafeMutableBufferPointer { scores in
                                 VectorKernels.scores(packed, m: group.count, lda: k, vectors + column * k, n: width, ldb: k, k: k, into: scores.baseAddress!, ldc: width)
                                 for (row, slot) in group.enumerated() {
@@ -108,6 +123,7 @@ extension ApproximateIndex {
                                           seen: heardItems(seen, users[slot]), mask: mask)
                                 }
                             }
+                            column += width
                         }
                     }
                 }

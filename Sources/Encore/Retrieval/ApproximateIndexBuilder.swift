@@ -38,7 +38,11 @@ extension ApproximateIndex {
             modelChecksum: modelChecksum, items: model.itemCount, factors: model.factors.factors, settings: settings,
             recall: 0, similarRecall: 0, buildSeconds: 0, batchSpeedUp: 0
         )
-        let unmeasured = ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: members.map { Int32($0) })
+        // Longest first within each list, so scans can stop early (`ListLengths`); the unit
+        // vectors of the similar-items index are all of length 1 and stay as they are.
+        recommend.sortListsByLength()
+        let unmeasured = ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: members.map { Int32($0) },
+                                          recommendLengths: ListLengths(recommend))
         progress("measuring recall", 0.75)
         let measured = unmeasured.evaluate(model, users: buildSample, items: buildSample, seed: 1)
         header.recall = measured.recall
@@ -47,7 +51,8 @@ extension ApproximateIndex {
         header.batchSpeedUp = exactBatch / max(try unmeasured.indexBatchSeconds(model, users: batchSample, threads: threads), 1e-9)
         header.buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress("done", 1)
-        return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers)
+        return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers,
+                                recommendLengths: unmeasured.recommendLengths)
     }
 
     /// One index over `rows` of `vectors` (scaled to unit length when `unitLength`), trained on
@@ -62,12 +67,33 @@ extension ApproximateIndex {
             let sample = (0..<sampleSize).map { rows[first + $0 * rows.count / sampleSize] }
             try packed(vectors, sample, unitLength: unitLength) { try index.train($0, count: sample.count) }
         }
+        // An IVF index's lists are assigned first and given their exact room: filled as they
+        // come, FAISS's lists grow by doubling, up to twice the index's memory at build time.
+        var assigned: [Int64]? = []
+        for start in stride(from: 0, to: rows.count, by: buildChunk) where assigned != nil {
+            let chunk = rows[(first + start)..<(first + min(start + buildChunk, rows.count))]
+            try packed(vectors, chunk, unitLength: unitLength) { vectors in
+                if let lists = try index.assign(vectors, count: chunk.count) { assigned?.append(contentsOf: lists) } else { assigned = nil }
+            }
+            added((start + chunk.count) / 2)
+        }
+        if let assigned, let listCount = assigned.max().map({ Int($0) + 1 }) {
+            var counts = [Int64](repeating: 0, count: listCount)
+            for list in assigned where list >= 0 { counts[Int(list)] += 1 }
+            index.reserve(counts)
+        }
         var start = 0
         while start < rows.count {
             let chunk = rows[(first + start)..<(first + min(start + buildChunk, rows.count))]
-            try packed(vectors, chunk, unitLength: unitLength) { try index.add($0, count: chunk.count) }
+            try packed(vectors, chunk, unitLength: unitLength) { packed in
+                if let assigned {
+                    try assigned.withUnsafeBufferPointer { try index.add(packed, count: chunk.count, lists: $0.baseAddress! + start) }
+                } else {
+                    try index.add(packed, count: chunk.count)
+                }
+            }
             start += chunk.count
-            added(start)
+            added(assigned == nil ? start : (rows.count + start) / 2)
         }
         return index
     }

@@ -68,7 +68,8 @@ package enum ApproximateIndexFile {
             guard recommend.count == model.itemCount, similar.count == members,
                   recommend.dimension == header.factors, similar.dimension == header.factors
             else { throw invalid("its FAISS indexes do not hold the model's items") }
-            return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: similarMembers)
+            return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: similarMembers,
+                                    recommendLengths: ApproximateIndex.ListLengths(recommend))
         }
     }
 }

@@ -59,6 +59,27 @@ package final class FAISSIndex: @unchecked Sendable {
         try call("add vectors to") { encore_faiss_add(handle, Int64(count), vectors, $0, $1) }
     }
 
+    /// For an IVF index, the list each of `count` contiguous vectors belongs in; nil for other kinds.
+    package func assign(_ vectors: UnsafePointer<Float>, count: Int) throws -> [Int64]? {
+        var lists = [Int64](repeating: -1, count: count)
+        var error = [CChar](repeating: 0, count: 512)
+        let status = encore_faiss_assign(handle, Int64(count), vectors, &lists, &error, error.count)
+        if status == -1 && error[0] == 0 { return nil }
+        guard status == 0 else { throw EncoreError.invalidArgument("FAISS could not assign vectors to the index's lists: \(String(cString: error))") }
+        return lists
+    }
+
+    /// Orders an IVF-flat index's lists longest vector first (nothing for other kinds).
+    package func sortListsByLength() { encore_faiss_sort_lists_by_length(handle) }
+
+    /// Makes room in an IVF index's lists for `counts[list]` more entries each (nothing for other kinds).
+    package func reserve(_ counts: [Int64]) { encore_faiss_reserve(handle, counts, Int64(counts.count)) }
+
+    /// Adds `count` contiguous vectors to an IVF index in the lists `assign` chose, numbered after those held.
+    package func add(_ vectors: UnsafePointer<Float>, count: Int, lists: UnsafePointer<Int64>) throws {
+        try call("add vectors to") { encore_faiss_add_assigned(handle, Int64(count), vectors, lists, $0, $1) }
+    }
+
     /// The `k` best (label, inner product) pairs for each of `count` contiguous queries, as
     /// `count × k` labels (−1 where the search found fewer) and scores. `breadth` is the number
     /// of inverted lists an IVF index looks in (nprobe). `threads` is how many

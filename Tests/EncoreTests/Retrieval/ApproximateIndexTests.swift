@@ -197,3 +197,29 @@ final class ApproximateIndexMemoryTests: XCTestCase {
         }
     }
 }
+
+/// Lists held longest first let a scan stop early; the answers must be those of scanning every
+/// list whole.
+final class ApproximateIndexPruningTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FAISSIndex.isAvailable, ApproximateIndexTests.skipReason)
+    }
+
+    func testStoppingEarlyInLongestFirstListsChangesNoAnswer() throws {
+        let model = ApproximateIndexTests.model
+        let index = try ApproximateIndex.build(model, modelChecksum: 1, settings: .defaults(items: model.itemCount), threads: 2)
+        let lengths = try XCTUnwrap(index.recommendLengths, "the build orders the lists longest first")
+        XCTAssertTrue(lengths.lengths.allSatisfy { zip($0, $0.dropFirst()).allSatisfy { $0 >= $1 * 0.99999 } })
+        let whole = ApproximateIndex(header: index.header, recommendIndex: index.recommendIndex, similarIndex: index.similarIndex,
+                                     similarMembers: index.similarMembers, recommendLengths: nil)
+        for user in stride(from: 0, to: model.userCount, by: 7) {
+            XCTAssertEqual(index.recommend(model, user: user, count: 10, seen: model.interactions)?.map(\.index),
+                           whole.recommend(model, user: user, count: 10, seen: model.interactions)?.map(\.index), "user \(user)")
+        }
+        var pruned: [[Int]] = [], full: [[Int]] = []
+        let users = Array(stride(from: 0, to: model.userCount, by: 3))
+        try index.recommendAll(model, count: 10, userList: users, seen: model.interactions, threads: 2) { _, list in pruned.append(list.map(\.index)) }
+        try whole.recommendAll(model, count: 10, userList: users, seen: model.interactions, threads: 2) { _, list in full.append(list.map(\.index)) }
+        XCTAssertEqual(pruned, full)
+    }
+}
