@@ -7,7 +7,7 @@ extension ApproximateIndex {
     /// Users (and items) whose lists the build compares with the exact path, to store the recall.
     package static let buildSample = 200
     /// Users whose top-10 lists the build writes both ways, to time the batch paths.
-    package static let batchSample = 4096
+    package static let batchSample = 16_384
 
     /// Builds both indexes for `model` (whose file's checksum is `modelChecksum`) and measures
     /// their recall on a small sample. `progress` gets what is being done and the fraction of
