@@ -14,6 +14,8 @@
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 // libgomp's (FAISS is built with GCC's OpenMP); declared here because GCC's omp.h is in a
 // directory the Swift toolchain's clang does not search.
@@ -195,8 +197,10 @@ struct MemoryReader : faiss::IOReader {
     const uint8_t *bytes;
     size_t length;
     size_t position = 0;
+    bool release_behind;
+    size_t released = 0;  // bytes from `bytes` whose whole pages were let go
 
-    MemoryReader(const uint8_t *bytes, size_t length) : bytes(bytes), length(length) {}
+    MemoryReader(const uint8_t *bytes, size_t length, bool release_behind) : bytes(bytes), length(length), release_behind(release_behind) {}
 
     size_t operator()(void *destination, size_t size, size_t items) override {
         if (size == 0) return 0;
@@ -204,14 +208,25 @@ struct MemoryReader : faiss::IOReader {
         size_t taken = items < available ? items : available;
         memcpy(destination, bytes + position, taken * size);
         position += taken * size;
+        if (release_behind && position - released >= (64u << 20)) release();
         return taken;
+    }
+
+    // Lets the mapping's pages wholly before `position` go (MADV_DONTNEED on a read-only
+    // private file mapping: they are read from the file again if touched).
+    void release() {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t start = ((uintptr_t)bytes + released + page - 1) / page * page;
+        uintptr_t end = ((uintptr_t)bytes + position) / page * page;
+        if (end > start) madvise((void *)start, end - start, MADV_DONTNEED);
+        released = position;
     }
 };
 
-encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, char *error, size_t capacity) {
+encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, int release_behind, char *error, size_t capacity) {
     faiss::Index *read = nullptr;
     int status = guarded(error, capacity, [&] {
-        MemoryReader reader(bytes, length);
+        MemoryReader reader(bytes, length, release_behind != 0);
         read = faiss::read_index(&reader);
     });
     return status == 0 ? new encore_faiss_index{read} : nullptr;
@@ -261,7 +276,7 @@ int encore_faiss_write(const encore_faiss_index *, encore_faiss_byte_sink, void 
     fail(error, capacity);
     return -1;
 }
-encore_faiss_index *encore_faiss_deserialize(const uint8_t *, size_t, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
+encore_faiss_index *encore_faiss_deserialize(const uint8_t *, size_t, int, char *error, size_t capacity) { fail(error, capacity); return nullptr; }
 void encore_faiss_free(encore_faiss_index *) {}
 int64_t encore_faiss_flat_list_count(const encore_faiss_index *) { return -1; }
 int encore_faiss_probe(const encore_faiss_index *, int64_t, const float *, int, int, int64_t *, char *error, size_t capacity) {

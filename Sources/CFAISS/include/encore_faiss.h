@@ -79,8 +79,10 @@ typedef int (*encore_faiss_byte_sink)(void *context, const void *bytes, size_t l
 int encore_faiss_write(const encore_faiss_index *index, encore_faiss_byte_sink sink, void *context, size_t *length, char *error,
                        size_t errorCapacity);
 
-/// An index from FAISS's serialized form, or NULL with `error` filled.
-encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, char *error, size_t errorCapacity);
+/// An index from FAISS's serialized form, or NULL with `error` filled. With `release_behind`
+/// (for bytes of a read-only file mapping only) the pages read are let go as the reading passes
+/// them, so a large index is not held twice, once in the mapping and once in FAISS's memory.
+encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, int release_behind, char *error, size_t errorCapacity);
 
 /// Releases an index.
 void encore_faiss_free(encore_faiss_index *index);

@@ -27,12 +27,14 @@ package final class FAISSIndex: @unchecked Sendable {
         self.description = description
     }
 
-    /// An index from FAISS's serialized bytes; `description` is what it was made from.
-    package init(serialized bytes: UnsafeRawBufferPointer, description: String) throws {
+    /// An index from FAISS's serialized bytes; `description` is what it was made from. With
+    /// `releasingMappedPages` (only for bytes of a read-only file mapping) the pages read are let
+    /// go behind the reading (`FileMapping.release`).
+    package init(serialized bytes: UnsafeRawBufferPointer, description: String, releasingMappedPages: Bool = false) throws {
         guard FAISSIndex.isAvailable else { throw EncoreError.invalidArgument(FAISSIndex.missingMessage) }
         var error = [CChar](repeating: 0, count: 512)
         guard let base = bytes.baseAddress,
-              let read = encore_faiss_deserialize(base.assumingMemoryBound(to: UInt8.self), bytes.count, &error, error.count)
+              let read = encore_faiss_deserialize(base.assumingMemoryBound(to: UInt8.self), bytes.count, releasingMappedPages ? 1 : 0, &error, error.count)
         else { throw EncoreError.invalidArgument("FAISS cannot read the index: \(String(cString: error))") }
         handle = read
         self.description = description
