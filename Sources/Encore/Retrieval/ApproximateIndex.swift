@@ -234,7 +234,7 @@ package final class ApproximateIndex: Sendable {
         var probes = min(max(1, breadth), listCount)
         // Lists held longest first are scanned in short blocks and left once the k-th best
         // score beats ‖q‖ times the next vector's length (with the exact path's rounding margin).
-        var scores = [Float](repeating: 0, count: listLengths == nil ? 4096 : 512)
+        var scores = [Float](repeating: 0, count: listLengths == nil ? 4096 : 128)
         let queryLength = VectorKernels.dot(query, query, k).squareRoot()
         while true {
             guard let lists = try? query.withUnsafeBufferPointer({ try index.probe($0.baseAddress!, count: 1, probes: probes) }) else { return nil }

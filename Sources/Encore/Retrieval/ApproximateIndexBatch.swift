@@ -99,7 +99,7 @@ extension ApproximateIndex {
                 // Lists held longest first are scanned in short blocks, and a user leaves a list
                 // once their k-th best score beats ‖x‖ times the next vector's length (the exact
                 // batch path's rule, within one list).
-                let block = recommendLengths == nil ? 4096 : 512
+                let block = recommendLengths == nil ? 4096 : 128
                 for (list, slots) in byList.sorted(by: { $0.key < $1.key }) {
                     let (n, labels, vectors) = recommendIndex.flatList(list)
                     guard n > 0, let labels, let vectors else { continue }
