@@ -90,8 +90,14 @@ extension ApproximateIndex {
         let share = (m + threads - 1) / max(1, threads)
         results.withUnsafeMutableBufferPointer { results in
             Parallel.forEachChunk(count: m, chunkSize: share, threads: threads) { chunk, _ in
-                var byList: [Int: [Int]] = [:]
-                for slot in chunk { for p in 0..<probes where probed[slot * probes + p] >= 0 { byList[Int(probed[slot * probes + p]), default: []].append(slot) } }
+                // Two rounds: every user's nearest list first (FAISS names the probed lists nearest
+                // first), so their k-th best is already high when the other lists are scanned and
+                // those stop early; within a round, users are gathered by list.
+                let rounds = [0..<min(1, probes), min(1, probes)..<probes].map { ranks in
+                    var byList: [Int: [Int]] = [:]
+                    for slot in chunk { for p in ranks where probed[slot * probes + p] >= 0 { byList[Int(probed[slot * probes + p]), default: []].append(slot) } }
+                    return byList.sorted(by: { $0.key < $1.key })
+                }
                 var selectors = [TopK](repeating: TopK(k: count), count: chunk.count)
                 let packed = UnsafeMutablePointer<Float>.allocate(capacity: 64 * k)
                 var scratch = [Float](repeating: 0, count: 64 * 4096)
@@ -100,7 +106,7 @@ extension ApproximateIndex {
                 // once their k-th best score beats ‖x‖ times the next vector's length (the exact
                 // batch path's rule, within one list).
                 let block = recommendLengths == nil ? 4096 : 128
-                for (list, slots) in byList.sorted(by: { $0.key < $1.key }) {
+                for (list, slots) in rounds.joined() {
                     let (n, labels, vectors) = recommendIndex.flatList(list)
                     guard n > 0, let labels, let vectors else { continue }
                     let lengths = recommendLengths?.lengths[list]
