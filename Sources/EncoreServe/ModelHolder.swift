@@ -89,17 +89,19 @@ public final class ModelHolder: @unchecked Sendable {
     private static func load(_ path: String, version: Int, indexUse: IndexUse) throws -> ServedModel {
         let start = DispatchTime.now().uptimeNanoseconds
         let (model, checksum) = try ModelFile.readWithChecksum(from: path)
+        let (index, note) = try loadIndex(besides: path, model: model, checksum: checksum, use: indexUse)
         // Derived tables are built now, not on the first request that needs them, side by side:
         // the file's own sections are mapped, not read, so these are most of a load's time.
+        // With an index, similar items come from it, and the unit-length copy of the item
+        // vectors (2.6 GB at 10 M items) is left to the first radio or exact request that needs it.
         DispatchQueue.concurrentPerform(iterations: 4) { table in
             switch table {
             case 0: _ = model.normOrderedItems
-            case 1: _ = model.normalizedItemFactors
+            case 1: if index == nil { _ = model.normalizedItemFactors }
             case 2: _ = model.listenerCounts
             default: _ = model.itemGram
             }
         }
-        let (index, note) = try loadIndex(besides: path, model: model, checksum: checksum, use: indexUse)
         return ServedModel(model: model, version: version, loadedAt: Date().timeIntervalSince1970,
                            loadSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, checksum: checksum,
                            index: index, indexNote: note)

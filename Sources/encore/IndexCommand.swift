@@ -23,7 +23,8 @@ enum IndexCommand: Command {
       --factory D        any FAISS index_factory description instead of --kind (e.g. HNSW32);
                          {lists} in it stands for the square root of the vectors indexed
       --breadth N        inverted lists a recommendation search looks in (nprobe; default \(ApproximateIndex.Settings.defaults(items: 0).breadth))
-      --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth))
+      --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth), or a tenth of
+                         the similar-items lists where that is more)
     --evaluate samples users and items, answers each from the index and exactly, and prints
     recall@10 against the exact lists and the speed-up, one query at a time as the server answers.
     Needs FAISS (Debian libfaiss-dev, installed by scripts/setup).
@@ -46,15 +47,18 @@ enum IndexCommand: Command {
         let (model, checksum) = try ModelFile.readWithChecksum(from: path)
         let indexPath = ApproximateIndex.path(forModel: path)
         if evaluate {
+            // The exact batch path first: its longest-first copy of the vectors is gone before
+            // the index is read, so the two are never in memory together.
+            let exactBatch = try ApproximateIndex.exactBatchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
             var index = try ApproximateIndexFile.read(from: indexPath, for: model, modelChecksum: checksum)
             index = index.searching(breadth: breadth, similarBreadth: similarBreadth)
             report(index.evaluate(model, users: users, items: items, seed: 2), index: index, model: model)
-            let batch = try index.batchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
+            let indexBatch = try index.indexBatchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
             Console.out(String(format: "recommend-all, %d users spread over the model: exact %@, index %@: %.2f× the exact speed",
-                               ApproximateIndex.batchSample, Console.seconds(batch.exact), Console.seconds(batch.index), batch.exact / max(batch.index, 1e-9)))
+                               ApproximateIndex.batchSample, Console.seconds(exactBatch), Console.seconds(indexBatch), exactBatch / max(indexBatch, 1e-9)))
             return
         }
-        var settings = ApproximateIndex.Settings.defaults(items: model.itemCount)
+        var settings = ApproximateIndex.Settings.defaults(for: model)
         if let description = try factory ?? kind.map(describe) { settings.description = description }
         if let breadth { settings.breadth = breadth }
         if let similarBreadth { settings.similarBreadth = similarBreadth }

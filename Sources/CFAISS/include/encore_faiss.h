@@ -28,6 +28,24 @@ int encore_faiss_train(encore_faiss_index *index, int64_t count, const float *ve
 int encore_faiss_add(encore_faiss_index *index, int64_t count, const float *vectors, char *error, size_t errorCapacity);
 
 /// The number of vectors held.
+/// For an IVF index, the list each of `count` vectors belongs in (`lists`, count entries);
+/// -1 (with `error` untouched) for other kinds, which take `encore_faiss_add` alone.
+int encore_faiss_assign(const encore_faiss_index *index, int64_t count, const float *vectors, int64_t *lists, char *error, size_t errorCapacity);
+
+/// For an IVF index whose lists are plain arrays: makes room for `counts[list]` more entries
+/// in each of the first `lists` lists, so that adding them does not grow the lists by doubling (up to twice the
+/// memory). Does nothing for other kinds.
+void encore_faiss_reserve(encore_faiss_index *index, const int64_t *counts, int64_t lists);
+
+/// For an IVF-flat index: orders each list's entries longest vector first, so that a scan can
+/// stop a list once its k-th best score beats ‖x‖ times the next vector's length. Does nothing
+/// for other kinds.
+void encore_faiss_sort_lists_by_length(encore_faiss_index *index);
+
+/// Adds `count` vectors to an IVF index in the lists `encore_faiss_assign` chose for them.
+int encore_faiss_add_assigned(encore_faiss_index *index, int64_t count, const float *vectors, const int64_t *lists, char *error,
+                              size_t errorCapacity);
+
 int64_t encore_faiss_count(const encore_faiss_index *index);
 
 /// The vectors' dimension.
@@ -53,11 +71,18 @@ int encore_faiss_probe(const encore_faiss_index *index, int64_t count, const flo
 /// floats), pointers into the index valid while it lives.
 int64_t encore_faiss_flat_list(const encore_faiss_index *index, int64_t list, const int64_t **labels, const float **vectors);
 
-/// The index in FAISS's own serialized form, in a malloc'd buffer the caller frees.
-int encore_faiss_serialize(const encore_faiss_index *index, uint8_t **bytes, size_t *length, char *error, size_t errorCapacity);
+/// Receives a run of an index's serialized bytes; returns 0 to go on, anything else to stop.
+typedef int (*encore_faiss_byte_sink)(void *context, const void *bytes, size_t length);
 
-/// An index from FAISS's serialized form, or NULL with `error` filled.
-encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, char *error, size_t errorCapacity);
+/// Hands the index in FAISS's own serialized form to `sink` run by run, never holding it all
+/// in memory; with a NULL sink it only counts the bytes. `length` gets how many there were.
+int encore_faiss_write(const encore_faiss_index *index, encore_faiss_byte_sink sink, void *context, size_t *length, char *error,
+                       size_t errorCapacity);
+
+/// An index from FAISS's serialized form, or NULL with `error` filled. With `release_behind`
+/// (for bytes of a read-only file mapping only) the pages read are let go as the reading passes
+/// them, so a large index is not held twice, once in the mapping and once in FAISS's memory.
+encore_faiss_index *encore_faiss_deserialize(const uint8_t *bytes, size_t length, int release_behind, char *error, size_t errorCapacity);
 
 /// Releases an index.
 void encore_faiss_free(encore_faiss_index *index);

@@ -15,9 +15,21 @@ public final class EncoreModel: Sendable {
     /// The library's model: factors, ID tables, names and each listener's plays.
     package let model: TrainedModel
 
+    /// The file the model was loaded from and the checksum stored in it (what an index beside
+    /// it is bound to); nil for a model made in memory.
+    let file: (path: String, checksum: UInt64)?
+    /// The approximate index opened beside it (`openingIndex`), if any.
+    let index: ApproximateIndex?
+
     /// Wraps a model the library has already made.
-    package init(_ model: TrainedModel) {
+    package convenience init(_ model: TrainedModel) {
+        self.init(model, file: nil, index: nil)
+    }
+
+    init(_ model: TrainedModel, file: (path: String, checksum: UInt64)?, index: ApproximateIndex?) {
         self.model = model
+        self.file = file
+        self.index = index
     }
 
     // MARK: - Training
@@ -115,7 +127,9 @@ public final class EncoreModel: Sendable {
     /// - Throws: `EncoreError.io` when the file cannot be read; `EncoreError.invalidModelFile`
     ///   when it is truncated, corrupted, of another format version, or not a model file.
     public static func load(from file: URL) throws -> EncoreModel {
-        EncoreModel(try ModelFile.read(from: try localPath(file)))
+        let path = try localPath(file)
+        let (model, checksum) = try ModelFile.readWithChecksum(from: path)
+        return EncoreModel(model, file: (path, checksum), index: nil)
     }
 
     /// Writes the model to a file, atomically: a failure leaves any file already there intact.
@@ -125,7 +139,7 @@ public final class EncoreModel: Sendable {
         try ModelFile.write(model, to: try EncoreModel.localPath(file))
     }
 
-    private static func localPath(_ url: URL) throws -> String {
+    static func localPath(_ url: URL) throws -> String {
         guard url.isFileURL else { throw EncoreError.io(path: url.absoluteString, reason: "not a local file (only file URLs can be read or written)") }
         return url.path
     }
@@ -157,18 +171,22 @@ public final class EncoreModel: Sendable {
     ///   - excluding: Items never to recommend, by ID or name.
     ///   - candidates: When given, the only items that may be recommended, by ID or name.
     ///   - tags: When given, only items carrying every one of these tags (case-insensitive).
+    ///   - retrieval: Exactly, or from the approximate index opened with `openingIndex` (see
+    ///     `Retrieval`); without an open index, `.automatic` is exact.
     /// - Throws: `EncoreError.unknownUser` for a user ID the model does not know;
     ///   `EncoreError.itemNotFound` or `.ambiguousItem` for an item in the lists;
     ///   `EncoreError.invalidParameter` for a count below 1; `EncoreError.invalidArgument` for a
-    ///   tag the model does not have.
+    ///   tag the model does not have, or `.approximate` without an open index.
     public func recommendations(
         for userID: String, count: Int = 10, includingPlayed: Bool = false, excluding: [String] = [], among candidates: [String]? = nil,
-        tagged tags: [String] = []
+        tagged tags: [String] = [], retrieval: Retrieval = .automatic
     ) throws -> [Recommendation] {
         try check(count: count)
         let user = try model.userIndex(userID)
         let filter = try self.filter(excluding: excluding, among: candidates).keepingOnly(tagged: try model.tagIndices(tags), in: model)
-        return ranked(TopNRecommendation.recommend(model, user: user, count: count, seen: includingPlayed ? nil : model.interactions, filter: filter))
+        let seen = includingPlayed ? nil : model.interactions
+        if let list = try index(for: retrieval)?.recommend(model, user: user, count: count, seen: seen, filter: filter) { return ranked(list) }
+        return ranked(TopNRecommendation.recommend(model, user: user, count: count, seen: seen, filter: filter))
     }
 
     /// Recommendations for a listener the model was not trained on, from their plays, without
@@ -213,17 +231,23 @@ public final class EncoreModel: Sendable {
     ///   - candidates: When given, the only items that may be listed, by ID or name.
     ///   - minimumListeners: Items with fewer listeners are left out (0 keeps all): an item
     ///     with one listener sits at cosine 1 to everything only that listener plays.
+    ///   - retrieval: Exactly, or from the approximate index opened with `openingIndex` (see
+    ///     `Retrieval`); without an open index, `.automatic` is exact.
     /// - Throws: `EncoreError.itemNotFound` (with the closest names) or `.ambiguousItem`;
-    ///   `EncoreError.invalidParameter` for a count below 1 or a negative minimum.
+    ///   `EncoreError.invalidParameter` for a count below 1 or a negative minimum;
+    ///   `EncoreError.invalidArgument` for `.approximate` without an open index.
     public func similarItems(
         to item: String, count: Int = 10, excluding: [String] = [], among candidates: [String]? = nil,
-        minimumListeners: Int = EncoreModel.defaultMinimumListeners
+        minimumListeners: Int = EncoreModel.defaultMinimumListeners, retrieval: Retrieval = .automatic
     ) throws -> [Recommendation] {
         try check(count: count)
         try check(minimumListeners: minimumListeners)
-        let index = try ItemLookup.find(item, in: model)
+        let item = try ItemLookup.find(item, in: model)
         let filter = try self.filter(excluding: excluding, among: candidates)
-        return ranked(SimilarItems.similar(to: index, count: count, in: model, minimumListeners: minimumListeners, filter: filter))
+        if let list = try index(for: retrieval)?.similar(model, to: item, count: count, minimumListeners: minimumListeners, filter: filter) {
+            return ranked(list)
+        }
+        return ranked(SimilarItems.similar(to: item, count: count, in: model, minimumListeners: minimumListeners, filter: filter))
     }
 
     /// How many listeners an item needs by default to appear in similar items and radio (5: on

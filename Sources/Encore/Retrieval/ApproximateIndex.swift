@@ -32,6 +32,17 @@ package final class ApproximateIndex: Sendable {
             Settings(description: "IVF{lists},Flat", breadth: 16, similarBreadth: 96, similarMinimumListeners: SimilarItems.defaultMinimumListeners)
         }
 
+        /// The defaults for `model`: as `defaults(items:)`, and similar items searched in a tenth
+        /// of their index's lists when that is more than 96 — cosine neighbours spread over a
+        /// share of the lists, not a number of them: 96 of 1,915 lists reached recall@10 0.934
+        /// at 12 M items, 191 reached 0.976 (docs/catalogue.md).
+        package static func defaults(for model: TrainedModel) -> Settings {
+            var settings = defaults(items: model.itemCount)
+            let members = model.listenerCounts.reduce(0) { $0 + ($1 >= settings.similarMinimumListeners ? 1 : 0) }
+            settings.similarBreadth = max(settings.similarBreadth, lists(items: members) / 10)
+            return settings
+        }
+
         /// Inverted lists for an index of `items` vectors: the square root of `items`, as FAISS's
         /// guidelines suggest, and no more than k-means can train from them (39 points a list).
         package static func lists(items: Int) -> Int { max(1, min(Int(Double(items).squareRoot()), items / 39)) }
@@ -79,12 +90,39 @@ package final class ApproximateIndex: Sendable {
     let similarIndex: FAISSIndex
     /// The item at each position of the similar-items index.
     package let similarMembers: [Int32]
+    /// The lengths of the recommendation index's vectors, when its lists hold them longest
+    /// first (as `build` orders them), so scans stop early; nil otherwise.
+    let recommendLengths: ListLengths?
 
-    init(header: Header, recommendIndex: FAISSIndex, similarIndex: FAISSIndex, similarMembers: [Int32]) {
+    init(header: Header, recommendIndex: FAISSIndex, similarIndex: FAISSIndex, similarMembers: [Int32], recommendLengths: ListLengths?) {
         self.header = header
         self.recommendIndex = recommendIndex
         self.similarIndex = similarIndex
         self.similarMembers = similarMembers
+        self.recommendLengths = recommendLengths
+    }
+
+    /// The length of every vector of an IVF-flat index, list by list: 4 bytes an item, computed
+    /// when the index is made or read. Made only when every list holds its vectors longest first
+    /// (an index written before lists were ordered is scanned whole, as it was).
+    struct ListLengths: Sendable {
+        let lengths: [[Float]]
+
+        init?(_ index: FAISSIndex) {
+            guard let count = index.flatListCount else { return nil }
+            let k = index.dimension
+            var lengths: [[Float]] = []
+            lengths.reserveCapacity(count)
+            for list in 0..<count {
+                let (n, _, vectors) = index.flatList(list)
+                guard let vectors else { lengths.append([]); continue }
+                let row = (0..<n).map { VectorKernels.dot(vectors + $0 * k, vectors + $0 * k, k).squareRoot() }
+                // FAISS's side sums the squares in another order: equal within rounding.
+                for i in row.indices.dropFirst() where row[i] > row[i - 1] * 1.00001 { return nil }
+                lengths.append(row)
+            }
+            self.lengths = lengths
+        }
     }
 
     /// Where the index of the model at `modelPath` lives.
@@ -108,8 +146,9 @@ package final class ApproximateIndex: Sendable {
     package func recommend(_ model: TrainedModel, user: Int, count: Int, seen: SparseMatrix?, filter: CandidateFilter = .everything) -> [ScoredItem]? {
         let excluded = seen.map { user < $0.rowCount ? Set($0.columns(ofRow: user).map(Int.init)) : [] } ?? []
         let vector = model.factors.userFactors.rowArray(user)
+        let items = model.factors.itemFactors
         return search(recommendIndex, query: vector, count: count, skipping: excluded.count, breadth: header.settings.breadth,
-                      label: { Int($0) }, vectors: model.factors.itemFactors) {
+                      label: { Int($0) }, score: { VectorKernels.dot(vector, items.row($0), items.columns) }) {
             !excluded.contains($0) && filter.permits($0)
         }
     }
@@ -118,8 +157,9 @@ package final class ApproximateIndex: Sendable {
     /// `minimumListeners` listeners and what `filter` refuses left out; nil when the index cannot
     /// answer (a minimum below the index's, or too few survivors).
     package func similar(_ model: TrainedModel, to item: Int, count: Int, minimumListeners: Int, filter: CandidateFilter = .everything) -> [ScoredItem]? {
-        let unit = model.normalizedItemFactors
-        return nearest(model, toUnitVector: unit.rowArray(item), count: count, minimumListeners: minimumListeners) { $0 != item && filter.permits($0) }
+        return nearest(model, toUnitVector: ApproximateIndex.unitVector(model, item), count: count, minimumListeners: minimumListeners) {
+            $0 != item && filter.permits($0)
+        }
     }
 
     /// The `count` items nearest by cosine to `unitVector` (unit length) among those with at
@@ -130,9 +170,17 @@ package final class ApproximateIndex: Sendable {
         guard minimumListeners >= header.settings.similarMinimumListeners else { return nil }
         let listeners = model.listenerCounts
         return search(similarIndex, query: unitVector, count: count, skipping: 1, breadth: header.settings.similarBreadth,
-                      label: { Int(self.similarMembers[Int($0)]) }, vectors: model.normalizedItemFactors) {
+                      label: { Int(self.similarMembers[Int($0)]) }, score: { VectorKernels.dot(unitVector, ApproximateIndex.unitVector(model, $0), unitVector.count) }) {
             listeners[$0] >= minimumListeners && accept($0)
         }
+    }
+
+    /// Item `item`'s vector at unit length, made from the raw one as the exact path's copy is
+    /// (`normalizedItemFactors`, which an index query never needs: 2.6 GB at 10 M items).
+    static func unitVector(_ model: TrainedModel, _ item: Int) -> [Float] {
+        var vector = model.factors.itemFactors.rowArray(item)
+        vector.withUnsafeMutableBufferPointer { scaleToUnitLength($0.baseAddress!, $0.count) }
+        return vector
     }
 
     /// Over-fetch, filter, re-score: asks the index for twice `count + skipping`, then four times
@@ -141,12 +189,15 @@ package final class ApproximateIndex: Sendable {
     /// large share of the index, where the exact path is cheaper.
     /// An IVF-flat index is scanned instead (`scan`).
     private func search(
-        _ index: FAISSIndex, query: [Float], count: Int, skipping: Int, breadth: Int, label: (Int64) -> Int, vectors: DenseMatrix,
+        _ index: FAISSIndex, query: [Float], count: Int, skipping: Int, breadth: Int, label: (Int64) -> Int, score: (Int) -> Float,
         accept: (Int) -> Bool
     ) -> [ScoredItem]? {
         let held = index.count
         guard count > 0 else { return [] }
-        if let lists = index.flatListCount { return scan(index, lists: lists, query: query, count: count, breadth: breadth, label: label, accept: accept) }
+        if let lists = index.flatListCount {
+            let lengths = index === recommendIndex ? recommendLengths : nil
+            return scan(index, lists: lists, query: query, count: count, breadth: breadth, lengths: lengths, label: label, accept: accept)
+        }
         var fetch = max(2 * (count + skipping), 32)
         var round = 0
         while true {
@@ -158,7 +209,7 @@ package final class ApproximateIndex: Sendable {
             for raw in found.labels where raw >= 0 {
                 returned += 1
                 let item = label(raw)
-                if accept(item) { top.offer(index: item, score: VectorKernels.dot(query, vectors.row(item), vectors.columns)) }
+                if accept(item) { top.offer(index: item, score: score(item)) }
             }
             let list = top.sorted()
             // Every vector the index holds was looked at: what passed is all there is.
@@ -176,18 +227,24 @@ package final class ApproximateIndex: Sendable {
     /// `count` pass, four times as many lists are looked in, and once that would be a large share
     /// of the lists the exact path answers (nil) — unless every list was scanned.
     private func scan(
-        _ index: FAISSIndex, lists listCount: Int, query: [Float], count: Int, breadth: Int, label: (Int64) -> Int, accept: (Int) -> Bool
+        _ index: FAISSIndex, lists listCount: Int, query: [Float], count: Int, breadth: Int, lengths listLengths: ListLengths?,
+        label: (Int64) -> Int, accept: (Int) -> Bool
     ) -> [ScoredItem]? {
         let k = query.count
         var probes = min(max(1, breadth), listCount)
-        var scores = [Float](repeating: 0, count: 4096)
+        // Lists held longest first are scanned in short blocks and left once the k-th best
+        // score beats ‖q‖ times the next vector's length (with the exact path's rounding margin).
+        var scores = [Float](repeating: 0, count: listLengths == nil ? 4096 : 128)
+        let queryLength = VectorKernels.dot(query, query, k).squareRoot()
         while true {
             guard let lists = try? query.withUnsafeBufferPointer({ try index.probe($0.baseAddress!, count: 1, probes: probes) }) else { return nil }
             var top = TopK(k: count)
             for list in lists where list >= 0 {
                 let (n, labels, vectors) = index.flatList(Int(list))
                 guard n > 0, let labels, let vectors else { continue }
+                let lengths = listLengths?.lengths[Int(list)]
                 for column in stride(from: 0, to: n, by: scores.count) {
+                    if let lengths, top.threshold > -.infinity, top.threshold > queryLength * lengths[column] * 1.0001 { break }
                     let width = min(scores.count, n - column)
                     scores.withUnsafeMutableBufferPointer { scores in
                         let out = scores.baseAddress!
@@ -217,6 +274,7 @@ extension ApproximateIndex {
         var header = header
         if let breadth { header.settings.breadth = breadth }
         if let similarBreadth { header.settings.similarBreadth = similarBreadth }
-        return ApproximateIndex(header: header, recommendIndex: recommendIndex, similarIndex: similarIndex, similarMembers: similarMembers)
+        return ApproximateIndex(header: header, recommendIndex: recommendIndex, similarIndex: similarIndex, similarMembers: similarMembers,
+                                recommendLengths: recommendLengths)
     }
 }

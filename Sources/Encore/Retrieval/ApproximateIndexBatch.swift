@@ -2,8 +2,10 @@ import Foundation
 
 /// Top-N lists for many users from the index (`encore recommend-all`).
 extension ApproximateIndex {
-    /// Users searched together in one FAISS call (which spreads them over its threads).
-    static let batchBlock = 4096
+    /// Users searched together: enough that each list is probed by dozens of a thread's users,
+    /// so one pass over a list's head scores 64 of them at once (at 12 M items, 3,458 lists and
+    /// 16 probes, a block of 4,096 users gave each list about 10 per thread).
+    static let batchBlock = 32_768
 
     /// The `count` best items for each of `userList` (all users when nil), handed to `emit` in
     /// the order of the list, as `BatchRecommender.recommend` does. A block of users is asked
@@ -30,16 +32,32 @@ extension ApproximateIndex {
     /// Seconds the exact batch path and the index take to write top-10 lists (seen items left
     /// out) for `users` users spread over the model.
     package func batchSeconds(_ model: TrainedModel, users: Int, threads: Int) throws -> (exact: Double, index: Double) {
-        let sample = (0..<min(users, model.userCount)).map { $0 * model.userCount / min(users, model.userCount) }
+        let exact = try ApproximateIndex.exactBatchSeconds(model, users: users, threads: threads)
+        return (exact, try indexBatchSeconds(model, users: users, threads: threads))
+    }
+
+    /// The users the batch measurements write lists for: `users` spread evenly over the model.
+    static func batchUsers(_ model: TrainedModel, _ users: Int) -> [Int] {
+        (0..<min(users, model.userCount)).map { $0 * model.userCount / min(users, model.userCount) }
+    }
+
+    /// Seconds the exact batch path takes for `batchUsers`. Its longest-first copy of the item
+    /// vectors is made for the measurement and let go after it, not kept in the model (3 GB at
+    /// 12 M items, which the build holds next to the index otherwise).
+    package static func exactBatchSeconds(_ model: TrainedModel, users: Int, threads: Int) throws -> Double {
+        let sample = batchUsers(model, users)
         let exact = BatchRecommender(users: model.factors.userFactors, items: model.factors.itemFactors, seen: model.interactions,
-                                     ordered: model.normOrderedItems, threads: threads)
-        let exactStart = DispatchTime.now().uptimeNanoseconds
+                                     ordered: NormOrderedItems(model.factors.itemFactors), threads: threads)
+        let start = DispatchTime.now().uptimeNanoseconds
         try exact.recommend(count: 10, userList: sample) { _, _ in }
-        let exactSeconds = Double(DispatchTime.now().uptimeNanoseconds - exactStart) / 1e9
-        let indexStart = DispatchTime.now().uptimeNanoseconds
-        try recommendAll(model, count: 10, userList: sample, seen: model.interactions, threads: threads) { _, _ in }
-        let indexSeconds = Double(DispatchTime.now().uptimeNanoseconds - indexStart) / 1e9
-        return (exactSeconds, indexSeconds)
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Seconds the index takes for `batchUsers`.
+    package func indexBatchSeconds(_ model: TrainedModel, users: Int, threads: Int) throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try recommendAll(model, count: 10, userList: ApproximateIndex.batchUsers(model, users), seen: model.interactions, threads: threads) { _, _ in }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     /// One block's lists; nil for a user whose candidates the filters left short.
@@ -67,24 +85,45 @@ extension ApproximateIndex {
         // One OpenMP thread: the coarse search is a small product, and OpenMP's threads would spin
         // against the scanning threads below for the two cores.
         let probed = try recommendIndex.probe(queries, count: m, probes: probes, threads: 1)
+        let queryLengths = (0..<m).map { VectorKernels.dot(queries + $0 * k, queries + $0 * k, k).squareRoot() }
         var results = [[ScoredItem]?](repeating: nil, count: m)
         let share = (m + threads - 1) / max(1, threads)
         results.withUnsafeMutableBufferPointer { results in
             Parallel.forEachChunk(count: m, chunkSize: share, threads: threads) { chunk, _ in
-                var byList: [Int: [Int]] = [:]
-                for slot in chunk { for p in 0..<probes where probed[slot * probes + p] >= 0 { byList[Int(probed[slot * probes + p]), default: []].append(slot) } }
+                // Two rounds: every user's nearest list first (FAISS names the probed lists nearest
+                // first), so their k-th best is already high when the other lists are scanned and
+                // those stop early; within a round, users are gathered by list.
+                let rounds = [0..<min(1, probes), min(1, probes)..<probes].map { ranks in
+                    var byList: [Int: [Int]] = [:]
+                    for slot in chunk { for p in ranks where probed[slot * probes + p] >= 0 { byList[Int(probed[slot * probes + p]), default: []].append(slot) } }
+                    return byList.sorted(by: { $0.key < $1.key })
+                }
                 var selectors = [TopK](repeating: TopK(k: count), count: chunk.count)
-                let packed = UnsafeMutablePointer<Float>.allocate(capacity: chunk.count * k)
+                let packed = UnsafeMutablePointer<Float>.allocate(capacity: 64 * k)
                 var scratch = [Float](repeating: 0, count: 64 * 4096)
                 defer { packed.deallocate() }
-                for (list, slots) in byList.sorted(by: { $0.key < $1.key }) {
+                // Lists held longest first are scanned in short blocks, and a user leaves a list
+                // once their k-th best score beats ‖x‖ times the next vector's length (the exact
+                // batch path's rule, within one list).
+                let block = recommendLengths == nil ? 4096 : 128
+                for (list, slots) in rounds.joined() {
                     let (n, labels, vectors) = recommendIndex.flatList(list)
                     guard n > 0, let labels, let vectors else { continue }
+                    let lengths = recommendLengths?.lengths[list]
                     for start in stride(from: 0, to: slots.count, by: 64) {
-                        let group = slots[start..<min(start + 64, slots.count)]
-                        for (row, slot) in group.enumerated() { (packed + row * k).update(from: queries + slot * k, count: k) }
-                        for column in stride(from: 0, to: n, by: 4096) {
-                            let width = min(4096, n - column)
+                        var group = Array(slots[start..<min(start + 64, slots.count)])
+                        var column = 0
+                        while column < n {
+                            if let lengths, column > 0 {
+                                group.removeAll { slot in
+                                    let threshold = selectors[slot - chunk.lowerBound].threshold
+                                    // The margin covers the kernel's rounding, as on the exact path.
+                                    return threshold > -.infinity && threshold > queryLengths[slot] * lengths[column] * 1.0001
+                                }
+                                if group.isEmpty { break }
+                            }
+                            for (row, slot) in group.enumerated() { (packed + row * k).update(from: queries + slot * k, count: k) }
+                            let width = min(block, n - column)
                             scratch.withUnsafeMutableBufferPointer { scores in
                                 VectorKernels.scores(packed, m: group.count, lda: k, vectors + column * k, n: width, ldb: k, k: k, into: scores.baseAddress!, ldc: width)
                                 for (row, slot) in group.enumerated() {
@@ -92,6 +131,7 @@ extension ApproximateIndex {
                                           seen: heardItems(seen, users[slot]), mask: mask)
                                 }
                             }
+                            column += width
                         }
                     }
                 }

@@ -7,7 +7,7 @@ extension ApproximateIndex {
     /// Users (and items) whose lists the build compares with the exact path, to store the recall.
     package static let buildSample = 200
     /// Users whose top-10 lists the build writes both ways, to time the batch paths.
-    package static let batchSample = 4096
+    package static let batchSample = 16_384
 
     /// Builds both indexes for `model` (whose file's checksum is `modelChecksum`) and measures
     /// their recall on a small sample. `progress` gets what is being done and the fraction of
@@ -18,59 +18,106 @@ extension ApproximateIndex {
     ) throws -> ApproximateIndex {
         let start = DispatchTime.now().uptimeNanoseconds
         FAISSIndex.setThreads(threads)
+        // The exact batch path first, so that its longest-first copy of the vectors is gone
+        // before the index is made: the two are never in memory together.
+        progress("measuring the exact batch path", 0)
+        let exactBatch = try exactBatchSeconds(model, users: batchSample, threads: threads)
         let listeners = model.listenerCounts
         let members = (0..<model.itemCount).filter { listeners[$0] >= settings.similarMinimumListeners }
         // Each index's share of the progress bar, by the vectors it holds.
         let total = Double(model.itemCount + members.count)
-        let recommend = try fill(model.factors.itemFactors, rows: Array(0..<model.itemCount), settings: settings) {
-            progress("indexing item vectors", 0.95 * Double($0) / total)
+        let recommend = try fill(model.factors.itemFactors, rows: 0..<model.itemCount, unitLength: false, settings: settings) {
+            progress("indexing item vectors", 0.05 + 0.7 * Double($0) / total)
         }
-        let similar = try fill(model.normalizedItemFactors, rows: members, settings: settings) {
-            progress("indexing unit item vectors", 0.95 * Double(model.itemCount + $0) / total)
+        // Unit length chunk by chunk, as they are handed over: the model's whole unit-length
+        // copy (`normalizedItemFactors`) would be another 2.6 GB at 10 M items.
+        let similar = try fill(model.factors.itemFactors, rows: members, unitLength: true, settings: settings) {
+            progress("indexing unit item vectors", 0.05 + 0.7 * Double(model.itemCount + $0) / total)
         }
         var header = Header(
             modelChecksum: modelChecksum, items: model.itemCount, factors: model.factors.factors, settings: settings,
             recall: 0, similarRecall: 0, buildSeconds: 0, batchSpeedUp: 0
         )
-        let unmeasured = ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: members.map { Int32($0) })
-        progress("measuring recall", 0.95)
+        // Longest first within each list, so scans can stop early (`ListLengths`); the unit
+        // vectors of the similar-items index are all of length 1 and stay as they are.
+        recommend.sortListsByLength()
+        let unmeasured = ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: members.map { Int32($0) },
+                                          recommendLengths: ListLengths(recommend))
+        progress("measuring recall", 0.75)
         let measured = unmeasured.evaluate(model, users: buildSample, items: buildSample, seed: 1)
         header.recall = measured.recall
         header.similarRecall = measured.similarRecall
         progress("measuring batch speed", 0.97)
-        let batch = try unmeasured.batchSeconds(model, users: batchSample, threads: threads)
-        header.batchSpeedUp = batch.exact / max(batch.index, 1e-9)
+        header.batchSpeedUp = exactBatch / max(try unmeasured.indexBatchSeconds(model, users: batchSample, threads: threads), 1e-9)
         header.buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress("done", 1)
-        return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers)
+        return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers,
+                                recommendLengths: unmeasured.recommendLengths)
     }
 
-    /// One index over `rows` of `vectors`, trained on an evenly spread sample of them, filled
-    /// in chunks (`added` gets the running count).
-    private static func fill(_ vectors: DenseMatrix, rows: [Int], settings: Settings, added: (Int) -> Void) throws -> FAISSIndex {
+    /// One index over `rows` of `vectors` (scaled to unit length when `unitLength`), trained on
+    /// an evenly spread sample of them, filled in chunks (`added` gets the running count).
+    private static func fill<Rows: RandomAccessCollection<Int>>(
+        _ vectors: DenseMatrix, rows: Rows, unitLength: Bool, settings: Settings, added: (Int) -> Void
+    ) throws -> FAISSIndex where Rows.Index == Int {
         let index = try FAISSIndex(dimension: vectors.columns, description: settings.description(forItems: rows.count))
+        let first = rows.startIndex
         if !rows.isEmpty {
             let sampleSize = min(rows.count, 200_000)
-            let sample = (0..<sampleSize).map { rows[$0 * rows.count / sampleSize] }
-            try packed(vectors, sample) { try index.train($0, count: sample.count) }
+            let sample = (0..<sampleSize).map { rows[first + $0 * rows.count / sampleSize] }
+            try packed(vectors, sample, unitLength: unitLength) { try index.train($0, count: sample.count) }
+        }
+        // An IVF index's lists are assigned first and given their exact room: filled as they
+        // come, FAISS's lists grow by doubling, up to twice the index's memory at build time.
+        var assigned: [Int64]? = []
+        for start in stride(from: 0, to: rows.count, by: buildChunk) where assigned != nil {
+            let chunk = rows[(first + start)..<(first + min(start + buildChunk, rows.count))]
+            try packed(vectors, chunk, unitLength: unitLength) { vectors in
+                if let lists = try index.assign(vectors, count: chunk.count) { assigned?.append(contentsOf: lists) } else { assigned = nil }
+            }
+            added((start + chunk.count) / 2)
+        }
+        if let assigned, let listCount = assigned.max().map({ Int($0) + 1 }) {
+            var counts = [Int64](repeating: 0, count: listCount)
+            for list in assigned where list >= 0 { counts[Int(list)] += 1 }
+            index.reserve(counts)
         }
         var start = 0
         while start < rows.count {
-            let chunk = Array(rows[start..<min(start + buildChunk, rows.count)])
-            try packed(vectors, chunk) { try index.add($0, count: chunk.count) }
+            let chunk = rows[(first + start)..<(first + min(start + buildChunk, rows.count))]
+            try packed(vectors, chunk, unitLength: unitLength) { packed in
+                if let assigned {
+                    try assigned.withUnsafeBufferPointer { try index.add(packed, count: chunk.count, lists: $0.baseAddress! + start) }
+                } else {
+                    try index.add(packed, count: chunk.count)
+                }
+            }
             start += chunk.count
-            added(start)
+            added(assigned == nil ? start : (rows.count + start) / 2)
         }
         return index
     }
 
-    /// `rows` of `vectors` copied next to each other, as FAISS takes them (a `DenseMatrix` may pad its rows).
-    private static func packed(_ vectors: DenseMatrix, _ rows: [Int], _ body: (UnsafePointer<Float>) throws -> Void) throws {
+    /// `rows` of `vectors` copied next to each other, as FAISS takes them (a `DenseMatrix` may
+    /// pad its rows), scaled to unit length when `unitLength`.
+    private static func packed<Rows: Collection<Int>>(
+        _ vectors: DenseMatrix, _ rows: Rows, unitLength: Bool, _ body: (UnsafePointer<Float>) throws -> Void
+    ) throws {
         let k = vectors.columns
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows.count * k))
         defer { buffer.deallocate() }
-        for (slot, row) in rows.enumerated() { (buffer + slot * k).update(from: vectors.row(row), count: k) }
+        for (slot, row) in rows.enumerated() {
+            (buffer + slot * k).update(from: vectors.row(row), count: k)
+            if unitLength { scaleToUnitLength(buffer + slot * k, k) }
+        }
         try body(buffer)
+    }
+
+    /// Scales `vector` to unit length (a zero vector stays zero) with the arithmetic of
+    /// `DenseMatrix.rowNormalized`, so a vector here is bit for bit the exact path's.
+    static func scaleToUnitLength(_ vector: UnsafeMutablePointer<Float>, _ k: Int) {
+        let norm = VectorKernels.dot(vector, vector, k).squareRoot()
+        if norm > 0 { VectorKernels.scale(vector, 1 / norm, k) }
     }
 
     /// Recall@10 of the index against the exact path, and the time each took.
@@ -107,17 +154,41 @@ extension ApproximateIndex {
         })
         let minimum = header.settings.similarMinimumListeners
         let similar = compare(sampledItems, exact: {
-            SimilarItems.similar(to: $0, count: 10, in: model, minimumListeners: minimum)
+            ApproximateIndex.exactSimilar(model, to: $0, count: 10, minimumListeners: minimum)
         }, approximate: {
             if let list = self.similar(model, to: $0, count: 10, minimumListeners: minimum) { return list }
             fallbacks += 1
-            return SimilarItems.similar(to: $0, count: 10, in: model, minimumListeners: minimum)
+            return ApproximateIndex.exactSimilar(model, to: $0, count: 10, minimumListeners: minimum)
         })
         return Evaluation(
             recall: user.recall, similarRecall: similar.recall, exactSeconds: user.exact, indexSeconds: user.index,
             exactSimilarSeconds: similar.exact, indexSimilarSeconds: similar.index, fallbacks: fallbacks,
             users: sampledUsers.count, items: sampledItems.count
         )
+    }
+
+    /// Similar items by the exact path's ranking (cosine, every item scored), computed from the
+    /// raw vectors as q·y / ‖y‖ with q at unit length: `SimilarItems` reads the model's
+    /// unit-length copy, which the index never needs and which at 10 M items is 2.6 GB more than
+    /// a measurement should cost. It reads as many bytes a query as the exact path does.
+    static func exactSimilar(_ model: TrainedModel, to item: Int, count: Int, minimumListeners: Int) -> [ScoredItem] {
+        let items = model.factors.itemFactors, k = items.columns, n = model.itemCount, block = 4096
+        let query = unitVector(model, item)
+        let listeners = model.listenerCounts
+        var top = TopK(k: count)
+        var scores = [Float](repeating: 0, count: block)
+        scores.withUnsafeMutableBufferPointer { scores in
+            let out = scores.baseAddress!
+            for start in stride(from: 0, to: n, by: block) {
+                let width = min(block, n - start)
+                VectorKernels.scores(query, m: 1, lda: k, items.row(start), n: width, ldb: items.stride, k: k, into: out, ldc: width)
+                for j in 0..<width where start + j != item && listeners[start + j] >= minimumListeners {
+                    let norm = VectorKernels.dot(items.row(start + j), items.row(start + j), k).squareRoot()
+                    top.offer(index: start + j, score: norm > 0 ? out[j] / norm : 0)
+                }
+            }
+        }
+        return top.sorted()
     }
 
     /// Mean recall of `approximate` against `exact` over `queries`, and each one's seconds per query.

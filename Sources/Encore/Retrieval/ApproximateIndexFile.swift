@@ -13,13 +13,13 @@ package enum ApproximateIndexFile {
     /// The format version this build writes and reads.
     package static let formatVersion: UInt32 = 1
 
-    /// Writes `index` to `path` atomically.
+    /// Writes `index` to `path` atomically. FAISS's indexes go straight to the file, each after
+    /// its length (counted by a first pass that writes nothing): serializing them in memory first
+    /// would hold one more copy of the index (4 GB at 10 M items).
     package static func write(_ index: ApproximateIndex, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let header = try encoder.encode(index.header)
-        let recommend = try index.recommendIndex.serialized()
-        let similar = try index.similarIndex.serialized()
         let file = try ChecksummedFileWriter(path: path)
         var sink = file
         try magic.withUnsafeBytes { try sink.append($0) }
@@ -28,8 +28,12 @@ package enum ApproximateIndexFile {
         try sink.appendBlob(header)
         try sink.append(UInt64(index.similarMembers.count * 4))
         try index.similarMembers.withUnsafeBytes { try sink.append($0) }
-        try sink.appendArray(recommend)
-        try sink.appendArray(similar)
+        for faiss in [index.recommendIndex, index.similarIndex] {
+            let length = try faiss.serializedLength()
+            try sink.append(UInt64(length))
+            let written = try faiss.write { try sink.append($0) }
+            guard written == length else { throw EncoreError.invalidArgument("\(path): FAISS wrote \(written) bytes of an index it had measured at \(length); nothing was written") }
+        }
         try file.commit()
     }
 
@@ -37,15 +41,23 @@ package enum ApproximateIndexFile {
     /// is `modelChecksum`: a damaged file, or one built from another model (or an older state of
     /// this one), is refused with an error that says so and how to rebuild it.
     package static func read(from path: String, for model: TrainedModel, modelChecksum: UInt64) throws -> ApproximateIndex {
-        let data = try FileContents.load(path)
+        // Mapped, and read once front to back: the checksum and FAISS's reading let the pages go
+        // behind them, so the file (4 GB at 12 M items) is not held in memory beside the index.
+        let mapping = try FileMapping(path: path)
         func invalid(_ reason: String) -> EncoreError { .invalidArgument("\(path): not a usable index: \(reason)") }
-        return try data.withUnsafeBytes { bytes in
+        do {
+            let bytes = mapping.bytes
             guard bytes.count >= 8, Array(bytes[0..<8]) == magic else { throw invalid("it does not start with the Encore index signature") }
             guard bytes.count >= 24 else { throw invalid("it is truncated (\(bytes.count) bytes)") }
             let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
             guard version == formatVersion else { throw invalid("it has format version \(version); this Encore reads version \(formatVersion)") }
             let checked = bytes.count - 8
-            guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<checked])) == bytes.loadUnaligned(fromByteOffset: checked, as: UInt64.self) else {
+            var checksum = Checksum.Accumulator()
+            for start in stride(from: 0, to: checked, by: 64 << 20) {
+                checksum.add(UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + (64 << 20), checked)]))
+                mapping.release(start..<min(start + (64 << 20), checked))
+            }
+            guard checksum.value == bytes.loadUnaligned(fromByteOffset: checked, as: UInt64.self) else {
                 throw invalid("its checksum does not match (the file is damaged); rebuild it with encore index")
             }
             var cursor = SectionCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[16..<checked]))
@@ -59,12 +71,13 @@ package enum ApproximateIndexFile {
             let members = memberBytes.count / 4
             let similarMembers = (0..<members).map { memberBytes.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self) }
             guard similarMembers.allSatisfy({ $0 >= 0 && Int($0) < model.itemCount }) else { throw invalid("its member list names items the model does not have") }
-            let recommend = try FAISSIndex(serialized: recommendBytes, description: header.settings.description)
-            let similar = try FAISSIndex(serialized: similarBytes, description: header.settings.description)
+            let recommend = try FAISSIndex(serialized: recommendBytes, description: header.settings.description, releasingMappedPages: mapping.isMapped)
+            let similar = try FAISSIndex(serialized: similarBytes, description: header.settings.description, releasingMappedPages: mapping.isMapped)
             guard recommend.count == model.itemCount, similar.count == members,
                   recommend.dimension == header.factors, similar.dimension == header.factors
             else { throw invalid("its FAISS indexes do not hold the model's items") }
-            return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: similarMembers)
+            return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: similarMembers,
+                                    recommendLengths: ApproximateIndex.ListLengths(recommend))
         }
     }
 }

@@ -27,12 +27,14 @@ package final class FAISSIndex: @unchecked Sendable {
         self.description = description
     }
 
-    /// An index from FAISS's serialized bytes; `description` is what it was made from.
-    package init(serialized bytes: UnsafeRawBufferPointer, description: String) throws {
+    /// An index from FAISS's serialized bytes; `description` is what it was made from. With
+    /// `releasingMappedPages` (only for bytes of a read-only file mapping) the pages read are let
+    /// go behind the reading (`FileMapping.release`).
+    package init(serialized bytes: UnsafeRawBufferPointer, description: String, releasingMappedPages: Bool = false) throws {
         guard FAISSIndex.isAvailable else { throw EncoreError.invalidArgument(FAISSIndex.missingMessage) }
         var error = [CChar](repeating: 0, count: 512)
         guard let base = bytes.baseAddress,
-              let read = encore_faiss_deserialize(base.assumingMemoryBound(to: UInt8.self), bytes.count, &error, error.count)
+              let read = encore_faiss_deserialize(base.assumingMemoryBound(to: UInt8.self), bytes.count, releasingMappedPages ? 1 : 0, &error, error.count)
         else { throw EncoreError.invalidArgument("FAISS cannot read the index: \(String(cString: error))") }
         handle = read
         self.description = description
@@ -57,6 +59,27 @@ package final class FAISSIndex: @unchecked Sendable {
     /// Adds `count` contiguous vectors, numbered after those held.
     package func add(_ vectors: UnsafePointer<Float>, count: Int) throws {
         try call("add vectors to") { encore_faiss_add(handle, Int64(count), vectors, $0, $1) }
+    }
+
+    /// For an IVF index, the list each of `count` contiguous vectors belongs in; nil for other kinds.
+    package func assign(_ vectors: UnsafePointer<Float>, count: Int) throws -> [Int64]? {
+        var lists = [Int64](repeating: -1, count: count)
+        var error = [CChar](repeating: 0, count: 512)
+        let status = encore_faiss_assign(handle, Int64(count), vectors, &lists, &error, error.count)
+        if status == -1 && error[0] == 0 { return nil }
+        guard status == 0 else { throw EncoreError.invalidArgument("FAISS could not assign vectors to the index's lists: \(String(cString: error))") }
+        return lists
+    }
+
+    /// Orders an IVF-flat index's lists longest vector first (nothing for other kinds).
+    package func sortListsByLength() { encore_faiss_sort_lists_by_length(handle) }
+
+    /// Makes room in an IVF index's lists for `counts[list]` more entries each (nothing for other kinds).
+    package func reserve(_ counts: [Int64]) { encore_faiss_reserve(handle, counts, Int64(counts.count)) }
+
+    /// Adds `count` contiguous vectors to an IVF index in the lists `assign` chose, numbered after those held.
+    package func add(_ vectors: UnsafePointer<Float>, count: Int, lists: UnsafePointer<Int64>) throws {
+        try call("add vectors to") { encore_faiss_add_assigned(handle, Int64(count), vectors, lists, $0, $1) }
     }
 
     /// The `k` best (label, inner product) pairs for each of `count` contiguous queries, as
@@ -95,13 +118,40 @@ package final class FAISSIndex: @unchecked Sendable {
         return (Int(count), labels, vectors)
     }
 
-    /// The index in FAISS's serialized form.
-    package func serialized() throws -> [UInt8] {
-        var bytes: UnsafeMutablePointer<UInt8>? = nil
+    /// Bytes the index takes in FAISS's serialized form (FAISS writes it out to count it, keeping nothing).
+    package func serializedLength() throws -> Int {
         var length = 0
-        try call("serialize") { encore_faiss_serialize(handle, &bytes, &length, $0, $1) }
-        defer { free(bytes) }
-        return Array(UnsafeBufferPointer(start: bytes, count: length))
+        try call("measure") { encore_faiss_write(handle, nil, nil, &length, $0, $1) }
+        return length
+    }
+
+    /// Hands the index in FAISS's serialized form to `sink` run by run (one inverted list at a
+    /// time, not a copy of the whole index); an error `sink` throws stops the writing and is
+    /// rethrown. Returns the bytes written.
+    @discardableResult
+    package func write(to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        try withoutActuallyEscaping(sink) { sink in
+            let box = SinkBox(sink)
+            var length = 0
+            let context = Unmanaged.passUnretained(box).toOpaque()
+            do {
+                try call("write") { encore_faiss_write(handle, { context, bytes, length in
+                    let box = Unmanaged<SinkBox>.fromOpaque(context!).takeUnretainedValue()
+                    do { try box.sink(UnsafeRawBufferPointer(start: bytes, count: length)) } catch { box.failure = error; return 1 }
+                    return 0
+                }, context, &length, $0, $1) }
+            } catch {
+                throw box.failure ?? error
+            }
+            return length
+        }
+    }
+
+    /// The sink of `write` and the error it threw, for the C callback.
+    private final class SinkBox {
+        let sink: (UnsafeRawBufferPointer) throws -> Void
+        var failure: Error?
+        init(_ sink: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.sink = sink }
     }
 
     private func call(_ what: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {

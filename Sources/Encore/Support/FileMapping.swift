@@ -41,7 +41,19 @@ package final class FileMapping: @unchecked Sendable {
     }
 
     /// False for bytes read from a pipe or device into memory of the mapping's own.
-    private let isMapped: Bool
+    package let isMapped: Bool
+
+    /// Lets the pages wholly inside `range` go from this process's memory (they stay valid and
+    /// are read from the file again if touched): a reader that goes through a large file once
+    /// (an index file, 4 GB at 12 M items) need not hold all of it at the end. Nothing for bytes
+    /// that are not a mapping.
+    package func release(_ range: Range<Int>) {
+        guard isMapped, let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
 
     deinit {
         guard let base = bytes.baseAddress else { return }

@@ -157,3 +157,69 @@ final class ApproximateIndexTests: XCTestCase {
         XCTAssertTrue(automatic.snapshot().indexNote?.contains("another model") ?? false, automatic.snapshot().indexNote ?? "no note")
     }
 }
+
+/// What the build and the measurements do without the model's whole-catalogue copies.
+final class ApproximateIndexMemoryTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FAISSIndex.isAvailable, ApproximateIndexTests.skipReason)
+    }
+
+    /// The similar-items index holds each member's unit vector, normalized chunk by chunk at
+    /// build time: bit for bit the row of the model's own unit-length copy.
+    func testSimilarIndexHoldsTheExactPathsUnitVectors() throws {
+        let model = ApproximateIndexTests.model
+        let index = try ApproximateIndex.build(model, modelChecksum: 1, settings: .defaults(items: model.itemCount), threads: 2)
+        let unit = model.normalizedItemFactors, k = unit.columns
+        var seen = 0
+        for list in 0..<(index.similarIndex.flatListCount ?? 0) {
+            let (n, labels, vectors) = index.similarIndex.flatList(list)
+            guard n > 0, let labels, let vectors else { continue }
+            for entry in 0..<n {
+                let item = Int(index.similarMembers[Int(labels[entry])])
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: vectors + entry * k, count: k)), unit.rowArray(item), "item \(item)")
+                seen += 1
+            }
+        }
+        XCTAssertEqual(seen, index.similarMembers.count)
+    }
+
+    /// The exact similar lists the measurements use (cosine from the raw vectors) are the exact
+    /// path's (`SimilarItems`, over the unit-length copy): the same items, the same cosines to
+    /// rounding.
+    func testExactSimilarFromRawVectorsMatchesTheExactPath() {
+        let model = ApproximateIndexTests.model, listeners = model.listenerCounts
+        for item in stride(from: 0, to: model.itemCount, by: 499) where listeners[item] >= 5 {
+            let reference = SimilarItems.similar(to: item, count: 10, in: model, minimumListeners: 5)
+            let measured = ApproximateIndex.exactSimilar(model, to: item, count: 10, minimumListeners: 5)
+            XCTAssertEqual(measured.count, reference.count)
+            for (a, b) in zip(measured, reference) { XCTAssertEqual(a.score, b.score, accuracy: 1e-5, "item \(item)") }
+            XCTAssertGreaterThanOrEqual(Set(measured.map(\.index)).intersection(reference.map(\.index)).count, reference.count - 1, "item \(item)")
+        }
+    }
+}
+
+/// Lists held longest first let a scan stop early; the answers must be those of scanning every
+/// list whole.
+final class ApproximateIndexPruningTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FAISSIndex.isAvailable, ApproximateIndexTests.skipReason)
+    }
+
+    func testStoppingEarlyInLongestFirstListsChangesNoAnswer() throws {
+        let model = ApproximateIndexTests.model
+        let index = try ApproximateIndex.build(model, modelChecksum: 1, settings: .defaults(items: model.itemCount), threads: 2)
+        let lengths = try XCTUnwrap(index.recommendLengths, "the build orders the lists longest first")
+        XCTAssertTrue(lengths.lengths.allSatisfy { zip($0, $0.dropFirst()).allSatisfy { $0 >= $1 * 0.99999 } })
+        let whole = ApproximateIndex(header: index.header, recommendIndex: index.recommendIndex, similarIndex: index.similarIndex,
+                                     similarMembers: index.similarMembers, recommendLengths: nil)
+        for user in stride(from: 0, to: model.userCount, by: 7) {
+            XCTAssertEqual(index.recommend(model, user: user, count: 10, seen: model.interactions)?.map(\.index),
+                           whole.recommend(model, user: user, count: 10, seen: model.interactions)?.map(\.index), "user \(user)")
+        }
+        var pruned: [[Int]] = [], full: [[Int]] = []
+        let users = Array(stride(from: 0, to: model.userCount, by: 3))
+        try index.recommendAll(model, count: 10, userList: users, seen: model.interactions, threads: 2) { _, list in pruned.append(list.map(\.index)) }
+        try whole.recommendAll(model, count: 10, userList: users, seen: model.interactions, threads: 2) { _, list in full.append(list.map(\.index)) }
+        XCTAssertEqual(pruned, full)
+    }
+}
