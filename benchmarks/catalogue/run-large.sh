@@ -32,22 +32,5 @@ for path in exact approximate; do
     /usr/bin/time -f "recommend-all --$path: %e s wall, %U s user, %M KB peak" \
         "$encore" recommend-all "$model" --$path --users "$out/serve-users.txt" --output "$out/recs-$path.tsv" --quiet
 done
-port=18094
-for path in exact approximate; do
-    "$encore" serve "$model" --port $port --$path 2> "$out/serve-$path.log" &
-    server=$!
-    trap 'kill $server 2>/dev/null || true' EXIT
-    for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
-    echo "serve --$path: RSS $(ps -o rss= -p $server) KB once loaded"
-    for run in users:1 similar:1 users:32; do
-        script=${run%:*} connections=${run#*:}
-        result=$(USERS_FILE="$out/serve-users.txt" ITEMS_FILE="$out/serve-items.txt" \
-            wrk -t$(( connections > 1 ? 2 : 1 )) -c"$connections" -d"${duration}s" -s "$root/benchmarks/serve/$script.lua" --latency "http://127.0.0.1:$port" 2>&1)
-        printf '%-12s %-8s %2s connections: %9s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$path" "$script" "$connections" \
-            "$(echo "$result" | awk '/Requests\/sec/ {print $2}')" "$(echo "$result" | awk '$1=="50%" {print $2}')" \
-            "$(echo "$result" | awk '$1=="99%" {print $2}')" "$(echo "$result" | awk '/Non-2xx/ {print $NF}' | grep . || echo 0)"
-    done
-    curl -s "http://127.0.0.1:$port/metrics" | grep -E '^encore_(answers_total|index_in_use)'
-    kill -TERM $server; wait $server || true
-    trap - EXIT
-done
+. "$root/benchmarks/catalogue/serve-paths.sh"
+serve_both_paths "$encore" "$model" 18094 "$out" "$duration" 300
