@@ -26,9 +26,13 @@ struct IndexOptions {
 
     /// Reads the model at `path` and, when it is asked for (or, for `batch`, chosen), its index.
     /// A damaged index, or one of another model, is an error (rebuild it, or pass --exact).
-    func load(_ path: String, batch: Bool = false) throws -> (model: TrainedModel, index: ApproximateIndex?) {
-        if exact || (!approximate && !batch) { return (try ModelFile.read(from: path), nil) }
-        let (model, checksum) = try ModelFile.readWithChecksum(from: path)
+    /// `checking` says which of a version 4 file's chunks the load checks (a one-shot command
+    /// checks what it reads; the index's checks count every item's listeners, so with an index
+    /// the training matrix is checked whole).
+    func load(_ path: String, batch: Bool = false, checking: ModelFile.Checking = .everything) throws -> (model: TrainedModel, index: ApproximateIndex?) {
+        if exact || (!approximate && !batch) { return (try ModelFile.read(from: path, checking: checking), nil) }
+        let indexChecking: ModelFile.Checking = if case .deferringUserRows = checking { .deferringUserFactors } else { checking }
+        let (model, checksum) = try ModelFile.readWithChecksum(from: path, checking: indexChecking)
         let index = try IndexOptions.index(for: model, checksum: checksum, at: path, required: approximate)
         if batch, !approximate, let index, !index.isChosenAutomaticallyForBatches(forItems: model.itemCount) { return (model, nil) }
         return (model, index)

@@ -45,7 +45,8 @@ enum RadioCommand: Command {
         let filters = try FilterOptions(arguments)
         let json = try arguments.flag("--json")
         let indexOptions = try IndexOptions(arguments)
-        let (model, index) = try indexOptions.load(try arguments.positionals(["MODEL"])[0])
+        // Radio counts every item's listeners: only the user factors are left unchecked (a --user's row is checked when it is looked up).
+        let (model, index) = try indexOptions.load(try arguments.positionals(["MODEL"])[0], checking: .deferringUserFactors)
         let seeds = try seedQueries.map { try ItemLookup.find($0, in: model) }
         let tags = try model.tagIndices(tagNames)
         let user = try userID.map { try model.userIndex($0) }

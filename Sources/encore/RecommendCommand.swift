@@ -32,7 +32,9 @@ enum RecommendCommand: Command {
         let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
         guard (userID == nil) != (plays == nil) else { throw UsageError("give exactly one of --user ID and --plays FILE_OR_LIST") }
-        let (model, index) = try indexOptions.load(path)
+        // One listener's rows and the item side are all a one-shot recommendation reads: the rest of
+        // a large model file's chunks are left unchecked (docs/model-file.md).
+        let (model, index) = try indexOptions.load(path, checking: .deferringUserRows)
         let filter = try filters.filter(for: model).keepingOnly(tagged: try model.tagIndices(tagNames), in: model)
         if let userID {
             let user = try model.userIndex(userID)

@@ -28,7 +28,8 @@ enum SimilarCommand: Command {
         let json = try arguments.flag("--json")
         let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
-        let (model, index) = try indexOptions.load(path)
+        // Similar items count every item's listeners, so only the user factors are left unchecked.
+        let (model, index) = try indexOptions.load(path, checking: .deferringUserFactors)
         let item = try ItemLookup.find(query, in: model)
         let filter = try filters.filter(for: model)
         let list = index?.similar(model, to: item, count: count, minimumListeners: listeners.minimum, filter: filter)

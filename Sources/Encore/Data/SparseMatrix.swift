@@ -15,9 +15,12 @@ package struct SparseMatrix: Sendable, Equatable {
 
     /// A matrix from validated CSR arrays: Swift arrays, or arrays wherever they live (a model
     /// file's mapping, another matrix), in any mix.
+    /// With `checkingColumns` false, only the row offsets are checked now, and each row's
+    /// columns when `checkColumns(ofRow:)` is called before the row is used (a model file's
+    /// training matrix, when a one-shot command reads one row of it).
     package init(
         rowCount: Int, columnCount: Int, offsets: some MappableArrayConvertible<Int>,
-        indices: some MappableArrayConvertible<UInt32>, values: some MappableArrayConvertible<Float>
+        indices: some MappableArrayConvertible<UInt32>, values: some MappableArrayConvertible<Float>, checkingColumns: Bool = true
     ) throws {
         let (offsets, indices, values) = (offsets.asMappableArray, indices.asMappableArray, values.asMappableArray)
         // `count - 1`, not `rowCount + 1`: a row count read from a file may be Int.max.
@@ -26,7 +29,7 @@ package struct SparseMatrix: Sendable, Equatable {
         }
         try offsets.withUnsafeBufferPointer { offsets in
             try indices.withUnsafeBufferPointer { indices in
-                try SparseMatrix.checkRows(offsets: offsets, indices: indices, columnCount: columnCount)
+                try SparseMatrix.checkRows(offsets: offsets, indices: indices, columnCount: columnCount, checkingColumns: checkingColumns)
             }
         }
         self.init(uncheckedRowCount: rowCount, columnCount: columnCount, offsets: offsets, indices: indices, values: values)
@@ -38,7 +41,7 @@ package struct SparseMatrix: Sendable, Equatable {
     /// branch-free pass over all the entries (which the compiler vectorizes): the places where a
     /// column does not rise must all be row starts. Only a failing matrix is walked row by row,
     /// to name the row.
-    private static func checkRows(offsets: UnsafeBufferPointer<Int>, indices: UnsafeBufferPointer<UInt32>, columnCount: Int) throws {
+    private static func checkRows(offsets: UnsafeBufferPointer<Int>, indices: UnsafeBufferPointer<UInt32>, columnCount: Int, checkingColumns: Bool) throws {
         for r in 0..<(offsets.count - 1) {
             // Each row's end is checked against the entries before the row is used: the last
             // offset being right says nothing about the ones before it (fuzzing found [0, 100, 5]).
@@ -46,6 +49,7 @@ package struct SparseMatrix: Sendable, Equatable {
                 throw EncoreError.invalidArgument("CSR row offsets decrease or run past the entries at row \(r)")
             }
         }
+        guard checkingColumns else { return }
         var notRising = 0
         if indices.count > 1, let base = indices.baseAddress {
             // Raw pointer, wrapping arithmetic: no check left in the loop to stop vectorizing.
@@ -62,17 +66,29 @@ package struct SparseMatrix: Sendable, Equatable {
             lastColumnsInRange = lastColumnsInRange && Int(indices[offsets[r + 1] - 1]) < columnCount
         }
         guard notRising != rowStartsNotRising || !lastColumnsInRange else { return }
-        for r in 0..<(offsets.count - 1) {
-            var previous = -1
-            for p in offsets[r]..<offsets[r + 1] {
-                let c = Int(indices[p])
-                guard c > previous, c < columnCount else {
-                    throw EncoreError.invalidArgument("CSR row \(r) has an unsorted, repeated or out-of-range column \(c)")
-                }
-                previous = c
+        for r in 0..<(offsets.count - 1) { try checkColumns(ofRow: r, offsets: offsets, indices: indices, columnCount: columnCount) }
+        preconditionFailure("a matrix that failed the check passed it row by row")
+    }
+
+    private static func checkColumns(ofRow r: Int, offsets: UnsafeBufferPointer<Int>, indices: UnsafeBufferPointer<UInt32>, columnCount: Int) throws {
+        var previous = -1
+        for p in offsets[r]..<offsets[r + 1] {
+            let c = Int(indices[p])
+            guard c > previous, c < columnCount else {
+                throw EncoreError.invalidArgument("CSR row \(r) has an unsorted, repeated or out-of-range column \(c)")
+            }
+            previous = c
+        }
+    }
+
+    /// Throws unless row `r`'s columns are sorted, distinct and below `columnCount`: what a
+    /// matrix made with `checkingColumns: false` checks of a row before it is used.
+    package func checkColumns(ofRow r: Int) throws {
+        try offsets.withUnsafeBufferPointer { offsets in
+            try indices.withUnsafeBufferPointer { indices in
+                try SparseMatrix.checkColumns(ofRow: r, offsets: offsets, indices: indices, columnCount: columnCount)
             }
         }
-        preconditionFailure("a matrix that failed the check passed it row by row")
     }
 
     /// Builds the matrix from coordinate triples, summing the values of repeated (row, column)

@@ -49,6 +49,9 @@ package final class TrainedModel: Recommender, Sendable {
     /// How many items, at the end of the item table, were placed from their tags rather than
     /// trained: training never saw them, so YᵀY (fold-in, explanations) leaves them out.
     package let placedItems: Int
+    /// For a model loaded from a version 4 file without checking every chunk, the rows of a
+    /// user left to check, checked when `userIndex` looks the user up; nil once all is checked.
+    package let userRowChecks: UserRowChecks?
     // Derived values: most commands need one or two of them, and each costs a pass over the parts.
     private let normalizedItemsOnce = ComputedOnce<DenseMatrix>()
     private let normalizedUsersOnce = ComputedOnce<DenseMatrix>()
@@ -60,7 +63,8 @@ package final class TrainedModel: Recommender, Sendable {
     /// A model from its parts, checked for consistent shapes.
     package init(
         configuration: ALSConfiguration, userIDs: IDIndex, itemIDs: IDIndex, itemNames: [String]?,
-        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary, itemTags: ItemTags? = nil, placedItems: Int = 0
+        factors: FactorModel, interactions: SparseMatrix, summary: TrainingSummary, itemTags: ItemTags? = nil, placedItems: Int = 0,
+        userRowChecks: UserRowChecks? = nil
     ) throws {
         guard factors.userFactors.rows == userIDs.count, factors.itemFactors.rows == itemIDs.count,
               itemTags == nil || itemTags!.matrix.rowCount == itemIDs.count, (0...itemIDs.count).contains(placedItems),
@@ -78,6 +82,7 @@ package final class TrainedModel: Recommender, Sendable {
         self.summary = summary
         self.itemTags = itemTags
         self.placedItems = placedItems
+        self.userRowChecks = userRowChecks
     }
 
     /// Trains a model on `data` and returns it with the fitting time. `matrix`, when the caller
@@ -126,14 +131,18 @@ package final class TrainedModel: Recommender, Sendable {
     package var normOrderedItems: NormOrderedItems { normOrderedItemsOnce.value { NormOrderedItems(factors.itemFactors) } }
 
     /// User factors scaled to unit length, for similar listeners.
-    package var normalizedUserFactors: DenseMatrix { normalizedUsersOnce.value { factors.userFactors.rowNormalized() } }
+    package var normalizedUserFactors: DenseMatrix {
+        precondition(userRowChecks == nil, "every user's factors are read: load the model checking everything")
+        return normalizedUsersOnce.value { factors.userFactors.rowNormalized() }
+    }
 
     /// How many listeners each item has: the users with a positive weight for it in the
     /// training data. An item with few has a vector learned from few people's taste (one
     /// listener's artists all get that listener's direction), so similar-item lists and radio
     /// leave such items out (`SimilarItems.defaultMinimumListeners`).
     package var listenerCounts: [Int] {
-        listenerCountsOnce.value {
+        precondition(userRowChecks?.trainingMatrixDeferred != true, "every training row is read: load the model checking the training matrix")
+        return listenerCountsOnce.value {
             var counts = [Int](repeating: 0, count: itemCount)
             // Over buffers: a loaded model's arrays are a mapped file's (18 M entries on the
             // reference model), whose element-by-element subscript checks its storage each time.
@@ -169,9 +178,12 @@ package final class TrainedModel: Recommender, Sendable {
         }
     }
 
-    /// The dense index of a user ID, or an `unknownUser` error.
+    /// The dense index of a user ID, or an `unknownUser` error. For a model loaded without
+    /// checking every chunk, the user's rows are checked first: an `invalidModelFile` error when
+    /// a chunk holding them is corrupted.
     package func userIndex(_ id: String) throws -> Int {
         guard let index = userIDs.index(of: id) else { throw EncoreError.unknownUser(id) }
+        try userRowChecks?.check(user: index, factors: factors.userFactors, interactions: interactions)
         return index
     }
 

@@ -7,9 +7,14 @@ protocol ByteSink {
     mutating func append(_ bytes: UnsafeRawBufferPointer) throws
     /// Bytes appended so far: the file offset of the next byte.
     var position: Int { get }
+    /// Marks the bytes since the last section's end as section `kind` (a chunked model file's
+    /// writer records it; other sinks ignore it).
+    mutating func endSection(_ kind: ModelFileSection) throws
 }
 
 extension ByteSink {
+    mutating func endSection(_ kind: ModelFileSection) throws {}
+
     /// Appends an integer, little-endian.
     mutating func append<T: FixedWidthInteger>(_ value: T) throws {
         try withUnsafeBytes(of: value.littleEndian) { try append($0) }

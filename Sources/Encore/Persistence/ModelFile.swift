@@ -9,18 +9,40 @@ import Foundation
 /// tags when the model has them. Version 3, which this build writes, starts every array on a
 /// 64-byte boundary, stores factor rows padded as `DenseMatrix` keeps them and a hash table
 /// after each ID table, so that a loaded model sits on the mapped file instead of copies of it.
+/// Version 4, which this build writes, is version 3's payload followed by a chunk table instead
+/// of one checksum: every section is cut into chunks of 1 MiB, each with its own checksum, so
+/// that a one-shot command checks only the chunks it reads (`Checking`).
 /// Versions 1 (no tags) and 2 (tags) are unaligned and are read by copying.
 /// docs/model-file.md describes each section.
 package enum ModelFile {
     /// The first eight bytes of every model file.
     package static let magic = Array("ENCOREMF".utf8)
-    /// The format version this build writes: 3, aligned for mapping.
-    package static let formatVersion: UInt32 = 3
+    /// The format version this build writes: 4, aligned for mapping, checksummed by chunk.
+    package static let formatVersion: UInt32 = 4
     /// The versions this build reads.
-    package static let readableVersions: ClosedRange<UInt32> = 1...3
+    package static let readableVersions: ClosedRange<UInt32> = 1...4
     static let prefixLength = 24
-    /// Where a version 3 file starts each array: a cache line, and a multiple of any element's size.
+    /// Where a version 3 or 4 file starts each array: a cache line, and a multiple of any element's size.
     static let alignment = 64
+    /// The bytes of a section one checksum of a version 4 file covers: a listener's rows are
+    /// checked by summing a few MiB, not the 336 MB of the reference model.
+    static let chunkSize = 1 << 20
+
+    /// Which bytes of a version 4 file a load checks before it returns. Whatever the choice, no
+    /// byte is used before the chunk holding it has been checked: what a load leaves is checked
+    /// when a user is looked up (`TrainedModel.userIndex`), for that user's rows only. Files of
+    /// versions 1 to 3 have one checksum, and are always checked whole.
+    package enum Checking: Sendable {
+        /// Every chunk, on a second thread while the sections are parsed: for commands that
+        /// read every user (serve, recommend-all, the library's `EncoreModel`).
+        case everything
+        /// All but the user factors and the training matrix's entries, whose rows for a user are
+        /// checked when the user is looked up: for a one-shot command about one listener.
+        case deferringUserRows
+        /// All but the user factors, whose row for a user is checked when the user is looked up:
+        /// for a one-shot command that also counts each item's listeners (similar, radio).
+        case deferringUserFactors
+    }
 
     /// The JSON header at the start of the payload.
     struct Header: Codable {
@@ -42,9 +64,10 @@ package enum ModelFile {
         try write(model, to: path, version: formatVersion, bufferCapacity: 1 << 20)
     }
 
-    /// `write(_:to:)` in format `version` (1 or 2, as older builds wrote them, or 3) through a
-    /// buffer of `bufferCapacity` bytes (tests use tiny ones, and the old versions).
-    static func write(_ model: TrainedModel, to path: String, version: UInt32, bufferCapacity: Int = 1 << 20) throws {
+    /// `write(_:to:)` in format `version` (1 or 2, as older builds wrote them, 3, or 4) through a
+    /// buffer of `bufferCapacity` bytes, version 4 in chunks of `chunkSize` bytes (tests use
+    /// tiny ones, and the old versions).
+    static func write(_ model: TrainedModel, to path: String, version: UInt32, bufferCapacity: Int = 1 << 20, chunkSize: Int = chunkSize) throws {
         precondition(readableVersions.contains(version), "no format version \(version)")
         guard version != 1 || model.itemTags == nil else { throw EncoreError.invalidArgument("format version 1 cannot hold item tags") }
         // Sorted keys: the same model is always the same bytes (the encoder's order varies).
@@ -61,9 +84,9 @@ package enum ModelFile {
         var length = ByteCounter(startingAt: prefixLength)
         try appendPayload(of: model, header: header, slots: slots, to: &length)
         // A throw below drops `file`, which deletes its temporary file: the target is untouched.
-        var file = try ChecksummedFileWriter(path: path, bufferCapacity: bufferCapacity)
+        var file = try ChecksummedFileWriter(path: path, bufferCapacity: bufferCapacity, chunkSize: version >= 4 ? chunkSize : nil)
         try magic.withUnsafeBytes { try file.append($0) }
-        try file.append(version == 3 ? version : model.itemTags == nil ? UInt32(1) : UInt32(2))
+        try file.append(version >= 3 ? version : model.itemTags == nil ? UInt32(1) : UInt32(2))
         try file.append(UInt32(0))
         try file.append(UInt64(length.position - prefixLength))
         try appendPayload(of: model, header: header, slots: slots, to: &file)
@@ -75,17 +98,27 @@ package enum ModelFile {
     private static func appendPayload<Sink: ByteSink>(of model: TrainedModel, header: Data, slots: ([UInt32], [UInt32])?, to sink: inout Sink) throws {
         let aligned = slots != nil, alignment = aligned ? Self.alignment : 1
         try sink.appendBlob(header)
+        try sink.endSection(.header)
         try sink.appendStrings(model.userIDs.lazyIDs, alignment: alignment)
         if let slots { try sink.appendArray(slots.0, alignment: alignment) }
+        try sink.endSection(.userIDs)
         try sink.appendStrings(model.itemIDs.lazyIDs, alignment: alignment)
         if let slots { try sink.appendArray(slots.1, alignment: alignment) }
-        if let names = model.itemNames { try sink.appendStrings(names, alignment: alignment) }
+        try sink.endSection(.itemIDs)
+        if let names = model.itemNames {
+            try sink.appendStrings(names, alignment: alignment)
+            try sink.endSection(.itemNames)
+        }
         try sink.appendMatrix(model.factors.userFactors, padded: aligned)
+        try sink.endSection(.userFactors)
         try sink.appendMatrix(model.factors.itemFactors, padded: aligned)
+        try sink.endSection(.itemFactors)
         try appendMatrix(model.interactions, alignment: alignment, to: &sink)
+        try sink.endSection(.trainingMatrix)
         if let tags = model.itemTags {
             try sink.appendStrings(tags.tagNames, alignment: alignment)
             try appendMatrix(tags.matrix, alignment: alignment, to: &sink)
+            try sink.endSection(.itemTags)
         }
     }
 
@@ -97,34 +130,43 @@ package enum ModelFile {
     }
 
     /// Reads and checks a model file; a truncated, corrupted, foreign or newer file is an
-    /// `invalidModelFile` error saying which.
-    package static func read(from path: String) throws -> TrainedModel {
-        try readWithChecksum(from: path).model
+    /// `invalidModelFile` error saying which (for version 4, which section).
+    package static func read(from path: String, checking: Checking = .everything) throws -> TrainedModel {
+        try readWithChecksum(from: path, checking: checking).model
     }
 
-    /// `read`, with the checksum stored at the end of the file: the server shows it so that
-    /// whoever looks can tell which file is being served (it is checked against the bytes read).
+    /// `read`, with the file's checksum: for versions 1 to 3 the one stored at its end (checked
+    /// against every byte), for version 4 that of its chunk table, which holds every chunk's. The
+    /// server shows it so that whoever looks can tell which file is being served, and an
+    /// approximate index is bound to it.
     ///
-    /// The file is mapped. A version 3 model's factors, training matrix, tag matrix and ID
+    /// The file is mapped. A version 3 or 4 model's factors, training matrix, tag matrix and ID
     /// tables stay on the mapping (which they keep alive); versions 1 and 2 are copied out of it.
-    package static func readWithChecksum(from path: String) throws -> (model: TrainedModel, checksum: UInt64) {
+    package static func readWithChecksum(from path: String, checking: Checking = .everything) throws -> (model: TrainedModel, checksum: UInt64) {
         let mapping = try FileMapping(path: path)
         let bytes = mapping.bytes
         func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }
         guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
             throw invalid("it does not start with the Encore model signature (is it another kind of file?)")
         }
-        guard bytes.count >= prefixLength + 8 else { throw invalid("it is truncated (\(bytes.count) bytes)") }
+        guard bytes.count >= prefixLength + 16 || (bytes.count >= prefixLength + 8 && bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self) < 4) else {
+            throw invalid("it is truncated (\(bytes.count) bytes)")
+        }
         let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
         guard readableVersions.contains(version) else {
             throw invalid("it has format version \(version); this Encore reads versions \(readableVersions.lowerBound)–\(readableVersions.upperBound)")
         }
         let payloadLength = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-        guard payloadLength <= UInt64(bytes.count), prefixLength + Int(payloadLength) + 8 == bytes.count else {
-            let expected = payloadLength <= UInt64(Int.max - 64) ? "\(prefixLength + Int(payloadLength) + 8)" : "an impossible size"
+        // Version 4 ends in its chunk table, the table's length and the table's checksum.
+        let tableLength = version >= 4 ? bytes.loadUnaligned(fromByteOffset: bytes.count - 16, as: UInt64.self) : 0
+        let trailer = version >= 4 ? tableLength &+ 16 : 8
+        guard payloadLength <= UInt64(bytes.count), tableLength <= UInt64(bytes.count), UInt64(prefixLength) + payloadLength + trailer == UInt64(bytes.count) else {
+            let expected = payloadLength <= UInt64(Int.max - 64) && tableLength <= UInt64(Int.max - 64)
+                ? "\(UInt64(prefixLength) + payloadLength + trailer)" : "an impossible size"
             throw invalid("it is truncated or has trailing bytes (\(bytes.count) bytes, header says \(expected))")
         }
         let checked = prefixLength + Int(payloadLength)
+        if version >= 4 { return try readChunked(mapping, upTo: checked, path: path, checking: checking) }
         let stored = bytes.loadUnaligned(fromByteOffset: checked, as: UInt64.self)
         // The checksum is summed on a second thread while the sections are read (every read is
         // bounds-checked, so damaged bytes are safe to parse); a damaged file is reported as such
@@ -132,28 +174,71 @@ package enum ModelFile {
         let outcome = LoadOutcome()
         DispatchQueue.concurrentPerform(iterations: 2) { task in
             if task == 0 {
-                outcome.checksumMatches = Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<checked])) == stored
+                outcome.checksum = Result {
+                    guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<checked])) == stored else {
+                        throw invalid("its checksum does not match (the file is corrupted)")
+                    }
+                }
             } else {
                 outcome.model = Result { try readSections(of: mapping, upTo: checked, version: version, path: path) }
             }
         }
-        guard outcome.checksumMatches else { throw invalid("its checksum does not match (the file is corrupted)") }
+        try outcome.checksum!.get()
         return (try outcome.model!.get(), stored)
+    }
+
+    /// A version 4 file whose size has been checked: its chunk table is checked and read, then
+    /// the chunks `checking` asks for are checked on one thread while the sections are parsed on
+    /// another; the rest are left to `TrainedModel.userIndex` (`UserRowChecks`).
+    private static func readChunked(_ mapping: FileMapping, upTo checked: Int, path: String, checking: Checking) throws -> (model: TrainedModel, checksum: UInt64) {
+        let bytes = mapping.bytes, rootOffset = bytes.count - 8
+        let root = bytes.loadUnaligned(fromByteOffset: rootOffset, as: UInt64.self)
+        guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[checked..<rootOffset])) == root else {
+            throw EncoreError.invalidModelFile(path: path, reason: "its chunk table is corrupted (its checksum does not match)")
+        }
+        let chunks = try ChunkVerifier(table: UnsafeRawBufferPointer(rebasing: bytes[checked..<(rootOffset - 8)]),
+                                       covering: UnsafeRawBufferPointer(rebasing: bytes[0..<checked]), path: path)
+        let left: Set<ModelFileSection> = switch checking {
+        case .everything: []
+        case .deferringUserRows: [.userFactors, .trainingMatrix]
+        case .deferringUserFactors: [.userFactors]
+        }
+        let rowChecks = left.isEmpty ? nil : UserRowChecks(chunks: chunks, path: path, trainingMatrixDeferred: left.contains(.trainingMatrix))
+        let outcome = LoadOutcome()
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
+            if task == 0 {
+                outcome.checksum = Result { for kind in ModelFileSection.allCases where !left.contains(kind) { try chunks.check(kind) } }
+            } else {
+                outcome.model = Result { try readSections(of: mapping, upTo: checked, version: 4, path: path, rowChecks: rowChecks) }
+            }
+        }
+        // Corruption is reported as such, whatever the parse made of the damaged bytes.
+        try outcome.checksum!.get()
+        do {
+            let model = try outcome.model!.get()
+            // A deferred training matrix's offsets were parsed and checked, not yet summed.
+            if left.contains(.trainingMatrix) { try model.interactions.offsets.withUnsafeBytes { try chunks.check($0) } }
+            return (model, root)
+        } catch {
+            // The parse may have failed on bytes of a section left unchecked: name the damage if so.
+            if !left.isEmpty { try chunks.checkAll() }
+            throw error
+        }
     }
 
     /// What the two halves of a load found: one thread writes each field, read after both end.
     private final class LoadOutcome: @unchecked Sendable {
-        var checksumMatches = false
+        var checksum: Result<Void, Error>?
         var model: Result<TrainedModel, Error>?
     }
 
     /// The payload of a file whose prefix has been checked, as a model or an `invalidModelFile` error.
-    private static func readSections(of mapping: FileMapping, upTo checked: Int, version: UInt32, path: String) throws -> TrainedModel {
+    private static func readSections(of mapping: FileMapping, upTo checked: Int, version: UInt32, path: String, rowChecks: UserRowChecks? = nil) throws -> TrainedModel {
         func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: reason) }
         var reader = BinaryReader(bytes: UnsafeRawBufferPointer(rebasing: mapping.bytes[0..<checked]), offset: prefixLength,
                                   mapping: version >= 3 ? mapping : nil)
         do {
-            let model = try readPayload(&reader, version: version)
+            let model = try readPayload(&reader, version: version, rowChecks: rowChecks)
             guard reader.atEnd else { throw invalid("it has unread bytes after the last section") }
             return model
         } catch let error as EncoreError {
@@ -165,21 +250,23 @@ package enum ModelFile {
     }
 
     /// The sections after the prefix, in order.
-    private static func readPayload(_ reader: inout BinaryReader, version: UInt32) throws -> TrainedModel {
+    private static func readPayload(_ reader: inout BinaryReader, version: UInt32, rowChecks: UserRowChecks?) throws -> TrainedModel {
         let header = try JSONDecoder().decode(Header.self, from: try reader.blob())
         let userIDs = try reader.idIndex()
         let itemIDs = try reader.idIndex()
         let names = header.hasItemNames ? try reader.strings() : nil
         let users = try reader.matrix(rows: header.users, columns: header.factors)
         let items = try reader.matrix(rows: header.items, columns: header.factors)
-        let interactions = try reader.sparseMatrix(rows: header.users, columns: header.items)
-        // Version 2 always has tags; version 3 has them when its header counts them.
+        // A training matrix left for `rowChecks` has its columns checked a row at a time.
+        let interactions = try reader.sparseMatrix(rows: header.users, columns: header.items, checkingColumns: rowChecks?.trainingMatrixDeferred != true)
+        // Version 2 always has tags; versions 3 and 4 have them when their header counts them.
         let hasTags = version == 2 || (version >= 3 && header.tags != nil)
         let tags = hasTags ? try readTags(&reader, items: header.items, tags: header.tags ?? 0) : nil
         return try TrainedModel(
             configuration: header.configuration, userIDs: userIDs, itemIDs: itemIDs, itemNames: names,
             factors: FactorModel(userFactors: users, itemFactors: items, lossHistory: header.summary.lossHistory),
-            interactions: interactions, summary: header.summary, itemTags: tags, placedItems: header.placedItems ?? 0
+            interactions: interactions, summary: header.summary, itemTags: tags, placedItems: header.placedItems ?? 0,
+            userRowChecks: rowChecks
         )
     }
 }
@@ -302,11 +389,11 @@ struct BinaryReader {
     }
 
     /// A CSR matrix (checked): Int64 offsets, UInt32 indices, Float32 values.
-    mutating func sparseMatrix(rows: Int, columns: Int) throws -> SparseMatrix {
+    mutating func sparseMatrix(rows: Int, columns: Int, checkingColumns: Bool = true) throws -> SparseMatrix {
         let offsets: MappableArray<Int> = MemoryLayout<Int>.size == 8 && mapping != nil
             ? try mappableArray() : MappableArray((try array() as [Int64]).map { Int($0) })
         let indices: MappableArray<UInt32> = try mappableArray()
         let values: MappableArray<Float> = try mappableArray()
-        return try SparseMatrix(rowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values)
+        return try SparseMatrix(rowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values, checkingColumns: checkingColumns)
     }
 }
