@@ -22,6 +22,7 @@ let commands: [any Command.Type] = [
     EvaluateCommand.self,
     TuneCommand.self,
     IndexCommand.self,
+    VerifyCommand.self,
     ServeCommand.self,
     SynthCommand.self,
 ]

@@ -163,7 +163,7 @@ package enum ModelFile {
         guard payloadLength <= UInt64(bytes.count), tableLength <= UInt64(bytes.count), UInt64(prefixLength) + payloadLength + trailer == UInt64(bytes.count) else {
             let expected = payloadLength <= UInt64(Int.max - 64) && tableLength <= UInt64(Int.max - 64)
                 ? "\(UInt64(prefixLength) + payloadLength + trailer)" : "an impossible size"
-            throw invalid("it is truncated or has trailing bytes (\(bytes.count) bytes, header says \(expected))")
+            throw invalid("it is truncated or has trailing bytes\(version >= 4 ? ", or its chunk table's length is damaged" : "") (\(bytes.count) bytes, header says \(expected))")
         }
         let checked = prefixLength + Int(payloadLength)
         if version >= 4 { return try readChunked(mapping, upTo: checked, path: path, checking: checking) }
@@ -224,6 +224,30 @@ package enum ModelFile {
             if !left.isEmpty { try chunks.checkAll() }
             throw error
         }
+    }
+
+    /// What a full check of a model file found (`verify`): its format version, the checksum that
+    /// names it, and for version 4 its sections and chunks.
+    package struct Verification {
+        package var version: UInt32
+        package var checksum: UInt64
+        package var sections: [ModelFileSection]
+        package var chunks: Int
+        package var model: TrainedModel
+    }
+
+    /// Checks every byte of the model file at `path` (every chunk of a version 4 file, the
+    /// checksum of an older one) and every section's structure, as `read` with `.everything` does.
+    package static func verify(_ path: String) throws -> Verification {
+        let (model, checksum) = try readWithChecksum(from: path, checking: .everything)
+        let mapping = try FileMapping(path: path)
+        let bytes = mapping.bytes
+        let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        guard version >= 4 else { return Verification(version: version, checksum: checksum, sections: [], chunks: 0, model: model) }
+        let checked = prefixLength + Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        let chunks = try ChunkVerifier(table: UnsafeRawBufferPointer(rebasing: bytes[checked..<(bytes.count - 16)]),
+                                       covering: UnsafeRawBufferPointer(rebasing: bytes[0..<checked]), path: path)
+        return Verification(version: version, checksum: checksum, sections: chunks.sectionKinds, chunks: chunks.chunkCount, model: model)
     }
 
     /// What the two halves of a load found: one thread writes each field, read after both end.

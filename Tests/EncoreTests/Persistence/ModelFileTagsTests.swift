@@ -1,21 +1,21 @@
 import XCTest
 @testable import Encore
 
-/// Item tags in the model file (versions 2 and 3), and version 1 files still loading.
+/// Item tags in the model file (versions 2, 3 and 4), and version 1 files still loading.
 final class ModelFileTagsTests: XCTestCase {
     func version(of path: String) throws -> UInt32 {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         return bytes[8..<12].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
     }
 
-    func testTaggedModelKeepsItsTagsInVersions2And3() throws {
+    func testTaggedModelKeepsItsTagsInVersions2To4() throws {
         let handMade = try TagStationTests.makeModel()
         let model = try TrainedModel(
             configuration: handMade.configuration, userIDs: handMade.userIDs, itemIDs: handMade.itemIDs, itemNames: handMade.itemNames,
             factors: handMade.factors, interactions: handMade.interactions, summary: handMade.summary, itemTags: handMade.itemTags, placedItems: 2
         )
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("tagged.encore").path
-        for written: UInt32 in [2, 3] {
+        for written: UInt32 in [2, 3, 4] {
             try ModelFile.write(model, to: path, version: written)
             XCTAssertEqual(try version(of: path), written)
             let loaded = try ModelFile.read(from: path)
@@ -25,10 +25,10 @@ final class ModelFileTagsTests: XCTestCase {
             XCTAssertEqual(loaded.placedItems, 2)
         }
         try ModelFile.write(model, to: path)
-        XCTAssertEqual(try version(of: path), 3, "what encore train writes")
+        XCTAssertEqual(try version(of: path), 4, "what encore train writes")
     }
 
-    func testModelWithoutTagsIsVersion3OrOnRequestVersion1() throws {
+    func testModelWithoutTagsIsVersion4OrOnRequestVersion1() throws {
         let model = try TagStationTests.makeModel()
         let untagged = try TrainedModel(
             configuration: model.configuration, userIDs: model.userIDs, itemIDs: model.itemIDs, itemNames: model.itemNames,
@@ -36,7 +36,7 @@ final class ModelFileTagsTests: XCTestCase {
         )
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("plain.encore").path
         try ModelFile.write(untagged, to: path)
-        XCTAssertEqual(try version(of: path), 3)
+        XCTAssertEqual(try version(of: path), 4)
         XCTAssertNil(try ModelFile.read(from: path).itemTags)
         try ModelFile.write(untagged, to: path, version: 1)
         XCTAssertEqual(try version(of: path), 1, "older builds read it")

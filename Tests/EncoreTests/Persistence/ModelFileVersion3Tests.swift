@@ -1,8 +1,8 @@
 import XCTest
 @testable import Encore
 
-/// Version 3 of the model file: aligned sections that a loaded model uses where they lie in the
-/// mapped file. The layout is checked by hand against docs/model-file.md, and damage that keeps
+/// Version 3 of the model file (written by earlier builds, still read): aligned sections that a
+/// loaded model uses where they lie in the mapped file. The layout is checked by hand against docs/model-file.md, and damage that keeps
 /// the checksum right (a file made wrong, not broken) is refused like the copying reader's.
 final class ModelFileVersion3Tests: XCTestCase {
     func makeModel(seed: UInt64 = 9) throws -> TrainedModel {
@@ -55,7 +55,7 @@ final class ModelFileVersion3Tests: XCTestCase {
         let model = try makeModel()
         let directory = try TestSupport.temporaryDirectory(self)
         let path = directory.appendingPathComponent("m.encore").path
-        try ModelFile.write(model, to: path)
+        try ModelFile.write(model, to: path, version: 3)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         var walker = Walker(bytes: bytes, offset: 8)
         XCTAssertEqual(walker.integer(UInt32.self), 3)
@@ -103,7 +103,7 @@ final class ModelFileVersion3Tests: XCTestCase {
         let model = try makeModel()
         let directory = try TestSupport.temporaryDirectory(self)
         let mappedPath = directory.appendingPathComponent("v3.encore").path, copiedPath = directory.appendingPathComponent("v1.encore").path
-        try ModelFile.write(model, to: mappedPath)
+        try ModelFile.write(model, to: mappedPath, version: 3)
         try ModelFile.write(model, to: copiedPath, version: 1)
         let mapped = try ModelFile.read(from: mappedPath), copied = try ModelFile.read(from: copiedPath)
         XCTAssertTrue(mapped.factors.userFactors.isMapped && mapped.factors.itemFactors.isMapped)
@@ -136,7 +136,7 @@ final class ModelFileVersion3Tests: XCTestCase {
         configuration.iterations = 1
         let model = try TrainedModel.train(try Interactions(triples: triples), configuration: configuration, threads: 1)
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("m.encore").path
-        try ModelFile.write(model, to: path)
+        try ModelFile.write(model, to: path, version: 3)
         let loaded = try ModelFile.read(from: path)
         for id in model.userIDs.ids { XCTAssertEqual(loaded.userIDs.index(of: id), model.userIDs.index(of: id), id) }
         for missing in ["user-", "user-1000", "user-99 ", "USER-1"] { XCTAssertNil(loaded.userIDs.index(of: missing), missing) }
@@ -149,9 +149,9 @@ final class ModelFileVersion3Tests: XCTestCase {
         let first = try makeModel(seed: 1), second = try makeModel(seed: 2)
         XCTAssertNotEqual(first.factors.itemFactors.packed(), second.factors.itemFactors.packed())
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("m.encore").path
-        try ModelFile.write(first, to: path)
+        try ModelFile.write(first, to: path, version: 3)
         let loaded = try ModelFile.read(from: path)
-        try ModelFile.write(second, to: path)
+        try ModelFile.write(second, to: path, version: 3)
         XCTAssertEqual(loaded.factors.itemFactors.packed(), first.factors.itemFactors.packed())
         XCTAssertEqual(loaded.factors.userFactors.packed(), first.factors.userFactors.packed())
         XCTAssertEqual(loaded.interactions, first.interactions)
@@ -164,7 +164,7 @@ final class ModelFileVersion3Tests: XCTestCase {
         let model = try makeModel()
         let directory = try TestSupport.temporaryDirectory(self)
         let path = directory.appendingPathComponent("m.encore").path, fifo = directory.appendingPathComponent("pipe").path
-        try ModelFile.write(model, to: path)
+        try ModelFile.write(model, to: path, version: 3)
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let writer = Thread { try? bytes.write(to: URL(fileURLWithPath: fifo)) }
@@ -200,7 +200,7 @@ final class ModelFileVersion3Tests: XCTestCase {
 
     func originalFile() throws -> [UInt8] {
         let path = try TestSupport.temporaryDirectory(self).appendingPathComponent("m.encore").path
-        try ModelFile.write(try makeModel(), to: path)
+        try ModelFile.write(try makeModel(), to: path, version: 3)
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
