@@ -99,8 +99,8 @@ package final class ChunkVerifier: @unchecked Sendable {
     private var checked: [Bool]
     private let lock = NSLock()
 
-    /// Reads a chunk table (`ChunkChecksums.tableBytes`) of a file whose `checkedLength` first
-    /// bytes it covers; a table that does not describe those bytes exactly is an `invalidModelFile` error.
+    /// Reads a chunk table (`ChunkChecksums.tableBytes`) whose sections cover `bytes` (the file
+    /// up to the table); a table that does not describe them exactly is an `invalidModelFile` error.
     init(table: UnsafeRawBufferPointer, covering bytes: UnsafeRawBufferPointer, path: String) throws {
         func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: "its chunk table \(reason)") }
         let words = table.count / 8
@@ -132,8 +132,6 @@ package final class ChunkVerifier: @unchecked Sendable {
 
     /// How many chunks the file is cut into.
     package var chunkCount: Int { expected.count }
-    /// How many have been checked so far.
-    package var checkedChunkCount: Int { lock.withLock { checked.lazy.filter { $0 }.count } }
     /// The sections the table names, in file order.
     package var sectionKinds: [ModelFileSection] { sections.map(\.kind) }
 
