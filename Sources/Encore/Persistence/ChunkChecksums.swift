@@ -89,7 +89,9 @@ struct ChunkChecksums {
 /// at once may be summed twice, which is harmless.
 package final class ChunkVerifier: @unchecked Sendable {
     private let path: String
+    /// The file up to its chunk table, inside `mapping`, which the verifier keeps alive.
     private let bytes: UnsafeRawBufferPointer
+    private let mapping: FileMapping
     private let chunkSize: Int
     private let sections: [ChunkChecksums.Section]
     /// Index of each section's first chunk in `expected`.
@@ -99,9 +101,12 @@ package final class ChunkVerifier: @unchecked Sendable {
     private var checked: [Bool]
     private let lock = NSLock()
 
-    /// Reads a chunk table (`ChunkChecksums.tableBytes`) whose sections cover `bytes` (the file
-    /// up to the table); a table that does not describe them exactly is an `invalidModelFile` error.
-    init(table: UnsafeRawBufferPointer, covering bytes: UnsafeRawBufferPointer, path: String) throws {
+    /// Reads the chunk table (`ChunkChecksums.tableBytes`) of the version 4 file in `mapping`,
+    /// whose payload ends at `payloadEnd`; a table that does not describe the bytes before it
+    /// exactly is an `invalidModelFile` error.
+    init(of mapping: FileMapping, payloadEnd: Int, path: String) throws {
+        let bytes = UnsafeRawBufferPointer(rebasing: mapping.bytes[0..<payloadEnd])
+        let table = UnsafeRawBufferPointer(rebasing: mapping.bytes[payloadEnd..<(mapping.bytes.count - 16)])
         func invalid(_ reason: String) -> EncoreError { .invalidModelFile(path: path, reason: "its chunk table \(reason)") }
         let words = table.count / 8
         func word(_ index: Int) -> UInt64 { table.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) }
@@ -124,6 +129,7 @@ package final class ChunkVerifier: @unchecked Sendable {
         guard end == bytes.count, words - sumsStart == chunks else { throw invalid("does not cover the file's sections in order") }
         self.path = path
         self.bytes = bytes
+        self.mapping = mapping
         self.sections = sections
         self.firstChunk = firstChunk
         expected = (sumsStart..<words).map(word)

@@ -196,8 +196,7 @@ package enum ModelFile {
         guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[checked..<rootOffset])) == root else {
             throw EncoreError.invalidModelFile(path: path, reason: "its chunk table is corrupted (its checksum does not match)")
         }
-        let chunks = try ChunkVerifier(table: UnsafeRawBufferPointer(rebasing: bytes[checked..<(rootOffset - 8)]),
-                                       covering: UnsafeRawBufferPointer(rebasing: bytes[0..<checked]), path: path)
+        let chunks = try ChunkVerifier(of: mapping, payloadEnd: checked, path: path)
         let left: Set<ModelFileSection> = switch checking {
         case .everything: []
         case .deferringUserRows: [.userFactors, .trainingMatrix]
@@ -244,9 +243,7 @@ package enum ModelFile {
         let bytes = mapping.bytes
         let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
         guard version >= 4 else { return Verification(version: version, checksum: checksum, sections: [], chunks: 0, model: model) }
-        let checked = prefixLength + Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-        let chunks = try ChunkVerifier(table: UnsafeRawBufferPointer(rebasing: bytes[checked..<(bytes.count - 16)]),
-                                       covering: UnsafeRawBufferPointer(rebasing: bytes[0..<checked]), path: path)
+        let chunks = try ChunkVerifier(of: mapping, payloadEnd: prefixLength + Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), path: path)
         return Verification(version: version, checksum: checksum, sections: chunks.sectionKinds, chunks: chunks.chunkCount, model: model)
     }
 

@@ -76,6 +76,23 @@ final class ModelFileVersion4Tests: XCTestCase {
         XCTAssertEqual(try ModelFile.readWithChecksum(from: v4).checksum, word(bytes, at: bytes.count - 8), "the table's checksum names the file")
     }
 
+    /// A pipe cannot be mapped: the file is read whole into memory, and a listener's rows are
+    /// still checked when the listener is looked up, against the bytes read.
+    func testAFileReadFromAPipeChecksItsChunksAsAMappedOneDoes() throws {
+        let model = try makeModel()
+        let (path, bytes) = try writeFile(model)
+        try damaged(bytes, at: offsets(of: 50, in: model, bytes: bytes).factors + 5, path: path)
+        let fifo = try TestSupport.temporaryDirectory(self).appendingPathComponent("pipe").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let contents = try Data(contentsOf: URL(fileURLWithPath: path))
+        let writer = Thread { try? contents.write(to: URL(fileURLWithPath: fifo)) }
+        writer.start()
+        let loaded = try ModelFile.read(from: fifo, checking: .deferringUserRows)
+        XCTAssertEqual(try loaded.userIndex("user0"), 0)
+        XCTAssertEqual(loaded.factors.userFactors.rowArray(0), model.factors.userFactors.rowArray(0))
+        expectCorrupted("user factors", path: fifo) { _ = try loaded.userIndex("user50") }
+    }
+
     // MARK: damage
 
     func writeFile(_ model: TrainedModel, chunkSize: Int = 64) throws -> (path: String, bytes: [UInt8]) {
