@@ -70,10 +70,44 @@ func fuzzDelimitedCustom(_ bytes: [UInt8]) {
 /// Checksum and payload length made right, so that mutations reach the payload's sections.
 func repairedModelFile(_ bytes: [UInt8]) -> [UInt8]? {
     guard bytes.count >= 32 else { return nil }
+    if bytes[8] == 4 { return resealedVersion4(bytes) }
     var file = Array(bytes[..<(bytes.count - 8)])
     withUnsafeBytes(of: UInt64(file.count - 24).littleEndian) { file.replaceSubrange(16..<24, with: $0) }
     let sum = file.withUnsafeBytes { Checksum.of($0) }
     withUnsafeBytes(of: sum) { file.append(contentsOf: $0) }
+    return file
+}
+
+/// A version 4 file with every chunk's checksum, the table's length and the table's checksum made
+/// right, keeping the sections its chunk table names (nil when the table cannot be read), so
+/// that mutations reach the sections, including those a one-shot load leaves to a user lookup.
+func resealedVersion4(_ bytes: [UInt8]) -> [UInt8]? {
+    func word(_ offset: Int) -> Int? {
+        guard offset >= 0, offset + 8 <= bytes.count else { return nil }
+        return Int(exactly: bytes[offset..<(offset + 8)].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+    }
+    guard bytes.count >= 40, let payload = word(16), payload <= bytes.count - 40 else { return nil }
+    let tableStart = 24 + payload
+    guard let chunkSize = word(tableStart), (1...(1 << 20)).contains(chunkSize),
+          let sectionCount = word(tableStart + 8), sectionCount <= 16 else { return nil }
+    var file = Array(bytes[..<tableStart]), table = Array(bytes[tableStart..<(tableStart + 16)])
+    for s in 0..<sectionCount {
+        // Each section: kind, start, length.
+        guard let start = word(tableStart + 24 + 24 * s), let length = word(tableStart + 32 + 24 * s),
+              start <= tableStart, length <= tableStart - start else { return nil }
+        table += bytes[(tableStart + 16 + 24 * s)..<(tableStart + 40 + 24 * s)]
+    }
+    for s in 0..<sectionCount {
+        let start = word(tableStart + 24 + 24 * s)!, length = word(tableStart + 32 + 24 * s)!
+        for chunk in stride(from: start, to: start + length, by: chunkSize) {
+            let sum = bytes[chunk..<min(chunk + chunkSize, start + length)].withUnsafeBytes { Checksum.of($0) }
+            withUnsafeBytes(of: sum.littleEndian) { table += $0 }
+        }
+    }
+    withUnsafeBytes(of: UInt64(table.count).littleEndian) { table += $0 }
+    let root = table.withUnsafeBytes { Checksum.of($0) }
+    withUnsafeBytes(of: root.littleEndian) { table += $0 }
+    file += table
     return file
 }
 
@@ -90,6 +124,20 @@ func fuzzModelFile(_ bytes: [UInt8]) {
         } catch is EncoreError {
         } catch {
             fail("ModelFile.read threw a non-Encore error: \(error)")
+        }
+        // As the one-shot commands load it: what they read must be checked before it is used.
+        for checking in [ModelFile.Checking.deferringUserRows, .deferringUserFactors] {
+            do {
+                let model = try ModelFile.read(from: path, checking: checking)
+                _ = model.normalizedItemFactors
+                if case .deferringUserFactors = checking { _ = model.listenerCounts }
+                guard model.userCount > 0 else { continue }
+                let user = try model.userIndex(model.userIDs.id(at: model.userCount - 1))
+                _ = TopNRecommendation.recommend(model, user: user, count: 3, seen: model.interactions)
+            } catch is EncoreError {
+            } catch {
+                fail("ModelFile.read(checking:) threw a non-Encore error: \(error)")
+            }
         }
     }
 }
