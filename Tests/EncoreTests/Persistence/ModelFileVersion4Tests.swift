@@ -144,6 +144,17 @@ final class ModelFileVersion4Tests: XCTestCase {
         }
     }
 
+    func testTheItemTagsSectionIsCheckedAtLoad() throws {
+        let (path, bytes) = try writeFile(try TagStationTests.makeModel())
+        let (_, sections, _) = sections(of: bytes)
+        XCTAssertEqual(sections.last?.kind, 8, "the item tags, last")
+        XCTAssertNotNil(try ModelFile.read(from: path, checking: .deferringUserRows).itemTags)
+        try damaged(bytes, at: sections.last!.start + sections.last!.length - 1, path: path)
+        for checking in [ModelFile.Checking.everything, .deferringUserRows, .deferringUserFactors] {
+            expectCorrupted("item tags", path: path) { _ = try ModelFile.read(from: path, checking: checking) }
+        }
+    }
+
     func testAListenersFactorRowIsCheckedWhenTheListenerIsLookedUp() throws {
         let model = try makeModel()
         let (path, bytes) = try writeFile(model)
