@@ -26,7 +26,8 @@ enum ExplainCommand: Command {
         guard let query = try arguments.value("--item") else { throw UsageError("--item NAME_OR_ID is required") }
         let top = try arguments.int("--top", default: 10, in: 1...1_000_000)
         let json = try arguments.flag("--json")
-        let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0])
+        // One listener's rows and the item side, as `recommend`: the rest is left unchecked.
+        let model = try ModelFile.read(from: try arguments.positionals(["MODEL"])[0], checking: .deferringUserRows)
         let user = try model.userIndex(userID)
         let item = try ItemLookup.find(query, in: model)
         let explanation = try ScoreExplanation(user: user, item: item, in: model)

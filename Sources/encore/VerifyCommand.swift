@@ -12,8 +12,8 @@ enum VerifyCommand: Command {
 
     Checks every checksum of MODEL (each chunk of a version 4 file, the whole-file checksum of an
     older one) and every section's structure, as `serve` and `recommend-all` do when they load it.
-    `recommend`, `similar` and `radio` check only the chunks they read. Exits 1, naming the
-    damaged section, when a check fails.
+    `recommend`, `explain`, `similar` and `radio` check only the chunks they read. Exits 1,
+    naming the damaged section, when a check fails.
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
