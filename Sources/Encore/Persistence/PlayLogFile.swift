@@ -171,8 +171,8 @@ extension PlayLogFile {
         var reader = try SectionReader(path: path)
         defer { reader.close() }
         let users = reader.userCount, items = reader.itemCount
-        let userIDs = try reader.strings(ends: .userIDEnds, bytes: .userIDBytes, count: users)
-        let itemIDs = try reader.strings(ends: .itemIDEnds, bytes: .itemIDBytes, count: items)
+        let userIDs = try reader.idIndex(ends: .userIDEnds, bytes: .userIDBytes, count: users)
+        let itemIDs = try reader.idIndex(ends: .itemIDEnds, bytes: .itemIDBytes, count: items)
         let itemNames = reader.hasItemNames ? try reader.strings(ends: .itemNameEnds, bytes: .itemNameBytes, count: items) : nil
         func matrix(_ offsets: Section, _ columns: Section, _ values: Section, rows: Int, columnCount: Int) throws -> SparseMatrix {
             let offsets: [Int] = try reader.array(offsets, count: rows + 1)
@@ -186,12 +186,8 @@ extension PlayLogFile {
         }
         let userItems = try matrix(.userOffsets, .userColumns, .userValues, rows: users, columnCount: items)
         let itemUsers = try matrix(.itemOffsets, .itemColumns, .itemValues, rows: items, columnCount: users)
-        do {
-            return PlayLog(userIDs: try IDIndex(ids: userIDs), itemIDs: try IDIndex(ids: itemIDs), itemNames: itemNames,
-                           userItems: userItems, itemUsers: itemUsers, sourceRows: reader.sourceRows)
-        } catch let EncoreError.invalidArgument(message) {
-            throw reader.damaged(message)
-        }
+        return PlayLog(userIDs: userIDs, itemIDs: itemIDs, itemNames: itemNames, userItems: userItems, itemUsers: itemUsers,
+                       sourceRows: reader.sourceRows)
     }
 
     /// An open play log whose header and section table have been read and checked.
@@ -270,6 +266,22 @@ extension PlayLogFile {
             return try [T](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
                 try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: entry.offset + elements.lowerBound * stride)
                 initialized = elements.count
+            }
+        }
+
+        /// The ID index of `count` IDs in an ends section and a bytes section, each checked.
+        func idIndex(ends: Section, bytes: Section, count: Int) throws -> IDIndex {
+            let endOffsets: [UInt64] = try array(ends, count: count)
+            let text: [UInt8] = try array(bytes, count: table[bytes.rawValue].count)
+            var start: UInt64 = 0
+            for end in endOffsets {
+                guard end >= start, end <= UInt64(text.count) else { throw damaged("section \(ends) has an end offset out of order") }
+                start = end
+            }
+            do {
+                return try text.withUnsafeBufferPointer { text in try endOffsets.withUnsafeBufferPointer { try IDIndex(bytes: text, ends: $0) } }
+            } catch let EncoreError.invalidArgument(message) {
+                throw damaged(message)
             }
         }
 
