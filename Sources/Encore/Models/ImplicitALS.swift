@@ -142,8 +142,12 @@ package struct ImplicitALS: Sendable {
         let weights = try WeightSpill(userItems.values.array)
         let users = trainingRows(consume userItems, owned: true)
         let items = trainingRows(consume transpose, owned: true)
-        let factors = try fit(users: users, items: items, checkpoint: checkpoint, resumed: resumed, progress: progress)
-        return (factors, users.matrix(values: try users.weights ?? MappableArray(weights.read())))
+        let factors = try fit(users: users, items: consume items, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        // Both sides' codes go before the weights come back, so that they are never held together.
+        let (rows, columns, offsets, indices, kept) = (users.rowCount, users.columnCount, users.offsets, users.indices, users.weights)
+        _ = consume users
+        return (factors, SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices,
+                                      values: try kept ?? MappableArray(weights.read())))
     }
 
     /// Whether training holds a side's confidences as codes when its weights allow it (tests

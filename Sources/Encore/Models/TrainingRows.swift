@@ -50,12 +50,6 @@ package struct TrainingRows: Sendable {
         return range(ofRow: r).reduce(0) { $0 + (weights[$1] > 0 ? 1 : 0) }
     }
 
-    /// The matrix of these rows with `values` as its values (the weights read back after
-    /// training, or the weights kept).
-    package func matrix(values: some MappableArrayConvertible<Float>) -> SparseMatrix {
-        SparseMatrix(uncheckedRowCount: rowCount, columnCount: columnCount, offsets: offsets, indices: indices, values: values.asMappableArray)
-    }
-
     /// Calls `body` with the rows held still behind raw pointers.
     func withUnsafeRows<Result>(_ body: (UnsafeTrainingRows) throws -> Result) rethrows -> Result {
         try offsets.withUnsafeBufferPointer { offsets in

@@ -24,6 +24,14 @@ final class EntryConfidencesTests: XCTestCase {
         { random in random.nextUniform() < 0.1 ? 0 : Float(1 + Int(random.nextUniform() * Double(largest))) }
     }
 
+    /// Play counts 1–40, a tenth of them 0, and 6% from a long tail of large counts: more than
+    /// 256 distinct values, few entries outside the 255 commonest (one-byte codes with the rest
+    /// listed apart).
+    private let tailed: (inout RandomSource) -> Float = { random in
+        let u = random.nextUniform()
+        return u < 0.1 ? 0 : u < 0.94 ? Float(1 + Int(random.nextUniform() * 40)) : Float(100 + Int(random.nextUniform() * 100_000))
+    }
+
     private func configurations() -> [ALSConfiguration] {
         var result: [ALSConfiguration] = []
         for solver in [ALSSolverKind.cg, .cholesky, .subspace] {
@@ -48,11 +56,24 @@ final class EntryConfidencesTests: XCTestCase {
     }
 
     func testEachCodeDecodesToTheConfidenceOfItsWeight() throws {
-        for (largest, bytes) in [(200, 1), (3000, 2)] {
-            let ratings = matrix(users: 60, items: 90, density: 0.5, seed: 7, weight: counts(upTo: largest))
+        for (largest, bytes) in [(200, 1), (3000, 2), (0, 1)] {
+            let ratings = matrix(users: 100, items: 100, density: 0.5, seed: 7, weight: largest == 0 ? tailed : counts(upTo: largest))
             let c = ALSConfiguration()
             let rows = ImplicitALS(configuration: c, threads: 2).trainingRows(ratings, owned: false)
             XCTAssertEqual(rows.confidences.bytesPerEntry, bytes, "weights up to \(largest)")
+            XCTAssertEqual(rows.confidences.exceptionCount > 0, largest == 0, "only the long tail lists entries apart")
+            // Row by row, as the solvers read them (the listed entries patched in).
+            let scratch = ConfidenceScratch()
+            rows.withUnsafeRows { entries in
+                for r in 0..<ratings.rowCount {
+                    let (values, confidences) = entries.entries(ofRow: r, scratch: scratch)
+                    for (q, p) in ratings.range(ofRow: r).enumerated() {
+                        let expected = c.confidence.confidenceMinusOne(ratings.values[p], alpha: c.alpha, epsilon: c.epsilon)
+                        XCTAssertEqual(confidences![q].bitPattern, expected.bitPattern, "row \(r) entry \(q)")
+                        XCTAssertEqual(values[q] > 0, ratings.values[p] > 0, "row \(r) entry \(q)")
+                    }
+                }
+            }
             XCTAssertNil(rows.weights, "the codes stand for the weights")
             for p in 0..<ratings.nonZeroCount {
                 let expected = c.confidence.confidenceMinusOne(ratings.values[p], alpha: c.alpha, epsilon: c.epsilon)
@@ -65,10 +86,12 @@ final class EntryConfidencesTests: XCTestCase {
     }
 
     func testACodedRunTrainsTheFloatRunsModelBitForBit() throws {
-        let ratings = matrix(users: 40, items: 30, density: 0.4, seed: 11, weight: counts(upTo: 40))
-        for c in configurations() {
+        for (ratings, c) in [matrix(users: 40, items: 30, density: 0.4, seed: 11, weight: counts(upTo: 40)),
+                             matrix(users: 100, items: 100, density: 0.5, seed: 12, weight: tailed),
+                             matrix(users: 40, items: 30, density: 0.4, seed: 13, weight: counts(upTo: 3000))]
+            .flatMap({ ratings in configurations().map { (ratings, $0) } }) {
             var coded = ImplicitALS(configuration: c, threads: 2)
-            XCTAssertEqual(coded.trainingRows(ratings, owned: false).confidences.bytesPerEntry, 1)
+            XCTAssertLessThan(coded.trainingRows(ratings, owned: false).confidences.bytesPerEntry, 4)
             var plain = coded
             plain.codesConfidences = false
             XCTAssertEqual(plain.trainingRows(ratings, owned: false).confidences.bytesPerEntry, 4)
