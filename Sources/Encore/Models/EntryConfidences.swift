@@ -149,11 +149,12 @@ struct UnsafeEntryConfidences {
         case .oneByte(let codes):
             let decoded = scratch.decode(codes.map { $0 + range.lowerBound }, count: range.count, table: table!)
             guard !exceptionPositions.isEmpty else { return UnsafeBufferPointer(decoded) }
-            var listed = EntryConfidences.firstListed(atOrAfter: range.lowerBound, in: exceptionPositions)
+            var listed = scratch.firstListed(atOrAfter: range.lowerBound, in: exceptionPositions)
             while listed < exceptionPositions.count && exceptionPositions[listed] < range.upperBound {
                 decoded[exceptionPositions[listed] - range.lowerBound] = exceptionConfidences![listed]
                 listed += 1
             }
+            scratch.remember(listed, from: range.upperBound, in: exceptionPositions)
             return UnsafeBufferPointer(decoded)
         case .twoBytes(let codes):
             return UnsafeBufferPointer(scratch.decode(codes.map { $0 + range.lowerBound }, count: range.count, table: table!))
@@ -166,7 +167,29 @@ final class ConfidenceScratch {
     private var values: UnsafeMutablePointer<Float>
     private var capacity = 0
 
+    /// Where the last row's listed entries ended: every listed position before `cursorFrom` is
+    /// before index `cursor` of the list at `cursorList`. The rows of a chunk are read in order,
+    /// so the next row's first listed entry is found by stepping on from here rather than by a
+    /// binary search per row (a search per row cost 4% of an iteration on the reference workload).
+    private var cursor = 0, cursorFrom = 0
+    private var cursorList: UnsafePointer<Int>?
+
     init() { values = .allocateCacheAligned(capacity: 1) }
+
+    /// The index of the first of `positions` (sorted) at or after `position`.
+    @inline(__always) func firstListed(atOrAfter position: Int, in positions: UnsafeBufferPointer<Int>) -> Int {
+        guard cursorList == positions.baseAddress && cursorFrom <= position else {
+            return EntryConfidences.firstListed(atOrAfter: position, in: positions)
+        }
+        var listed = cursor
+        while listed < positions.count && positions[listed] < position { listed += 1 }
+        return listed
+    }
+
+    /// Records that the listed entries before `position` are those before index `listed`.
+    @inline(__always) func remember(_ listed: Int, from position: Int, in positions: UnsafeBufferPointer<Int>) {
+        (cursor, cursorFrom, cursorList) = (listed, position, positions.baseAddress)
+    }
 
     deinit { values.deallocate() }
 

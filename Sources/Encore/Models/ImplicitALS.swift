@@ -76,14 +76,16 @@ package struct ImplicitALS: Sendable {
             done = saved.iteration
             resumed?(saved)
         }
-    let threads = self.threads
+        let threads = self.threads
+        // Counted once: the penalty needs them every iteration, and a coded side counts through its table.
+        let itemPositives = (0..<itemRows.rowCount).map { itemRows.positives(ofRow: $0) }
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStepKeepingEigenbasis(target: items, source: users, rows: itemRows, side: .items)
             // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn; taken
             // before the users' half-step turns the items (in place) into its basis, so it
             // reads the vectors as they were solved.
-            let itemPenalty = penalty(of: items.matrix, rows: itemRows)
+            let itemPenalty = penalty(of: items.matrix, positives: itemPositives, otherSide: itemRows.columnCount)
             let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, rows: userRows, side: .users, withObjective: true)
             let loss = userTerms + itemPenalty
             history.append(loss)
@@ -160,7 +162,7 @@ package struct ImplicitALS: Sendable {
     /// weights, which are then not kept. With `owned`, `ratings` was handed over: its weights'
     /// memory becomes the codes (let go as they are coded) or the Float confidences (turned in
     /// place, no second array).
-    func trainingRows(_ ratings: consuming SparseMatrix, owned: Bool) -> TrainingRows {
+    package func trainingRows(_ ratings: consuming SparseMatrix, owned: Bool) -> TrainingRows {
         let configuration = self.configuration, threads = self.threads
         func confidence(_ r: Float) -> Float { configuration.confidence.confidenceMinusOne(r, alpha: configuration.alpha, epsilon: configuration.epsilon) }
         let (rows, columns, offsets, indices) = (ratings.rowCount, ratings.columnCount, ratings.offsets, ratings.indices)
@@ -358,26 +360,19 @@ package struct ImplicitALS: Sendable {
     }
 
     /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
-    /// `rows`): the item side of the regularisation term.
-    func penalty(of factors: DenseMatrix, rows: TrainingRows) -> Double {
-        let equations = NormalEquations(k: factors.columns, configuration: configuration, otherSide: rows.columnCount)
-        var penalty = 0.0
-        for row in 0..<factors.rows {
-            let scale = Double(equations.scale(positives: rows.positives(ofRow: row)))
-            penalty += scale * Double(VectorKernels.dot(factors.row(row), factors.row(row), factors.columns))
-        }
-        return Double(configuration.regularization) * penalty
-    }
-
-    /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
     /// `ratings`): the item side of the regularisation term.
     package func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
-        let equations = NormalEquations(k: factors.columns, configuration: configuration, otherSide: ratings.columnCount)
+        let positives = (0..<ratings.rowCount).map { row in ratings.range(ofRow: row).reduce(0) { $0 + (ratings.values[$1] > 0 ? 1 : 0) } }
+        return penalty(of: factors, positives: positives, otherSide: ratings.columnCount)
+    }
+
+    /// The same, row i having `positives[i]` positive weights among its observations of
+    /// `otherSide` rows (counted once per training: a coded side counts through its table).
+    func penalty(of factors: DenseMatrix, positives: [Int], otherSide: Int) -> Double {
+        let equations = NormalEquations(k: factors.columns, configuration: configuration, otherSide: otherSide)
         var penalty = 0.0
         for row in 0..<factors.rows {
-            var positives = 0
-            for p in ratings.range(ofRow: row) where ratings.values[p] > 0 { positives += 1 }
-            let scale = Double(equations.scale(positives: positives))
+            let scale = Double(equations.scale(positives: positives[row]))
             penalty += scale * Double(VectorKernels.dot(factors.row(row), factors.row(row), factors.columns))
         }
         return Double(configuration.regularization) * penalty
