@@ -141,7 +141,9 @@ package struct ImplicitALS: Sendable {
         }
         try configuration.validate()
         try ImplicitALS.checkFinite(userItems)
-        let weights = try WeightSpill(userItems.values.array)
+        // Weights mapped from a play log are in the file already; others are set aside in one.
+        let mapped = userItems.values.isMapped ? userItems.values : nil
+        let weights = mapped == nil ? try WeightSpill(userItems.values.array) : nil
         let users = trainingRows(consume userItems, owned: true)
         let items = trainingRows(consume transpose, owned: true)
         let factors = try fit(users: users, items: consume items, checkpoint: checkpoint, resumed: resumed, progress: progress)
@@ -149,7 +151,7 @@ package struct ImplicitALS: Sendable {
         let (rows, columns, offsets, indices, kept) = (users.rowCount, users.columnCount, users.offsets, users.indices, users.weights)
         _ = consume users
         return (factors, SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices,
-                                      values: try kept ?? MappableArray(weights.read())))
+                                      values: try kept ?? mapped ?? MappableArray(weights!.read())))
     }
 
     /// Whether training holds a side's confidences as codes when its weights allow it (tests
@@ -171,11 +173,26 @@ package struct ImplicitALS: Sendable {
         }
         if !owned {
             let coded = codesConfidences
-                ? ratings.values.withUnsafeBufferPointer { EntryConfidences.coding($0, releasing: false, threads: threads, confidence: confidence) }
+                // A mapping's pages can always be let go: they stay in the file.
+                ? ratings.values.withUnsafeBufferPointer {
+                    EntryConfidences.coding($0, releasing: ratings.values.isMapped, threads: threads, confidence: confidence)
+                }
                 : nil
             if let coded { return held(coded) }
             let underflows = ratings.values.withUnsafeBufferPointer { anyUnderflows($0, confidence) }
             return held(EntryConfidences(floats: confidencesMinusOne(of: ratings)), weights: underflows ? ratings.values : nil)
+        }
+        if ratings.values.isMapped {
+            // Weights mapped from a file: coded straight from the mapping, whose pages are let go
+            // as they are read (they stay in the file); copied only for the Float fallback.
+            if codesConfidences, let coded = ratings.values.withUnsafeBufferPointer({
+                EntryConfidences.coding($0, releasing: true, threads: threads, confidence: confidence)
+            }) {
+                return held(coded)
+            }
+            let copy = ratings.values.array
+            _ = ratings.values.withUnsafeBufferPointer { MemoryRelease.dropRead(UnsafeMutableBufferPointer(mutating: $0), upTo: $0.count, from: 0) }
+            ratings = SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: copy)
         }
         var values = ratings.values.array
         _ = consume ratings
