@@ -30,8 +30,9 @@ final class DistributedHalfStep {
     private var partialsFrom: [[Int]] = []
     /// Full gridify: target rows per exchange round, bounding the buffers.
     private var roundRows = 0
-    /// Broadcast and half gridify: α·g(r) of `targetRatings`' entries, computed once.
-    private var confidences: [Float] = []
+    /// Broadcast and half gridify: `targetRatings` as the half-step reads it (its confidences
+    /// computed once, coded when its weights allow: `TrainingRows`).
+    private var rows: TrainingRows?
     private let k: Int
     /// Doubles in one shipped partial (see `NormalEquations.Record`).
     private var recordLength: Int { NormalEquations.Record.length(k: k) }
@@ -83,7 +84,7 @@ final class DistributedHalfStep {
             roundRows = max(16, min(max(1, targetBlocks.largestBlock), budget / (recordLength * size)))
         }
         if strategy != .fullGridify {
-            confidences = trainer.confidencesMinusOne(of: self.targetRatings)
+            rows = trainer.trainingRows(self.targetRatings, owned: false)
         }
     }
 
@@ -129,7 +130,7 @@ final class DistributedHalfStep {
         let turnedSource = TurnedFactors(source)
         let turnedTarget = TurnedFactors(target)
         let objective = try trainer.halfStepKeepingEigenbasis(
-            target: turnedTarget, source: turnedSource, ratings: targetRatings, confidences: confidences, gram: gram, side: side,
+            target: turnedTarget, source: turnedSource, rows: rows!, gram: gram, side: side,
             withObjective: withObjective)
         turnedTarget.factors(into: target, exact: configuration.solver == .cholesky, threads: threads)
         return objective

@@ -51,14 +51,16 @@ if [ "$source_mode" = pipe ]; then
 else
     ingest_memory=$((plays * 16 + id_bytes + runtime))
 fi
-train_memory=$((plays * 16 + factor_bytes + id_bytes + runtime))
+# Training: a 4-byte index and a one-byte confidence code per play and side (synth's play counts
+# code in one byte); reading the log holds only the indices (its weights stay in the file, mapped).
+train_memory=$((plays * 10 + factor_bytes + id_bytes + runtime))
 recommend_memory=$((plays * 8 + factor_bytes + id_bytes + runtime))   # the mapped model + IDs
 memory_needed=$(( ingest_memory > train_memory ? ingest_memory : train_memory ))
 memory_needed=$(( recommend_memory > memory_needed ? recommend_memory : memory_needed ))
 log_bytes=$((plays * 17 + ids * 60))
 model_bytes=$((plays * 8 + factor_bytes + ids * 60))
 recs_bytes=$((users * 650))
-spill_bytes=$((plays * 4))            # the users' weights, set aside while training
+spill_bytes=0                         # a log's weights stay in it: none are set aside while training
 disk_needed=$((log_bytes + model_bytes + recs_bytes + spill_bytes))
 available_memory=$(( $(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) * 1024 ))
 available_disk=$(( $(df -Pk "$work" | awk 'NR == 2 {print $4}') * 1024 ))

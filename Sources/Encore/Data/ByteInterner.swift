@@ -11,7 +11,9 @@ struct ByteInterner {
     private var table: [UInt64]
     private var mask: Int
 
-    init(expectedCount: Int = 1024) {
+    init(expectedCount: Int = 1024, expectedBytes: Int = 0) {
+        arena.reserveCapacity(expectedBytes)
+        starts.reserveCapacity(expectedCount + 1)
         var size = 1024
         while size < expectedCount * 2 { size <<= 1 }
         table = Array(repeating: 0, count: size)

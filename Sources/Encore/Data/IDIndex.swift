@@ -28,6 +28,26 @@ package struct IDIndex: Equatable, Sendable {
         storage = .interned(table.compacted())
     }
 
+    /// An index over IDs laid end to end in `bytes`, ID i ending at `ends[i]` (in order, within
+    /// `bytes`: the caller checks), as a play log stores them: interned straight from the bytes,
+    /// with no String made per ID (a million 40-byte IDs made as Strings left ≈ 0.1 GB of freed
+    /// heap behind them in a training run).
+    init(bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<UInt64>) throws {
+        var table = ByteInterner(expectedCount: ends.count, expectedBytes: bytes.count)
+        var start = 0
+        var empty: UInt8 = 0
+        for end in ends {
+            let before = table.count, length = Int(end) - start
+            if length > 0 { _ = table.intern(bytes.baseAddress! + start, length) } else { _ = withUnsafePointer(to: &empty) { table.intern($0, 0) } }
+            if table.count == before {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<Int(end)]), as: UTF8.self)
+                throw EncoreError.invalidArgument("ID '\(text)' appears twice in an ID table")
+            }
+            start = Int(end)
+        }
+        storage = .interned(table.compacted())
+    }
+
     /// An index over the strings a reader numbered, in the order of their numbers.
     init(interned table: consuming ByteInterner) { storage = .interned(table.compacted()) }
 

@@ -144,13 +144,17 @@ enum MemoryRelease {
     /// Lets the kernel drop the whole pages of `array[from..<upTo]` (which are never read
     /// again: the kernel zeroes them if they are touched) and returns where the next call starts.
     static func dropWritten(_ array: inout [UInt32], upTo end: Int, from start: Int) -> Int {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        return array.withUnsafeMutableBytes { bytes in
-            let base = Int(bitPattern: bytes.baseAddress!)
-            let first = (base + start * 4 + page - 1) / page * page, last = (base + end * 4) / page * page
-            guard last - first >= 1 << 20, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return start }
-            _ = madvise(pointer, last - first, MADV_DONTNEED)
-            return (last - base) / 4
-        }
+        array.withUnsafeMutableBufferPointer { dropRead($0, upTo: end, from: start) }
+    }
+
+    /// `dropWritten` for memory the caller owns and reads no more (a consumed array's buffer).
+    static func dropRead<Element>(_ buffer: UnsafeMutableBufferPointer<Element>, upTo end: Int, from start: Int) -> Int {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE))), size = MemoryLayout<Element>.stride
+        guard let baseAddress = buffer.baseAddress else { return start }
+        let base = Int(bitPattern: baseAddress)
+        let first = (base + start * size + page - 1) / page * page, last = (base + end * size) / page * page
+        guard last - first >= 1 << 20, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return start }
+        _ = madvise(pointer, last - first, MADV_DONTNEED)
+        return (last - base) / size
     }
 }

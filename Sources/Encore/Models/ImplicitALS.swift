@@ -28,34 +28,42 @@ package struct ImplicitALS: Sendable {
     ///
     /// `transpose`, when given, must be `userItems`' transpose (a play log holds both); it is
     /// consumed: its weights are replaced by the confidences training needs.
-    ///
-    /// `userConfidences`, when given, are `userItems`' confidences computed already (then
-    /// `transpose` must be given too: `userItems` may hold confidences in place of weights).
     package func fit(
-        _ userItems: SparseMatrix, transpose: consuming SparseMatrix? = nil, userConfidences given: [Float]? = nil,
+        _ userItems: SparseMatrix, transpose: consuming SparseMatrix? = nil,
         checkpoint: CheckpointSettings? = nil, resumed: ((TrainingCheckpoint) -> Void)? = nil,
         progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> FactorModel {
-        precondition(given == nil || transpose != nil, "confidences given in place of weights need the transpose given too")
         try configuration.validate()
-        BLAS.ensureSingleThreaded()
-        for value in userItems.values where !value.isFinite {
-            throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
-        }
+        try ImplicitALS.checkFinite(userItems)
         // Every half-step needs each entry's confidence; computed once here, not 2 × iterations
         // times (a log per entry costs as much as a gathered vector's arithmetic). The items'
-        // side keeps only its confidences (`confidenceMatrix`): its weights are not needed after.
-        let (itemUsers, itemConfidences, _) = confidenceMatrix((consume transpose) ?? userItems.transposed())
-        let userConfidences = given ?? confidencesMinusOne(of: userItems)
+        // side keeps only its confidences: its weights are not needed after.
+        let items = trainingRows((consume transpose) ?? userItems.transposed(), owned: true)
+        return try fit(users: trainingRows(userItems, owned: false), items: items, checkpoint: checkpoint, resumed: resumed, progress: progress)
+    }
+
+    /// Throws unless every weight of `ratings` is finite.
+    private static func checkFinite(_ ratings: SparseMatrix) throws {
+        for value in ratings.values where !value.isFinite {
+            throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
+        }
+    }
+
+    /// The training loop, over both sides as the half-steps read them.
+    private func fit(
+        users userRows: TrainingRows, items itemRows: TrainingRows, checkpoint: CheckpointSettings?,
+        resumed: ((TrainingCheckpoint) -> Void)?, progress: ((ALSIterationReport) -> Void)?
+    ) throws -> FactorModel {
+        BLAS.ensureSingleThreaded()
         let k = configuration.factors
-        let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.rowCount, k: k, seed: configuration.seed, side: .users,
+        let users = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userRows.rowCount, k: k, seed: configuration.seed, side: .users,
                                                              scale: configuration.initialScale, threads: threads))
-        let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<userItems.columnCount, k: k, seed: configuration.seed, side: .items,
+        let items = TurnedFactors(ImplicitALS.initialFactors(rows: 0..<itemRows.rowCount, k: k, seed: configuration.seed, side: .items,
                                                              scale: configuration.initialScale, threads: threads))
         var history: [Double] = []
         var done = 0
         if let checkpoint, let saved = try TrainingCheckpoint.read(from: checkpoint.directory, expecting: checkpoint.fingerprint, dataChecksum: checkpoint.dataChecksum) {
-            guard saved.factors == k, saved.userFactors.count == userItems.rowCount * k, saved.itemFactors.count == userItems.columnCount * k else {
+            guard saved.factors == k, saved.userFactors.count == userRows.rowCount * k, saved.itemFactors.count == itemRows.rowCount * k else {
                 throw EncoreError.invalidArgument("the checkpoint in \(checkpoint.directory) has other shapes than this data set; delete it to start over")
             }
             guard saved.iteration <= configuration.iterations, saved.lossHistory.count == saved.iteration else {
@@ -69,15 +77,16 @@ package struct ImplicitALS: Sendable {
             resumed?(saved)
         }
         let threads = self.threads
+        // Counted once: the penalty needs them every iteration, and a coded side counts through its table.
+        let itemPositives = (0..<itemRows.rowCount).map { itemRows.positives(ofRow: $0) }
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try halfStepKeepingEigenbasis(target: items, source: users, ratings: itemUsers, confidences: itemConfidences, side: .items)
+            try halfStepKeepingEigenbasis(target: items, source: users, rows: itemRows, side: .items)
             // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn; taken
             // before the users' half-step turns the items (in place) into its basis, so it
             // reads the vectors as they were solved.
-            let itemPenalty = penalty(of: items.matrix, ratings: itemUsers)
-            let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, ratings: userItems, confidences: userConfidences,
-                                                          side: .users, withObjective: true)
+            let itemPenalty = penalty(of: items.matrix, positives: itemPositives, otherSide: itemRows.columnCount)
+            let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, rows: userRows, side: .users, withObjective: true)
             let loss = userTerms + itemPenalty
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -117,11 +126,12 @@ package struct ImplicitALS: Sendable {
         return gram
     }
 
-    /// `fit`, holding each play once per side as an index and a confidence: the users' weights
-    /// (which the model keeps, but training reads only as confidences) are set aside in a
-    /// temporary file while it runs (`WeightSpill`) and read back after. Returns the factors and
-    /// `userItems` as given. Without `transpose`, or when a confidence underflows to zero, it is
-    /// plain `fit`. The factors are the same either way.
+    /// `fit`, holding each play once per side as an index and a confidence (a one- or two-byte
+    /// code when the side's weights have few distinct values, `EntryConfidences`): the users'
+    /// weights (which the model keeps, but training reads only as confidences) are set aside in
+    /// a temporary file while it runs (`WeightSpill`) and read back after. Returns the factors
+    /// and `userItems` as given. Without `transpose` it is plain `fit`. The factors are the same
+    /// either way.
     package func fitSettingWeightsAside(
         _ userItems: consuming SparseMatrix, transpose: consuming SparseMatrix?, checkpoint: CheckpointSettings? = nil,
         resumed: ((TrainingCheckpoint) -> Void)? = nil, progress: ((ALSIterationReport) -> Void)? = nil
@@ -130,45 +140,94 @@ package struct ImplicitALS: Sendable {
             return (try fit(userItems, checkpoint: checkpoint, resumed: resumed, progress: progress), userItems)
         }
         try configuration.validate()
-        let weights = try WeightSpill(userItems.values.array)
-        let (userSide, confidences, holdsConfidences) = confidenceMatrix(consume userItems)
-        guard holdsConfidences else {
-            return (try fit(userSide, transpose: consume transpose, checkpoint: checkpoint, resumed: resumed, progress: progress), userSide)
-        }
-        let factors = try fit(userSide, transpose: consume transpose, userConfidences: confidences, checkpoint: checkpoint, resumed: resumed, progress: progress)
-        return (factors, SparseMatrix(uncheckedRowCount: userSide.rowCount, columnCount: userSide.columnCount, offsets: userSide.offsets,
-                                      indices: userSide.indices, values: try weights.read()))
+        try ImplicitALS.checkFinite(userItems)
+        // Weights mapped from a play log are in the file already; others are set aside in one.
+        let mapped = userItems.values.isMapped ? userItems.values : nil
+        let weights = mapped == nil ? try WeightSpill(userItems.values.array) : nil
+        let users = trainingRows(consume userItems, owned: true)
+        let items = trainingRows(consume transpose, owned: true)
+        let factors = try fit(users: users, items: consume items, checkpoint: checkpoint, resumed: resumed, progress: progress)
+        // Both sides' codes go before the weights come back, so that they are never held together.
+        let (rows, columns, offsets, indices, kept) = (users.rowCount, users.columnCount, users.offsets, users.indices, users.weights)
+        _ = consume users
+        return (factors, SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices,
+                                      values: try kept ?? mapped ?? MappableArray(weights!.read())))
     }
 
-    /// `ratings` for a half-step, with what it is given as confidences: the solvers read a
-    /// weight only to ask whether it is positive, and c₁ = α·g(r) is positive exactly when r is
-    /// unless it underflows, so when none does the weights are turned into their confidences
-    /// in place (no second array) and serve as both. Otherwise `ratings` is kept as it is, with
-    /// its confidences beside it. `holdsConfidences` says which.
-    func confidenceMatrix(_ ratings: consuming SparseMatrix) -> (matrix: SparseMatrix, confidences: [Float], holdsConfidences: Bool) {
-        let configuration = self.configuration
+    /// Whether training holds a side's confidences as codes when its weights allow it (tests
+    /// turn it off to compare a coded run with a Float one).
+    package var codesConfidences = true
+
+    /// `ratings` as a half-step reads it. Its confidences are coded when its weights have at most
+    /// `EntryConfidences.largestTable` distinct values and none underflows; otherwise they are
+    /// Floats, and when no positive weight's confidence underflows to 0 they stand for the
+    /// weights, which are then not kept. With `owned`, `ratings` was handed over: its weights'
+    /// memory becomes the codes (let go as they are coded) or the Float confidences (turned in
+    /// place, no second array).
+    package func trainingRows(_ ratings: consuming SparseMatrix, owned: Bool) -> TrainingRows {
+        let configuration = self.configuration, threads = self.threads
         func confidence(_ r: Float) -> Float { configuration.confidence.confidenceMinusOne(r, alpha: configuration.alpha, epsilon: configuration.epsilon) }
-        // A first pass only looks, so that a weight is never lost to a confidence of 0.
-        let chunks = Parallel.chunkCount(count: ratings.values.count, chunkSize: 1 << 16)
-        var underflows = [Bool](repeating: false, count: chunks)
-        underflows.withUnsafeMutableBufferPointer { underflows in
-            ratings.values.withUnsafeBufferPointer { values in
-                Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, chunk in
-                    underflows[chunk] = range.contains { values[$0] > 0 && !(confidence(values[$0]) > 0) }
-                }
-            }
-        }
-        guard !underflows.contains(true) else { return (ratings, confidencesMinusOne(of: ratings), false) }
         let (rows, columns, offsets, indices) = (ratings.rowCount, ratings.columnCount, ratings.offsets, ratings.indices)
+        func held(_ confidences: EntryConfidences, weights: MappableArray<Float>? = nil) -> TrainingRows {
+            TrainingRows(rowCount: rows, columnCount: columns, offsets: offsets, indices: indices, confidences: confidences, weights: weights)
+        }
+        if !owned {
+            let coded = codesConfidences
+                // A mapping's pages can always be let go: they stay in the file.
+                ? ratings.values.withUnsafeBufferPointer {
+                    EntryConfidences.coding($0, releasing: ratings.values.isMapped, threads: threads, confidence: confidence)
+                }
+                : nil
+            if let coded { return held(coded) }
+            let underflows = ratings.values.withUnsafeBufferPointer { anyUnderflows($0, confidence) }
+            return held(EntryConfidences(floats: confidencesMinusOne(of: ratings)), weights: underflows ? ratings.values : nil)
+        }
+        if ratings.values.isMapped {
+            // Weights mapped from a file: coded straight from the mapping, whose pages are let go
+            // as they are read (they stay in the file); copied only for the Float fallback.
+            if codesConfidences, let coded = ratings.values.withUnsafeBufferPointer({
+                EntryConfidences.coding($0, releasing: true, threads: threads, confidence: confidence)
+            }) {
+                return held(coded)
+            }
+            let copy = ratings.values.array
+            _ = ratings.values.withUnsafeBufferPointer { MemoryRelease.dropRead(UnsafeMutableBufferPointer(mutating: $0), upTo: $0.count, from: 0) }
+            ratings = SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: copy)
+        }
         var values = ratings.values.array
         _ = consume ratings
         // `values` is now the only reference when the caller handed `ratings` over: no copy.
+        // (Mutable access makes it unique even if not, so that letting its pages go cannot
+        // touch anyone else's weights.)
+        if codesConfidences, let coded = values.withUnsafeMutableBufferPointer({
+            EntryConfidences.coding(UnsafeBufferPointer($0), releasing: true, threads: threads, confidence: confidence)
+        }) {
+            return held(coded)
+        }
+        // A first pass only looks, so that a weight is never lost to a confidence of 0.
+        if values.withUnsafeBufferPointer({ anyUnderflows($0, confidence) }) {
+            return held(EntryConfidences(floats: confidencesMinusOne(of: SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets,
+                                                                                      indices: indices, values: values))),
+                        weights: MappableArray(values))
+        }
         values.withUnsafeMutableBufferPointer { values in
             Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, _ in
                 for p in range { values[p] = confidence(values[p]) }
             }
         }
-        return (SparseMatrix(uncheckedRowCount: rows, columnCount: columns, offsets: offsets, indices: indices, values: values), values, true)
+        return held(EntryConfidences(floats: values))
+    }
+
+    /// Whether some positive weight's confidence is not positive (underflows to 0).
+    private func anyUnderflows(_ values: UnsafeBufferPointer<Float>, _ confidence: (Float) -> Float) -> Bool {
+        let chunks = Parallel.chunkCount(count: values.count, chunkSize: 1 << 16)
+        var underflows = [Bool](repeating: false, count: chunks)
+        underflows.withUnsafeMutableBufferPointer { underflows in
+            Parallel.forEachChunk(count: values.count, chunkSize: 1 << 16, threads: threads) { range, chunk in
+                underflows[chunk] = range.contains { values[$0] > 0 && !(confidence(values[$0]) > 0) }
+            }
+        }
+        return underflows.contains(true)
     }
 
     /// α·g(r) for every entry of `ratings`, in the order of its values: what a half-step takes
@@ -224,7 +283,7 @@ package struct ImplicitALS: Sendable {
     /// eigenbasis in place and left there (its `TurnedFactors` records the basis; its matrix is
     /// changed). `ratings` row r holds target row
     /// r's observations, its columns rows of `source`; `confidences`, if given, are α·g(r) of
-    /// its entries (otherwise computed as they are needed). `gram` is G = YᵀY if given (a
+    /// its entries (otherwise computed here, once). `gram` is G = YᵀY if given (a
     /// distributed half-step's is summed over every process and covers more vectors than
     /// `source` holds), else the source's own. With `withObjective`, returns the rows' share of
     /// the objective (see `NormalEquations.objectiveTerm`), summed per chunk in chunk order so it
@@ -235,9 +294,19 @@ package struct ImplicitALS: Sendable {
         side: FactorSide, withObjective: Bool = false
     ) throws -> Double {
         precondition(confidences == nil || confidences!.count == ratings.values.count, "one confidence per entry of the ratings")
+        let rows = TrainingRows(ratings, confidences: EntryConfidences(floats: confidences ?? confidencesMinusOne(of: ratings)), weightsNeeded: true)
+        return try halfStepKeepingEigenbasis(target: target, source: source, rows: rows, gram: given, side: side, withObjective: withObjective)
+    }
+
+    /// The half-step above over rows as training holds them (`TrainingRows`: confidences coded
+    /// or Float, weights only where needed).
+    @discardableResult
+    package func halfStepKeepingEigenbasis(
+        target: TurnedFactors, source: TurnedFactors, rows: TrainingRows, gram given: [Double]? = nil, side: FactorSide,
+        withObjective: Bool = false
+    ) throws -> Double {
         if configuration.solver == .subspace && given == nil {
-            return try subspaceHalfStep(target: target, source: source, ratings: ratings, confidences: confidences, side: side,
-                                        withObjective: withObjective)
+            return try subspaceHalfStep(target: target, source: source, rows: rows, side: side, withObjective: withObjective)
         }
         let gram = NormalEquations.weightedGram(given ?? source.gram(threads: threads), configuration)
         // NNLS's constraint x ≥ 0 is not the same in another basis, so it keeps the plain one.
@@ -245,7 +314,7 @@ package struct ImplicitALS: Sendable {
               let eigenbasis = GramEigenbasis(gram: gram, k: configuration.factors, exact: configuration.solver == .cholesky) else {
             source.makePlain(threads: threads)
             target.makePlain(threads: threads)
-            return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
+            return try solveEveryRow(of: target.matrix, against: source.matrix, rows: rows,
                                      gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective)
         }
         // Both sides are turned in place (see TurnedFactors): the source stays in this basis
@@ -253,22 +322,22 @@ package struct ImplicitALS: Sendable {
         // solve needs none.
         source.turn(into: eigenbasis, threads: threads)
         if configuration.solver == .cholesky { target.solved(in: eigenbasis) } else { target.turn(into: eigenbasis, threads: threads) }
-        return try solveEveryRow(of: target.matrix, against: source.matrix, ratings: ratings, confidences: confidences,
+        return try solveEveryRow(of: target.matrix, against: source.matrix, rows: rows,
                                  gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective)
     }
 
-    /// Solves row r of `target` against `source` for every row r of `ratings`, both in the basis
+    /// Solves row r of `target` against `source` for every row r of `rows`, both in the basis
     /// `gram` is given in, one chunk of rows per task, and returns the chunks' objective shares
     /// summed in chunk order.
     private func solveEveryRow(
-        of target: DenseMatrix, against source: DenseMatrix, ratings: SparseMatrix, confidences: [Float]?, gram: GramStorage,
+        of target: DenseMatrix, against source: DenseMatrix, rows ratings: TrainingRows, gram: GramStorage,
         side: FactorSide, withObjective: Bool
     ) throws -> Double {
         let failures = FailureLog()
         let solvers = RowSolverPool(k: configuration.factors, configuration: configuration, otherSide: ratings.columnCount)
         var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
         partial.withUnsafeMutableBufferPointer { partial in
-            ratings.withUnsafeEntries(confidences: confidences) { entries in
+            ratings.withUnsafeRows { entries in
                 Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
                     let solver = solvers.take()
                     defer { solvers.give(back: solver) }
@@ -286,12 +355,13 @@ package struct ImplicitALS: Sendable {
     /// One chunk of `solveEveryRow`: solves `rows` in order with `solver`, recording failures,
     /// and returns their objective shares' sum (0 without `withObjective`).
     private func solveChunk(
-        _ rows: Range<Int>, of target: DenseMatrix, against source: DenseMatrix, entries: SparseMatrix.UnsafeEntries, gram: RowSolver.Gram,
+        _ rows: Range<Int>, of target: DenseMatrix, against source: DenseMatrix, entries: UnsafeTrainingRows, gram: RowSolver.Gram,
         solver: RowSolver, failures: FailureLog, withObjective: Bool
     ) -> Double {
         var sum = 0.0
+        let scratch = solver.confidenceScratch
         for row in rows {
-            let columns = entries.columns(ofRow: row), values = entries.values(ofRow: row), confidences = entries.confidences(ofRow: row)
+            let columns = entries.columns(ofRow: row), (values, confidences) = entries.entries(ofRow: row, scratch: scratch)
             let x = target.row(row)
             let upcoming = row + 1 < rows.upperBound ? entries.columns(ofRow: row + 1) : nil
             var term = solver.solve(columns: columns, values: values, confidences: confidences, source: source, gram: gram,
@@ -309,12 +379,17 @@ package struct ImplicitALS: Sendable {
     /// λ Σ_i s_i ‖y_i‖² over the rows of `factors` (row i's observations are row i of
     /// `ratings`): the item side of the regularisation term.
     package func penalty(of factors: DenseMatrix, ratings: SparseMatrix) -> Double {
-        let equations = NormalEquations(k: factors.columns, configuration: configuration, otherSide: ratings.columnCount)
+        let positives = (0..<ratings.rowCount).map { row in ratings.range(ofRow: row).reduce(0) { $0 + (ratings.values[$1] > 0 ? 1 : 0) } }
+        return penalty(of: factors, positives: positives, otherSide: ratings.columnCount)
+    }
+
+    /// The same, row i having `positives[i]` positive weights among its observations of
+    /// `otherSide` rows (counted once per training: a coded side counts through its table).
+    func penalty(of factors: DenseMatrix, positives: [Int], otherSide: Int) -> Double {
+        let equations = NormalEquations(k: factors.columns, configuration: configuration, otherSide: otherSide)
         var penalty = 0.0
         for row in 0..<factors.rows {
-            var positives = 0
-            for p in ratings.range(ofRow: row) where ratings.values[p] > 0 { positives += 1 }
-            let scale = Double(equations.scale(positives: positives))
+            let scale = Double(equations.scale(positives: positives[row]))
             penalty += scale * Double(VectorKernels.dot(factors.row(row), factors.row(row), factors.columns))
         }
         return Double(configuration.regularization) * penalty
@@ -373,42 +448,5 @@ private final class FailureLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return rows.min()
-    }
-}
-
-extension SparseMatrix {
-    /// A matrix's entries, with their confidences if any, through raw pointers for the solvers'
-    /// row loop (valid only inside `withUnsafeEntries`).
-    struct UnsafeEntries {
-        let offsets: UnsafeBufferPointer<Int>
-        let indices: UnsafeBufferPointer<UInt32>
-        let values: UnsafeBufferPointer<Float>
-        /// Empty when the confidences are computed as needed.
-        let confidences: UnsafeBufferPointer<Float>
-
-        func columns(ofRow row: Int) -> UnsafeBufferPointer<UInt32> {
-            UnsafeBufferPointer(rebasing: indices[offsets[row]..<offsets[row + 1]])
-        }
-
-        func values(ofRow row: Int) -> UnsafeBufferPointer<Float> {
-            UnsafeBufferPointer(rebasing: values[offsets[row]..<offsets[row + 1]])
-        }
-
-        func confidences(ofRow row: Int) -> UnsafePointer<Float>? {
-            confidences.isEmpty ? nil : confidences.baseAddress! + offsets[row]
-        }
-    }
-
-    /// Calls `body` with the entries and `confidences` (one per entry, or nil) held still.
-    func withUnsafeEntries<Result>(confidences: [Float]?, _ body: (UnsafeEntries) throws -> Result) rethrows -> Result {
-        try offsets.withUnsafeBufferPointer { offsets in
-            try indices.withUnsafeBufferPointer { indices in
-                try values.withUnsafeBufferPointer { values in
-                    try (confidences ?? []).withUnsafeBufferPointer { confidences in
-                        try body(UnsafeEntries(offsets: offsets, indices: indices, values: values, confidences: confidences))
-                    }
-                }
-            }
-        }
     }
 }

@@ -34,6 +34,9 @@ package final class RowSolver {
     private let woodbury: WoodburySolve
     private let refinement: FloatRefinement
     private var nnls: NonNegativeLeastSquares?
+    /// Where the half-step decodes a coded row's confidences before handing them to `solve`
+    /// (`UnsafeTrainingRows.entries`): one per thread, like the rest of the scratch space.
+    let confidenceScratch = ConfidenceScratch()
     /// The next row's columns, requested from memory a slice at a time while this row computes.
     private var upcoming: UnsafeBufferPointer<UInt32>?
     /// How many of `upcoming`'s vectors have been requested so far.

@@ -9,23 +9,19 @@ import Foundation
 /// eigendecomposition and no turning of the factors.
 extension ImplicitALS {
     /// One subspace half-step: every row of `target` takes one exact step per block against the
-    /// fixed `source`, warm-started from its current vector. `ratings`, `confidences`, `side`
-    /// and `withObjective` as for `halfStepKeepingEigenbasis`; returns the rows' share of the
+    /// fixed `source`, warm-started from its current vector. `ratings`, `side` and
+    /// `withObjective` as for `halfStepKeepingEigenbasis`; returns the rows' share of the
     /// objective with `withObjective` (summed per chunk in chunk order), else 0.
     func subspaceHalfStep(
-        target turned: TurnedFactors, source turnedSource: TurnedFactors, ratings: SparseMatrix, confidences given: [Float]?,
-        side: FactorSide, withObjective: Bool
+        target turned: TurnedFactors, source turnedSource: TurnedFactors, rows ratings: TrainingRows, side: FactorSide, withObjective: Bool
     ) throws -> Double {
         turnedSource.makePlain(threads: threads)
         turned.makePlain(threads: threads)
         let target = turned.matrix, source = turnedSource.matrix, k = configuration.factors
         let gram = NormalEquations.weightedGram(ImplicitALS.gram(of: source, threads: threads), configuration)
         let gramFloat = gram.map(Float.init)
-        let confidences = given ?? confidencesMinusOne(of: ratings)
         let equations = NormalEquations(k: k, configuration: configuration, otherSide: ratings.columnCount)
-        let ridges = (0..<ratings.rowCount).map { row in
-            Double(equations.ridge(positives: ratings.range(ofRow: row).reduce(0) { $0 + (ratings.values[$1] > 0 ? 1 : 0) }))
-        }
+        let ridges = (0..<ratings.rowCount).map { row in Double(equations.ridge(positives: ratings.positives(ofRow: row))) }
         var scores = observedScores(of: target, against: source, ratings: ratings)
         let width = min(configuration.blockSize, k), blocks = stride(from: 0, to: k, by: width).map { $0..<min(k, $0 + width) }
         // G_BB of every block, one after another (|B|×|B| each, row-major).
@@ -37,7 +33,7 @@ extension ImplicitALS {
         scores.withUnsafeMutableBufferPointer { scores in
             gramFloat.withUnsafeBufferPointer { g in
                 gramBlocks.withUnsafeBufferPointer { gramBlocks in
-                    ratings.withUnsafeEntries(confidences: confidences) { entries in
+                    ratings.withUnsafeRows { entries in
                         Parallel.forEachChunk(count: ratings.rowCount, chunkSize: SubspaceHalfStepChunk.rows, threads: threads) { rows, _ in
                             let solver = solvers.take()
                             defer { solvers.give(back: solver) }
@@ -69,20 +65,22 @@ extension ImplicitALS {
             }
         }
         guard withObjective else { return 0 }
-        return objective(of: target, gram: gramFloat, ratings: ratings, confidences: confidences, scores: scores)
+        return objective(of: target, gram: gramFloat, ratings: ratings, scores: scores)
     }
 
     /// One block step for each row of `rows` (at most `SubspaceSolve.lanes`), their systems
     /// solved together. `gx` holds (G x)_B of the group's first row and the rest after it.
     private func stepGroup(
         _ rows: Range<Int>, over block: Range<Int>, solver: SubspaceSolve, target: DenseMatrix, source: DenseMatrix,
-        entries: SparseMatrix.UnsafeEntries, gramBlock: UnsafePointer<Double>, gx: UnsafePointer<Float>, ridges: [Double],
+        entries: UnsafeTrainingRows, gramBlock: UnsafePointer<Double>, gx: UnsafePointer<Float>, ridges: [Double],
         scores: UnsafeMutablePointer<Double>
     ) {
         for (lane, row) in rows.enumerated() {
+            // `load` reads the decoded confidences at once, so one scratch serves every lane.
+            let (values, confidences) = entries.entries(ofRow: row, scratch: solver.confidenceScratch)
             solver.load(lane: lane, over: block, x: target.row(row), gx: gx + lane * block.count, gramBlock: gramBlock, ridge: ridges[row],
-                        columns: entries.columns(ofRow: row), values: entries.values(ofRow: row),
-                        confidences: entries.confidences(ofRow: row), scores: scores + entries.offsets[row], source: source)
+                        columns: entries.columns(ofRow: row), values: values,
+                        confidences: confidences, scores: scores + entries.offsets[row], source: source)
         }
         let failed = solver.solveLoaded(count: rows.count)
         for (lane, row) in rows.enumerated() where failed & (1 << lane) == 0 {
@@ -93,8 +91,8 @@ extension ImplicitALS {
 
     /// y·x in Double for every observation of `ratings` (row r of `target` against the rows of
     /// `source` its columns name), in the order of its values.
-    private func observedScores(of target: DenseMatrix, against source: DenseMatrix, ratings: SparseMatrix) -> [Double] {
-        var scores = [Double](repeating: 0, count: ratings.values.count)
+    private func observedScores(of target: DenseMatrix, against source: DenseMatrix, ratings: TrainingRows) -> [Double] {
+        var scores = [Double](repeating: 0, count: ratings.indices.count)
         let k = target.columns
         scores.withUnsafeMutableBufferPointer { scores in
             Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, _ in
@@ -114,7 +112,7 @@ extension ImplicitALS {
     /// The rows' share of the objective after a subspace half-step (see
     /// `NormalEquations.objectiveTerm`), from X·G and the kept scores, summed per chunk in order.
     private func objective(
-        of target: DenseMatrix, gram: [Float], ratings: SparseMatrix, confidences: [Float], scores: [Double]
+        of target: DenseMatrix, gram: [Float], ratings: TrainingRows, scores: [Double]
     ) -> Double {
         let k = target.columns
         let product = DenseMatrix(rows: target.rows, columns: k)
@@ -127,16 +125,17 @@ extension ImplicitALS {
             }
         }
         partial.withUnsafeMutableBufferPointer { partial in
-            ratings.withUnsafeEntries(confidences: confidences) { entries in
+            ratings.withUnsafeRows { entries in
                 Parallel.forEachChunk(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize, threads: threads) { rows, chunk in
                     var sum = 0.0
+                    let scratch = ConfidenceScratch()
                     for row in rows {
                         let x = target.row(row), range = ratings.range(ofRow: row)
-                        let rowScores = range.map { Float(scores[$0]) }
+                        let rowScores = range.map { Float(scores[$0]) }, (values, confidences) = entries.entries(ofRow: row, scratch: scratch)
                         // With no observations (the only case without confidences) neither pointer is read.
                         sum += rowScores.withUnsafeBufferPointer { rowScores in
-                            equations.objectiveTerm(quadratic: Double(VectorKernels.dot(x, product.row(row), k)), values: entries.values(ofRow: row),
-                                                    scores: rowScores.baseAddress ?? UnsafePointer(x), confidences: entries.confidences(ofRow: row) ?? UnsafePointer(x),
+                            equations.objectiveTerm(quadratic: Double(VectorKernels.dot(x, product.row(row), k)), values: values,
+                                                    scores: rowScores.baseAddress ?? UnsafePointer(x), confidences: confidences ?? UnsafePointer(x),
                                                     normSquared: VectorKernels.dot(x, x, k))
                         }
                     }

@@ -42,6 +42,8 @@ final class SubspaceSolve {
 
     /// (G x)_B of up to `rows` rows (rows × |B|), which the half-step fills for its chunk.
     let product: UnsafeMutablePointer<Float>
+    /// Where the half-step decodes a coded row's confidences before `load` reads them.
+    let confidenceScratch = ConfidenceScratch()
 
     /// Scratch for blocks of up to `blockSize` dimensions and chunks of up to `rows` rows.
     init(blockSize: Int, rows: Int) {

@@ -171,13 +171,19 @@ extension PlayLogFile {
         var reader = try SectionReader(path: path)
         defer { reader.close() }
         let users = reader.userCount, items = reader.itemCount
-        let userIDs = try reader.strings(ends: .userIDEnds, bytes: .userIDBytes, count: users)
-        let itemIDs = try reader.strings(ends: .itemIDEnds, bytes: .itemIDBytes, count: items)
+        let userIDs = try reader.idIndex(ends: .userIDEnds, bytes: .userIDBytes, count: users)
+        let itemIDs = try reader.idIndex(ends: .itemIDEnds, bytes: .itemIDBytes, count: items)
         let itemNames = reader.hasItemNames ? try reader.strings(ends: .itemNameEnds, bytes: .itemNameBytes, count: items) : nil
+        // The weights are left in the file, mapped: training reads them once, to code them (their
+        // pages let go as it goes), and the model reads the users' again at the end, so they
+        // need not be 8 B/play of memory of their own while the log is read.
+        let mapping = try FileMapping(path: path)
         func matrix(_ offsets: Section, _ columns: Section, _ values: Section, rows: Int, columnCount: Int) throws -> SparseMatrix {
             let offsets: [Int] = try reader.array(offsets, count: rows + 1)
             let columnArray: [UInt32] = try reader.array(columns, count: reader.nonZeroCount)
-            let valueArray: [Float] = try reader.array(values, count: reader.nonZeroCount)
+            let valueArray: MappableArray<Float> = mapping.isMapped
+                ? try reader.mappedArray(values, count: reader.nonZeroCount, in: mapping)
+                : MappableArray(try reader.array(values, count: reader.nonZeroCount))
             do {
                 return try SparseMatrix(rowCount: rows, columnCount: columnCount, offsets: offsets, indices: columnArray, values: valueArray)
             } catch let EncoreError.invalidArgument(message) {
@@ -186,12 +192,8 @@ extension PlayLogFile {
         }
         let userItems = try matrix(.userOffsets, .userColumns, .userValues, rows: users, columnCount: items)
         let itemUsers = try matrix(.itemOffsets, .itemColumns, .itemValues, rows: items, columnCount: users)
-        do {
-            return PlayLog(userIDs: try IDIndex(ids: userIDs), itemIDs: try IDIndex(ids: itemIDs), itemNames: itemNames,
-                           userItems: userItems, itemUsers: itemUsers, sourceRows: reader.sourceRows)
-        } catch let EncoreError.invalidArgument(message) {
-            throw reader.damaged(message)
-        }
+        return PlayLog(userIDs: userIDs, itemIDs: itemIDs, itemNames: itemNames, userItems: userItems, itemUsers: itemUsers,
+                       sourceRows: reader.sourceRows)
     }
 
     /// An open play log whose header and section table have been read and checked.
@@ -261,6 +263,27 @@ extension PlayLogFile {
             }
         }
 
+        /// Section `section` as `count` values of `T` in place in `mapping` (this file, mapped),
+        /// checked against its checksum a window at a time, each window's pages let go once
+        /// summed, so that checking does not leave the section resident.
+        func mappedArray<T: BitwiseCopyable>(_ section: Section, count: Int, in mapping: FileMapping) throws -> MappableArray<T> {
+            let entry = table[section.rawValue]
+            guard entry.count == count * MemoryLayout<T>.stride else {
+                throw damaged("section \(section) holds \(entry.count) bytes, not the \(count * MemoryLayout<T>.stride) its header implies")
+            }
+            guard entry.offset + entry.count <= mapping.bytes.count, entry.offset % MemoryLayout<T>.alignment == 0,
+                  let base = mapping.bytes.baseAddress else { throw damaged("it changed while being read") }
+            var checksum = Checksum.Accumulator()
+            let window = 32 << 20
+            for start in stride(from: entry.offset, to: entry.offset + entry.count, by: window) {
+                let end = min(entry.offset + entry.count, start + window)
+                checksum.add(UnsafeRawBufferPointer(start: base + start, count: end - start))
+                mapping.release(start..<end)
+            }
+            guard checksum.value == entry.checksum else { throw damaged("section \(section) is damaged (checksum differs)") }
+            return MappableArray(mappedAt: (base + entry.offset).assumingMemoryBound(to: T.self), count: count, in: mapping)
+        }
+
         /// Elements `elements` of section `section`, which holds `total` values of `T`.
         func part<T>(_ section: Section, elements: Range<Int>, of total: Int) throws -> [T] {
             let entry = table[section.rawValue], stride = MemoryLayout<T>.stride
@@ -270,6 +293,22 @@ extension PlayLogFile {
             return try [T](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
                 try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: entry.offset + elements.lowerBound * stride)
                 initialized = elements.count
+            }
+        }
+
+        /// The ID index of `count` IDs in an ends section and a bytes section, each checked.
+        func idIndex(ends: Section, bytes: Section, count: Int) throws -> IDIndex {
+            let endOffsets: [UInt64] = try array(ends, count: count)
+            let text: [UInt8] = try array(bytes, count: table[bytes.rawValue].count)
+            var start: UInt64 = 0
+            for end in endOffsets {
+                guard end >= start, end <= UInt64(text.count) else { throw damaged("section \(ends) has an end offset out of order") }
+                start = end
+            }
+            do {
+                return try text.withUnsafeBufferPointer { text in try endOffsets.withUnsafeBufferPointer { try IDIndex(bytes: text, ends: $0) } }
+            } catch let EncoreError.invalidArgument(message) {
+                throw damaged(message)
             }
         }
 

@@ -26,6 +26,24 @@ final class IDIndexTests: XCTestCase {
         }
     }
 
+    func testIDsLaidEndToEndIndexAsTheStringsDoAndDuplicatesAreRefused() throws {
+        // As a play log stores them: the bytes one after another, and where each ID ends.
+        func index(_ ids: [String]) throws -> IDIndex {
+            let bytes = ids.flatMap { Array($0.utf8) }
+            var end = 0
+            let ends = ids.map { id -> UInt64 in end += id.utf8.count; return UInt64(end) }
+            return try bytes.withUnsafeBufferPointer { bytes in try ends.withUnsafeBufferPointer { try IDIndex(bytes: bytes, ends: $0) } }
+        }
+        let ids = ["Björk", "", "ユーザー", "0123456789abcdef0123456789abcdef01234567", "a"]
+        let laid = try index(ids)
+        XCTAssertEqual(laid.ids, ids)
+        for (position, id) in ids.enumerated() { XCTAssertEqual(laid.index(of: id), position, id) }
+        XCTAssertThrowsError(try index(["x", "Ünïcode", "y", "Ünïcode"])) { error in
+            XCTAssertEqual(error as? EncoreError, .invalidArgument("ID 'Ünïcode' appears twice in an ID table"))
+        }
+        XCTAssertThrowsError(try index(["", "a", ""]))
+    }
+
     func testTenThousandIDsSurviveGrowthAndCompaction() throws {
         let ids = (0..<10_000).map { "listener-\($0 * 7919 % 10_007)" }
         let index = try IDIndex(ids: ids)

@@ -59,6 +59,7 @@ final class PlayLogTests: XCTestCase {
         XCTAssertEqual(back.userItems, log.userItems)
         XCTAssertEqual(back.itemUsers, log.itemUsers)
         XCTAssertEqual(back.sourceRows, log.sourceRows)
+        XCTAssertTrue(back.userItems.values.isMapped && back.itemUsers.values.isMapped, "the weights stay in the file, mapped")
 
         // docs/data-formats.md: magic, version, flags, four counts, the section count, then the
         // table of (offset, bytes, checksum); section 7 is the users × items columns as UInt32.
