@@ -85,7 +85,11 @@ enum IndexCommand: Command {
     static func describe(kind: String) throws -> String {
         switch kind {
         case "ivf-flat": return "IVF{lists},Flat"
-        case "ivf-pq": return "IVF{lists},PQ16"
+        // "np": no polysemous training, which only renumbers the codes so that Hamming distances
+        // between them mean something (a search Encore never runs), and which was nearly all of
+        // the build's time on Debian's FAISS (a popcount without the instruction): at 4 M items it
+        // had not finished in 10 minutes (docs/catalogue.md).
+        case "ivf-pq": return "IVF{lists},PQ16np"
         default: throw UsageError("--kind must be ivf-flat or ivf-pq (got '\(kind)')")
         }
     }
