@@ -8,8 +8,8 @@ enum IndexCommand: Command {
     static let summary = "build the approximate top-k index (FAISS) beside a model, or measure its recall and speed"
     static let usage = """
     Usage: encore index MODEL [--kind ivf-flat|ivf-pq | --factory DESCRIPTION] [--breadth N] [--similar-breadth N]
-                        [--threads N]
-           encore index MODEL --evaluate [--users 1000] [--items 1000] [--breadth N] [--similar-breadth N]
+                        [--candidates N] [--threads N]
+           encore index MODEL --evaluate [--users 1000] [--items 1000] [--breadth N] [--similar-breadth N] [--candidates N]
 
     Builds MODEL.index: FAISS inner-product indexes over the model's item vectors (for
     recommendations) and over their unit-length vectors (for similar items and radio, by cosine),
@@ -19,12 +19,14 @@ enum IndexCommand: Command {
     radio answer one query each, which does not repay reading the index, so they use it with
     --approximate. --exact never uses it. Seen items, filters and --min-listeners hold either way.
       --kind K           ivf-flat (default: IVF√n,Flat, n items) or ivf-pq (IVF√n,PQ16: 16 bytes an
-                         item instead of 4 a factor, less recall)
+                         item instead of 4 a factor, less recall; for 40 M items)
       --factory D        any FAISS index_factory description instead of --kind (e.g. HNSW32);
                          {lists} in it stands for the square root of the vectors indexed
       --breadth N        inverted lists a recommendation search looks in (nprobe; default \(ApproximateIndex.Settings.defaults(items: 0).breadth))
       --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth), or a tenth of
                          the similar-items lists where that is more)
+      --candidates N     for an index that is not IVF-flat (ivf-pq): candidates a query asks for
+                         at least, to re-score from the model's vectors (default 32)
     --evaluate samples users and items, answers each from the index and exactly, and prints
     recall@10 against the exact lists and the speed-up, one query at a time as the server answers.
     Needs FAISS (Debian libfaiss-dev, installed by scripts/setup).
@@ -38,6 +40,8 @@ enum IndexCommand: Command {
         let breadth = breadthFlag > 0 ? breadthFlag : nil
         let similarBreadthFlag = try arguments.int("--similar-breadth", default: 0, in: 0...1_000_000)
         let similarBreadth = similarBreadthFlag > 0 ? similarBreadthFlag : nil
+        let candidatesFlag = try arguments.int("--candidates", default: 0, in: 0...1_000_000)
+        let candidates = candidatesFlag > 0 ? candidatesFlag : nil
         let threads = try arguments.int("--threads", default: Parallel.defaultThreadCount, in: 1...1024)
         let users = try arguments.int("--users", default: 1000, in: 1...10_000_000)
         let items = try arguments.int("--items", default: 1000, in: 0...10_000_000)
@@ -51,7 +55,7 @@ enum IndexCommand: Command {
             // the index is read, so the two are never in memory together.
             let exactBatch = try ApproximateIndex.exactBatchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
             var index = try ApproximateIndexFile.read(from: indexPath, for: model, modelChecksum: checksum)
-            index = index.searching(breadth: breadth, similarBreadth: similarBreadth)
+            index = index.searching(breadth: breadth, similarBreadth: similarBreadth, candidates: candidates)
             report(index.evaluate(model, users: users, items: items, seed: 2), index: index, model: model)
             let indexBatch = try index.indexBatchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
             Console.out(String(format: "recommend-all, %d users spread over the model: exact %@, index %@: %.2f× the exact speed",
@@ -62,6 +66,7 @@ enum IndexCommand: Command {
         if let description = try factory ?? kind.map(describe) { settings.description = description }
         if let breadth { settings.breadth = breadth }
         if let similarBreadth { settings.similarBreadth = similarBreadth }
+        if let candidates { settings.candidates = candidates }
         let start = now()
         var lastShown = 0.0
         let index = try ApproximateIndex.build(model, modelChecksum: checksum, settings: settings, threads: threads) { stage, done in

@@ -166,7 +166,7 @@ extension ApproximateIndex {
         let items = model.factors.itemFactors, k = items.columns
         let seenCounts = users.map { heardItems(seen, $0)?.count ?? 0 }.sorted()
         let typicalSeen = seenCounts[seenCounts.count * 9 / 10]
-        let fetch = min(recommendIndex.count, max(2 * (count + typicalSeen), 32))
+        let fetch = min(recommendIndex.count, max(2 * (count + typicalSeen), header.settings.minimumFetch))
         let queries = UnsafeMutablePointer<Float>.allocate(capacity: users.count * k)
         defer { queries.deallocate() }
         for (slot, user) in users.enumerated() { (queries + slot * k).update(from: model.factors.userFactors.row(user), count: k) }

@@ -154,41 +154,17 @@ extension ApproximateIndex {
         })
         let minimum = header.settings.similarMinimumListeners
         let similar = compare(sampledItems, exact: {
-            ApproximateIndex.exactSimilar(model, to: $0, count: 10, minimumListeners: minimum)
+            SimilarItems.similar(to: $0, count: 10, in: model, minimumListeners: minimum)
         }, approximate: {
             if let list = self.similar(model, to: $0, count: 10, minimumListeners: minimum) { return list }
             fallbacks += 1
-            return ApproximateIndex.exactSimilar(model, to: $0, count: 10, minimumListeners: minimum)
+            return SimilarItems.similar(to: $0, count: 10, in: model, minimumListeners: minimum)
         })
         return Evaluation(
             recall: user.recall, similarRecall: similar.recall, exactSeconds: user.exact, indexSeconds: user.index,
             exactSimilarSeconds: similar.exact, indexSimilarSeconds: similar.index, fallbacks: fallbacks,
             users: sampledUsers.count, items: sampledItems.count
         )
-    }
-
-    /// Similar items by the exact path's ranking (cosine, every item scored), computed from the
-    /// raw vectors as q·y / ‖y‖ with q at unit length: `SimilarItems` reads the model's
-    /// unit-length copy, which the index never needs and which at 10 M items is 2.6 GB more than
-    /// a measurement should cost. It reads as many bytes a query as the exact path does.
-    static func exactSimilar(_ model: TrainedModel, to item: Int, count: Int, minimumListeners: Int) -> [ScoredItem] {
-        let items = model.factors.itemFactors, k = items.columns, n = model.itemCount, block = 4096
-        let query = unitVector(model, item)
-        let listeners = model.listenerCounts
-        var top = TopK(k: count)
-        var scores = [Float](repeating: 0, count: block)
-        scores.withUnsafeMutableBufferPointer { scores in
-            let out = scores.baseAddress!
-            for start in stride(from: 0, to: n, by: block) {
-                let width = min(block, n - start)
-                VectorKernels.scores(query, m: 1, lda: k, items.row(start), n: width, ldb: items.stride, k: k, into: out, ldc: width)
-                for j in 0..<width where start + j != item && listeners[start + j] >= minimumListeners {
-                    let norm = VectorKernels.dot(items.row(start + j), items.row(start + j), k).squareRoot()
-                    top.offer(index: start + j, score: norm > 0 ? out[j] / norm : 0)
-                }
-            }
-        }
-        return top.sorted()
     }
 
     /// Mean recall of `approximate` against `exact` over `queries`, and each one's seconds per query.

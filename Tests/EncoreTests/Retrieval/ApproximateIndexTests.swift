@@ -183,14 +183,21 @@ final class ApproximateIndexMemoryTests: XCTestCase {
         XCTAssertEqual(seen, index.similarMembers.count)
     }
 
-    /// The exact similar lists the measurements use (cosine from the raw vectors) are the exact
-    /// path's (`SimilarItems`, over the unit-length copy): the same items, the same cosines to
-    /// rounding.
-    func testExactSimilarFromRawVectorsMatchesTheExactPath() {
+    /// The exact similar lists (cosine from the raw vectors and their lengths, no unit-length
+    /// copy) are those of a brute-force scan of the unit-length vectors: the same items, the
+    /// same cosines to rounding.
+    func testExactSimilarFromRawVectorsMatchesUnitVectorScan() {
         let model = ApproximateIndexTests.model, listeners = model.listenerCounts
+        let unit = model.normalizedItemFactors
         for item in stride(from: 0, to: model.itemCount, by: 499) where listeners[item] >= 5 {
-            let reference = SimilarItems.similar(to: item, count: 10, in: model, minimumListeners: 5)
-            let measured = ApproximateIndex.exactSimilar(model, to: item, count: 10, minimumListeners: 5)
+            var reference = (0..<model.itemCount).filter { $0 != item && listeners[$0] >= 5 }.map { other -> ScoredItem in
+                var cosine: Float = 0
+                for j in 0..<unit.columns { cosine += unit[item, j] * unit[other, j] }
+                return ScoredItem(index: other, score: cosine)
+            }
+            reference.sort { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }
+            reference = Array(reference.prefix(10))
+            let measured = SimilarItems.similar(to: item, count: 10, in: model, minimumListeners: 5)
             XCTAssertEqual(measured.count, reference.count)
             for (a, b) in zip(measured, reference) { XCTAssertEqual(a.score, b.score, accuracy: 1e-5, "item \(item)") }
             XCTAssertGreaterThanOrEqual(Set(measured.map(\.index)).intersection(reference.map(\.index)).count, reference.count - 1, "item \(item)")
