@@ -58,8 +58,9 @@ enum IndexCommand: Command {
             index = index.searching(breadth: breadth, similarBreadth: similarBreadth, candidates: candidates)
             report(index.evaluate(model, users: users, items: items, seed: 2), index: index, model: model)
             let indexBatch = try index.indexBatchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
-            Console.out(String(format: "recommend-all, %d users spread over the model: exact %@, index %@: %.2f× the exact speed",
-                               ApproximateIndex.batchSample, Console.seconds(exactBatch), Console.seconds(indexBatch), exactBatch / max(indexBatch, 1e-9)))
+            Console.out(String(format: "recommend-all, %d users spread over the model: exact %@, index (%d lists a user) %@: %.2f× the exact speed",
+                               ApproximateIndex.batchSample, Console.seconds(exactBatch), index.header.settings.batchBreadth ?? index.header.settings.breadth,
+                               Console.seconds(indexBatch), exactBatch / max(indexBatch, 1e-9)))
             return
         }
         var settings = ApproximateIndex.Settings.defaults(for: model)
@@ -82,7 +83,9 @@ enum IndexCommand: Command {
         let header = index.header
         Console.err("wrote \(indexPath) (\(settings.description(forItems: model.itemCount)), breadth \(settings.breadth), similar \(settings.similarBreadth)) in \(Console.seconds(header.buildSeconds)): \(bytes / 1_048_576) MB, \(bytes / max(1, model.itemCount)) bytes per item")
         Console.err(String(format: "recall@10 on %d sampled users %.3f, on %d sampled items (similar) %.3f", ApproximateIndex.buildSample, header.recall, ApproximateIndex.buildSample, header.similarRecall))
-        Console.err(String(format: "recommend-all from the index: %.2f× the exact batch path's speed on %d users", header.batchSpeedUp, ApproximateIndex.batchSample))
+        let batchBreadth = header.settings.batchBreadth ?? header.settings.breadth
+        Console.err(String(format: "recommend-all from the index (%d lists a user, the fewest at recall@10 %.2f or more on the sample): %.2f× the exact batch path's speed on %d users",
+                           batchBreadth, ApproximateIndex.requiredRecall, header.batchSpeedUp, ApproximateIndex.batchSample))
         Console.err(choice(index, model: model))
     }
 
@@ -111,6 +114,9 @@ enum IndexCommand: Command {
                            result.similarRecall, result.items, micros(result.exactSimilarSeconds), micros(result.indexSimilarSeconds),
                            speedUp(result.exactSimilarSeconds, result.indexSimilarSeconds)))
         Console.out("answered exactly because the filters left too few candidates: \(result.fallbacks)")
+        if !result.recallByBreadth.isEmpty {
+            Console.out("recommend: recall@10 in fewer lists: " + result.recallByBreadth.sorted { $0.key < $1.key }.map { String(format: "%d: %.4f", $0.key, $0.value) }.joined(separator: ", "))
+        }
         Console.out(choice(index, model: model))
     }
 

@@ -30,6 +30,12 @@ package final class ApproximateIndex: Sendable {
         /// top 10 can rank well below 10th by them. nil (files written before it): 32.
         package var candidates: Int?
 
+        /// How many lists `recommend-all` looks in for each user, when fewer than `breadth`: the
+        /// fewest whose recall@10 the build measured at `ApproximateIndex.requiredRecall` or more
+        /// (a batch pays for every list it scans; a single query is fast at any breadth). nil
+        /// (none reached it, or files written before it): `breadth`.
+        package var batchBreadth: Int?
+
         /// `candidates`, or 32 when the file does not say.
         var minimumFetch: Int { candidates ?? 32 }
 
@@ -269,10 +275,15 @@ package final class ApproximateIndex: Sendable {
 extension ApproximateIndex {
     /// The same index searched in other numbers of lists, to measure other settings without
     /// rebuilding.
-    package func searching(breadth: Int?, similarBreadth: Int?, candidates: Int? = nil) -> ApproximateIndex {
+    /// (An explicit `breadth` holds for batches too.)
+    package func searching(breadth: Int?, similarBreadth: Int?, candidates: Int? = nil, batchBreadth: Int? = nil) -> ApproximateIndex {
         var header = header
-        if let breadth { header.settings.breadth = breadth }
+        if let breadth {
+            header.settings.breadth = breadth
+            header.settings.batchBreadth = nil
+        }
         if let candidates { header.settings.candidates = candidates }
+        if let batchBreadth { header.settings.batchBreadth = batchBreadth }
         if let similarBreadth { header.settings.similarBreadth = similarBreadth }
         return ApproximateIndex(header: header, recommendIndex: recommendIndex, similarIndex: similarIndex, similarMembers: similarMembers,
                                 recommendLengths: recommendLengths)

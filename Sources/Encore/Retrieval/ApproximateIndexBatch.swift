@@ -78,7 +78,7 @@ extension ApproximateIndex {
     private func scanLists(
         _ model: TrainedModel, users: [Int], lists listCount: Int, count: Int, seen: SparseMatrix?, mask: [Bool]?, threads: Int
     ) throws -> [[ScoredItem]?] {
-        let k = model.factors.factors, probes = min(header.settings.breadth, listCount), m = users.count
+        let k = model.factors.factors, probes = min(header.settings.batchBreadth ?? header.settings.breadth, listCount), m = users.count
         let queries = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
         defer { queries.deallocate() }
         for (slot, user) in users.enumerated() { (queries + slot * k).update(from: model.factors.userFactors.row(user), count: k) }
@@ -170,7 +170,7 @@ extension ApproximateIndex {
         let queries = UnsafeMutablePointer<Float>.allocate(capacity: users.count * k)
         defer { queries.deallocate() }
         for (slot, user) in users.enumerated() { (queries + slot * k).update(from: model.factors.userFactors.row(user), count: k) }
-        let found = try recommendIndex.search(queries, count: users.count, k: fetch, breadth: header.settings.breadth, threads: threads)
+        let found = try recommendIndex.search(queries, count: users.count, k: fetch, breadth: header.settings.batchBreadth ?? header.settings.breadth, threads: threads)
         var lists = [[ScoredItem]?](repeating: nil, count: users.count)
         lists.withUnsafeMutableBufferPointer { lists in
             Parallel.forEachChunk(count: users.count, chunkSize: 256, threads: threads) { chunk, _ in

@@ -47,8 +47,10 @@ extension ApproximateIndex {
         let measured = unmeasured.evaluate(model, users: buildSample, items: buildSample, seed: 1)
         header.recall = measured.recall
         header.similarRecall = measured.similarRecall
+        header.settings.batchBreadth = measured.recallByBreadth.filter { $0.value >= requiredRecall }.keys.min()
         progress("measuring batch speed", 0.97)
-        header.batchSpeedUp = exactBatch / max(try unmeasured.indexBatchSeconds(model, users: batchSample, threads: threads), 1e-9)
+        let batch = unmeasured.searching(breadth: nil, similarBreadth: nil, batchBreadth: header.settings.batchBreadth)
+        header.batchSpeedUp = exactBatch / max(try batch.indexBatchSeconds(model, users: batchSample, threads: threads), 1e-9)
         header.buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress("done", 1)
         return ApproximateIndex(header: header, recommendIndex: recommend, similarIndex: similar, similarMembers: unmeasured.similarMembers,
@@ -133,6 +135,9 @@ extension ApproximateIndex {
         package var indexSimilarSeconds: Double
         /// Queries the index handed back to the exact path (too few survivors of the filters).
         package var fallbacks: Int
+        /// Recall@10 of the same users' recommendations searching fewer lists: 1, 2, 4, … below
+        /// the index's breadth (for `Settings.batchBreadth`).
+        package var recallByBreadth: [Int: Double]
         package var users: Int
         package var items: Int
     }
@@ -152,6 +157,12 @@ extension ApproximateIndex {
             fallbacks += 1
             return TopNRecommendation.recommend(model, user: $0, count: 10, seen: model.interactions)
         })
+        var recallByBreadth: [Int: Double] = [:]
+        for breadth in sequence(first: 1, next: { $0 * 2 }).prefix(while: { $0 < header.settings.breadth }) {
+            let narrower = searching(breadth: breadth, similarBreadth: nil)
+            let lists = sampledUsers.map { narrower.recommend(model, user: $0, count: 10, seen: model.interactions) ?? [] }
+            recallByBreadth[breadth] = ApproximateIndex.recall(lists, against: user.exactLists)
+        }
         let minimum = header.settings.similarMinimumListeners
         let similar = compare(sampledItems, exact: {
             SimilarItems.similar(to: $0, count: 10, in: model, minimumListeners: minimum)
@@ -163,15 +174,16 @@ extension ApproximateIndex {
         return Evaluation(
             recall: user.recall, similarRecall: similar.recall, exactSeconds: user.exact, indexSeconds: user.index,
             exactSimilarSeconds: similar.exact, indexSimilarSeconds: similar.index, fallbacks: fallbacks,
-            users: sampledUsers.count, items: sampledItems.count
+            recallByBreadth: recallByBreadth, users: sampledUsers.count, items: sampledItems.count
         )
     }
 
-    /// Mean recall of `approximate` against `exact` over `queries`, and each one's seconds per query.
+    /// Mean recall of `approximate` against `exact` over `queries`, each one's seconds per
+    /// query, and the exact lists.
     private func compare(
         _ queries: [Int], exact: (Int) -> [ScoredItem], approximate: (Int) -> [ScoredItem]
-    ) -> (recall: Double, exact: Double, index: Double) {
-        guard !queries.isEmpty else { return (1, 0, 0) }
+    ) -> (recall: Double, exact: Double, index: Double, exactLists: [[ScoredItem]]) {
+        guard !queries.isEmpty else { return (1, 0, 0, []) }
         var exactLists: [[ScoredItem]] = []
         let exactStart = DispatchTime.now().uptimeNanoseconds
         for query in queries { exactLists.append(exact(query)) }
@@ -180,12 +192,18 @@ extension ApproximateIndex {
         let indexStart = DispatchTime.now().uptimeNanoseconds
         for query in queries { indexLists.append(approximate(query)) }
         let indexSeconds = Double(DispatchTime.now().uptimeNanoseconds - indexStart) / 1e9
-        var recall = 0.0
-        for (truth, found) in zip(exactLists, indexLists) {
-            let expected = Set(truth.map(\.index))
-            recall += expected.isEmpty ? 1 : Double(found.filter { expected.contains($0.index) }.count) / Double(expected.count)
-        }
         let n = Double(queries.count)
-        return (recall / n, exactSeconds / n, indexSeconds / n)
+        return (ApproximateIndex.recall(indexLists, against: exactLists), exactSeconds / n, indexSeconds / n, exactLists)
+    }
+
+    /// Mean share of each exact list's items that the matching found list holds (1 for none).
+    static func recall(_ found: [[ScoredItem]], against exact: [[ScoredItem]]) -> Double {
+        guard !exact.isEmpty else { return 1 }
+        var recall = 0.0
+        for (truth, list) in zip(exact, found) {
+            let expected = Set(truth.map(\.index))
+            recall += expected.isEmpty ? 1 : Double(list.filter { expected.contains($0.index) }.count) / Double(expected.count)
+        }
+        return recall / Double(exact.count)
     }
 }
