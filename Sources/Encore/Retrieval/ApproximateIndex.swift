@@ -32,8 +32,8 @@ package final class ApproximateIndex: Sendable {
 
         /// How many lists `recommend-all` looks in for each user, when fewer than `breadth`: the
         /// fewest whose recall@10 the build measured at `ApproximateIndex.requiredRecall` or more
-        /// (a batch pays for every list it scans; a single query is fast at any breadth). nil
-        /// (none reached it, or files written before it): `breadth`.
+        /// and within 0.01 of `breadth`'s (a batch pays for every list it scans; a single query
+        /// is fast at any breadth). nil (none did, or files written before it): `breadth`.
         package var batchBreadth: Int?
 
         /// `candidates`, or 32 when the file does not say.

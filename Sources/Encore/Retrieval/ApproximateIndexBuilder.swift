@@ -47,7 +47,10 @@ extension ApproximateIndex {
         let measured = unmeasured.evaluate(model, users: buildSample, items: buildSample, seed: 1)
         header.recall = measured.recall
         header.similarRecall = measured.similarRecall
-        header.settings.batchBreadth = measured.recallByBreadth.filter { $0.value >= requiredRecall }.keys.min()
+        // Within 0.01 of the full breadth's recall as well as above the promise: 200 users are a
+        // small sample, and at 4 M items one list measured 0.95 on it and 0.92 on 300 others.
+        let batchRecall = max(requiredRecall, measured.recall - 0.01)
+        header.settings.batchBreadth = measured.recallByBreadth.filter { $0.value >= batchRecall }.keys.min()
         progress("measuring batch speed", 0.97)
         let batch = unmeasured.searching(breadth: nil, similarBreadth: nil, batchBreadth: header.settings.batchBreadth)
         header.batchSpeedUp = exactBatch / max(try batch.indexBatchSeconds(model, users: batchSample, threads: threads), 1e-9)
