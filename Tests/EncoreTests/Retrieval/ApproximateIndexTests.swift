@@ -68,6 +68,30 @@ final class ApproximateIndexTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(index.header.recall, ApproximateIndex.requiredRecall)
     }
 
+    /// `recommend-all` searches fewer lists than a single query (`batchBreadth`), and its lists
+    /// still reach the promised recall against brute force; the breadth the build chose is one
+    /// whose sampled recall met the rule, and no fewer lists did.
+    func testBatchBreadthKeepsThePromisedRecallAgainstBruteForce() throws {
+        let model = ApproximateIndexTests.model
+        let index = try build()
+        let settings = index.header.settings
+        let batchBreadth = settings.batchBreadth ?? settings.breadth
+        XCTAssertLessThanOrEqual(batchBreadth, settings.breadth)
+        let sample = index.evaluate(model, users: ApproximateIndex.buildSample, items: 0, seed: 1)
+        let rule = max(ApproximateIndex.requiredRecall, index.header.recall - 0.01)
+        if let chosen = settings.batchBreadth { XCTAssertGreaterThanOrEqual(try XCTUnwrap(sample.recallByBreadth[chosen]), rule) }
+        for (breadth, recall) in sample.recallByBreadth where breadth < batchBreadth { XCTAssertLessThan(recall, rule, "\(breadth) lists") }
+        let users = Array(stride(from: 0, to: model.userCount, by: 7))
+        var recall = 0.0
+        try index.recommendAll(model, count: 10, userList: users, seen: model.interactions) { user, list in
+            let heard = Set(model.interactions.columns(ofRow: user).map(Int.init))
+            let truth = bruteForce(model.factors.userFactors.rowArray(user), model.factors.itemFactors, count: 10) { !heard.contains($0) }
+            XCTAssertEqual(list.count, 10)
+            recall += Double(Set(truth).intersection(list.map(\.index)).count) / 10
+        }
+        XCTAssertGreaterThanOrEqual(recall / Double(users.count), ApproximateIndex.requiredRecall)
+    }
+
     func testFiltersHoldAndListsAreNeverShortWhenCandidatesExist() throws {
         let model = Self.model, index = try build()
         let user = 7
