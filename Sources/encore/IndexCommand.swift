@@ -26,7 +26,8 @@ enum IndexCommand: Command {
       --similar-breadth N  the same for similar items and radio (default \(ApproximateIndex.Settings.defaults(items: 0).similarBreadth), or a tenth of
                          the similar-items lists where that is more)
       --candidates N     for an index that is not IVF-flat (ivf-pq): candidates a query asks for
-                         at least, to re-score from the model's vectors (ivf-pq: 256, else 32)
+                         at least, to re-score from the model's vectors (ivf-pq: 1024, and its
+                         similar breadth a fifth of the lists; else 32)
     --evaluate samples users and items, answers each from the index and exactly, and prints
     recall@10 against the exact lists and the speed-up, one query at a time as the server answers.
     Needs FAISS (Debian libfaiss-dev, installed by scripts/setup).
@@ -65,11 +66,17 @@ enum IndexCommand: Command {
         }
         var settings = ApproximateIndex.Settings.defaults(for: model)
         if let description = try factory ?? kind.map(describe) { settings.description = description }
+        // PQ's 16-byte codes cannot tell close cosine neighbours apart: similar items' recall@10
+        // was 0.75 / 0.96 / 0.98 with 32 / 256 / 1,024 candidates re-scored at 4 M items, and at
+        // 40 M 0.945 with 1,024 in a tenth of the lists, 0.966 in a fifth (docs/catalogue.md).
+        if kind == "ivf-pq" {
+            settings.candidates = 1024
+            let members = model.listenerCounts.reduce(0) { $0 + ($1 >= settings.similarMinimumListeners ? 1 : 0) }
+            settings.similarBreadth = max(settings.similarBreadth, ApproximateIndex.Settings.lists(items: members) / 5)
+        }
         if let breadth { settings.breadth = breadth }
         if let similarBreadth { settings.similarBreadth = similarBreadth }
-        // PQ's 16-byte codes cannot tell close cosine neighbours apart: at 4 M items, 32 candidates
-        // re-scored gave similar items recall@10 0.75, 256 gave 0.96 (docs/catalogue.md).
-        if let candidates { settings.candidates = candidates } else if kind == "ivf-pq" { settings.candidates = 256 }
+        if let candidates { settings.candidates = candidates }
         let start = now()
         var lastShown = 0.0
         let index = try ApproximateIndex.build(model, modelChecksum: checksum, settings: settings, threads: threads) { stage, done in
