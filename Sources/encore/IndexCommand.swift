@@ -52,7 +52,7 @@ enum IndexCommand: Command {
         let (model, checksum) = try ModelFile.readWithChecksum(from: path)
         let indexPath = ApproximateIndex.path(forModel: path)
         if evaluate {
-            // The exact batch path first: its longest-first copy of the vectors is gone before
+            // The exact batch path first: its longest-first order and head copy are gone before
             // the index is read, so the two are never in memory together.
             let exactBatch = try ApproximateIndex.exactBatchSeconds(model, users: ApproximateIndex.batchSample, threads: threads)
             var index = try ApproximateIndexFile.read(from: indexPath, for: model, modelChecksum: checksum)

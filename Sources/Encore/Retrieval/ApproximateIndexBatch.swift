@@ -41,9 +41,9 @@ extension ApproximateIndex {
         (0..<min(users, model.userCount)).map { $0 * model.userCount / min(users, model.userCount) }
     }
 
-    /// Seconds the exact batch path takes for `batchUsers`. Its longest-first copy of the item
-    /// vectors is made for the measurement and let go after it, not kept in the model (3 GB at
-    /// 12 M items, which the build holds next to the index otherwise).
+    /// Seconds the exact batch path takes for `batchUsers`. Its longest-first order (and the
+    /// copy of its head) is made for the measurement and let go after it, not kept in the model
+    /// (about 13 bytes an item, 0.5 GB at 40 M items, beside the index otherwise).
     package static func exactBatchSeconds(_ model: TrainedModel, users: Int, threads: Int) throws -> Double {
         let sample = batchUsers(model, users)
         let exact = BatchRecommender(users: model.factors.userFactors, items: model.factors.itemFactors, seen: model.interactions,

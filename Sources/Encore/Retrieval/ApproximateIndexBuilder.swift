@@ -18,7 +18,7 @@ extension ApproximateIndex {
     ) throws -> ApproximateIndex {
         let start = DispatchTime.now().uptimeNanoseconds
         FAISSIndex.setThreads(threads)
-        // The exact batch path first, so that its longest-first copy of the vectors is gone
+        // The exact batch path first, so that its longest-first order and head copy are gone
         // before the index is made: the two are never in memory together.
         progress("measuring the exact batch path", 0)
         let exactBatch = try exactBatchSeconds(model, users: batchSample, threads: threads)
