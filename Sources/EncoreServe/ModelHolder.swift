@@ -92,12 +92,12 @@ public final class ModelHolder: @unchecked Sendable {
         let (index, note) = try loadIndex(besides: path, model: model, checksum: checksum, use: indexUse)
         // Derived tables are built now, not on the first request that needs them, side by side:
         // the file's own sections are mapped, not read, so these are most of a load's time.
-        // With an index, similar items come from it, and the unit-length copy of the item
-        // vectors (2.6 GB at 10 M items) is left to the first radio or exact request that needs it.
+        // Similar items and radio need only the items' lengths (4 bytes an item), not a
+        // unit-length copy of the vectors; the exact batch path copies only the longest 1/64.
         DispatchQueue.concurrentPerform(iterations: 4) { table in
             switch table {
             case 0: _ = model.normOrderedItems
-            case 1: if index == nil { _ = model.normalizedItemFactors }
+            case 1: _ = model.inverseItemLengths
             case 2: _ = model.listenerCounts
             default: _ = model.itemGram
             }

@@ -4,10 +4,13 @@
 # index with peak RSS, recall@10 and per-query speed of both paths, recommend-all for a fixed
 # sample of 20,000 users both ways, and `encore serve` under wrk on loopback, exact and from
 # the index (1 connection for users and similar items, 32 for users).
-# Needs about 12 GB of memory (training peaks there) and 15 GB of disk in the scratch folder.
+# Needs about 6 GB of memory at 12 M items (training peaks there) and 15 GB of disk in the
+# scratch folder.
+# 40 M items (docs/catalogue.md, "Measured at 40 M items"): USERS=2000000 ITEMS=55000000 KIND=ivf-pq
+# (40.1 M tracks occur; training peaks at about 15.5 GB, so run nothing big beside it; 30 GB of disk).
 # Usage: benchmarks/catalogue/run-large.sh SCRATCH_DIR [DURATION_SECONDS]
 #   ENCORE_BIN=PATH   measure this encore binary as it is, without building
-#   USERS=1000000 ITEMS=13000000 MEAN=80 ITERATIONS=12 EVALUATE=300
+#   USERS=1000000 ITEMS=13000000 MEAN=80 ITERATIONS=12 EVALUATE=300 KIND=ivf-flat
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:?usage: run-large.sh SCRATCH_DIR [DURATION_SECONDS]}"
@@ -21,7 +24,7 @@ log="$out/plays-$users-$items.encore-data" model="$out/model-$users-$items.encor
 [ -f "$log" ] || "$encore" synth --users "$users" --items "$items" --mean-per-user "${MEAN:-80}" --seed 7 --format binary --output "$log"
 [ -f "$model" ] || /usr/bin/time -f "train: %e s wall, %M KB peak" "$encore" train "$log" --output "$model" --iterations "${ITERATIONS:-12}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-/usr/bin/time -f "index build: %e s wall, %M KB peak" "$encore" index "$model" 2>&1 | tr '\r' '\n' | grep -v '%,\|: [0-9]*%$'
+/usr/bin/time -f "index build: %e s wall, %M KB peak" "$encore" index "$model" --kind "${KIND:-ivf-flat}" 2>&1 | tr '\r' '\n' | grep -v '%,\|: [0-9]*%$'
 "$encore" index "$model" --evaluate --users "${EVALUATE:-300}" --items "${EVALUATE:-300}"
 # The IDs to query: the same generator and seed name listeners and tracks alike, so a small log
 # of it gives IDs the model knows (the first 20,000 listeners, and tracks drawn by popularity).

@@ -25,6 +25,19 @@ package final class ApproximateIndex: Sendable {
         /// Items with fewer listeners are left out of the similar-items index; a query with a
         /// lower minimum is answered exactly.
         package var similarMinimumListeners: Int
+        /// How many candidates a query asks an index that is not IVF-flat (IVF-PQ) for at least,
+        /// to re-score from the model's vectors: its own scores are approximate, so the true
+        /// top 10 can rank well below 10th by them. nil (files written before it): 32.
+        package var candidates: Int?
+
+        /// How many lists `recommend-all` looks in for each user, when fewer than `breadth`: the
+        /// fewest whose recall@10 the build measured at `ApproximateIndex.requiredRecall` or more
+        /// and within 0.01 of `breadth`'s (a batch pays for every list it scans; a single query
+        /// is fast at any breadth). nil (none did, or files written before it): `breadth`.
+        package var batchBreadth: Int?
+
+        /// `candidates`, or 32 when the file does not say.
+        var minimumFetch: Int { candidates ?? 32 }
 
         /// The defaults for a catalogue of `items`: IVF-flat with √items lists, 16 of them
         /// searched for a listener, 96 for similar items (docs/catalogue.md has the measurements).
@@ -157,7 +170,7 @@ package final class ApproximateIndex: Sendable {
     /// `minimumListeners` listeners and what `filter` refuses left out; nil when the index cannot
     /// answer (a minimum below the index's, or too few survivors).
     package func similar(_ model: TrainedModel, to item: Int, count: Int, minimumListeners: Int, filter: CandidateFilter = .everything) -> [ScoredItem]? {
-        return nearest(model, toUnitVector: ApproximateIndex.unitVector(model, item), count: count, minimumListeners: minimumListeners) {
+        return nearest(model, toUnitVector: model.unitItemVector(item), count: count, minimumListeners: minimumListeners) {
             $0 != item && filter.permits($0)
         }
     }
@@ -170,17 +183,9 @@ package final class ApproximateIndex: Sendable {
         guard minimumListeners >= header.settings.similarMinimumListeners else { return nil }
         let listeners = model.listenerCounts
         return search(similarIndex, query: unitVector, count: count, skipping: 1, breadth: header.settings.similarBreadth,
-                      label: { Int(self.similarMembers[Int($0)]) }, score: { VectorKernels.dot(unitVector, ApproximateIndex.unitVector(model, $0), unitVector.count) }) {
+                      label: { Int(self.similarMembers[Int($0)]) }, score: { model.cosine(unitVector, item: $0) }) {
             listeners[$0] >= minimumListeners && accept($0)
         }
-    }
-
-    /// Item `item`'s vector at unit length, made from the raw one as the exact path's copy is
-    /// (`normalizedItemFactors`, which an index query never needs: 2.6 GB at 10 M items).
-    static func unitVector(_ model: TrainedModel, _ item: Int) -> [Float] {
-        var vector = model.factors.itemFactors.rowArray(item)
-        vector.withUnsafeMutableBufferPointer { scaleToUnitLength($0.baseAddress!, $0.count) }
-        return vector
     }
 
     /// Over-fetch, filter, re-score: asks the index for twice `count + skipping`, then four times
@@ -198,7 +203,7 @@ package final class ApproximateIndex: Sendable {
             let lengths = index === recommendIndex ? recommendLengths : nil
             return scan(index, lists: lists, query: query, count: count, breadth: breadth, lengths: lengths, label: label, accept: accept)
         }
-        var fetch = max(2 * (count + skipping), 32)
+        var fetch = max(2 * (count + skipping), header.settings.minimumFetch)
         var round = 0
         while true {
             let k = min(fetch, held)
@@ -270,9 +275,15 @@ package final class ApproximateIndex: Sendable {
 extension ApproximateIndex {
     /// The same index searched in other numbers of lists, to measure other settings without
     /// rebuilding.
-    package func searching(breadth: Int?, similarBreadth: Int?) -> ApproximateIndex {
+    /// (An explicit `breadth` holds for batches too.)
+    package func searching(breadth: Int?, similarBreadth: Int?, candidates: Int? = nil, batchBreadth: Int? = nil) -> ApproximateIndex {
         var header = header
-        if let breadth { header.settings.breadth = breadth }
+        if let breadth {
+            header.settings.breadth = breadth
+            header.settings.batchBreadth = nil
+        }
+        if let candidates { header.settings.candidates = candidates }
+        if let batchBreadth { header.settings.batchBreadth = batchBreadth }
         if let similarBreadth { header.settings.similarBreadth = similarBreadth }
         return ApproximateIndex(header: header, recommendIndex: recommendIndex, similarIndex: similarIndex, similarMembers: similarMembers,
                                 recommendLengths: recommendLengths)

@@ -57,9 +57,8 @@ package enum ArtistRadio {
         filter: CandidateFilter = .everything, index: ApproximateIndex? = nil
     ) throws -> [RadioPick] {
         guard !seeds.isEmpty else { throw EncoreError.invalidArgument("a station needs at least one seed artist") }
-        let items = model.normalizedItemFactors, k = items.columns
-        var centroid = [Float](repeating: 0, count: k)
-        for seed in Set(seeds) { VectorKernels.axpy(1, items.row(seed), &centroid, k) }
+        var centroid = [Float](repeating: 0, count: model.factors.factors)
+        for seed in Set(seeds) { VectorKernels.axpy(1, model.unitItemVector(seed), &centroid, centroid.count) }
         let listened = user.map { Array(model.interactions.columns(ofRow: $0).map(Int.init)) } ?? []
         return try mix(toward: centroid, user: user, options: options, in: model, excluding: Set(seeds), filter: filter, besides: "the seed(s)", index: index) { item in
             reason(for: item, seeds: seeds, listened: listened, in: model)
@@ -80,7 +79,8 @@ package enum ArtistRadio {
         guard (0...1).contains(options.diversity), (0...1).contains(options.tasteWeight) else {
             throw EncoreError.invalidArgument("diversity and taste weight must be between 0 and 1")
         }
-        let items = model.normalizedItemFactors, k = items.columns
+        // Cosines from the raw vectors and their lengths: no unit-length copy of the catalogue.
+        let items = model.factors.itemFactors, k = items.columns, inverse = model.inverseItemLengths
         var centroid = centroid
         normalize(&centroid)
         var taste: [Float]? = nil
@@ -102,13 +102,13 @@ package enum ArtistRadio {
             !excluded.contains($0) && filter.permits($0)
         } : nil) ?? {
             var nearness = TopK(k: poolSize)
-            for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k) + (boost?(item) ?? 0)) }
+            for item in eligible { nearness.offer(index: item, score: VectorKernels.dot(centroid, items.row(item), k) * inverse[item] + (boost?(item) ?? 0)) }
             return nearness.sorted()
         }()
         var random = RandomSource(seed: options.randomSeed, stream: 13, row: 0)
         let relevance = pool.map { entry -> Float in
             var value = entry.score
-            if let taste { value = (1 - options.tasteWeight) * value + options.tasteWeight * VectorKernels.dot(taste, items.row(entry.index), k) }
+            if let taste { value = (1 - options.tasteWeight) * value + options.tasteWeight * VectorKernels.dot(taste, items.row(entry.index), k) * inverse[entry.index] }
             return value + options.exploration * (Float(random.nextUniform()) - 0.5)
         }
         var maxSimilarity = [Float](repeating: -.infinity, count: pool.count)
@@ -125,7 +125,7 @@ package enum ArtistRadio {
             taken[best] = true
             let item = pool[best].index
             for candidate in 0..<pool.count where !taken[candidate] {
-                maxSimilarity[candidate] = max(maxSimilarity[candidate], VectorKernels.dot(items.row(item), items.row(pool[candidate].index), k))
+                maxSimilarity[candidate] = max(maxSimilarity[candidate], model.cosine(item: item, pool[candidate].index))
             }
             picks.append(RadioPick(position: position, item: item, score: relevance[best], reason: reason(item)))
         }
@@ -134,9 +134,8 @@ package enum ArtistRadio {
 
     /// "near SEED (cosine)", plus the closest listened artist when it is nearer than any seed.
     static func reason(for item: Int, seeds: [Int], listened: [Int], in model: TrainedModel) -> String {
-        let items = model.normalizedItemFactors, k = items.columns
         func nearest(_ among: [Int]) -> (Int, Float)? {
-            among.map { ($0, VectorKernels.dot(items.row(item), items.row($0), k)) }.max { $0.1 < $1.1 }
+            among.map { ($0, model.cosine(item: item, $0)) }.max { $0.1 < $1.1 }
         }
         func label(_ index: Int) -> String { model.name(ofItem: index) ?? model.itemIDs.id(at: index) }
         let seed = nearest(seeds)!

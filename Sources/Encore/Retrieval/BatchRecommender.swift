@@ -30,7 +30,7 @@ package struct BatchRecommender {
     ) {
         precondition(users.columns == items.columns, "user and item factors differ in rank")
         precondition(candidates == nil || candidates!.count == items.rows, "one candidate flag per item")
-        precondition(ordered == nil || ordered!.order.count == items.rows, "the ordered items are another matrix")
+        precondition(ordered == nil || ordered!.count == items.rows, "the ordered items are another matrix")
         self.users = users
         self.items = items
         self.seen = seen
@@ -108,12 +108,16 @@ package struct BatchRecommender {
         let k = users.columns, m = block.count, itemCount = items.rows
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * BatchRecommender.itemBlock)
         defer { scores.deallocate() }
+        // Where blocks past the copied head are gathered (`NormOrderedItems.rows`); made only
+        // when a user of the block gets that far.
+        var gathered: UnsafeMutablePointer<Float>? = nil
+        defer { gathered?.deallocate() }
         var selectors = [TopK](repeating: TopK(k: count), count: m)
         let userNorms = block.map { VectorKernels.dot(users.row($0), users.row($0), k).squareRoot() }
         // Each user's seen items by position in the longest-first order, so a cursor walks them.
         let seenPositions: [[Int]] = block.map { user in
             guard let seen, user < seen.rowCount else { return [] }
-            return seen.indices[seen.range(ofRow: user)].map { ordered.position[Int($0)] }.sorted()
+            return seen.indices[seen.range(ofRow: user)].map { Int(ordered.position[Int($0)]) }.sorted()
         }
         var seenCursor = [Int](repeating: 0, count: m)
         let packedUsers = DenseMatrix(rows: m, columns: k)
@@ -122,8 +126,13 @@ package struct BatchRecommender {
         while start < itemCount && !open.isEmpty {
             let n = min(BatchRecommender.itemBlock, itemCount - start)
             for (slot, row) in open.enumerated() { packedUsers.row(slot).update(from: users.row(block[row]), count: k) }
-            VectorKernels.scores(packedUsers.storage, m: open.count, lda: packedUsers.stride, ordered.vectors.row(start), n: n,
-                                 ldb: ordered.vectors.stride, k: k, into: scores, ldc: n)
+            if gathered == nil && start + n > ordered.head.rows {
+                gathered = .allocateCacheAligned(capacity: BatchRecommender.itemBlock * ordered.items.stride)
+            }
+            // (Inside the head the scratch is not touched, and none has been made.)
+            let itemVectors = ordered.rows(start, n, scratch: gathered ?? scores)
+            VectorKernels.scores(packedUsers.storage, m: open.count, lda: packedUsers.stride, itemVectors.vectors, n: n,
+                                 ldb: itemVectors.stride, k: k, into: scores, ldc: n)
             for (slot, row) in open.enumerated() {
                 let rowScores = scores + slot * n
                 let positions = seenPositions[row]
@@ -131,12 +140,12 @@ package struct BatchRecommender {
                     rowScores[positions[seenCursor[row]] - start] = -.infinity
                     seenCursor[row] += 1
                 }
-                if let candidates { for j in 0..<n where !candidates[ordered.order[start + j]] { rowScores[j] = -.infinity } }
+                if let candidates { for j in 0..<n where !candidates[ordered.item(at: start + j)] { rowScores[j] = -.infinity } }
                 // Items do not arrive in index order here: an equal score is offered too, and the
                 // selector keeps the lower index, as a scan in index order would.
                 var threshold = selectors[row].threshold
                 for j in 0..<n where rowScores[j] >= threshold && rowScores[j] > -.infinity {
-                    selectors[row].offer(index: ordered.order[start + j], score: rowScores[j])
+                    selectors[row].offer(index: ordered.item(at: start + j), score: rowScores[j])
                     threshold = selectors[row].threshold
                 }
             }

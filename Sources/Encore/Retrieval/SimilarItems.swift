@@ -22,12 +22,24 @@ package enum SimilarItems {
     package static func similar(
         to item: Int, count: Int, in model: TrainedModel, minimumListeners: Int = defaultMinimumListeners, filter: CandidateFilter = .everything
     ) -> [ScoredItem] {
-        var scores = cosines(to: item, model.normalizedItemFactors)
+        var scores = cosines(to: item, in: model)
         if minimumListeners > 0 {
             let listeners = model.listenerCounts
             for candidate in scores.indices where listeners[candidate] < minimumListeners { scores[candidate] = -.infinity }
         }
         return TopNRecommendation.best(scores, count: count, excluding: [item], filter: filter)
+    }
+
+    /// The cosine of every item's vector with `item`'s, from the raw vectors and their lengths
+    /// (`TrainedModel.inverseItemLengths`), not a unit-length copy of the catalogue.
+    private static func cosines(to item: Int, in model: TrainedModel) -> [Float] {
+        let items = model.factors.itemFactors, query = model.unitItemVector(item), inverse = model.inverseItemLengths
+        var cosines = [Float](repeating: 0, count: items.rows)
+        cosines.withUnsafeMutableBufferPointer { cosines in
+            BLAS.multiplyVector(items.storage, rows: items.rows, columns: items.columns, lda: items.stride, query, into: cosines.baseAddress!)
+            for candidate in cosines.indices { cosines[candidate] *= inverse[candidate] }
+        }
+        return cosines
     }
 
     /// The cosine of every item's vector with `item`'s.

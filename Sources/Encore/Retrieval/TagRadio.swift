@@ -20,13 +20,13 @@ package enum TagRadio {
         guard let itemTags = model.itemTags else { throw EncoreError.invalidArgument("the model has no tags: train it with item tags") }
         let wanted = Array(Set(tags)).sorted()
         guard !wanted.isEmpty else { throw EncoreError.invalidArgument("a tag station needs at least one tag") }
-        let items = model.normalizedItemFactors, k = items.columns
+        let k = model.factors.factors
         var centroid = [Float](repeating: 0, count: k)
         var carried = Set<Int>()
         for tag in wanted {
             var direction = [Float](repeating: 0, count: k)
             for (item, weight) in itemTags.items(withTag: tag) where weight > 0 {
-                VectorKernels.axpy(weight, items.row(item), &direction, k)
+                VectorKernels.axpy(weight, model.unitItemVector(item), &direction, k)
                 carried.insert(item)
             }
             ArtistRadio.normalize(&direction)
@@ -47,8 +47,7 @@ package enum TagRadio {
         let own = Set(itemTags.tags(ofItem: item).map(\.tag))
         let names = tags.filter(own.contains).map { itemTags.tagNames[$0] }
         var text = names.isEmpty ? "near the \(tags.map { itemTags.tagNames[$0] }.joined(separator: ", ")) artists" : "tagged \(names.joined(separator: ", "))"
-        let items = model.normalizedItemFactors, k = items.columns
-        if let heard = listened.filter({ $0 != item }).map({ ($0, VectorKernels.dot(items.row(item), items.row($0), k)) }).max(by: { $0.1 < $1.1 }),
+        if let heard = listened.filter({ $0 != item }).map({ ($0, model.cosine(item: item, $0)) }).max(by: { $0.1 < $1.1 }),
            heard.1 >= listenedCosine {
             let label = model.name(ofItem: heard.0) ?? model.itemIDs.id(at: heard.0)
             text += "; like \(label), which you play (cosine \(String(format: "%.2f", heard.1)))" + TagWords.bothTagged(item, heard.0, in: model)

@@ -68,6 +68,30 @@ final class ApproximateIndexTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(index.header.recall, ApproximateIndex.requiredRecall)
     }
 
+    /// `recommend-all` searches fewer lists than a single query (`batchBreadth`), and its lists
+    /// still reach the promised recall against brute force; the breadth the build chose is one
+    /// whose sampled recall met the rule, and no fewer lists did.
+    func testBatchBreadthKeepsThePromisedRecallAgainstBruteForce() throws {
+        let model = ApproximateIndexTests.model
+        let index = try build()
+        let settings = index.header.settings
+        let batchBreadth = settings.batchBreadth ?? settings.breadth
+        XCTAssertLessThanOrEqual(batchBreadth, settings.breadth)
+        let sample = index.evaluate(model, users: ApproximateIndex.buildSample, items: 0, seed: 1)
+        let rule = max(ApproximateIndex.requiredRecall, index.header.recall - 0.01)
+        if let chosen = settings.batchBreadth { XCTAssertGreaterThanOrEqual(try XCTUnwrap(sample.recallByBreadth[chosen]), rule) }
+        for (breadth, recall) in sample.recallByBreadth where breadth < batchBreadth { XCTAssertLessThan(recall, rule, "\(breadth) lists") }
+        let users = Array(stride(from: 0, to: model.userCount, by: 7))
+        var recall = 0.0
+        try index.recommendAll(model, count: 10, userList: users, seen: model.interactions) { user, list in
+            let heard = Set(model.interactions.columns(ofRow: user).map(Int.init))
+            let truth = bruteForce(model.factors.userFactors.rowArray(user), model.factors.itemFactors, count: 10) { !heard.contains($0) }
+            XCTAssertEqual(list.count, 10)
+            recall += Double(Set(truth).intersection(list.map(\.index)).count) / 10
+        }
+        XCTAssertGreaterThanOrEqual(recall / Double(users.count), ApproximateIndex.requiredRecall)
+    }
+
     func testFiltersHoldAndListsAreNeverShortWhenCandidatesExist() throws {
         let model = Self.model, index = try build()
         let user = 7
@@ -183,14 +207,21 @@ final class ApproximateIndexMemoryTests: XCTestCase {
         XCTAssertEqual(seen, index.similarMembers.count)
     }
 
-    /// The exact similar lists the measurements use (cosine from the raw vectors) are the exact
-    /// path's (`SimilarItems`, over the unit-length copy): the same items, the same cosines to
-    /// rounding.
-    func testExactSimilarFromRawVectorsMatchesTheExactPath() {
+    /// The exact similar lists (cosine from the raw vectors and their lengths, no unit-length
+    /// copy) are those of a brute-force scan of the unit-length vectors: the same items, the
+    /// same cosines to rounding.
+    func testExactSimilarFromRawVectorsMatchesUnitVectorScan() {
         let model = ApproximateIndexTests.model, listeners = model.listenerCounts
+        let unit = model.normalizedItemFactors
         for item in stride(from: 0, to: model.itemCount, by: 499) where listeners[item] >= 5 {
-            let reference = SimilarItems.similar(to: item, count: 10, in: model, minimumListeners: 5)
-            let measured = ApproximateIndex.exactSimilar(model, to: item, count: 10, minimumListeners: 5)
+            var reference = (0..<model.itemCount).filter { $0 != item && listeners[$0] >= 5 }.map { other -> ScoredItem in
+                var cosine: Float = 0
+                for j in 0..<unit.columns { cosine += unit[item, j] * unit[other, j] }
+                return ScoredItem(index: other, score: cosine)
+            }
+            reference.sort { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }
+            reference = Array(reference.prefix(10))
+            let measured = SimilarItems.similar(to: item, count: 10, in: model, minimumListeners: 5)
             XCTAssertEqual(measured.count, reference.count)
             for (a, b) in zip(measured, reference) { XCTAssertEqual(a.score, b.score, accuracy: 1e-5, "item \(item)") }
             XCTAssertGreaterThanOrEqual(Set(measured.map(\.index)).intersection(reference.map(\.index)).count, reference.count - 1, "item \(item)")

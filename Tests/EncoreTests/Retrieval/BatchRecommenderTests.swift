@@ -22,8 +22,15 @@ final class BatchRecommenderTests: XCTestCase {
         for u in 0..<userCount { for _ in 0..<30 { rows.append(UInt32(u)); columns.append(UInt32(random.next() % UInt64(itemCount))); values.append(1) } }
         let seen = SparseMatrix(rowCount: userCount, columnCount: itemCount, rows: rows, columns: columns, values: values)
         let candidates = (0..<itemCount).map { $0 % 7 != 3 }
-        let ordered = NormOrderedItems(items)
+        // The whole order copied (the default for a catalogue this small), none of it (every
+        // block gathered from the item matrix), and a head that ends inside the second block.
+        for headRows in [nil, 0, 5000] {
+            try checkEarlyStop(users: users, items: items, seen: seen, candidates: candidates, ordered: NormOrderedItems(items, headRows: headRows))
+        }
+    }
 
+    private func checkEarlyStop(users: DenseMatrix, items: DenseMatrix, seen: SparseMatrix, candidates: [Bool], ordered: NormOrderedItems) throws {
+        let k = users.columns, userCount = users.rows, itemCount = items.rows
         for count in [1, 10, 25] {
             var pruned: [Int: [ScoredItem]] = [:]
             try BatchRecommender(users: users, items: items, seen: seen, candidates: candidates, ordered: ordered, threads: 2)
@@ -67,8 +74,30 @@ final class BatchRecommenderTests: XCTestCase {
         let items = DenseMatrix(rows: count, columns: k, values: values)
         let ordered = NormOrderedItems(items)
         let lengths = (0..<count).map { VectorKernels.dot(items.row($0), items.row($0), k).squareRoot() }
-        XCTAssertEqual(ordered.order, (0..<count).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) })
-        XCTAssertEqual(ordered.norms, ordered.order.map { lengths[$0] })
-        for (slot, item) in ordered.order.enumerated() { XCTAssertEqual(ordered.position[item], slot) }
+        let expected = (0..<count).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
+        XCTAssertEqual(ordered.order.map { Int($0) }, expected)
+        XCTAssertEqual(ordered.norms, expected.map { lengths[$0] })
+        for (slot, item) in expected.enumerated() { XCTAssertEqual(Int(ordered.position[item]), slot) }
+    }
+
+    /// A block of the order, from the copied head or gathered from the item matrix, holds the
+    /// item vectors at those positions.
+    func testRowsOfTheOrderAreTheItemVectorsFromHeadOrGathered() {
+        var random = RandomSource(seed: 9)
+        let k = 6, count = 50
+        let items = DenseMatrix(rows: count, columns: k, values: (0..<(count * k)).map { _ in Float(random.nextGaussian()) })
+        let ordered = NormOrderedItems(items, headRows: 20)
+        let lengths = (0..<count).map { VectorKernels.dot(items.row($0), items.row($0), k).squareRoot() }
+        let expected = (0..<count).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count * items.stride)
+        defer { scratch.deallocate() }
+        for (start, n) in [(0, 20), (5, 10), (15, 10), (20, 30), (0, 50)] {
+            let block = ordered.rows(start, n, scratch: scratch)
+            XCTAssertEqual(block.vectors == UnsafePointer(scratch), start + n > 20, "block \(start)..<\(start + n)")
+            for slot in 0..<n {
+                let item = expected[start + slot]
+                for j in 0..<k { XCTAssertEqual(block.vectors[slot * block.stride + j], items[item, j]) }
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ final class ScoreConsistencyTests: XCTestCase {
         let model = try MusicFeatureTests.makeModel()
         let factors = model.factors
         for blockSize in [1, 2, 3, 7, 16, 64] {
-            for ordered in [nil, model.normOrderedItems] {
+            for ordered in [nil, model.normOrderedItems, NormOrderedItems(factors.itemFactors, headRows: 0)] {
                 let scorer = BatchRecommender(users: factors.userFactors, items: factors.itemFactors, seen: model.interactions, ordered: ordered, threads: 1)
                 var start = 0
                 while start < model.userCount {
