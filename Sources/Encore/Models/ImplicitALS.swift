@@ -128,8 +128,9 @@ package struct ImplicitALS: Sendable {
 
     /// `fit`, holding each play once per side as an index and a confidence (a one- or two-byte
     /// code when the side's weights have few distinct values, `EntryConfidences`): the users'
-    /// weights (which the model keeps, but training reads only as confidences) are set aside in
-    /// a temporary file while it runs (`WeightSpill`) and read back after. Returns the factors
+    /// weights (which the model keeps, but training reads only as confidences) stay in the play
+    /// log when they are mapped from one, and are otherwise set aside in a temporary file while
+    /// it runs (`WeightSpill`); either way they are read back after. Returns the factors
     /// and `userItems` as given. Without `transpose` it is plain `fit`. The factors are the same
     /// either way.
     package func fitSettingWeightsAside(
