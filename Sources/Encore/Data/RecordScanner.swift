@@ -114,13 +114,7 @@ struct RecordScanner {
     }
 
     @inline(__always) private mutating func appendField(_ bounds: FieldBounds) {
-        if fieldCount == fieldCapacity {
-            let bigger = UnsafeMutablePointer<FieldBounds>.allocate(capacity: fieldCapacity * 2)
-            bigger.moveInitialize(from: fields, count: fieldCount)
-            fields.deallocate()
-            fields = bigger
-            fieldCapacity *= 2
-        }
+        if fieldCount == fieldCapacity { RecordScanner.double(&fields, capacity: &fieldCapacity, keeping: fieldCount) }
         (fields + fieldCount).initialize(to: bounds)
         fieldCount += 1
     }
@@ -163,15 +157,19 @@ struct RecordScanner {
     }
 
     private mutating func appendScratch(_ byte: UInt8) {
-        if scratchCount == scratchCapacity {
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity * 2)
-            bigger.update(from: scratch, count: scratchCount)
-            scratch.deallocate()
-            scratch = bigger
-            scratchCapacity *= 2
-        }
+        if scratchCount == scratchCapacity { RecordScanner.double(&scratch, capacity: &scratchCapacity, keeping: scratchCount) }
         scratch[scratchCount] = byte
         scratchCount += 1
+    }
+
+    /// Moves the first `count` elements of `buffer` into one of twice its capacity (the fields
+    /// and the scratch bytes grow the same way).
+    private static func double<Element>(_ buffer: inout UnsafeMutablePointer<Element>, capacity: inout Int, keeping count: Int) {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: buffer, count: count)
+        buffer.deallocate()
+        buffer = bigger
+        capacity *= 2
     }
 
     /// Picks the delimiter from the first line: tab, then "::", then comma, then semicolon.

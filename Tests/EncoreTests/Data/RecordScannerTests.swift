@@ -47,4 +47,21 @@ final class RecordScannerTests: XCTestCase {
             }
         }
     }
+
+    /// A record of more fields than the scanner starts with room for (16), and a quoted field
+    /// longer than its first scratch space (256 bytes), so that both grow while keeping what
+    /// they hold (comma-separated: the delimiters whose fields may be quoted).
+    func testManyFieldsAndALongQuotedFieldSurviveGrowth() throws {
+        let names = (0..<40).map { "f\($0)" }
+        let quoted = String(repeating: "a\"\"", count: 600)   // 600 × a"" → 600 × a"
+        let text = Array((names.joined(separator: ",") + "\n\"" + quoted + "\",z\n").utf8)
+        let records = text.withUnsafeBufferPointer { bytes -> [[String]] in
+            var scanner = RecordScanner(base: bytes.baseAddress!, count: bytes.count, delimiter: Array(",".utf8), fileName: "g.csv")
+            defer { scanner.release() }
+            var records: [[String]] = []
+            while try! scanner.next() { records.append((0..<scanner.fieldCount).map { String(decoding: scanner.field($0), as: UTF8.self) }) }
+            return records
+        }
+        XCTAssertEqual(records, [names, [String(repeating: "a\"", count: 600), "z"]])
+    }
 }
