@@ -22,6 +22,14 @@ reference_workload() {
     [ -f "$2" ] || "$1" synth --users 358868 --items 292385 --mean-per-user 50 --seed 1 --output "$2"
 }
 
+# long_rows_workload ENCORE FILE: writes issue #16's second shape to FILE unless it is there: a
+# catalogue of 20,000 artists (a fifteenth of the reference's) and listeners with twice the
+# reference's rows (mean 100), so both sides' rows are longer and the other side's factors far
+# fewer.
+long_rows_workload() {
+    [ -f "$2" ] || "$1" synth --users 100000 --items 20000 --mean-per-user 100 --seed 2 --output "$2"
+}
+
 # ensure_wrk: installs wrk (Debian) if it is missing.
 ensure_wrk() {
     command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }

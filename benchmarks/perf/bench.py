@@ -7,7 +7,9 @@ for Encore and implicit; Spark has only its own lambda scaling), seeded random s
 Stages, each written to results.json as soon as it is done:
 1. machine probe (memory bandwidth, OpenBLAS sgemm GFLOP/s);
 2. speed on the full play log: seconds per iteration, ingest, peak RSS, achieved GFLOP/s and
-   GB/s, for Encore and implicit (CG k=64, CG k=128, Cholesky k=64), Encore's 1-thread run;
+   GB/s and the gather floor, for Encore and implicit (CG k=64, CG k=128, Cholesky k=64); then,
+   with --second-data, the same on a log of another shape (issue #16: a smaller catalogue,
+   longer rows); Encore's 1-thread run;
 3. top-10 with seen items excluded, Encore against implicit's batched recommend on the SAME
    factors (Encore's k=64 CG model loaded into implicit), with an agreement check;
 4. held-out MAP@10: the log split 80/20 by row with a fixed seed, every system trained on the
@@ -43,7 +45,7 @@ def timed(command, env=None):
 def row_lengths(data, out):
     """How many rows of each length the users × items matrix has on each side, as
     {"users": {length: rows}, "items": {...}}; counted once per play log and kept in `out`."""
-    cache = os.path.join(out, "row-lengths.json")
+    cache = os.path.join(out, f"row-lengths-{os.path.splitext(os.path.basename(data))[0]}.json")
     stamp = [os.path.getsize(data), os.path.getmtime(data)]
     if os.path.exists(cache):
         saved = json.load(open(cache))
@@ -207,6 +209,8 @@ def main():
     parser.add_argument("--encore", required=True)
     parser.add_argument("--python", required=True, help="the virtualenv's python with implicit and pyspark")
     parser.add_argument("--data", required=True)
+    parser.add_argument("--second-data", help="a play log of another shape (run.sh: a smaller catalogue, longer rows), "
+                                              "timed like the first")
     parser.add_argument("--out", required=True)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=3)
@@ -234,35 +238,27 @@ def main():
     for line in subprocess.run([probe], capture_output=True, text=True, check=True).stdout.splitlines():
         key, value = line.split()
         results["machine"][key] = float(value)
-    results["machine"]["cpu"] = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpuinfo = {}
+    for line in open("/proc/cpuinfo"):
+        key, _, value = line.partition(":")
+        cpuinfo.setdefault(key.strip(), value.strip())
+    family, model = cpuinfo.get("cpu family", "?"), cpuinfo.get("model", "?")
+    results["machine"]["cpu"] = f"{cpuinfo.get('model name', platform.processor())} (family {family}, model {model})"
+    # What Encore runs with on this machine: its vector kernels and OpenBLAS's kernel set.
+    results["machine"]["encore_version"] = subprocess.run([args.encore, "--version"], capture_output=True, text=True,
+                                                          check=True).stdout.strip()
     results["machine"]["cores"] = os.cpu_count()
     results["machine"]["memory_gb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1)
     results["machine"]["load_average_at_start"] = os.getloadavg()
     print("machine:", json.dumps(results["machine"]), flush=True)
     save(results, args.out)
 
-    # 2. Speed on the full log.
+    # 2. Speed on the full log, then on a log of another shape.
     configurations = [("cg", 64), ("cg", 128)] + ([] if args.skip_cholesky else [("cholesky", 64)])
-    lengths = row_lengths(args.data, args.out)
-    for solver, factors in configurations:
-        ours = encore_train(args.encore, args.data, args.out, solver, factors, args.iterations, args.threads)
-        nnz, users, items = ours["interactions"], ours["users"], ours["items"]
-        add_rates(ours, "encore", solver, factors, nnz, users, items, lengths)
-        add_gather_floor(ours, results["machine"], factors)
-        stdout, _, _, rss = timed([args.python, os.path.join(HERE, "peer_implicit.py"), "--data", args.data, "--solver", solver,
-                                   "--factors", str(factors), "--iterations", str(args.iterations), "--threads", str(args.threads)],
-                                  env=peer_env)
-        peer = json.loads(stdout.strip().splitlines()[-1])
-        peer["peak_rss_mb"] = rss
-        add_rates(peer, "implicit", solver, factors, nnz, users, items, lengths)
-        ratio = ours["seconds_per_iteration"] / peer["seconds_per_iteration"]
-        print(f"{solver} k={factors}: Encore {ours['seconds_per_iteration']:.2f} s/it ({ours['achieved_gflops']:.1f} GFLOP/s, "
-              f"{ours['achieved_gbs']:.2f} GB/s, {ours['floor_multiple']:.2f}× the gather floor of {ours['gather_floor_seconds']:.2f} s, ingest {ours['ingest_seconds']:.2f} s, {ours['peak_rss_mb']:.0f} MB), "
-              f"implicit {peer['seconds_per_iteration']:.2f} s/it (ingest {peer['ingest_seconds']:.1f} s, {rss:.0f} MB), "
-              f"Encore/implicit = {ratio:.3f}", flush=True)
-        results["runs"].append({"solver": solver, "factors": factors, "encore": ours, "implicit": peer, "ratio": ratio,
-                                "load_average": os.getloadavg()})
-        save(results, args.out)
+    speed(args, results, args.data, "full", configurations, peer_env, results["runs"])
+    if args.second_data:
+        results["second_workload"] = {"data": args.second_data, "runs": []}
+        speed(args, results, args.second_data, "second", configurations, peer_env, results["second_workload"]["runs"])
 
     if not args.skip_scaling:
         thread_scaling(args, results)
@@ -270,6 +266,32 @@ def main():
         recommend(args, results, peer_env)
     quality_and_spark(args, results, configurations, peer_env)
     print("wrote", os.path.join(args.out, RESULTS))
+
+
+def speed(args, results, data, tag, configurations, peer_env, runs):
+    """Seconds per iteration, ingest and peak memory of Encore and implicit on one play log, each
+    configuration in turn; each run is appended to `runs` (a list inside `results`) and the
+    results saved as soon as it is done."""
+    lengths = row_lengths(data, args.out)
+    for solver, factors in configurations:
+        ours = encore_train(args.encore, data, args.out, solver, factors, args.iterations, args.threads, tag=tag)
+        nnz, users, items = ours["interactions"], ours["users"], ours["items"]
+        add_rates(ours, "encore", solver, factors, nnz, users, items, lengths)
+        add_gather_floor(ours, results["machine"], factors)
+        stdout, _, _, rss = timed([args.python, os.path.join(HERE, "peer_implicit.py"), "--data", data, "--solver", solver,
+                                   "--factors", str(factors), "--iterations", str(args.iterations), "--threads", str(args.threads)],
+                                  env=peer_env)
+        peer = json.loads(stdout.strip().splitlines()[-1])
+        peer["peak_rss_mb"] = rss
+        add_rates(peer, "implicit", solver, factors, nnz, users, items, lengths)
+        ratio = ours["seconds_per_iteration"] / peer["seconds_per_iteration"]
+        print(f"{os.path.basename(data)}, {solver} k={factors}: Encore {ours['seconds_per_iteration']:.2f} s/it ({ours['achieved_gflops']:.1f} GFLOP/s, "
+              f"{ours['achieved_gbs']:.2f} GB/s, {ours['floor_multiple']:.2f}× the gather floor of {ours['gather_floor_seconds']:.2f} s, ingest {ours['ingest_seconds']:.2f} s, {ours['peak_rss_mb']:.0f} MB), "
+              f"implicit {peer['seconds_per_iteration']:.2f} s/it (ingest {peer['ingest_seconds']:.1f} s, {rss:.0f} MB), "
+              f"Encore/implicit = {ratio:.3f}", flush=True)
+        runs.append({"solver": solver, "factors": factors, "encore": ours, "implicit": peer, "ratio": ratio,
+                     "load_average": os.getloadavg()})
+        save(results, args.out)
 
 
 def thread_scaling(args, results):

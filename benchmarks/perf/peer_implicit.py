@@ -23,9 +23,13 @@ import implicit  # noqa: E402
 
 
 def read_encore_model(path):
-    """Reads an Encore model file: (user IDs, item IDs, user factors, item factors, users × items CSR)."""
+    """Reads an Encore model file of any version (docs/model-file.md): (user IDs, item IDs, user
+    factors, item factors, users × items CSR)."""
     data = open(path, "rb").read()
     assert data[:8] == b"ENCOREMF", f"{path} is not an Encore model file"
+    version = struct.unpack_from("<I", data, 8)[0]
+    assert 1 <= version <= 4, f"{path}: model file version {version} is not one this script reads"
+    aligned = version >= 3  # arrays start on a 64-byte file offset; ID tables carry a hash table
     position = 24
 
     def count():
@@ -37,22 +41,29 @@ def read_encore_model(path):
     def array(dtype):
         nonlocal position
         n = count()
+        if aligned:
+            position = (position + 63) // 64 * 64
         values = np.frombuffer(data, dtype=dtype, count=n, offset=position)
         position += n * np.dtype(dtype).itemsize
         return values
 
-    def table():
+    def table(hashed):
         offsets = array("<u8")
         blob = array("u1").tobytes()
+        if hashed and aligned:
+            array("<u4")  # the hash table's slots
         return [blob[offsets[j]:offsets[j + 1]].decode() for j in range(len(offsets) - 1)]
 
-    header = json.loads(array("u1").tobytes())
-    users, items = table(), table()
+    header_bytes = count()
+    header = json.loads(data[position:position + header_bytes])
+    position += header_bytes
+    users, items = table(True), table(True)
     if header["hasItemNames"]:
-        table()
+        table(False)
     k = header["factors"]
-    user_factors = array("<f4").reshape(len(users), k)
-    item_factors = array("<f4").reshape(len(items), k)
+    stride = max(16, (k + 15) // 16 * 16) if aligned else k
+    user_factors = array("<f4").reshape(len(users), stride)[:, :k]
+    item_factors = array("<f4").reshape(len(items), stride)[:, :k]
     offsets, indices, weights = array("<i8"), array("<u4"), array("<f4")
     matrix = sp.csr_matrix((weights, indices.astype(np.int32), offsets), shape=(len(users), len(items)))
     return users, items, np.ascontiguousarray(user_factors), np.ascontiguousarray(item_factors), matrix

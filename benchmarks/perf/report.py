@@ -1,28 +1,25 @@
 """Prints the Markdown tables of docs/benchmarks.md from benchmarks/out/perf/results.json.
 Usage: python3 benchmarks/perf/report.py [results.json]"""
 import json
+import os
 import sys
 
 TARGETS = {("cg", 64): 1 / 6, ("cg", 128): 1 / 4, ("cholesky", 64): 1 / 4}
 # Issue #16: CG within 2× of the machine's gather floor, k = 64 and 128.
 FLOOR_TARGET = 2.0
+READ_TARGET = 5.0
 
 
 def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def main():
-    r = json.load(open(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/out/perf/results.json"))
+def print_runs(r, runs, data):
+    """The speed tables of one play log."""
     m = r["machine"]
-    print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; memcpy {m['memcpy_gbs']} GB/s, "
-          f"sequential read {m['read_gbs']} GB/s, random row gather {m['gather_gbs']} GB/s (one thread, 256-byte rows, no prefetch)"
-          + (f", {m['gather2_k64_gbs']} / {m['gather2_k128_gbs']} GB/s (two threads prefetching, 256- / 512-byte rows)"
-             if "gather2_k64_gbs" in m else "") + "; "
-          f"sgemm {m['sgemm1_gflops']} GFLOP/s on 1 thread, {m['sgemm2_gflops']} on 2; load average at start {m['load_average_at_start']}\n")
-    for run in r["runs"]:
+    for run in runs:
         e, p = run["encore"], run["implicit"]
-        print(f"### {run['solver']} k = {run['factors']}, {r['threads']} threads, {r['iterations']} iterations "
+        print(f"### {os.path.basename(data)}: {run['solver']} k = {run['factors']}, {r['threads']} threads, {r['iterations']} iterations "
               f"(load average when done: {', '.join(f'{x:.1f}' for x in run['load_average'])})\n")
         print("| | Encore | implicit 0.7.3 | Encore / implicit |")
         print("|---|---:|---:|---:|")
@@ -46,6 +43,24 @@ def main():
         if run["solver"] == "cg" and "floor_multiple" in e:
             print(f"Floor target ≤ {FLOOR_TARGET:.1f}× the gather floor: measured {e['floor_multiple']:.2f}× — **{verdict(e['floor_multiple'] <= FLOOR_TARGET)}**")
         print()
+
+
+def main():
+    r = json.load(open(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/out/perf/results.json"))
+    m = r["machine"]
+    print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; memcpy {m['memcpy_gbs']} GB/s, "
+          f"sequential read {m['read_gbs']} GB/s, random row gather {m['gather_gbs']} GB/s (one thread, 256-byte rows, no prefetch)"
+          + (f", {m['gather2_k64_gbs']} / {m['gather2_k128_gbs']} GB/s (two threads prefetching, 256- / 512-byte rows)"
+             if "gather2_k64_gbs" in m else "") + "; "
+          f"sgemm {m['sgemm1_gflops']} GFLOP/s on 1 thread, {m['sgemm2_gflops']} on 2; load average at start {m['load_average_at_start']}\n")
+    if "encore_version" in m:
+        print("`encore --version`:\n\n```\n" + m["encore_version"] + "\n```\n")
+    print_runs(r, r["runs"], r["data"])
+    readings = [run["encore"]["ingest_seconds"] for run in r["runs"]]
+    print(f"Reading the reference workload into the training matrix (issue #4's target ≤ {READ_TARGET:.0f} s): "
+          f"{', '.join(f'{x:.2f}' for x in readings)} s — **{verdict(max(readings) <= READ_TARGET)}**\n")
+    if "second_workload" in r:
+        print_runs(r, r["second_workload"]["runs"], r["second_workload"]["data"])
     t = r.get("thread_scaling")
     if t:
         print(f"Thread scaling (Encore CG k = 64): 1 thread {t['threads_1']:.2f} s/iteration, 2 threads "
