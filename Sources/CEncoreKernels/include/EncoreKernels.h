@@ -23,8 +23,10 @@ typedef struct EncoreCGRow {
     long k;
     long n;
     long steps;
-    const float *packed;
-    const float *c1;
+    /// Filled here with `gatherFirst`, else packed before the call.
+    float *packed;
+    /// c1 of each vector; filled here from `givenC1` with `gatherFirst` when that is given.
+    float *c1;
     const float *values;
     float *score;
     /// Scratch space: n values each.
@@ -49,6 +51,12 @@ typedef struct EncoreCGRow {
     /// `gathered` (PASS_BLOCK × k values) for every pass, with the same arithmetic.
     const uint32_t *columns;
     float *gathered;
+    /// With `gatherFirst`, the row is not packed yet: the residual's pass copies each block of
+    /// vectors from `source` (`columns`) into `packed` (room for n), with each y·x into `score`
+    /// and, when `givenC1` is there, the confidences into `c1`, and sums the block into the
+    /// residual while it is still in L1 — one pass over the row fewer than packing first.
+    int gatherFirst;
+    const float *givenC1;
 } EncoreCGRow;
 
 /// The Woodbury solve of one short row with G diagonal (Λ): its `n` packed vectors (k values
@@ -58,8 +66,10 @@ typedef struct EncoreCGRow {
 typedef struct EncoreWoodbury {
     long k;
     long n;
-    const float *packed;
-    const float *c1;
+    /// Filled here with `gatherFirst`, else packed before the call.
+    float *packed;
+    /// c1 of each vector; filled here from `givenC1` with `gatherFirst` when that is given.
+    float *c1;
     const double *inverseDiagonal;
     const double *rootInverseDiagonal;
     const double *b;

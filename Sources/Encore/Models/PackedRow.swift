@@ -74,10 +74,24 @@ final class PackedRow {
         reserve(n)
         encore_pack_rows(UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), source.stride * 4, k, columns.baseAddress, n,
                          vectors, x, scores, given, confidences)
+        return positivesAndConfidences(values: values, given: given, equations: equations)
+    }
+
+    /// Makes room for a row that CG packs as it takes its first pass (`gatherFirst`): the
+    /// confidences minus one are computed here when not `given` (else the pass copies them).
+    /// Returns the row's count of r > 0.
+    func prepareForGather(values: UnsafeBufferPointer<Float>, confidences given: UnsafePointer<Float>?, equations: NormalEquations) -> Int {
+        reserve(values.count)
+        return positivesAndConfidences(values: values, given: given, equations: equations)
+    }
+
+    /// The row's count of r > 0; and, when not `given` (to be copied), its confidences minus
+    /// one computed into `confidences`.
+    private func positivesAndConfidences(values: UnsafeBufferPointer<Float>, given: UnsafePointer<Float>?, equations: NormalEquations) -> Int {
         var positives = 0
-        for p in 0..<n where values[p] > 0 { positives += 1 }
+        for p in 0..<values.count where values[p] > 0 { positives += 1 }
         if given == nil {
-            for p in 0..<n { confidences[p] = equations.confidenceMinusOne(values[p]) }
+            for p in 0..<values.count { confidences[p] = equations.confidenceMinusOne(values[p]) }
         }
         return positives
     }
@@ -98,12 +112,7 @@ final class PackedRow {
             encore_pack_rows(base, source.stride * 4, k, columns.baseAddress! + start, count, gathered, x, scores + start,
                              given.map { $0 + start }, confidences + start)
         }
-        var positives = 0
-        for p in 0..<n where values[p] > 0 { positives += 1 }
-        if given == nil {
-            for p in 0..<n { confidences[p] = equations.confidenceMinusOne(values[p]) }
-        }
-        return positives
+        return positivesAndConfidences(values: values, given: given, equations: equations)
     }
 
     /// Writes y·x of each of the first `n` vectors into `projections` and returns them.

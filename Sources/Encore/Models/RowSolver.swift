@@ -149,9 +149,9 @@ package final class RowSolver {
     }
 
     /// A few CG steps on the row's system, warm-started from `x`, products taken with the
-    /// row's vectors packed once (the steps are CEncoreKernels' `conjugateGradient`, compiled
-    /// for this CPU). Every y·x is kept current as x moves (s += step·y·d), for the residual's
-    /// first product and the objective.
+    /// row's vectors packed once, by the steps' first pass (the steps are CEncoreKernels'
+    /// `conjugateGradient`, compiled for this CPU). Every y·x is kept current as x moves
+    /// (s += step·y·d), for the residual's first product and the objective.
     private func conjugateGradient(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences: UnsafePointer<Float>?,
         source: DenseMatrix, gram: Gram, x: UnsafeMutablePointer<Float>
@@ -160,7 +160,7 @@ package final class RowSolver {
         let streamed = columns.count > row.streamingThreshold
         let positives = streamed
             ? row.scalars(columns: columns, values: values, confidences: confidences, from: source, equations: equations, scoring: x)
-            : row.pack(columns: columns, values: values, confidences: confidences, from: source, equations: equations, scoring: x)
+            : row.prepareForGather(values: values, confidences: confidences, equations: equations)
         var cgRow = EncoreCGRow(
             k: k, n: columns.count, steps: configuration.cgSteps, packed: streamed ? nil : row.vectors, c1: row.confidences, values: values.baseAddress,
             score: row.scores, q: row.projections, w: row.weights, r: cg.residual, d: cg.direction, ap: cg.product,
@@ -168,7 +168,7 @@ package final class RowSolver {
             source: UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), rowBytes: source.stride * 4,
             lineBytes: source.columns * 4, upcoming: upcoming?.baseAddress,
             upcomingCount: min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit), upcomingRequested: 0,
-            columns: columns.baseAddress, gathered: row.gathered)
+            columns: columns.baseAddress, gathered: row.gathered, gatherFirst: streamed ? 0 : 1, givenC1: confidences)
         encore_conjugate_gradient(&cgRow, x)
     }
 }
