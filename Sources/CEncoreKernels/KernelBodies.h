@@ -771,21 +771,6 @@ INLINE const float *blockRows(const EncoreCGRow *row, long start, long count) {
     return row->gathered;
 }
 
-/// Σ c1[p]·q[p]² over n values: sixteen lanes at a time, so the sum is not one chain of
-/// dependent additions (4 cycles an entry; 3.5% of a CG iteration at k = 64 on a log with a
-/// small catalogue and long rows, measured in alternating runs).
-INLINE float weightedSquares(const float *c1, const float *q, long n) {
-    vf16 acc = {0};
-    long p = 0;
-    for (; p + 16 <= n; p += 16) {
-        vf16 v = load16(q + p);
-        acc = MADD(load16(c1 + p) * v, v, acc);
-    }
-    float sum = sum16(acc);
-    for (; p < n; p++) sum += c1[p] * q[p] * q[p];
-    return sum;
-}
-
 /// `steps` CG steps on one row's system (see EncoreCGRow), products taken with the packed
 /// vectors. Each product is two passes — every vector's dot product, then one weighted sum of the
 /// vectors — so no vector waits on the one before it; in blocks that stay in L1 between the two,
@@ -793,8 +778,9 @@ INLINE float weightedSquares(const float *c1, const float *q, long n) {
 /// twice. The last step needs A d only for dᵀA d = dᵀ(G + λs I)d + Σ c1 (y·d)², so its pass
 /// summing the weighted vectors is skipped. With `gatherFirst` the residual's pass also packs
 /// the row, a block at a time, and sums each block into r while it is still in L1 (one pass
-/// over the row fewer: 5% of a CG iteration at k = 128 on the reference workload, measured in
-/// alternating runs; no change at k = 64); the arithmetic is the same as packing first.
+/// over the row fewer; the arithmetic is the same as packing first). That took 5% off a CG
+/// iteration at k = 128, on the reference workload and on a log of long rows alike, and made no
+/// difference at k = 64 (alternating runs).
 INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
     long k = row->k, n = row->n, steps = row->steps;
     const float *c1 = row->c1, *values = row->values;
@@ -830,7 +816,7 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
             const float *rows = blockRows(row, start, count);
             KERNEL(rowDotsFloat)(rows, count, k, d, q + start);
             if (last) {
-                curvature += weightedSquares(c1 + start, q + start, count);
+                for (long p = start; p < start + count; p++) curvature += c1[p] * q[p] * q[p];
             } else {
                 for (long p = start; p < start + count; p++) w[p] = c1[p] * q[p];
                 KERNEL(accumulateRows)(rows, count, k, w + start, ap);
