@@ -4,7 +4,9 @@
 // Gathers: 18 M random rows of a 358,868-row Float32 matrix (the reference workload's user
 // factors, larger than L3), summed. `gather_gbs` is one thread with no prefetching (a plain
 // loop); `gather2_k64_gbs` and `gather2_k128_gbs` are two threads each asking for the row 8
-// ahead, as Encore's gathers do — the ceiling its half-steps can approach.
+// ahead, as Encore's gathers do — the ceiling its half-steps can approach. Each gather is timed
+// three times over the same rows and the fastest kept: the floor is what the machine can do,
+// and one timing on a shared machine swung by a quarter between runs (33.8–42.1 GB/s at k = 128).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +34,19 @@ static double gather_gbs(size_t k, int threads, int prefetch) {
   float *y = aligned_alloc(64, rows * k * 4); for (size_t i = 0; i < rows * k; i++) y[i] = i % 7;
   unsigned *idx = malloc(m * 4); unsigned x = 1; for (size_t i = 0; i < m; i++) { x = x * 1664525u + 1013904223u; idx[i] = x % rows; }
   pthread_t th[2]; gather_job jobs[2];
-  double t = now();
-  for (int i = 0; i < threads; i++) {
-    jobs[i] = (gather_job){y, idx, k, m * i / threads, m * (i + 1) / threads, prefetch, 0};
-    pthread_create(&th[i], 0, gather, &jobs[i]);
+  double best = 0;
+  for (int round = 0; round < 3; round++) {
+    double t = now();
+    for (int i = 0; i < threads; i++) {
+      jobs[i] = (gather_job){y, idx, k, m * i / threads, m * (i + 1) / threads, prefetch, 0};
+      pthread_create(&th[i], 0, gather, &jobs[i]);
+    }
+    for (int i = 0; i < threads; i++) pthread_join(th[i], 0);
+    t = now() - t;
+    if (jobs[0].sum >= 0 && m * k * 4.0 / t / 1e9 > best) best = m * k * 4.0 / t / 1e9;
   }
-  for (int i = 0; i < threads; i++) pthread_join(th[i], 0);
-  t = now() - t;
   free(y); free(idx);
-  return jobs[0].sum < 0 ? 0 : m * k * 4.0 / t / 1e9;
+  return best;
 }
 
 int main(){
