@@ -66,10 +66,8 @@ typedef struct EncoreCGRow {
 typedef struct EncoreWoodbury {
     long k;
     long n;
-    /// Filled here with `gatherFirst`, else packed before the call.
-    float *packed;
-    /// c1 of each vector; filled here from `givenC1` with `gatherFirst` when that is given.
-    float *c1;
+    const float *packed;
+    const float *c1;
     const double *inverseDiagonal;
     const double *rootInverseDiagonal;
     const double *b;
