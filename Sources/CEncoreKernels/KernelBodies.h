@@ -776,8 +776,8 @@ INLINE const float *blockRows(const EncoreCGRow *row, long start, long count) {
 /// vectors — so no vector waits on the one before it; in blocks that stay in L1 between the two,
 /// so a long row (a popular item's listeners) is streamed from memory once per product, not
 /// twice. The last step needs A d only for dᵀA d = dᵀ(G + λs I)d + Σ c1 (y·d)², so its pass
-/// summing the weighted vectors is skipped. With `gatherFirst` the residual's pass also packs
-/// the row, a block at a time, and sums each block into r while it is still in L1 (one pass
+/// summing the weighted vectors is skipped. The residual's pass also packs the row (when it is
+/// not streamed), a block at a time, and sums each block into r while it is still in L1 (one pass
 /// over the row fewer; the arithmetic is the same as packing first). That took 5% off a CG
 /// iteration at k = 128, on the reference workload and on a log of long rows alike, and made no
 /// difference at k = 64 (alternating runs).
@@ -785,15 +785,16 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
     long k = row->k, n = row->n, steps = row->steps;
     const float *c1 = row->c1, *values = row->values;
     float *scores = row->score, *q = row->q, *w = row->w, *r = row->r, *d = row->d, *ap = row->ap;
-    // The first pass of a row gathered here has its own vectors to fetch: the next row's wait.
-    long blocks = (n + PASS_BLOCK - 1) / PASS_BLOCK, passes = blocks * (row->gatherFirst ? steps : steps + 1);
+    // A row packed by the first pass has its own vectors to fetch there: the next row's wait.
+    int packing = row->packed != 0;
+    long blocks = (n + PASS_BLOCK - 1) / PASS_BLOCK, passes = blocks * (packing ? steps : steps + 1);
     long slice = passes > 0 ? (row->upcomingCount - row->upcomingRequested + passes - 1) / passes : 0;
     // r = b − A x = Σ_{r>0} c y − (G + λs I) x − Σ c1 (y·x) y, the dot products from the gather.
     gramMultiply(row, x, r);
     for (long i = 0; i < k; i++) r[i] = -r[i];
     for (long start = 0; start < n; start += PASS_BLOCK) {
         long count = n - start < PASS_BLOCK ? n - start : PASS_BLOCK;
-        if (row->gatherFirst) {
+        if (packing) {
             packRange(row->source, row->rowBytes, k, row->columns, start, start + count, n, row->packed, x, scores,
                       row->givenC1, row->c1);
         }
@@ -802,7 +803,7 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
             w[p] = target - c1[p] * scores[p];
         }
         KERNEL(accumulateRows)(blockRows(row, start, count), count, k, w + start, r);
-        if (!row->gatherFirst) requestUpcoming(row, slice);
+        if (!packing) requestUpcoming(row, slice);
     }
     for (long i = 0; i < k; i++) d[i] = r[i];
     float rsOld = KERNEL(dotFloat)(r, r, k);

@@ -23,9 +23,12 @@ typedef struct EncoreCGRow {
     long k;
     long n;
     long steps;
-    /// Filled here with `gatherFirst`, else packed before the call.
+    /// Room for the row's n vectors, which the residual's pass copies here from `source`
+    /// (`columns`) a block at a time, each y·x into `score`, and sums each block into the
+    /// residual while it is still in L1 — one pass over the row fewer than packing first.
+    /// NULL for a row too long to copy (below).
     float *packed;
-    /// c1 of each vector; filled here from `givenC1` with `gatherFirst` when that is given.
+    /// c1 of each vector: copied here from `givenC1` by that pass when `givenC1` is there.
     float *c1;
     const float *values;
     float *score;
@@ -51,11 +54,7 @@ typedef struct EncoreCGRow {
     /// `gathered` (PASS_BLOCK × k values) for every pass, with the same arithmetic.
     const uint32_t *columns;
     float *gathered;
-    /// With `gatherFirst`, the row is not packed yet: the residual's pass copies each block of
-    /// vectors from `source` (`columns`) into `packed` (room for n), with each y·x into `score`
-    /// and, when `givenC1` is there, the confidences into `c1`, and sums the block into the
-    /// residual while it is still in L1 — one pass over the row fewer than packing first.
-    int gatherFirst;
+    /// The row's confidences minus one as the caller has them, or NULL when `c1` holds them.
     const float *givenC1;
 } EncoreCGRow;
 

@@ -63,21 +63,20 @@ final class PackedRow {
     }
 
     /// Copies the row's `columns.count` vectors from `source`, and their confidences minus one
-    /// (copied from `given` if there, else computed by `equations`). Returns the row's count of
-    /// r > 0. With `scoring`, also writes each vector's dot product with it into `scores`,
-    /// computed from the copy in registers while the gather waits on memory.
+    /// (copied from `given` if there, else computed by `equations`), for the exact solve (CG
+    /// packs a row itself, `prepareForGather`). Returns the row's count of r > 0.
     func pack(
         columns: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>, confidences given: UnsafePointer<Float>?,
-        from source: DenseMatrix, equations: NormalEquations, scoring x: UnsafePointer<Float>? = nil
+        from source: DenseMatrix, equations: NormalEquations
     ) -> Int {
         let n = columns.count
         reserve(n)
         encore_pack_rows(UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), source.stride * 4, k, columns.baseAddress, n,
-                         vectors, x, scores, given, confidences)
+                         vectors, nil, nil, given, confidences)
         return positivesAndConfidences(values: values, given: given, equations: equations)
     }
 
-    /// Makes room for a row that CG packs as it takes its first pass (`gatherFirst`): the
+    /// Makes room for a row that CG packs as it takes its first pass (`EncoreCGRow.packed`): the
     /// confidences minus one are computed here when not `given` (else the pass copies them).
     /// Returns the row's count of r > 0.
     func prepareForGather(values: UnsafeBufferPointer<Float>, confidences given: UnsafePointer<Float>?, equations: NormalEquations) -> Int {

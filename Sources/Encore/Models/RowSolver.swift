@@ -168,7 +168,7 @@ package final class RowSolver {
             source: UnsafeRawPointer(source.row(0)).assumingMemoryBound(to: CChar.self), rowBytes: source.stride * 4,
             lineBytes: source.columns * 4, upcoming: upcoming?.baseAddress,
             upcomingCount: min(upcoming?.count ?? 0, RowSolver.upcomingPrefetchLimit), upcomingRequested: 0,
-            columns: columns.baseAddress, gathered: row.gathered, gatherFirst: streamed ? 0 : 1, givenC1: confidences)
+            columns: columns.baseAddress, gathered: row.gathered, givenC1: confidences)
         encore_conjugate_gradient(&cgRow, x)
     }
 }
