@@ -86,7 +86,7 @@ INLINE vf8 laneSums8(vf16 a0, vf16 a1, vf16 a2, vf16 a3, vf16 a4, vf16 a5, vf16 
     return __builtin_shufflevector(twos, twos, 0, 2, 4, 6, 8, 10, 12, 14) + __builtin_shufflevector(twos, twos, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
-static float KERNEL(dotFloat)(const float *a, const float *b, long n) {
+INLINE float KERNEL(dotFloat)(const float *a, const float *b, long n) {
     vf16 acc0 = {0}, acc1 = {0};
     long i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -118,7 +118,7 @@ static double KERNEL(dotDouble)(const double *a, const double *b, long n) {
     return sum;
 }
 
-static void KERNEL(axpyFloat)(float alpha, const float *x, float *y, long n) {
+INLINE void KERNEL(axpyFloat)(float alpha, const float *x, float *y, long n) {
     vf16 a = splat16(alpha);
     long i = 0;
     for (; i + 16 <= n; i += 16) store16(y + i, MADD(a, load16(x + i), load16(y + i)));
@@ -137,7 +137,7 @@ static void KERNEL(axpyDouble)(double alpha, const double *x, double *y, long n)
 /// independent chains of multiply-adds keep both FMA pipes busy, and the eight sums are reduced
 /// together: less than half the time of four rows with separate reductions at k = 64 with
 /// AVX-512 (0.9 against 2.0 ns a row).
-static void KERNEL(rowDotsFloat)(const float *rows, long count, long length, const float *v, float *q) {
+INLINE void KERNEL(rowDotsFloat)(const float *rows, long count, long length, const float *v, float *q) {
     long p = 0;
     if (length % 16 == 0) {
         for (; p + 8 <= count; p += 8) {
@@ -291,7 +291,7 @@ static void KERNEL(rowDotsDouble)(const double *rows, long count, long length, c
 /// rows have a set each, so that one row's multiply-adds need not wait on the last's. One
 /// broadcast of a row's weight serves four vectors (k = 128 ran 5–8% faster than with one per
 /// sixteen columns).
-static void KERNEL(accumulateRows)(const float *rows, long count, long length, const float *w, float *out) {
+INLINE void KERNEL(accumulateRows)(const float *rows, long count, long length, const float *w, float *out) {
     long c = 0;
     for (; c + 64 <= length; c += 64) {
         vf16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
@@ -585,6 +585,40 @@ static long KERNEL(rightHandSide)(long k, long n, const float *packed, const flo
     return weighted;
 }
 
+/// Σ_p [(1 + c1[p]) (t_p − s_p)² − s_p²] over a row's `n` observations, s_p = scores[p] and
+/// t_p = 1 where values[p] > 0, else 0: the observed part of its objective (see
+/// NormalEquations.objectiveTerm), in Double; `*positives` is how many values are > 0. Eight
+/// lanes, summed as `sumd8` does, then the last n mod 8 one by one; no fused multiply-adds, so
+/// every set gives the same bits. As a Swift loop it was one chain of Double adds, 4% of a
+/// half-step over rows of a hundred vectors.
+static double KERNEL(observedObjective)(long n, const float *values, const float *scores, const float *c1, long *positives) {
+    typedef int vi8 __attribute__((vector_size(32)));
+    vd8 sum = splatd8(0);
+    vi8 counts = {0};
+    long p = 0;
+    for (; p + 8 <= n; p += 8) {
+        vf8 r, s, c;
+        memcpy(&r, values + p, sizeof r);
+        memcpy(&s, scores + p, sizeof s);
+        memcpy(&c, c1 + p, sizeof c);
+        vi8 positive = -(r > 0);
+        vd8 score = __builtin_convertvector(s, vd8), confidence = __builtin_convertvector(c, vd8) + 1;
+        vd8 miss = __builtin_convertvector(positive, vd8) - score;
+        sum += confidence * miss * miss - score * score;
+        counts += positive;
+    }
+    double total = sumd8(sum);
+    long count = 0;
+    for (int lane = 0; lane < 8; lane++) count += counts[lane];
+    for (; p < n; p++) {
+        double score = scores[p], confidence = 1 + (double)c1[p], miss = (values[p] > 0 ? 1 : 0) - score;
+        if (values[p] > 0) count++;
+        total += confidence * miss * miss - score * score;
+    }
+    *positives = count;
+    return total;
+}
+
 /// The Woodbury solve of a short row (see EncoreWoodbury) into `solution`:
 /// (M + Vᵀ C V)⁻¹ b = z − D Vᵀ (C⁻¹ + V D Vᵀ)⁻¹ V z with M = Λ + λs I, D = M⁻¹, z = D b — an m×m
 /// Cholesky over the row's m vectors with c1 > 0. Returns 0 when the m×m system is not
@@ -752,11 +786,17 @@ INLINE void requestUpcoming(EncoreCGRow *row, long count) {
     if (end > row->upcomingRequested) row->upcomingRequested = end;
 }
 
-/// out = (G + ridge·I) v.
-INLINE void gramMultiply(const EncoreCGRow *row, const float *v, float *out) {
-    long k = row->k;
+/// out = (G + ridge·I) v. The diagonal case sixteen lanes at a time by hand: left to the
+/// compiler it stayed a scalar loop (it cannot rule out `out` overlapping G), 5% of a CG
+/// half-step over rows of a hundred vectors.
+INLINE void gramMultiply(const EncoreCGRow *row, const float *v, float *out, long k) {
     if (row->gramIsDiagonal) {
-        for (long i = 0; i < k; i++) out[i] = (row->gram[i] + row->ridge) * v[i];
+        const float *gram = row->gram;
+        float ridge = row->ridge;
+        vf16 ridges = splat16(ridge);
+        long i = 0;
+        for (; i + 16 <= k; i += 16) store16(out + i, (load16(gram + i) + ridges) * load16(v + i));
+        for (; i < k; i++) out[i] = (gram[i] + ridge) * v[i];
     } else {
         for (long i = 0; i < k; i++) out[i] = row->ridge * v[i];
         KERNEL(accumulateRows)(row->gram, k, k, v, out);
@@ -765,9 +805,9 @@ INLINE void gramMultiply(const EncoreCGRow *row, const float *v, float *out) {
 
 /// The vectors of entries start..<start + count of a CG row: in the packed row, or gathered
 /// from the source into the row's block buffer when the row was not packed.
-INLINE const float *blockRows(const EncoreCGRow *row, long start, long count) {
-    if (row->packed) return row->packed + start * row->k;
-    KERNEL(packRows)(row->source, row->rowBytes, row->k, row->columns + start, count, row->gathered, 0, 0, 0, 0);
+INLINE const float *blockRows(const EncoreCGRow *row, long start, long count, long k) {
+    if (row->packed) return row->packed + start * k;
+    KERNEL(packRows)(row->source, row->rowBytes, k, row->columns + start, count, row->gathered, 0, 0, 0, 0);
     return row->gathered;
 }
 
@@ -781,8 +821,8 @@ INLINE const float *blockRows(const EncoreCGRow *row, long start, long count) {
 /// over the row fewer; the arithmetic is the same as packing first). That took 5% off a CG
 /// iteration at k = 128, on the reference workload and on a log of long rows alike, and made no
 /// difference at k = 64 (alternating runs).
-INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
-    long k = row->k, n = row->n, steps = row->steps;
+INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x, long k) {
+    long n = row->n, steps = row->steps;
     const float *c1 = row->c1, *values = row->values;
     float *scores = row->score, *q = row->q, *w = row->w, *r = row->r, *d = row->d, *ap = row->ap;
     // A row packed by the first pass has its own vectors to fetch there: the next row's wait.
@@ -790,7 +830,7 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
     long blocks = (n + PASS_BLOCK - 1) / PASS_BLOCK, passes = blocks * (packing ? steps : steps + 1);
     long slice = passes > 0 ? (row->upcomingCount - row->upcomingRequested + passes - 1) / passes : 0;
     // r = b − A x = Σ_{r>0} c y − (G + λs I) x − Σ c1 (y·x) y, the dot products from the gather.
-    gramMultiply(row, x, r);
+    gramMultiply(row, x, r, k);
     for (long i = 0; i < k; i++) r[i] = -r[i];
     for (long start = 0; start < n; start += PASS_BLOCK) {
         long count = n - start < PASS_BLOCK ? n - start : PASS_BLOCK;
@@ -802,7 +842,7 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
             float target = values[p] > 0 ? 1 + c1[p] : 0;
             w[p] = target - c1[p] * scores[p];
         }
-        KERNEL(accumulateRows)(blockRows(row, start, count), count, k, w + start, r);
+        KERNEL(accumulateRows)(blockRows(row, start, count, k), count, k, w + start, r);
         if (!packing) requestUpcoming(row, slice);
     }
     for (long i = 0; i < k; i++) d[i] = r[i];
@@ -810,11 +850,11 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
     if (rsOld < 1e-20f) return;
     for (long iteration = 0; iteration < steps; iteration++) {
         int last = iteration == steps - 1;
-        gramMultiply(row, d, ap);
+        gramMultiply(row, d, ap, k);
         float curvature = last ? KERNEL(dotFloat)(d, ap, k) : 0;
         for (long start = 0; start < n; start += PASS_BLOCK) {
             long count = n - start < PASS_BLOCK ? n - start : PASS_BLOCK;
-            const float *rows = blockRows(row, start, count);
+            const float *rows = blockRows(row, start, count, k);
             KERNEL(rowDotsFloat)(rows, count, k, d, q + start);
             if (last) {
                 for (long p = start; p < start + count; p++) curvature += c1[p] * q[p] * q[p];
@@ -841,7 +881,11 @@ INLINE void conjugateGradientSteps(EncoreCGRow *row, float *x) {
 
 /// The CG steps, then whatever of the next row's vectors is still to be asked for.
 static void KERNEL(conjugateGradient)(EncoreCGRow *row, float *x) {
-    conjugateGradientSteps(row, x);
+    switch (row->k) {
+    case 64: conjugateGradientSteps(row, x, 64); break;
+    case 128: conjugateGradientSteps(row, x, 128); break;
+    default: conjugateGradientSteps(row, x, row->k);
+    }
     requestUpcoming(row, row->upcomingCount);
 }
 
@@ -860,6 +904,7 @@ const EncoreKernels KERNEL(encoreKernels) = {
     .subspaceGather = KERNEL(subspaceGather),
     .subspaceApply = KERNEL(subspaceApply),
     .rightHandSide = KERNEL(rightHandSide),
+    .observedObjective = KERNEL(observedObjective),
     .woodburySolve = KERNEL(woodburySolve),
     .conjugateGradient = KERNEL(conjugateGradient),
 };

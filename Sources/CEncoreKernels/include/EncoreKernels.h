@@ -101,6 +101,7 @@ typedef struct EncoreKernels {
     void (*subspaceApply)(const char *source, long rowBytes, long first, long width, const uint32_t *columns, long n,
                           const double *delta, double *scores);
     long (*rightHandSide)(long k, long n, const float *packed, const float *c1, const float *values, double *b);
+    double (*observedObjective)(long n, const float *values, const float *scores, const float *c1, long *positives);
     int (*woodburySolve)(const EncoreWoodbury *woodbury);
 } EncoreKernels;
 
@@ -166,6 +167,10 @@ static inline void encore_subspace_apply(const char *source, long rowBytes, long
 }
 static inline long encore_right_hand_side(long k, long n, const float *packed, const float *c1, const float *values, double *b) {
     return encore_kernels()->rightHandSide(k, n, packed, c1, values, b);
+}
+/// A row's observed share of the objective (see the kernel); `*positives` counts values > 0.
+static inline double encore_observed_objective(long n, const float *values, const float *scores, const float *c1, long *positives) {
+    return encore_kernels()->observedObjective(n, values, scores, c1, positives);
 }
 static inline int encore_woodbury_solve(const EncoreWoodbury *woodbury) { return encore_kernels()->woodburySolve(woodbury); }
 

@@ -103,16 +103,8 @@ package struct NormalEquations: Sendable {
         quadratic: Double, values: UnsafeBufferPointer<Float>, scores: UnsafePointer<Float>, confidences: UnsafePointer<Float>,
         normSquared: Float
     ) -> Double {
-        var observed = 0.0
         var positives = 0
-        for p in 0..<values.count {
-            let r = values[p]
-            let s = Double(scores[p])
-            let c = 1 + Double(confidences[p])
-            let preference: Double = r > 0 ? 1 : 0
-            if r > 0 { positives += 1 }
-            observed += c * (preference - s) * (preference - s) - s * s
-        }
+        let observed = encore_observed_objective(values.count, values.baseAddress, scores, confidences, &positives)
         return quadratic + observed + Double(ridge(positives: positives)) * Double(normSquared)
     }
 
