@@ -1,4 +1,5 @@
 import XCTest
+import CEncoreKernels
 @testable import Encore
 
 /// The CG kernels against sums computed in integers. Every value is a small integer, so each
@@ -65,6 +66,30 @@ final class VectorKernelsTests: XCTestCase {
             XCTAssertEqual(Int(bitPattern: doubles) % 64, 0)
             floats.deallocate()
             doubles.deallocate()
+        }
+    }
+
+    /// A row's observed objective term, Σ (1 + c1)(t − s)² − s² with t = 1 where the weight is
+    /// positive, against the formula summed here: scores are halves and c1 whole numbers, so
+    /// every term and sum is exact in Double whatever order the kernel adds in. Lengths cover
+    /// none, the eight-lane blocks and the one-by-one tail; weights of 0 and below count as t = 0.
+    func testObservedObjectiveMatchesTheFormulaAndCountsPositives() {
+        forEachKernelSet { kernels in
+            for n in [0, 1, 7, 8, 9, 23] {
+                let values = (0..<n).map { Float([2, 0, -1, 5][$0 % 4]) }
+                let scores = (0..<n).map { Float($0 % 7 - 3) / 2 }
+                let c1 = (0..<n).map { Float($0 % 3) }
+                var expected = 0.0, expectedPositives = 0
+                for p in 0..<n {
+                    let t: Double = values[p] > 0 ? 1 : 0, s = Double(scores[p]), c = 1 + Double(c1[p])
+                    expected += c * (t - s) * (t - s) - s * s
+                    if values[p] > 0 { expectedPositives += 1 }
+                }
+                var positives = -1
+                let term = encore_observed_objective(n, values, scores, c1, &positives)
+                XCTAssertEqual(term, expected, "\(kernels): \(n) observations")
+                XCTAssertEqual(positives, expectedPositives, "\(kernels): \(n) observations")
+            }
         }
     }
 }
