@@ -35,6 +35,6 @@ package enum FoldIn {
                                      into: out.baseAddress!, ldc: items.rows)
             }
         }
-        return TopNRecommendation.best(scores, count: count, excluding: includePlayed ? [] : Array(plays.keys), filter: filter)
+        return TopNRecommendation.best(consume scores, count: count, excluding: includePlayed ? [] : Array(plays.keys), filter: filter)
     }
 }

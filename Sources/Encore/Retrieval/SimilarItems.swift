@@ -27,7 +27,7 @@ package enum SimilarItems {
             let listeners = model.listenerCounts
             for candidate in scores.indices where listeners[candidate] < minimumListeners { scores[candidate] = -.infinity }
         }
-        return TopNRecommendation.best(scores, count: count, excluding: [item], filter: filter)
+        return TopNRecommendation.best(consume scores, count: count, excluding: [item], filter: filter)
     }
 
     /// The cosine of every item's vector with `item`'s, from the raw vectors and their lengths
