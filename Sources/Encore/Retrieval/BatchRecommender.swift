@@ -65,8 +65,14 @@ package struct BatchRecommender {
         let k = users.columns, m = block.count
         let packedUsers = DenseMatrix(rows: m, columns: k)
         for (row, user) in block.enumerated() { packedUsers.row(row).update(from: users.row(user), count: k) }
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * BatchRecommender.itemBlock)
-        defer { scores.deallocate() }
+        return ScratchBuffers.shared.withBuffer(count: m * BatchRecommender.itemBlock) { scores in
+            scoreBlock(block, count: count, packedUsers: packedUsers, scores: scores.baseAddress!)
+        }
+    }
+
+    /// `scoreBlock`'s work, with the block's users packed and room for their scores of one item block.
+    private func scoreBlock(_ block: [Int], count: Int, packedUsers: DenseMatrix, scores: UnsafeMutablePointer<Float>) -> [[ScoredItem]] {
+        let k = users.columns, m = block.count
         var selectors = [TopK](repeating: TopK(k: count), count: m)
         // Each user's seen items are sorted, so one cursor per user walks them across item blocks.
         var seenCursor = [Int](repeating: 0, count: m)
@@ -105,13 +111,21 @@ package struct BatchRecommender {
     /// user whose k-th best score beats ‖x‖ times the next item's length is finished, and the
     /// GEMM goes on with the users still open.
     private func scoreBlockLongestFirst(_ block: [Int], count: Int, ordered: NormOrderedItems) -> [[ScoredItem]] {
+        let pool = ScratchBuffers.shared, gatheredCount = ordered.head.rows < items.rows ? BatchRecommender.itemBlock * ordered.items.stride : 1
+        return pool.withBuffer(count: block.count * BatchRecommender.itemBlock) { scores in
+            // Where blocks past the copied head are gathered (`NormOrderedItems.rows`).
+            pool.withBuffer(count: gatheredCount) { gathered in
+                scoreBlockLongestFirst(block, count: count, ordered: ordered, scores: scores.baseAddress!, gathered: gathered.baseAddress!)
+            }
+        }
+    }
+
+    /// `scoreBlockLongestFirst`'s work, with room for the block's scores of one item block and
+    /// for one item block gathered past the head.
+    private func scoreBlockLongestFirst(
+        _ block: [Int], count: Int, ordered: NormOrderedItems, scores: UnsafeMutablePointer<Float>, gathered: UnsafeMutablePointer<Float>
+    ) -> [[ScoredItem]] {
         let k = users.columns, m = block.count, itemCount = items.rows
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * BatchRecommender.itemBlock)
-        defer { scores.deallocate() }
-        // Where blocks past the copied head are gathered (`NormOrderedItems.rows`); made only
-        // when a user of the block gets that far.
-        var gathered: UnsafeMutablePointer<Float>? = nil
-        defer { gathered?.deallocate() }
         var selectors = [TopK](repeating: TopK(k: count), count: m)
         let userNorms = block.map { VectorKernels.dot(users.row($0), users.row($0), k).squareRoot() }
         // Each user's seen items by position in the longest-first order, so a cursor walks them.
@@ -126,11 +140,7 @@ package struct BatchRecommender {
         while start < itemCount && !open.isEmpty {
             let n = min(BatchRecommender.itemBlock, itemCount - start)
             for (slot, row) in open.enumerated() { packedUsers.row(slot).update(from: users.row(block[row]), count: k) }
-            if gathered == nil && start + n > ordered.head.rows {
-                gathered = .allocateCacheAligned(capacity: BatchRecommender.itemBlock * ordered.items.stride)
-            }
-            // (Inside the head the scratch is not touched, and none has been made.)
-            let itemVectors = ordered.rows(start, n, scratch: gathered ?? scores)
+            let itemVectors = ordered.rows(start, n, scratch: gathered)
             VectorKernels.scores(packedUsers.storage, m: open.count, lda: packedUsers.stride, itemVectors.vectors, n: n,
                                  ldb: itemVectors.stride, k: k, into: scores, ldc: n)
             for (slot, row) in open.enumerated() {

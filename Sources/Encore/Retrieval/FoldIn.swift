@@ -25,16 +25,13 @@ package enum FoldIn {
         plays: [Int: Float], count: Int, in model: TrainedModel, filter: CandidateFilter = .everything, includePlayed: Bool = false
     ) throws -> [ScoredItem] {
         let vector = try userVector(plays: plays, in: model)
-        var scores = [Float](repeating: 0, count: model.itemCount)
         let items = model.factors.itemFactors
-        scores.withUnsafeMutableBufferPointer { out in
+        return ScratchBuffers.shared.withBuffer(count: model.itemCount) { scores in
             // The kernel every user's scores go through (`FactorModel.scoreItems`), so a folded-in
             // vector equal to a trained one gets the same bits.
-            vector.withUnsafeBufferPointer {
-                VectorKernels.scores($0.baseAddress!, m: 1, lda: items.columns, items.storage, n: items.rows, ldb: items.stride, k: items.columns,
-                                     into: out.baseAddress!, ldc: items.rows)
-            }
+            VectorKernels.scores(vector, m: 1, lda: items.columns, items.storage, n: items.rows, ldb: items.stride, k: items.columns,
+                                 into: scores.baseAddress!, ldc: items.rows)
+            return TopNRecommendation.best(scores, count: count, excluding: includePlayed ? [] : Array(plays.keys), filter: filter)
         }
-        return TopNRecommendation.best(consume scores, count: count, excluding: includePlayed ? [] : Array(plays.keys), filter: filter)
     }
 }

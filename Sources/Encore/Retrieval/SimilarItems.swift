@@ -13,7 +13,10 @@ package enum SimilarItems {
     /// The `count` items most similar to `item` (itself excluded), best first, from unit-length
     /// item vectors, skipping anything `filter` does not permit.
     package static func similar(to item: Int, count: Int, normalizedItems: DenseMatrix, filter: CandidateFilter = .everything) -> [ScoredItem] {
-        TopNRecommendation.best(cosines(to: item, normalizedItems), count: count, excluding: [item], filter: filter)
+        ScratchBuffers.shared.withBuffer(count: normalizedItems.rows) { cosines in
+            multiply(normalizedItems, by: normalizedItems.row(item), into: cosines)
+            return TopNRecommendation.best(cosines, count: count, excluding: [item], filter: filter)
+        }
     }
 
     /// The `count` items of `model` most similar to `item`, best first, leaving out items with
@@ -22,32 +25,23 @@ package enum SimilarItems {
     package static func similar(
         to item: Int, count: Int, in model: TrainedModel, minimumListeners: Int = defaultMinimumListeners, filter: CandidateFilter = .everything
     ) -> [ScoredItem] {
-        var scores = cosines(to: item, in: model)
-        if minimumListeners > 0 {
-            let listeners = model.listenerCounts
-            for candidate in scores.indices where listeners[candidate] < minimumListeners { scores[candidate] = -.infinity }
-        }
-        return TopNRecommendation.best(consume scores, count: count, excluding: [item], filter: filter)
-    }
-
-    /// The cosine of every item's vector with `item`'s, from the raw vectors and their lengths
-    /// (`TrainedModel.inverseItemLengths`), not a unit-length copy of the catalogue.
-    private static func cosines(to item: Int, in model: TrainedModel) -> [Float] {
-        let items = model.factors.itemFactors, query = model.unitItemVector(item), inverse = model.inverseItemLengths
-        var cosines = [Float](repeating: 0, count: items.rows)
-        cosines.withUnsafeMutableBufferPointer { cosines in
-            BLAS.multiplyVector(items.storage, rows: items.rows, columns: items.columns, lda: items.stride, query, into: cosines.baseAddress!)
+        // The cosines from the raw vectors and their lengths (`TrainedModel.inverseItemLengths`),
+        // not a unit-length copy of the catalogue.
+        let items = model.factors.itemFactors, inverse = model.inverseItemLengths
+        return ScratchBuffers.shared.withBuffer(count: items.rows) { cosines in
+            multiply(items, by: model.unitItemVector(item), into: cosines)
             for candidate in cosines.indices { cosines[candidate] *= inverse[candidate] }
+            if minimumListeners > 0 {
+                let listeners = model.listenerCounts
+                for candidate in cosines.indices where listeners[candidate] < minimumListeners { cosines[candidate] = -.infinity }
+            }
+            return TopNRecommendation.best(cosines, count: count, excluding: [item], filter: filter)
         }
-        return cosines
     }
 
-    /// The cosine of every item's vector with `item`'s.
-    private static func cosines(to item: Int, _ normalizedItems: DenseMatrix) -> [Float] {
-        var cosines = [Float](repeating: 0, count: normalizedItems.rows)
-        cosines.withUnsafeMutableBufferPointer {
-            BLAS.multiplyVector(normalizedItems.storage, rows: normalizedItems.rows, columns: normalizedItems.columns, lda: normalizedItems.stride, normalizedItems.row(item), into: $0.baseAddress!)
-        }
-        return cosines
+    /// `matrix` times `vector` into `out` (one entry per row), whatever `out` held before (with
+    /// β = 0 the BLAS does not read it; OpenBLAS 0.3.21 zeroes a NaN or -∞ there in every kernel set).
+    private static func multiply(_ matrix: DenseMatrix, by vector: UnsafePointer<Float>, into out: UnsafeMutableBufferPointer<Float>) {
+        BLAS.multiplyVector(matrix.storage, rows: matrix.rows, columns: matrix.columns, lda: matrix.stride, vector, into: out.baseAddress!)
     }
 }
