@@ -1,8 +1,11 @@
 import Foundation
 
-/// Answers single-user top-N requests arriving on many threads by scoring them together: each
-/// request streams every item vector from memory (75 MB for 292K items at k = 64), so scoring
-/// up to `maxBatch` waiting users in one blocked SGEMM pass reads the items once for all of them.
+/// Answers single-user top-N requests arriving on many threads by scoring them together: up to
+/// `maxBatch` waiting users go through one blocked pass over the items (`BatchRecommender`), so
+/// the item vectors they reach are read once for all of them. A user alone takes the same path:
+/// longest vectors first with early stopping (`NormOrderedItems`), most users stop within a block
+/// or two, where scoring every item streamed 75 MB (292K items at k = 64) per request — at 1–2
+/// connections 8–14× the requests a second (docs/serving.md, run 7).
 /// Results are exactly those of `TopNRecommendation.recommend`; only the work is shared.
 package final class CoalescingRecommender: Sendable {
     /// Most users scored in one pass; bounds the latency a request can wait behind others.
@@ -115,11 +118,6 @@ private final class JobQueue: @unchecked Sendable {
     /// holds flat (docs/reliability.md, "The server under faults").
     static func score(_ batch: [Job]) {
         let first = batch[0], model = first.model
-        if batch.count == 1 {
-            // One user: a matrix–vector product beats a one-row GEMM.
-            first.result = TopNRecommendation.recommend(model, user: first.user, count: first.count, seen: first.excludeSeen ? model.interactions : nil)
-            return
-        }
         let scorer = BatchRecommender(users: model.factors.userFactors, items: model.factors.itemFactors,
                                       seen: first.excludeSeen ? model.interactions : nil, ordered: model.normOrderedItems, threads: 1)
         let widest = batch.map(\.count).max()!

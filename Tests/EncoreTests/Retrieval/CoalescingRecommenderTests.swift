@@ -22,6 +22,13 @@ final class CoalescingRecommenderTests: XCTestCase {
             XCTAssertEqual(answers[index].map(\.index), expected.map(\.index), "request \(index)")
             XCTAssertEqual(answers[index].map(\.score.bitPattern), expected.map(\.score.bitPattern), "request \(index)")
         }
+        // One request at a time: each is scored alone, through the same longest-first path.
+        for user in 0..<24 {
+            let alone = coalescer.recommend(model: model, user: user, count: 10, excludeSeen: user % 2 == 0)
+            let expected = TopNRecommendation.recommend(model, user: user, count: 10, seen: user % 2 == 0 ? model.interactions : nil)
+            XCTAssertEqual(alone.map(\.index), expected.map(\.index), "user \(user) alone")
+            XCTAssertEqual(alone.map(\.score.bitPattern), expected.map(\.score.bitPattern), "user \(user) alone")
+        }
     }
 
     /// A coalescer that is dropped stops its scoring threads: they held it unowned before and
