@@ -277,7 +277,7 @@ public final class APIRouter: @unchecked Sendable {
             count = number
         }
         var body = JSONLine()
-        body.add("recommendations", objects: items(try FoldIn.recommend(plays: history, count: count, in: model), model))
+        body.add("recommendations", objects: items(try FoldIn.recommend(plays: history, count: count, in: model, ordered: model.normOrderedItems), model))
         return .json(200, body)
     }
 

@@ -20,12 +20,29 @@ package enum FoldIn {
     }
 
     /// The `count` best items for a listener with `plays`, leaving out what they played unless
-    /// `includePlayed`.
+    /// `includePlayed`. With `ordered` (the model's `normOrderedItems`, for a caller that keeps
+    /// the model, as the server does), items are scored longest first and scoring stops as soon
+    /// as no unscored item can enter the list — the same list, bit for bit, usually after a
+    /// block or two instead of the whole catalogue; without it, every item is scored (cheaper
+    /// than building the order for one answer).
     package static func recommend(
-        plays: [Int: Float], count: Int, in model: TrainedModel, filter: CandidateFilter = .everything, includePlayed: Bool = false
+        plays: [Int: Float], count: Int, in model: TrainedModel, filter: CandidateFilter = .everything, includePlayed: Bool = false,
+        ordered: NormOrderedItems? = nil
     ) throws -> [ScoredItem] {
         let vector = try userVector(plays: plays, in: model)
         let items = model.factors.itemFactors
+        if let ordered {
+            let listener = DenseMatrix(rows: 1, columns: items.columns)
+            listener.row(0).update(from: vector, count: items.columns)
+            let played = plays.keys.sorted().map(UInt32.init)
+            let seen = includePlayed ? nil : try SparseMatrix(
+                rowCount: 1, columnCount: model.itemCount, offsets: [0, played.count], indices: played,
+                values: [Float](repeating: 1, count: played.count))
+            var list: [ScoredItem] = []
+            try BatchRecommender(users: listener, items: items, seen: seen, candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount),
+                                 ordered: ordered, threads: 1).recommend(count: count) { _, best in list = best }
+            return list
+        }
         return ScratchBuffers.shared.withBuffer(count: model.itemCount) { scores in
             // The kernel every user's scores go through (`FactorModel.scoreItems`), so a folded-in
             // vector equal to a trained one gets the same bits.

@@ -57,6 +57,27 @@ final class ServeSameAnswerTests: XCTestCase {
                 XCTAssertEqual(answer, expected["u\(user)"], "client \(lane), user u\(user): \(body)")
             }
         }
+
+        // A listener the model has not seen: the server scores longest first and stops early,
+        // `encore recommend --plays` scores every item; the lists must be the same.
+        for plays in ["a0:3,a17:40,a399:1", "a2021:5", "a5:1,a6:1,a7:1,a8:1,a9:1,a2000:12"] {
+            let run = try TestSupport.encore(["recommend", model, "--plays", plays, "--count", "25", "--json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let cli = try run.stdout.split(separator: "\n").map { line in
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return [object["item"] as? String ?? "", Self.scoreText(String(line))]
+            }
+            let history = plays.split(separator: ",").map { entry in
+                let parts = entry.split(separator: ":")
+                return "\"\(parts[0])\": \(parts[1])"
+            }.joined(separator: ", ")
+            let (status, body) = try server.request("/v1/recommendations", method: "POST", body: "{\"plays\": {\(history)}, \"count\": 25}")
+            XCTAssertEqual(status, 200, body)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            let list = object["recommendations"] as? [[String: Any]] ?? []
+            XCTAssertEqual(cli.count, 25)
+            XCTAssertEqual(zip(list, Self.scoreTexts(body)).map { [$0["item"] as? String ?? "", $1] }, cli, "fold-in of \(plays)")
+        }
     }
 
     /// The text of the first `"score":` value of a line.

@@ -124,6 +124,27 @@ final class MusicFeatureTests: XCTestCase {
         XCTAssertThrowsError(try FoldIn.userVector(plays: [0: -1], in: model))
     }
 
+    /// The server's fold-in scores longest first and stops early; its lists are the full scan's.
+    func testFoldInScoredLongestFirstGivesTheFullScansListsBitForBit() throws {
+        let model = try Self.makeModel()
+        // A short head, so that lists reaching past it are gathered from the model's matrix.
+        for ordered in [model.normOrderedItems, NormOrderedItems(model.factors.itemFactors, headRows: 6)] {
+            for plays: [Int: Float] in [[3: 10], [0: 1, 21: 4, 47: 30], [60: 2, 61: 2, 62: 2, 79: 9]] {
+                for includePlayed in [false, true] {
+                    for filter in [CandidateFilter.everything, CandidateFilter(excluded: [0, 1, 2, 40])] {
+                        for count in [1, 10, 80] {
+                            let scanned = try FoldIn.recommend(plays: plays, count: count, in: model, filter: filter, includePlayed: includePlayed)
+                            let early = try FoldIn.recommend(plays: plays, count: count, in: model, filter: filter, includePlayed: includePlayed, ordered: ordered)
+                            XCTAssertEqual(early.map(\.index), scanned.map(\.index), "\(plays) \(includePlayed) \(count)")
+                            XCTAssertEqual(early.map(\.score.bitPattern), scanned.map(\.score.bitPattern))
+                            if !includePlayed { XCTAssertTrue(early.allSatisfy { plays[$0.index] == nil }) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testFiltersAreRespectedEverywhere() throws {
         let model = try Self.makeModel()
         let excluded: Set<Int> = [0, 1, 2, 3, 4, 5]
