@@ -13,7 +13,7 @@ public final class APIRouter: @unchecked Sendable {
     public let adminToken: String?
     /// Largest `count` / `length` a request may ask for.
     public static let maximumCount = 1000
-    /// Scores concurrent user-recommendation requests together.
+    /// Scores concurrent user-recommendation requests together, and similar-item requests.
     let coalescer: CoalescingRecommender
     /// User-recommendation requests being answered now, and the lock that guards the count.
     private var usersInFlight = 0
@@ -23,7 +23,7 @@ public final class APIRouter: @unchecked Sendable {
     /// users at once faster than the index serves them one by one (docs/catalogue.md).
     let indexConcurrency: Int
 
-    /// A router over `models`, scoring user recommendations on `scoringThreads` threads.
+    /// A router over `models`, scoring user recommendations and similar items on `scoringThreads` threads.
     package init(models: ModelHolder, metrics: ServerMetrics = ServerMetrics(), adminToken: String? = nil, scoringThreads: Int = Parallel.defaultThreadCount) {
         self.models = models
         self.metrics = metrics
@@ -203,7 +203,7 @@ public final class APIRouter: @unchecked Sendable {
         if let warning = fewListenersWarning(item, minimum: minimum, model) { body.add("warning", warning) }
         let fromIndex = index?.similar(model, to: item, count: count, minimumListeners: minimum)
         metrics.recordPath(route: "/v1/items/{id}/similar", fromIndex: fromIndex != nil)
-        body.add("similar", objects: items(fromIndex ?? SimilarItems.similar(to: item, count: count, in: model, minimumListeners: minimum), model))
+        body.add("similar", objects: items(fromIndex ?? coalescer.similar(model: model, item: item, count: count, minimumListeners: minimum), model))
         return .json(200, body)
     }
 

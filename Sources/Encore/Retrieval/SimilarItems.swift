@@ -25,18 +25,43 @@ package enum SimilarItems {
     package static func similar(
         to item: Int, count: Int, in model: TrainedModel, minimumListeners: Int = defaultMinimumListeners, filter: CandidateFilter = .everything
     ) -> [ScoredItem] {
+        similar(to: [item], count: count, in: model, minimumListeners: minimumListeners, filter: filter)[0]
+    }
+
+    /// `similar(to:count:in:minimumListeners:filter:)` for each of `queries` at once: one pass over
+    /// the item vectors serves them all (the server batches waiting requests so), and each list
+    /// is the same, bit for bit, as the query's alone — every cosine is summed by the one kernel
+    /// (`VectorKernels.scores`) in the same order whatever the batch.
+    package static func similar(
+        to queries: [Int], count: Int, in model: TrainedModel, minimumListeners: Int = defaultMinimumListeners, filter: CandidateFilter = .everything
+    ) -> [[ScoredItem]] {
         // The cosines from the raw vectors and their lengths (`TrainedModel.inverseItemLengths`),
         // not a unit-length copy of the catalogue.
-        let items = model.factors.itemFactors, inverse = model.inverseItemLengths
-        return ScratchBuffers.shared.withBuffer(count: items.rows) { cosines in
-            multiply(items, by: model.unitItemVector(item), into: cosines)
-            for candidate in cosines.indices { cosines[candidate] *= inverse[candidate] }
-            if minimumListeners > 0 {
-                let listeners = model.listenerCounts
-                for candidate in cosines.indices where listeners[candidate] < minimumListeners { cosines[candidate] = -.infinity }
+        let items = model.factors.itemFactors, k = items.columns, m = queries.count, block = BatchRecommender.itemBlock
+        let inverse = model.inverseItemLengths, listeners = model.listenerCounts
+        let packed = DenseMatrix(rows: m, columns: k)
+        for (row, item) in queries.enumerated() { packed.row(row).update(from: model.unitItemVector(item), count: k) }
+        var selectors = [TopK](repeating: TopK(k: count), count: m)
+        ScratchBuffers.shared.withBuffer(count: m * block) { scores in
+            var start = 0
+            while start < items.rows {
+                let n = min(block, items.rows - start)
+                VectorKernels.scores(packed.storage, m: m, lda: packed.stride, items.row(start), n: n, ldb: items.stride, k: k, into: scores.baseAddress!, ldc: n)
+                for row in 0..<m {
+                    let cosines = scores.baseAddress! + row * n, query = queries[row]
+                    var threshold = selectors[row].threshold
+                    // Items arrive in increasing index, so an equal cosine never displaces a kept one.
+                    for j in 0..<n {
+                        let candidate = start + j, cosine = cosines[j] * inverse[candidate]
+                        guard cosine > threshold, candidate != query, listeners[candidate] >= minimumListeners, filter.permits(candidate) else { continue }
+                        selectors[row].offer(index: candidate, score: cosine)
+                        threshold = selectors[row].threshold
+                    }
+                }
+                start += n
             }
-            return TopNRecommendation.best(cosines, count: count, excluding: [item], filter: filter)
         }
+        return selectors.map { $0.sorted() }
     }
 
     /// `matrix` times `vector` into `out` (one entry per row), whatever `out` held before (with

@@ -31,6 +31,33 @@ final class CoalescingRecommenderTests: XCTestCase {
         }
     }
 
+    /// Similar-item requests scored together get the lists each item gets alone, bit for bit.
+    func testConcurrentSimilarItemRequestsGetTheirOwnExactLists() throws {
+        let model = try MusicFeatureTests.makeModel()
+        let coalescer = CoalescingRecommender(workers: 2, maxBatch: 8)
+        let queries = Array(0..<model.itemCount) + Array(0..<model.itemCount).reversed()
+        let minimum = { (index: Int) in [0, 1, SimilarItems.defaultMinimumListeners][index % 3] }
+        var answers = [[ScoredItem]](repeating: [], count: queries.count)
+        answers.withUnsafeMutableBufferPointer { answers in
+            DispatchQueue.concurrentPerform(iterations: 32) { lane in
+                for index in stride(from: lane, to: queries.count, by: 32) {
+                    answers[index] = coalescer.similar(model: model, item: queries[index], count: 1 + index % 15, minimumListeners: minimum(index))
+                }
+            }
+        }
+        for (index, item) in queries.enumerated() {
+            let alone = SimilarItems.similar(to: item, count: 1 + index % 15, in: model, minimumListeners: minimum(index))
+            XCTAssertEqual(answers[index].map(\.index), alone.map(\.index), "request \(index)")
+            XCTAssertEqual(answers[index].map(\.score.bitPattern), alone.map(\.score.bitPattern), "request \(index)")
+        }
+        // And a batch of many items at once, directly.
+        let batch = SimilarItems.similar(to: [5, 5, 0, 79, 33], count: 12, in: model, minimumListeners: 2)
+        for (item, list) in zip([5, 5, 0, 79, 33], batch) {
+            XCTAssertEqual(list.map(\.score.bitPattern), SimilarItems.similar(to: item, count: 12, in: model, minimumListeners: 2).map(\.score.bitPattern))
+            XCTAssertFalse(list.contains { $0.index == item })
+        }
+    }
+
     /// A coalescer that is dropped stops its scoring threads: they held it unowned before and
     /// waited on its freed condition for ever (a freed router crashed the process when one woke),
     /// so 20 dropped coalescers of 2 threads left 40 threads behind.
