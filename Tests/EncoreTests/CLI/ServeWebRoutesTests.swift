@@ -39,7 +39,10 @@ final class ServeWebRoutesTests: XCTestCase {
         XCTAssertEqual(counts, [5, 5, 4], "u4's largest play counts (1 + (4 + i) % 5 over its even artists)")
         let fans = try XCTUnwrap(try server.json("/v1/items/a2/listeners?count=4")["top_listeners"] as? [[String: Any]])
         XCTAssertEqual(fans.count, 4)
-        XCTAssertEqual(fans.compactMap { $0["plays"] as? Double }, fans.compactMap { $0["plays"] as? Double }.sorted(by: >))
+        // a2's listeners are the even users, u playing it 1 + (u + 2) % 5 times: 5 for u2, u12,
+        // u22, then 4 for u6, u16, u26 (equal counts in the order the users were read).
+        XCTAssertEqual(fans.compactMap { $0["user"] as? String }, ["u2", "u12", "u22", "u6"])
+        XCTAssertEqual(fans.compactMap { $0["plays"] as? Double }, [5, 5, 5, 4])
 
         let facts = try server.json("/v1/model")
         XCTAssertEqual(facts["users"] as? Int, 30)
