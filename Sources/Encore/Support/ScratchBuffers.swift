@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// Float buffers handed out for one request's scores and taken back afterwards, so the
 /// whole-catalogue buffers a similar-items, recommendation or fold-in answer needs stay resident
@@ -10,18 +10,22 @@ import Synchronization
 /// — for the reference catalogue's 1.2 MB score vector that made similar items 0.60–0.63× as fast
 /// as before the fixed threshold (docs/serving.md, run 7). A pool of kept buffers costs a lock
 /// per request instead.
-package final class ScratchBuffers: Sendable {
+/// `@unchecked Sendable`: the free list is touched only under `lock` (an `NSLock`, not Swift's
+/// `Mutex`, whose contended path on Linux is a priority-inheritance futex through the kernel:
+/// this lock is taken twice a request by every connection thread).
+package final class ScratchBuffers: @unchecked Sendable {
     /// The buffers of every request path in the process.
     package static let shared = ScratchBuffers(keeping: 16)
 
-    /// One kept buffer; `Sendable` because only the thread that took it from the pool uses it.
-    private struct Buffer: @unchecked Sendable {
+    /// One kept buffer.
+    private struct Buffer {
         let base: UnsafeMutablePointer<Float>
         let capacity: Int
     }
 
+    private let lock = NSLock()
     /// The free buffers, at most `keeping` of them.
-    private let free = Mutex<[Buffer]>([])
+    private var free: [Buffer] = []
     /// Free buffers kept at most: more requests than this at once allocate, and what they give
     /// back beyond it is freed (the smallest first), so memory held stays bounded by this many
     /// of the largest buffer asked for.
@@ -33,7 +37,7 @@ package final class ScratchBuffers: Sendable {
     }
 
     deinit {
-        free.withLock { buffers in for buffer in buffers { buffer.base.deallocate() } }
+        for buffer in free { buffer.base.deallocate() }
     }
 
     /// Calls `body` with `count` floats (64-byte aligned) for its use alone, whose contents are
@@ -47,28 +51,33 @@ package final class ScratchBuffers: Sendable {
 
     /// The smallest free buffer of at least `count` floats, or a new one.
     private func take(atLeast count: Int) -> Buffer {
-        let kept = free.withLock { buffers -> Buffer? in
-            var best: Int? = nil
-            for (index, buffer) in buffers.enumerated() where buffer.capacity >= count {
-                if best == nil || buffer.capacity < buffers[best!].capacity { best = index }
-            }
-            return best.map { buffers.remove(at: $0) }
+        lock.lock()
+        var best: Int? = nil
+        for (index, buffer) in free.enumerated() where buffer.capacity >= count {
+            if best == nil || buffer.capacity < free[best!].capacity { best = index }
         }
+        let kept = best.map { free.remove(at: $0) }
+        lock.unlock()
         return kept ?? Buffer(base: .allocateCacheAligned(capacity: count), capacity: count)
     }
 
     /// Puts `buffer` back, freeing the smallest free buffer if that makes one too many (a
     /// catalogue that grew leaves its old, too small buffers to go first).
     private func giveBack(_ buffer: Buffer) {
-        let surplus = free.withLock { buffers -> Buffer? in
-            buffers.append(buffer)
-            guard buffers.count > keeping else { return nil }
-            let smallest = buffers.indices.min { buffers[$0].capacity < buffers[$1].capacity }!
-            return buffers.remove(at: smallest)
+        lock.lock()
+        free.append(buffer)
+        var surplus: Buffer? = nil
+        if free.count > keeping {
+            surplus = free.remove(at: free.indices.min { free[$0].capacity < free[$1].capacity }!)
         }
+        lock.unlock()
         surplus?.base.deallocate()
     }
 
     /// Free buffers held now (for tests).
-    package var keptCount: Int { free.withLock { $0.count } }
+    package var keptCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.count
+    }
 }
