@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// Once the value is there, reading it takes no lock: a flag set with release ordering after the
 /// value is stored, read with acquire ordering before it is used. A lock on every read made the
-/// server's radio collapse at 64 connections (0.25–9 stations a second against 120 at two): each
-/// station reads the item lengths a few thousand times, and Swift's `Mutex` on Linux is a
+/// server's radio collapse at 64 connections (9–95 stations a second against 120–140 at two):
+/// each station read the item lengths a few thousand times, and Swift's `Mutex` on Linux is a
 /// priority-inheritance futex, whose contended path goes through the kernel every time.
 /// `@unchecked Sendable`: the value is written once, under the lock, before the flag is set, and
 /// never again; the value itself must be `Sendable`.
