@@ -162,8 +162,14 @@ package final class TrainedModel: Recommender, Sendable {
 
     /// The cosine of two items' vectors.
     package func cosine(item a: Int, _ b: Int) -> Float {
+        cosine(item: a, b, inverseLengths: inverseItemLengths)
+    }
+
+    /// The cosine of two items' vectors, given `inverseItemLengths` (for a caller that asks many
+    /// times and fetches them once).
+    package func cosine(item a: Int, _ b: Int, inverseLengths inverse: [Float]) -> Float {
         let items = factors.itemFactors
-        return VectorKernels.dot(items.row(a), items.row(b), items.columns) * inverseItemLengths[a] * inverseItemLengths[b]
+        return VectorKernels.dot(items.row(a), items.row(b), items.columns) * inverse[a] * inverse[b]
     }
 
     /// Item factors longest first, for top-k that stops early (`BatchRecommender`).
