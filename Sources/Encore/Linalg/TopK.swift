@@ -65,3 +65,36 @@ package struct TopK {
     /// Empties the selector for reuse.
     package mutating func reset() { heap.removeAll(keepingCapacity: true) }
 }
+
+/// The first `count` of a stream under any strict order `before`, kept sorted: for the name
+/// searches, whose orders (edit distance, then text; listeners, then name) are not a float score.
+/// Most of a long stream is turned away by one comparison with the last kept element.
+struct FirstInOrder<Element> {
+    /// How many elements are kept.
+    let count: Int
+    /// Whether the first argument comes before the second.
+    let before: (Element, Element) -> Bool
+    /// The elements kept, first first.
+    private(set) var elements: [Element] = []
+
+    init(count: Int, before: @escaping (Element, Element) -> Bool) {
+        self.count = max(0, count)
+        self.before = before
+        elements.reserveCapacity(self.count + 1)
+    }
+
+    /// The last element kept once `count` are kept; nil before that (anything may enter).
+    var lastKept: Element? { elements.count == count ? elements.last : nil }
+
+    /// Keeps `element` if it comes before the last kept one or there is room.
+    mutating func offer(_ element: Element) {
+        if let lastKept, !before(element, lastKept) { return }
+        var low = 0, high = elements.count
+        while low < high {
+            let middle = (low + high) / 2
+            if before(elements[middle], element) { low = middle + 1 } else { high = middle }
+        }
+        elements.insert(element, at: low)
+        if elements.count > count { elements.removeLast() }
+    }
+}

@@ -105,19 +105,8 @@ package final class CatalogueSearch: Sendable {
             return (folded[a], a) < (folded[b], b)
         }
         if items.count <= count { return items.sorted(by: before) }
-        // Kept sorted, at most `count`: most of a long list is turned away by one comparison.
-        var kept: [Int] = []
-        kept.reserveCapacity(count + 1)
-        for item in items {
-            if kept.count == count, !before(item, kept[count - 1]) { continue }
-            var low = 0, high = kept.count
-            while low < high {
-                let middle = (low + high) / 2
-                if before(kept[middle], item) { low = middle + 1 } else { high = middle }
-            }
-            kept.insert(item, at: low)
-            if kept.count > count { kept.removeLast() }
-        }
-        return kept
+        var kept = FirstInOrder(count: count, before: before)
+        for item in items { kept.offer(item) }
+        return kept.elements
     }
 }

@@ -40,7 +40,8 @@ package enum ItemLookup {
     package static func nearest(to key: String, among candidates: [(text: String, item: Int)], count: Int) -> [Int] {
         guard count > 0 else { return [] }
         let query = Array(key.unicodeScalars), keyBytes = Array(key.utf8)
-        var kept = BestCandidates(count: count)
+        // Best first by (score, text, position).
+        var kept = FirstInOrder<(score: Int, text: String, position: Int)>(count: count) { ($0.score, $0.text, $0.position) < ($1.score, $1.text, $1.position) }
         var scalars: [Unicode.Scalar] = []
         var rows = EditDistanceRows()
         for (position, candidate) in candidates.enumerated() {
@@ -53,12 +54,12 @@ package enum ItemLookup {
                 }
             } ? -6 : 0
             // Entering takes a score no worse than the worst kept one (ties go by text).
-            let limit = min(12, kept.worstScore.map { $0 - bonus + 1 } ?? 12)
+            let limit = min(12, kept.lastKept.map { $0.score - bonus + 1 } ?? 12)
             guard limit > 0 else { continue }
             let distance = editDistance(query, scalars, limit: limit, rows: &rows)
-            kept.offer(score: distance + bonus, text: candidate.text, position: position)
+            kept.offer((distance + bonus, candidate.text, position))
         }
-        return kept.inOrder.map { candidates[$0].item }
+        return kept.elements.map { candidates[$0.position].item }
     }
 
     /// Whether the bytes of `needle` occur in `haystack`'s.
@@ -98,33 +99,5 @@ package enum ItemLookup {
     struct EditDistanceRows {
         var previous: [Int] = []
         var current: [Int] = []
-    }
-
-    /// The `count` best candidates seen so far by (score, text, position), best first.
-    private struct BestCandidates {
-        let count: Int
-        private var entries: [(score: Int, text: String, position: Int)] = []
-
-        init(count: Int) { self.count = count }
-
-        /// The worst score kept, once `count` are kept (before that, anything may enter).
-        var worstScore: Int? { entries.count == count ? entries.last!.score : nil }
-
-        /// The positions kept, best first.
-        var inOrder: [Int] { entries.map(\.position) }
-
-        mutating func offer(score: Int, text: String, position: Int) {
-            func before(_ a: (score: Int, text: String, position: Int)) -> Bool {
-                (a.score, a.text, a.position) < (score, text, position)
-            }
-            if entries.count == count, before(entries.last!) { return }
-            var low = 0, high = entries.count
-            while low < high {
-                let middle = (low + high) / 2
-                if before(entries[middle]) { low = middle + 1 } else { high = middle }
-            }
-            entries.insert((score, text, position), at: low)
-            if entries.count > count { entries.removeLast() }
-        }
     }
 }
