@@ -71,6 +71,30 @@ final class MusicCLITests: XCTestCase {
         let sum = lines.dropLast().compactMap { $0["contribution"] as? Double }.reduce(0, +)
         XCTAssertEqual(sum, total, accuracy: 1e-3)
         XCTAssertEqual(lines.count - 1, 50, "user 2 played 50 artists")
+        // The text says what `recommend` printed whenever the exact split's total differs from it
+        // as printed, and only then: a model trained by default (CG, whose vectors are three steps
+        // from each exact solve).
+        let cgModel = directory.appendingPathComponent("cg.encore").path
+        XCTAssertEqual(try TestSupport.encore(["train", data, "--output", cgModel, "--quiet"]).status, 0)
+        let recommended = try TestSupport.encore(["recommend", cgModel, "--user", "2", "--count", "10", "--json"])
+        var differing = 0
+        for line in recommended.stdout.split(separator: "\n") {
+            let entry = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let item = try XCTUnwrap(entry["item"] as? String), printed = String(format: "%.4f", try XCTUnwrap(entry["score"] as? Double))
+            let json = try TestSupport.encore(["explain", cgModel, "--user", "2", "--item", item, "--json"])
+            let last = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+            let total = String(format: "%.4f", try XCTUnwrap(last["score"] as? Double))
+            XCTAssertEqual(String(format: "%.4f", try XCTUnwrap(last["model_score"] as? Double)), printed, "item \(item)")
+            let text = try TestSupport.encore(["explain", cgModel, "--user", "2", "--item", item]).stdout
+            let note = "(the model's stored vector scores \(printed):"
+            if total != printed {
+                differing += 1
+                XCTAssertTrue(text.contains(note), text)
+            } else {
+                XCTAssertFalse(text.contains("stored vector"), text)
+            }
+        }
+        XCTAssertGreaterThan(differing, 0, "some total differs from the recommended score in its fourth decimal")
 
         let plays = try TestSupport.write("289\t120\nRihanna\t30\n", to: "plays.tsv", in: directory)
         let foldIn = try TestSupport.encore(["recommend", model, "--plays", plays, "--count", "5", "--json"])
