@@ -87,12 +87,32 @@ final class PackedRow {
     /// The row's count of r > 0; and, when not `given` (to be copied), its confidences minus
     /// one computed into `confidences`.
     private func positivesAndConfidences(values: UnsafeBufferPointer<Float>, given: UnsafePointer<Float>?, equations: NormalEquations) -> Int {
-        var positives = 0
-        for p in 0..<values.count where values[p] > 0 { positives += 1 }
+        let positives = PackedRow.countPositive(values)
         if given == nil {
             for p in 0..<values.count { confidences[p] = equations.confidenceMinusOne(values[p]) }
         }
         return positives
+    }
+
+    /// How many of `values` are > 0, eight at a time. As a filtered loop (a compare and a branch
+    /// per value, which the compiler left scalar) it held 2% of a CG iteration's samples on a log
+    /// of hundred-entry rows; counted this way the iteration took 0.979 of the time (6
+    /// alternating pairs, long-row log, k = 64).
+    static func countPositive(_ values: UnsafeBufferPointer<Float>) -> Int {
+        guard let base = values.baseAddress else { return 0 }
+        let n = values.count
+        var lanes = SIMD8<Int32>(), p = 0
+        while p + 8 <= n {
+            let eight = UnsafeRawPointer(base + p).loadUnaligned(as: SIMD8<Float>.self)
+            lanes &+= SIMD8<Int32>(repeating: 0).replacing(with: 1, where: eight .> 0)
+            p += 8
+        }
+        var count = Int(lanes.wrappedSum())
+        while p < n {
+            if base[p] > 0 { count += 1 }
+            p += 1
+        }
+        return count
     }
 
     /// `pack` for a row CG streams (longer than `streamingThreshold`): the confidences and,

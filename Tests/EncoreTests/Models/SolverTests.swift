@@ -292,3 +292,20 @@ final class SolverTests: XCTestCase {
         }
     }
 }
+
+/// `PackedRow.countPositive` against the plain count, on lengths around its eight-value steps
+/// and on values that are zero, negative zero, negative, NaN, infinite and tiny.
+final class CountPositiveTests: XCTestCase {
+    func testItCountsWhatAPlainLoopCounts() {
+        let kinds: [Float] = [0, -0.0, -1, 1, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 3.5]
+        var random = RandomSource(seed: 12)
+        for n in 0..<40 {
+            for _ in 0..<20 {
+                let values = (0..<n).map { _ in kinds[Int(random.nextUniform() * Double(kinds.count))] }
+                let plain = values.filter { $0 > 0 }.count
+                XCTAssertEqual(values.withUnsafeBufferPointer { PackedRow.countPositive($0) }, plain, "\(values)")
+            }
+        }
+        XCTAssertEqual(PackedRow.countPositive(UnsafeBufferPointer(start: nil, count: 0)), 0)
+    }
+}
