@@ -32,14 +32,8 @@ package final class NormOrderedItems: Sendable {
     package init(_ items: DenseMatrix, headRows: Int? = nil) {
         let k = items.columns
         let lengths = (0..<items.rows).map { VectorKernels.dot(items.row($0), items.row($0), k).squareRoot() }
-        // Sorted as one integer per item, its length's bits flipped over its index: for lengths
-        // ≥ 0 the bits order as the values do, so ascending keys are decreasing lengths and, on
-        // equal ones, increasing indices. A third of a server load sorted with a comparator.
         precondition(items.rows <= Int(UInt32.max), "more items than 32-bit indices hold")
-        var keys = (0..<items.rows).map { UInt64(~lengths[$0].bitPattern) << 32 | UInt64($0) }
-        keys.sort()
-        let order = keys.map { UInt32(truncatingIfNeeded: $0) }
-        keys = []
+        let order = NormOrderedItems.longestFirst(lengths)
         var position = [UInt32](repeating: 0, count: items.rows)
         for (slot, item) in order.enumerated() { position[Int(item)] = UInt32(slot) }
         let headCount = min(items.rows, max(0, headRows ?? NormOrderedItems.defaultHeadRows(items: items.rows)))
@@ -48,6 +42,43 @@ package final class NormOrderedItems: Sendable {
         self.order = order
         self.position = position
         norms = order.map { lengths[Int($0)] }
+    }
+
+    /// Indices of `lengths` (each ≥ 0) by decreasing length, equal lengths in index order. A
+    /// length's bits, flipped, order as the lengths do reversed, so a stable radix sort of the
+    /// flipped bits, a byte a pass from the lowest, started from index order, gives that order.
+    /// Swift's `sort` of one (bits, index) integer per item took 21 ms at 292,385 items, over
+    /// half of building this order; four counting passes take a few.
+    static func longestFirst(_ lengths: [Float]) -> [UInt32] {
+        let n = lengths.count
+        var order = (0..<n).map { UInt32(truncatingIfNeeded: $0) }, keys = lengths.map { ~$0.bitPattern }
+        var nextOrder = [UInt32](repeating: 0, count: n), nextKeys = [UInt32](repeating: 0, count: n)
+        var starts = [Int](repeating: 0, count: 256)
+        for shift in stride(from: UInt32(0), to: 32, by: 8) {
+            starts.withUnsafeMutableBufferPointer { starts in
+                keys.withUnsafeBufferPointer { keys in
+                    order.withUnsafeBufferPointer { order in
+                        nextKeys.withUnsafeMutableBufferPointer { nextKeys in
+                            nextOrder.withUnsafeMutableBufferPointer { nextOrder in
+                                starts.update(repeating: 0)
+                                for key in keys { starts[Int(truncatingIfNeeded: (key >> shift) & 0xFF)] += 1 }
+                                var start = 0
+                                for byte in 0..<256 { (starts[byte], start) = (start, start + starts[byte]) }
+                                for p in 0..<n {
+                                    let byte = Int(truncatingIfNeeded: (keys[p] >> shift) & 0xFF)
+                                    nextKeys[starts[byte]] = keys[p]
+                                    nextOrder[starts[byte]] = order[p]
+                                    starts[byte] += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&keys, &nextKeys)
+            swap(&order, &nextOrder)
+        }
+        return order
     }
 
     /// Number of items.

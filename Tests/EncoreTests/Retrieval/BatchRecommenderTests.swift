@@ -80,6 +80,20 @@ final class BatchRecommenderTests: XCTestCase {
         for (slot, item) in expected.enumerated() { XCTAssertEqual(Int(ordered.position[item]), slot) }
     }
 
+    /// The radix sort behind the order, on lengths whose bits differ in every byte (neighbouring
+    /// floats, powers of two, zero, the largest and smallest), many repeated, and on 0 and 1 items.
+    func testLongestFirstIsTheComparatorsOrder() {
+        var random = RandomSource(seed: 4)
+        let kinds: [Float] = [0, 1, Float(1).nextUp, Float(1).nextDown, 2, 0.5, 1e-30, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 3.25, 65_536, Float(65_536).nextUp]
+        for count in [0, 1, 2, 7, 300, 5_000] {
+            let lengths = (0..<count).map { _ in
+                random.nextUniform() < 0.5 ? kinds[Int(random.nextUniform() * Double(kinds.count))] : Float(random.nextUniform() * 10)
+            }
+            let expected = (0..<count).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
+            XCTAssertEqual(NormOrderedItems.longestFirst(lengths).map { Int($0) }, expected, "\(count) items")
+        }
+    }
+
     /// A block of the order, from the copied head or gathered from the item matrix, holds the
     /// item vectors at those positions.
     func testRowsOfTheOrderAreTheItemVectorsFromHeadOrGathered() {
