@@ -63,6 +63,20 @@ final class RepeatedQuestionsTests: XCTestCase {
         }
     }
 
+    /// A model asked from many threads at once — the first question racing the ordering — gives
+    /// every thread the plain definition's list.
+    func testQuestionsFromManyThreadsAtOnce() throws {
+        let trained = try Self.makeModel()
+        let model = EncoreModel(trained)
+        let users = Array(0..<trained.userCount)
+        let want = users.map { expected(trained, user: $0, count: 10, includingPlayed: false, excluded: [], allowed: nil).map { trained.itemIDs.id(at: $0.0) } }
+        let got = ResultSlots(count: users.count)
+        DispatchQueue.concurrentPerform(iterations: users.count) { user in
+            got.set(user, (try? model.recommendations(for: trained.userIDs.id(at: user)))?.map(\.itemID))
+        }
+        for user in users { XCTAssertEqual(got.value(user), want[user], "user \(user)") }
+    }
+
     func testAFiltersMaskIsItsPermitsItemByItem() {
         var random = RandomSource(seed: 9)
         for _ in 0..<50 {
@@ -73,5 +87,25 @@ final class RepeatedQuestionsTests: XCTestCase {
             let filter = CandidateFilter(excluded: excluded, allowed: allowed)
             XCTAssertEqual(filter.mask(itemCount: items), (0..<items).map { !excluded.contains($0) && (allowed?.contains($0) ?? true) })
         }
+    }
+}
+
+/// One list per thread's question, set from any thread.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [[String]?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: [String]?) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+
+    func value(_ index: Int) -> [String]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots[index]
     }
 }
