@@ -297,7 +297,8 @@ extension WebPageScript {
           <span class="bar-track"><span class="bar${b.value < 0 ? " negative" : ""}${b.item ? "" : " rest"}" data-value="${b.value}" style="left:${left}%;width:${width}%"></span><span class="bar-zero" style="left:${zero}%"></span></span>
           <span class="num">${number(b.value, 3)}</span></div>`;
       }).join("");
-      const served = Math.abs(explanation.model_score - explanation.score) > 5e-4 ? `; the served score, from the stored vector, is ${number(explanation.model_score, 3)}` : "";
+      // Whenever the two differ as shown: the list beside the chart shows the served score.
+      const served = number(explanation.model_score, 3) !== number(explanation.score, 3) ? `; the served score, from the stored vector, is ${number(explanation.model_score, 3)}` : "";
       return `<figure class="explain" data-score="${explanation.score}" aria-label="Why ${esc(nameOf(rec))}">
         <figcaption>Explained score ${number(explanation.score, 3)}${served}</figcaption><div role="list">${rows}</div></figure>`;
     }

@@ -224,6 +224,22 @@ final class WebPageBrowserTests: XCTestCase {
             XCTAssertFalse(bars.isEmpty)
             XCTAssertEqual(bars.reduce(0, +), score, accuracy: 1e-4 * max(1, abs(score)), "the bars add up to the score")
         }
+        // Each caption either shows the score listed beside it or says what that listed score is.
+        let captions = try XCTUnwrap(try browser.execute("""
+            return [...document.querySelectorAll('#recommendations > li')].map((li) => [li.querySelector('small').textContent,
+              li.querySelector('figcaption').textContent]);
+            """) as? [[String]])
+        var explainedElsewhere = 0
+        for pair in captions {
+            let listed = String(pair[0].dropFirst("score ".count)), caption = pair[1]
+            if caption.hasPrefix("Explained score \(listed)") {
+                XCTAssertFalse(caption.contains("served score"), caption)
+            } else {
+                explainedElsewhere += 1
+                XCTAssertTrue(caption.hasSuffix("the served score, from the stored vector, is \(listed)"), "\(pair)")
+            }
+        }
+        print("listener page: \(explainedElsewhere) of \(captions.count) captions give the served score")
         let restore = try browser.fitWindowToPage()
         defer { restore() }
         try save(try browser.screenshot(of: try browser.element("main")), "web-listener")
