@@ -29,6 +29,31 @@ final class SparseMatrixTests: XCTestCase {
         XCTAssertEqual(transposed.transposed(), matrix)
     }
 
+    /// The transpose cut into slices of rows, one per thread: every entry where the dense matrix
+    /// has it, rows sorted, and the same arrays whatever the thread count (empty rows, unused
+    /// columns and a row count not divisible by the slices included).
+    func testTransposeOnSeveralThreadsIsTheDenseTranspose() {
+        var random = RandomSource(seed: 21)
+        for (rows, columns) in [(1, 1), (3, 50), (97, 13), (400, 60)] {
+            var dense = [[Float]](repeating: [Float](repeating: 0, count: columns), count: rows)
+            var r: [UInt32] = [], c: [UInt32] = [], v: [Float] = []
+            for _ in 0..<(rows * columns / 3 + 1) where random.nextUniform() < 0.9 {
+                let i = Int(random.nextUniform() * Double(rows)), j = Int(random.nextUniform() * Double(max(1, columns - 1)))
+                let value = Float(1 + Int(random.nextUniform() * 5))
+                dense[i][j] += value
+                r.append(UInt32(i)); c.append(UInt32(j)); v.append(value)
+            }
+            let matrix = SparseMatrix(rowCount: rows, columnCount: columns, rows: r, columns: c, values: v)
+            let one = matrix.transposed(threads: 1)
+            for threads in [2, 3, 5] { XCTAssertEqual(matrix.transposed(threads: threads), one, "\(rows) × \(columns), \(threads) threads") }
+            XCTAssertEqual(one.rowCount, columns)
+            for j in 0..<columns {
+                XCTAssertEqual(Array(one.columns(ofRow: j)), (0..<rows).filter { dense[$0][j] != 0 }.map { UInt32($0) })
+                for i in 0..<rows { XCTAssertEqual(one.value(row: j, column: i), dense[i][j]) }
+            }
+        }
+    }
+
     func testValidatingInitializerRejectsBadArrays() {
         XCTAssertThrowsError(try SparseMatrix(rowCount: 1, columnCount: 2, offsets: [0, 2], indices: [1, 0], values: [1, 1]))
         XCTAssertThrowsError(try SparseMatrix(rowCount: 1, columnCount: 2, offsets: [0, 1], indices: [2], values: [1]))
