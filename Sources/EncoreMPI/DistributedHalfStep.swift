@@ -72,7 +72,7 @@ final class DistributedHalfStep {
             wantedBy = DistributedHalfStep.rowsByColumnBlock(sourceRatings, columnBlocks: targetBlocks)
         case .fullGridify:
             self.targetRatings = targetRatings
-            let transposed = sourceRatings.transposed()
+            let transposed = sourceRatings.transposed(threads: trainer.threads)
             partialRows = [[Int]](repeating: [], count: size)
             for row in 0..<transposed.rowCount where !transposed.range(ofRow: row).isEmpty {
                 partialRows[targetBlocks.owner(of: row)].append(row)

@@ -38,7 +38,7 @@ enum RecommendItemsCommand: Command {
         }
         // The same batch machinery with the roles swapped: items ask, users answer.
         let recommender = BatchRecommender(users: model.factors.itemFactors, items: model.factors.userFactors,
-                                           seen: includeSeen ? nil : model.interactions.transposed(), threads: threads)
+                                           seen: includeSeen ? nil : model.interactions.transposed(threads: threads), threads: threads)
         try BulkTextOutput.write(to: output) { out in
             try recommender.recommend(count: count, userList: itemList) { item, list in
                 let itemID = model.itemIDs.id(at: item)

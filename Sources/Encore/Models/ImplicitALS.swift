@@ -38,7 +38,7 @@ package struct ImplicitALS: Sendable {
         // Every half-step needs each entry's confidence; computed once here, not 2 × iterations
         // times (a log per entry costs as much as a gathered vector's arithmetic). The items'
         // side keeps only its confidences: its weights are not needed after.
-        let items = trainingRows((consume transpose) ?? userItems.transposed(), owned: true)
+        let items = trainingRows((consume transpose) ?? userItems.transposed(threads: threads), owned: true)
         return try fit(users: trainingRows(userItems, owned: false), items: items, checkpoint: checkpoint, resumed: resumed, progress: progress)
     }
 

@@ -28,7 +28,7 @@ package struct ItemKNNRecommender: Recommender, Sendable {
     /// Builds the neighbour lists from a users × items matrix of raw weights.
     package init(_ userItems: SparseMatrix, weighting: NeighbourWeighting = .none, neighbours: Int = 100, threads: Int = Parallel.defaultThreadCount) {
         let weighted = ItemKNNRecommender.weight(userItems, weighting)
-        let itemUsers = weighted.transposed()
+        let itemUsers = weighted.transposed(threads: threads)
         var norms = [Float](repeating: 0, count: weighted.columnCount)
         for item in 0..<itemUsers.rowCount {
             var sum: Float = 0
