@@ -218,8 +218,7 @@ extension RowSolver {
                 t += 1
             }
         }
-        var positives = 0
-        for r in values where r > 0 { positives += 1 }
+        let positives = PackedRow.countPositive(values)
         let ridge = Double(equations.ridge(positives: positives))
         system.restoreFromUnridged(ridge: ridge)
         system.b.update(from: rhs, count: k)
