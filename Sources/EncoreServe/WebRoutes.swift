@@ -109,24 +109,7 @@ extension APIRouter {
     func listeners(_ request: HTTPRequest, item query: String, _ model: TrainedModel) throws -> HTTPResponse {
         let count = try number(request, "count", default: 10)
         let item = try ItemLookup.find(query, in: model)
-        let matrix = model.interactions, column = UInt32(item)
-        var found: [(user: Int, plays: Float)] = []
-        // Through the arrays' buffers: element by element through `MappableArray`, the 358,868
-        // rows of the reference workload took 0.22–0.25 s a request.
-        matrix.offsets.withUnsafeBufferPointer { offsets in
-            matrix.indices.withUnsafeBufferPointer { indices in
-                matrix.values.withUnsafeBufferPointer { values in
-                    for user in 0..<min(model.userCount, offsets.count - 1) {
-                        var low = offsets[user], high = offsets[user + 1]
-                        while low < high {
-                            let middle = (low + high) / 2
-                            if indices[middle] < column { low = middle + 1 } else { high = middle }
-                        }
-                        if low < offsets[user + 1], indices[low] == column, values[low] > 0 { found.append((user, values[low])) }
-                    }
-                }
-            }
-        }
+        var found = model.interactions.entries(inColumn: item).filter { $0.value > 0 }.map { (user: $0.row, plays: $0.value) }
         found.sort { ($0.plays, -$0.user) > ($1.plays, -$1.user) }
         var body = artist(item, model)
         body.add("top_listeners", objects: found.prefix(count).map { entry in

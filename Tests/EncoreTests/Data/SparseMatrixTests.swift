@@ -47,9 +47,15 @@ final class SparseMatrixTests: XCTestCase {
             let one = matrix.transposed(threads: 1)
             for threads in [2, 3, 5] { XCTAssertEqual(matrix.transposed(threads: threads), one, "\(rows) × \(columns), \(threads) threads") }
             XCTAssertEqual(one.rowCount, columns)
+            XCTAssertTrue(matrix.entries(inColumn: -1).isEmpty && matrix.entries(inColumn: columns).isEmpty)
+            XCTAssertEqual(matrix.value(row: 0, column: -1), 0)
             for j in 0..<columns {
                 XCTAssertEqual(Array(one.columns(ofRow: j)), (0..<rows).filter { dense[$0][j] != 0 }.map { UInt32($0) })
                 for i in 0..<rows { XCTAssertEqual(one.value(row: j, column: i), dense[i][j]) }
+                // A column read from the rows by search, without the transpose.
+                let entries = matrix.entries(inColumn: j)
+                XCTAssertEqual(entries.map(\.row), (0..<rows).filter { dense[$0][j] != 0 })
+                XCTAssertEqual(entries.map(\.value), (0..<rows).filter { dense[$0][j] != 0 }.map { dense[$0][j] })
             }
         }
     }
