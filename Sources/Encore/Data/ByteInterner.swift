@@ -11,12 +11,16 @@ struct ByteInterner {
     private var table: [UInt64]
     private var mask: Int
 
+    /// The three arrays a lookup reads in random order are offered huge pages (`LargePages`),
+    /// here and wherever they grow: reading the reference play log took 0.7–0.9 of the time.
     init(expectedCount: Int = 1024, expectedBytes: Int = 0) {
         arena.reserveCapacity(expectedBytes)
         starts.reserveCapacity(expectedCount + 1)
+        LargePages.adviseReserved(&arena)
+        LargePages.adviseReserved(&starts)
         var size = 1024
         while size < expectedCount * 2 { size <<= 1 }
-        table = Array(repeating: 0, count: size)
+        table = LargePages.zeroedArray(count: size)
         mask = size - 1
     }
 
@@ -109,8 +113,11 @@ struct ByteInterner {
         let (found, slot) = probe(bytes, length, tag: tag)
         if let found { return found }
         let entry = count
+        let arenaGrows = arena.count + length > arena.capacity, startsGrow = starts.count == starts.capacity
         arena.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
         starts.append(arena.count)
+        if arenaGrows { LargePages.adviseReserved(&arena) }
+        if startsGrow { LargePages.adviseReserved(&starts) }
         table[slot] = tag << 32 | UInt64(entry + 1)
         if count * 2 > table.count { grow() }
         return entry
@@ -191,7 +198,7 @@ struct ByteInterner {
     /// Moves every entry to a table of `size` slots (a power of two over the count); the tag a
     /// slot holds is the part of the hash that picks its slot, so nothing is hashed again.
     private mutating func rehash(size: Int) {
-        var moved = [UInt64](repeating: 0, count: size)
+        var moved: [UInt64] = LargePages.zeroedArray(count: size)
         let newMask = size - 1
         for occupant in table where occupant != 0 {
             var slot = Int(truncatingIfNeeded: occupant >> 32) & newMask
