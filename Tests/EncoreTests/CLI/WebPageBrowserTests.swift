@@ -240,6 +240,21 @@ final class WebPageBrowserTests: XCTestCase {
             }
         }
         print("listener page: \(explainedElsewhere) of \(captions.count) captions give the served score")
+        // The page's own chart function on explanations written here, since the fixture's
+        // explained and served scores seldom differ at three decimals: one pair that does, one
+        // that differs only past them, and one equal.
+        let written = try XCTUnwrap(try browser.execute("""
+            const caption = (score, served) => {
+              const box = document.createElement('div');
+              box.innerHTML = explanationChart({ item: 'a' }, { score, model_score: served, contributions: [{ item: 'a', contribution: score }] });
+              return box.querySelector('figcaption').textContent;
+            };
+            return [caption(0.5004, 0.4994), caption(0.50012, 0.50004), caption(1.25, 1.25)];
+            """) as? [String])
+        XCTAssertEqual(written, [
+            "Explained score 0.500; the served score, from the stored vector, is 0.499",
+            "Explained score 0.500", "Explained score 1.250",
+        ])
         let restore = try browser.fitWindowToPage()
         defer { restore() }
         try save(try browser.screenshot(of: try browser.element("main")), "web-listener")
