@@ -2,10 +2,12 @@ import Foundation
 
 /// Transparent huge pages for memory read in random order: the other side's factor matrix,
 /// whose rows training gathers (tens of megabytes), and the hash table and strings that reading
-/// a play log looks IDs up in. With 4 KiB pages such accesses keep missing the TLB and walking
-/// the page tables (under a hypervisor, two sets of them); asked for huge pages, a CG k = 64
-/// iteration on the reference workload and its reading took about a tenth less time
-/// (docs/benchmarks.md). Debian's kernels give huge pages only where a program asks (`madvise`,
+/// a play log looks IDs up in. Over tens of megabytes of 4 KiB pages, such an access needs a
+/// page-table walk (under a hypervisor, through two sets of tables) whenever its page is not
+/// among the few thousand the TLB holds; 2 MiB pages cover them with a few dozen. Asked for huge pages, reading the
+/// reference play log took 0.83 of the time and a CG k = 64 iteration on it 0.79–0.98 (medians
+/// of series of alternating runs, docs/benchmarks.md); NumPy asks for them too, so `implicit`
+/// had them all along. Debian's kernels give huge pages only where a program asks (`madvise`,
 /// the default of `transparent_hugepage/enabled`), so Encore asks, for blocks that hold whole
 /// 2 MiB pages. A request the kernel declines (huge pages off, none free) changes only the speed;
 /// granted, a block's last page may hold up to 2 MiB that 4 KiB pages would have left out.
