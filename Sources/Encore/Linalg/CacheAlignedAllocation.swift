@@ -1,5 +1,3 @@
-import Foundation
-
 extension UnsafeMutablePointer where Pointee: BinaryFloatingPoint {
     /// Uninitialised memory for `capacity` values starting on a 64-byte cache-line boundary,
     /// freed with `deallocate()`. Dense matrices and the row solver's scratch space are

@@ -4,13 +4,14 @@ import Foundation
 /// whose rows training gathers (tens of megabytes), and the hash table and strings that reading
 /// a play log looks IDs up in. Over tens of megabytes of 4 KiB pages, such an access needs a
 /// page-table walk (under a hypervisor, through two sets of tables) whenever its page is not
-/// among the few thousand the TLB holds; 2 MiB pages cover them with a few dozen. Asked for huge pages, reading the
-/// reference play log took 0.83 of the time and a CG k = 64 iteration on it 0.79–0.98 (medians
-/// of series of alternating runs, docs/benchmarks.md); NumPy asks for them too, so `implicit`
-/// had them all along. Debian's kernels give huge pages only where a program asks (`madvise`,
-/// the default of `transparent_hugepage/enabled`), so Encore asks, for blocks that hold whole
-/// 2 MiB pages. A request the kernel declines (huge pages off, none free) changes only the speed;
-/// granted, a block's last page may hold up to 2 MiB that 4 KiB pages would have left out.
+/// among the few thousand the TLB holds; 2 MiB pages cover the same memory with a few dozen.
+/// Asked for huge pages, reading the reference play log took 0.83 of the time and a CG k = 64
+/// iteration on it 0.79–0.98 (medians of series of alternating runs, docs/benchmarks.md); NumPy
+/// asks for them too, so `implicit` had them all along. Debian's kernels give huge pages only
+/// where a program asks (`madvise`, the default of `transparent_hugepage/enabled`), so Encore
+/// asks, for blocks that hold whole 2 MiB pages. A request the kernel declines (huge pages off,
+/// none free) changes only the speed; granted, a block's last page may hold up to 2 MiB that
+/// 4 KiB pages would have left out.
 enum LargePages {
     /// The huge page size of x86-64 and of most arm64 kernels.
     static let size = 2 << 20
