@@ -33,6 +33,9 @@ final class DistributedHalfStep {
     /// Broadcast and half gridify: `targetRatings` as the half-step reads it (its confidences
     /// computed once, coded when its weights allow: `TrainingRows`).
     private var rows: TrainingRows?
+    /// Broadcast and half gridify: the row solvers, kept from one run of the half-step to the
+    /// next (as the single process keeps them: their scratch space is grown once).
+    private var solvers: RowSolverPool?
     private let k: Int
     /// Doubles in one shipped partial (see `NormalEquations.Record`).
     private var recordLength: Int { NormalEquations.Record.length(k: k) }
@@ -85,6 +88,7 @@ final class DistributedHalfStep {
         }
         if strategy != .fullGridify {
             rows = trainer.trainingRows(self.targetRatings, owned: false)
+            solvers = RowSolverPool(k: k, configuration: configuration, otherSide: rows!.columnCount)
         }
     }
 
@@ -131,7 +135,7 @@ final class DistributedHalfStep {
         let turnedTarget = TurnedFactors(target)
         let objective = try trainer.halfStepKeepingEigenbasis(
             target: turnedTarget, source: turnedSource, rows: rows!, gram: gram, side: side,
-            withObjective: withObjective)
+            withObjective: withObjective, solvers: solvers)
         turnedTarget.factors(into: target, exact: configuration.solver == .cholesky, threads: threads)
         return objective
     }

@@ -79,14 +79,20 @@ package struct ImplicitALS: Sendable {
         let threads = self.threads
         // Counted once: the penalty needs them every iteration, and a coded side counts through its table.
         let itemPositives = (0..<itemRows.rowCount).map { itemRows.positives(ofRow: $0) }
+        // One pool of row solvers per side for the whole run: a solver's scratch space grows to
+        // the longest row it meets, and solvers made afresh every half-step grew it again each
+        // time, in page faults on memory the kernel must clear.
+        let itemSolvers = RowSolverPool(k: k, configuration: configuration, otherSide: itemRows.columnCount)
+        let userSolvers = RowSolverPool(k: k, configuration: configuration, otherSide: userRows.columnCount)
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try halfStepKeepingEigenbasis(target: items, source: users, rows: itemRows, side: .items)
+            try halfStepKeepingEigenbasis(target: items, source: users, rows: itemRows, side: .items, solvers: itemSolvers)
             // ‖y‖ is the same in any orthonormal basis, so the penalty needs no turn; taken
             // before the users' half-step turns the items (in place) into its basis, so it
             // reads the vectors as they were solved.
             let itemPenalty = penalty(of: items.matrix, positives: itemPositives, otherSide: itemRows.columnCount)
-            let userTerms = try halfStepKeepingEigenbasis(target: users, source: items, rows: userRows, side: .users, withObjective: true)
+            let userTerms = try halfStepKeepingEigenbasis(
+                target: users, source: items, rows: userRows, side: .users, withObjective: true, solvers: userSolvers)
             let loss = userTerms + itemPenalty
             history.append(loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -300,11 +306,13 @@ package struct ImplicitALS: Sendable {
     }
 
     /// The half-step above over rows as training holds them (`TrainingRows`: confidences coded
-    /// or Float, weights only where needed).
+    /// or Float, weights only where needed). `solvers`, if given, are the row solvers to use,
+    /// made for this configuration and `rows.columnCount` (a run keeps them from one half-step
+    /// to the next); otherwise the half-step makes its own.
     @discardableResult
     package func halfStepKeepingEigenbasis(
         target: TurnedFactors, source: TurnedFactors, rows: TrainingRows, gram given: [Double]? = nil, side: FactorSide,
-        withObjective: Bool = false
+        withObjective: Bool = false, solvers: RowSolverPool? = nil
     ) throws -> Double {
         if configuration.solver == .subspace && given == nil {
             return try subspaceHalfStep(target: target, source: source, rows: rows, side: side, withObjective: withObjective)
@@ -316,7 +324,7 @@ package struct ImplicitALS: Sendable {
             source.makePlain(threads: threads)
             target.makePlain(threads: threads)
             return try solveEveryRow(of: target.matrix, against: source.matrix, rows: rows,
-                                     gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective)
+                                     gram: GramStorage(gram, isDiagonal: false), side: side, withObjective: withObjective, solvers: solvers)
         }
         // Both sides are turned in place (see TurnedFactors): the source stays in this basis
         // until it is solved or turned again. CG starts from the current vectors; the exact
@@ -324,7 +332,8 @@ package struct ImplicitALS: Sendable {
         source.turn(into: eigenbasis, threads: threads)
         if configuration.solver == .cholesky { target.solved(in: eigenbasis) } else { target.turn(into: eigenbasis, threads: threads) }
         return try solveEveryRow(of: target.matrix, against: source.matrix, rows: rows,
-                                 gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective)
+                                 gram: GramStorage(eigenbasis.values, isDiagonal: true), side: side, withObjective: withObjective,
+                                 solvers: solvers)
     }
 
     /// Solves row r of `target` against `source` for every row r of `rows`, both in the basis
@@ -332,10 +341,10 @@ package struct ImplicitALS: Sendable {
     /// summed in chunk order.
     private func solveEveryRow(
         of target: DenseMatrix, against source: DenseMatrix, rows ratings: TrainingRows, gram: GramStorage,
-        side: FactorSide, withObjective: Bool
+        side: FactorSide, withObjective: Bool, solvers given: RowSolverPool?
     ) throws -> Double {
         let failures = FailureLog()
-        let solvers = RowSolverPool(k: configuration.factors, configuration: configuration, otherSide: ratings.columnCount)
+        let solvers = given ?? RowSolverPool(k: configuration.factors, configuration: configuration, otherSide: ratings.columnCount)
         var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
         partial.withUnsafeMutableBufferPointer { partial in
             ratings.withUnsafeRows { entries in
