@@ -97,8 +97,9 @@ package final class DenseMatrix: @unchecked Sendable {
         }
     }
 
-    /// A matrix whose elements the caller writes, every one (padding included), before use.
-    private init(uninitializedRows rows: Int, columns: Int) {
+    /// A matrix whose elements the caller writes, every one (padding included), before use:
+    /// for a matrix written whole at once, which zero-filling first would write twice.
+    package init(uninitializedRows rows: Int, columns: Int) {
         self.rows = rows
         self.columns = columns
         stride = DenseMatrix.stride(forColumns: columns)
