@@ -88,7 +88,7 @@ final class DistributedHalfStep {
         }
         if strategy != .fullGridify {
             rows = trainer.trainingRows(self.targetRatings, owned: false)
-            solvers = RowSolverPool(k: k, configuration: configuration, otherSide: rows!.columnCount)
+            solvers = RowSolverPool(configuration: configuration, solving: rows!)
         }
     }
 

@@ -82,8 +82,8 @@ package struct ImplicitALS: Sendable {
         // One pool of row solvers per side for the whole run: a solver's scratch space grows to
         // the longest row it meets, and solvers made afresh every half-step grew it again each
         // time, in page faults on memory the kernel must clear.
-        let itemSolvers = RowSolverPool(k: k, configuration: configuration, otherSide: itemRows.columnCount)
-        let userSolvers = RowSolverPool(k: k, configuration: configuration, otherSide: userRows.columnCount)
+        let itemSolvers = RowSolverPool(configuration: configuration, solving: itemRows)
+        let userSolvers = RowSolverPool(configuration: configuration, solving: userRows)
         for iteration in stride(from: done + 1, through: configuration.iterations, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             try halfStepKeepingEigenbasis(target: items, source: users, rows: itemRows, side: .items, solvers: itemSolvers)
@@ -310,8 +310,8 @@ package struct ImplicitALS: Sendable {
 
     /// The half-step above over rows as training holds them (`TrainingRows`: confidences coded
     /// or Float, weights only where needed). `solvers`, if given, are the row solvers to use,
-    /// made for this configuration and `rows.columnCount` (a run keeps them from one half-step
-    /// to the next); otherwise the half-step makes its own.
+    /// made for this configuration and `rows` (`RowSolverPool(configuration:solving:)`; a run
+    /// keeps them from one half-step to the next); otherwise the half-step makes its own.
     @discardableResult
     package func halfStepKeepingEigenbasis(
         target: TurnedFactors, source: TurnedFactors, rows: TrainingRows, gram given: [Double]? = nil, side: FactorSide,
@@ -347,7 +347,7 @@ package struct ImplicitALS: Sendable {
         side: FactorSide, withObjective: Bool, solvers given: RowSolverPool?
     ) throws -> Double {
         let failures = FailureLog()
-        let solvers = given ?? RowSolverPool(k: configuration.factors, configuration: configuration, otherSide: ratings.columnCount)
+        let solvers = given ?? RowSolverPool(configuration: configuration, solving: ratings)
         var partial = [Double](repeating: 0, count: Parallel.chunkCount(count: ratings.rowCount, chunkSize: ImplicitALS.chunkSize))
         partial.withUnsafeMutableBufferPointer { partial in
             ratings.withUnsafeRows { entries in

@@ -278,6 +278,12 @@ package final class RowSolverPool: @unchecked Sendable {
         self.otherSide = otherSide
     }
 
+    /// Solvers for the rows of `rows` as `configuration` trains them (the other side has
+    /// `rows.columnCount` rows): what a half-step over `rows` needs.
+    package convenience init(configuration: ALSConfiguration, solving rows: TrainingRows) {
+        self.init(k: configuration.factors, configuration: configuration, otherSide: rows.columnCount)
+    }
+
     package func take() -> RowSolver {
         lock.lock()
         defer { lock.unlock() }
