@@ -111,11 +111,7 @@ package final class DenseMatrix: @unchecked Sendable {
 
     /// True when every element is finite.
     package func allFinite() -> Bool {
-        for r in 0..<rows {
-            let p = row(r)
-            for c in 0..<columns where !p[c].isFinite { return false }
-        }
-        return true
+        (0..<rows).allSatisfy { VectorKernels.allFinite(row($0), columns) }
     }
 
     /// A copy whose rows are scaled to unit Euclidean length (zero rows stay zero); used for cosine.

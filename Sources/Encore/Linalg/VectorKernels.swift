@@ -8,6 +8,18 @@ package enum VectorKernels {
     /// The name of the kernel set in use: "avx512", "avx2" or "baseline".
     package static var instructionSet: String { String(cString: encore_kernels().pointee.name) }
 
+    /// Whether all `n` values are finite (neither infinite nor NaN). Branch-free, so the loop
+    /// runs as vectors: a value whose exponent bits are all set carries into the sign bit when
+    /// the lowest exponent bit is added, and the carries are or-ed together. The loop that
+    /// returned at the first non-finite value stayed scalar: about 1.4% of the samples of a CG
+    /// run at k = 128, which checks every solved row.
+    @inline(__always)
+    static func allFinite(_ x: UnsafePointer<Float>, _ n: Int) -> Bool {
+        var carries: UInt32 = 0
+        for i in 0..<n { carries |= (x[i].bitPattern & 0x7f80_0000) &+ 0x0080_0000 }
+        return carries & 0x8000_0000 == 0
+    }
+
     /// Σ a[i]·b[i] over `n` elements.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -84,7 +84,7 @@ package final class RowSolver {
         } else {
             exact(columns: columns, values: values, confidences: confidences, source: source, gram: gram, x: target)
         }
-        for j in 0..<k where !target[j].isFinite { return nil }
+        guard VectorKernels.allFinite(target, k) else { return nil }
         guard withObjective else { return 0 }
         // CG keeps every y·x current as it steps, so after it the objective reads no vector.
         let scores = iterative ? UnsafePointer(row.scores) : row.project(count: values.count, target)
@@ -230,7 +230,7 @@ extension RowSolver {
             system.solve(nnls: &nnls) { system.restoreFromUnridged(ridge: ridge) }
             for j in 0..<k { x[j] = Float(system.solution[j]) }
         }
-        for j in 0..<k where !x[j].isFinite { return nil }
+        guard VectorKernels.allFinite(x, k) else { return nil }
         guard withObjective else { return 0 }
         return equations.objectiveTerm(system: full, rhs: rhs, weightSum: rhs[k], positives: positives, x: x)
     }

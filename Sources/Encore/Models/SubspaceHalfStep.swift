@@ -59,8 +59,7 @@ extension ImplicitALS {
             }
         }
         for row in 0..<target.rows {
-            let x = target.row(row)
-            for j in 0..<k where !x[j].isFinite {
+            if !VectorKernels.allFinite(target.row(row), k) {
                 throw EncoreError.nonFinite("the \(side.name) vector of row \(row) is not finite (weights too large for Float32 factors?)")
             }
         }

@@ -92,4 +92,26 @@ final class VectorKernelsTests: XCTestCase {
             }
         }
     }
+
+    /// `allFinite` against Swift's own `isFinite`, one unusual value at every position of runs
+    /// shorter and longer than a vector: every kind of infinity and NaN, and the finite values
+    /// nearest them (largest, smallest normal and subnormal, negative zero).
+    func testAllFiniteFindsEveryNonFiniteValueWherever() {
+        let nonFinite: [Float] = [.infinity, -.infinity, .nan, -.nan, .signalingNaN, Float(bitPattern: 0x7fff_ffff)]
+        let finite: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNormalMagnitude,
+                               .leastNonzeroMagnitude, -0.0, 0, 1e30, -3.5]
+        for n in [1, 5, 16, 17, 64, 128, 131] {
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            defer { x.deallocate() }
+            for (index, value) in (nonFinite + finite).enumerated() {
+                for position in 0..<n {
+                    for j in 0..<n { x[j] = finite[(j + index) % finite.count] }
+                    x[position] = value
+                    XCTAssertEqual(VectorKernels.allFinite(x, n), value.isFinite, "\(value) at \(position) of \(n)")
+                }
+            }
+            for j in 0..<n { x[j] = finite[j % finite.count] }
+            XCTAssertTrue(VectorKernels.allFinite(x, n), "finite values only, \(n)")
+        }
+    }
 }
