@@ -42,11 +42,12 @@ package struct ImplicitALS: Sendable {
         return try fit(users: trainingRows(userItems, owned: false), items: items, checkpoint: checkpoint, resumed: resumed, progress: progress)
     }
 
-    /// Throws unless every weight of `ratings` is finite.
+    /// Throws unless every weight of `ratings` is finite: checked as vectors (`allFinite`), the
+    /// offending weight looked for only when there is one.
     private static func checkFinite(_ ratings: SparseMatrix) throws {
-        for value in ratings.values where !value.isFinite {
-            throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
-        }
+        let finite = ratings.values.withUnsafeBufferPointer { $0.baseAddress.map { VectorKernels.allFinite($0, ratings.values.count) } ?? true }
+        guard !finite, let value = ratings.values.first(where: { !$0.isFinite }) else { return }
+        throw EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(value))")
     }
 
     /// The training loop, over both sides as the half-steps read them.

@@ -170,6 +170,35 @@ final class SolverTests: XCTestCase {
         }
     }
 
+    /// Training refuses a weight that is infinite or NaN wherever it sits among the weights (the
+    /// check runs as vectors, so every lane and the tail past whole vectors is tried), naming it,
+    /// through `fit` and through `fitSettingWeightsAside`; the same matrix with every weight
+    /// finite trains.
+    func testTrainingRefusesANonFiniteWeightWhereverItIs() throws {
+        var c = ALSConfiguration()
+        c.factors = 4
+        c.iterations = 1
+        let rows = (0..<37).map { UInt32($0 / 7) }, columns = (0..<37).map { UInt32($0 % 7) }
+        let finite = (0..<37).map { Float($0 % 5 + 1) }
+        for (bad, printed) in [(Float.nan, "nan"), (.infinity, "inf"), (-.infinity, "-inf")] {
+            for position in 0..<finite.count {
+                var values = finite
+                values[position] = bad
+                let matrix = SparseMatrix(rowCount: 6, columnCount: 7, rows: rows, columns: columns, values: values)
+                for settingAside in [false, true] {
+                    let trainer = ImplicitALS(configuration: c, threads: 2)
+                    XCTAssertThrowsError(try settingAside
+                        ? trainer.fitSettingWeightsAside(matrix, transpose: matrix.transposed()).0 : trainer.fit(matrix)) { error in
+                        XCTAssertEqual("\(error)", "\(EncoreError.invalidArgument("the training matrix holds a non-finite weight (\(printed))"))",
+                                       "\(printed) at \(position)")
+                    }
+                }
+            }
+        }
+        let matrix = SparseMatrix(rowCount: 6, columnCount: 7, rows: rows, columns: columns, values: finite)
+        XCTAssertNoThrow(try ImplicitALS(configuration: c, threads: 2).fit(matrix))
+    }
+
     func testTrainedUserVectorsSolveTheirNormalEquationsAgainstFinalItems() throws {
         try forEachKernelSet { kernels in
             let (matrix, dense) = randomMatrix(users: 12, items: 9, density: 0.4, seed: 3)
