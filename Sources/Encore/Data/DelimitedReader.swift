@@ -143,17 +143,25 @@ package enum DelimitedReader {
         return bytes.count
     }
 
-    /// Number of line feeds in `bytes`: every byte compared, in blocks a compiler turns into
-    /// vector compares (a memchr call per line cost more than the comparing, at 50-byte lines).
+    /// Number of line feeds in `bytes`, compared sixteen bytes at a time (SSE2, which every
+    /// x86-64 has; NEON on arm64): each lane counts its line feeds in a byte for up to 255
+    /// blocks. The byte-at-a-time loop this replaced was not vectorised by the compiler and
+    /// was ~12% of the samples of reading the reference log.
     static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let lineFeed = SIMD16<UInt8>(repeating: UInt8(ascii: "\n")), one = SIMD16<UInt8>(repeating: 1), zero = SIMD16<UInt8>()
         var count = 0, position = 0
-        while position < bytes.count {
-            let end = min(bytes.count, position + 4096)
-            var block: UInt32 = 0
-            for index in position..<end { block &+= bytes[index] == UInt8(ascii: "\n") ? 1 : 0 }
-            count += Int(block)
-            position = end
+        while position + 16 <= bytes.count {
+            let blocks = min((bytes.count - position) / 16, 255)
+            var lanes = SIMD16<UInt8>()
+            for block in 0..<blocks {
+                let text = UnsafeRawPointer(base + position + 16 * block).loadUnaligned(as: SIMD16<UInt8>.self)
+                lanes &+= one.replacing(with: zero, where: text .!= lineFeed)
+            }
+            count += Int(SIMD16<UInt16>(truncatingIfNeeded: lanes).wrappedSum())
+            position += 16 * blocks
         }
+        for index in position..<bytes.count where base[index] == UInt8(ascii: "\n") { count += 1 }
         return count
     }
 

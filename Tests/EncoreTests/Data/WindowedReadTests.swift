@@ -70,4 +70,29 @@ final class WindowedReadTests: XCTestCase {
             XCTAssertEqual(data.users, [0, 1])
         }
     }
+
+    /// The line-feed count that numbers a window's lines, against counting bytes one by one:
+    /// lengths on both sides of the 16-byte blocks and of the 255 blocks a lane may count, text
+    /// that is all line feeds (every lane at its limit) and text with none, at odd addresses.
+    func testLineBreaksAreCountedExactlyWhateverTheLengthAndAlignment() {
+        var random = SystemRandomNumberGenerator()
+        let lengths = [0, 1, 15, 16, 17, 31, 255 * 16 - 1, 255 * 16, 255 * 16 + 1, 2 * 255 * 16 + 7, 10_000]
+        for length in lengths {
+            for fill in ["random", "all", "none"] {
+                let bytes: [UInt8] = (0..<length + 3).map { _ in
+                    switch fill {
+                    case "all": UInt8(ascii: "\n")
+                    case "none": UInt8(ascii: "a")
+                    default: Bool.random(using: &random) ? UInt8(ascii: "\n") : UInt8.random(in: 0...255, using: &random)
+                    }
+                }
+                for offset in 0..<3 {
+                    let text = bytes[offset..<offset + length]
+                    let expected = text.filter { $0 == UInt8(ascii: "\n") }.count
+                    let counted = bytes.withUnsafeBufferPointer { DelimitedReader.countLineBreaks(UnsafeBufferPointer(rebasing: $0[offset..<offset + length])) }
+                    XCTAssertEqual(counted, expected, "\(fill), \(length) bytes at offset \(offset)")
+                }
+            }
+        }
+    }
 }
