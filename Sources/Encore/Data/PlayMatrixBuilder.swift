@@ -8,42 +8,25 @@ enum PlayMatrixBuilder {
     /// (as `Interactions.userItemMatrix` sums them); `interactions` is left with no rows.
     static func userItems(taking interactions: inout Interactions, threads: Int = Parallel.defaultThreadCount) -> SparseMatrix {
         let rowCount = interactions.userIDs.count, columnCount = interactions.itemIDs.count
-        var offsets = [Int](repeating: 0, count: rowCount + 1)
-        for user in interactions.users { offsets[Int(user) + 1] += 1 }
-        for user in 0..<rowCount { offsets[user + 1] += offsets[user] }
         let n = interactions.count
         var users = interactions.users, items = interactions.items, weights = interactions.weights
         interactions = Interactions(userIDs: interactions.userIDs, itemIDs: interactions.itemIDs, users: [], items: [], weights: [],
                                     itemNames: interactions.itemNames)
+        precondition(items.allSatisfy { Int($0) < columnCount }, "item index out of range")
+        let placement = RowPlacement(rows: users, rowCount: rowCount, threads: threads)
+        var offsets = placement.offsets
         // Columns first, then values, each array let go once scattered: 16 bytes a row at most
         // (users, weights, columns, values), never the rows and the whole matrix at once.
         var columns = [UInt32](repeating: 0, count: n)
-        precondition(items.allSatisfy { Int($0) < columnCount }, "item index out of range")
-        scatter(items, by: users, offsets: offsets, into: &columns)
+        placement.scatter(items, by: users, into: &columns)
         items = []
         var values = [Float](repeating: 0, count: n)
-        scatter(weights, by: users, offsets: offsets, into: &values)
+        placement.scatter(weights, by: users, into: &values)
         users = []
         weights = []
         let kept = sortAndSumRows(offsets: offsets, columns: &columns, values: &values, threads: threads)
         compact(offsets: &offsets, kept: kept, columns: &columns, values: &values)
         return SparseMatrix(uncheckedRowCount: rowCount, columnCount: columnCount, offsets: offsets, indices: columns, values: values)
-    }
-
-    /// `source[p]` to the next free place of row `rows[p]` in `target`, rows laid out by
-    /// `offsets`, in order of p (so each row keeps the rows' order).
-    private static func scatter<T>(_ source: [T], by rows: [UInt32], offsets: [Int], into target: inout [T]) {
-        var cursor = offsets
-        source.withUnsafeBufferPointer { source in
-        rows.withUnsafeBufferPointer { rows in
-        target.withUnsafeMutableBufferPointer { target in
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            for p in 0..<source.count {
-                let row = Int(rows[p])
-                target[cursor[row]] = source[p]
-                cursor[row] += 1
-            }
-        } } } }
     }
 
     /// Sorts each row's entries by column (ties keep their order) and sums repeated columns into
@@ -122,5 +105,72 @@ enum PlayMatrixBuilder {
             columns.removeSubrange(write...)
             values.removeSubrange(write...)
         }
+    }
+}
+
+/// Where each coordinate row goes in a row-major matrix, for scattering the rows' arrays on
+/// several threads at once (`PlayMatrixBuilder`): the rows are cut into consecutive slices, and
+/// within each matrix row slice s's entries follow slice s − 1's, so every row keeps the rows'
+/// order whatever the number of threads. One thread scattering 18 M rows twice was a tenth of
+/// reading the reference log; the per-slice places cost 8 bytes a matrix row a slice, so there
+/// is one slice unless rows average 4 entries a thread or more (as `SparseMatrix.transposed`).
+private struct RowPlacement {
+    /// Where each matrix row starts (rowCount + 1 entries).
+    let offsets: [Int]
+    /// Bounds of the slices of coordinate rows.
+    private let bounds: [Int]
+    /// places[s·rowCount + r]: where slice s writes its first entry of matrix row r.
+    private let places: [Int]
+    private let rowCount: Int
+
+    init(rows: [UInt32], rowCount: Int, threads: Int) {
+        let n = rows.count
+        let slices = (rowCount + 1) * 4 * max(1, threads) <= n ? max(1, threads) : 1
+        let bounds = (0...slices).map { n * $0 / slices }
+        var places = [Int](repeating: 0, count: slices * rowCount)
+        var offsets = [Int](repeating: 0, count: rowCount + 1)
+        rows.withUnsafeBufferPointer { rows in
+        places.withUnsafeMutableBufferPointer { places in
+            Parallel.forEachChunk(count: slices, chunkSize: 1, threads: slices) { chunk, _ in
+                for slice in chunk {
+                    let counts = places.baseAddress! + slice * rowCount
+                    for p in bounds[slice]..<bounds[slice + 1] { counts[Int(rows[p])] += 1 }
+                }
+            }
+            for row in 0..<rowCount {
+                var next = offsets[row]
+                for slice in 0..<slices {
+                    let entries = places[slice * rowCount + row]
+                    places[slice * rowCount + row] = next
+                    next += entries
+                }
+                offsets[row + 1] = next
+            }
+        } }
+        self.offsets = offsets
+        self.bounds = bounds
+        self.places = places
+        self.rowCount = rowCount
+    }
+
+    /// `source[p]` to the next free place of matrix row `rows[p]` in `target`.
+    func scatter<T>(_ source: [T], by rows: [UInt32], into target: inout [T]) {
+        var cursors = places
+        let rowCount = rowCount, bounds = bounds
+        source.withUnsafeBufferPointer { source in
+        rows.withUnsafeBufferPointer { rows in
+        target.withUnsafeMutableBufferPointer { target in
+        cursors.withUnsafeMutableBufferPointer { cursors in
+            Parallel.forEachChunk(count: bounds.count - 1, chunkSize: 1, threads: bounds.count - 1) { chunk, _ in
+                for slice in chunk {
+                    let cursor = cursors.baseAddress! + slice * rowCount
+                    for p in bounds[slice]..<bounds[slice + 1] {
+                        let row = Int(rows[p])
+                        target[cursor[row]] = source[p]
+                        cursor[row] += 1
+                    }
+                }
+            }
+        } } } }
     }
 }

@@ -45,6 +45,27 @@ final class PlayLogTests: XCTestCase {
         XCTAssertEqual(log.itemUsers.nonZeroCount, seen.count)
     }
 
+    /// The rows are scattered on as many threads as are given, each taking a run of rows: the
+    /// matrix must be the hand-made sums whatever the number, with repeats summed in file order
+    /// (a pair's repeats fall into different threads' runs here).
+    func testBuilderGivesTheHandMadeSumsOnAnyNumberOfThreads() throws {
+        let rows = rowsWithRepeats()
+        var dense = [[Double]](repeating: [Double](repeating: 0, count: 30), count: 40)
+        var seen = Set<[Int]>()
+        for row in rows { dense[row.user][row.item] += Double(row.weight); seen.insert([row.user, row.item]) }
+        for threads in [1, 2, 3, 5] {
+            var data = try interactions(rows)
+            let matrix = PlayMatrixBuilder.userItems(taking: &data, threads: threads)
+            XCTAssertEqual(matrix.nonZeroCount, seen.count, "\(threads) threads")
+            for user in 0..<40 {
+                XCTAssertEqual(Array(matrix.columns(ofRow: user)).map(Int.init), (0..<30).filter { seen.contains([user, $0]) }, "\(threads) threads, row \(user)")
+                for item in 0..<30 {
+                    XCTAssertEqual(matrix.value(row: user, column: item), Float(dense[user][item]), "\(threads) threads, (\(user), \(item))")
+                }
+            }
+        }
+    }
+
     func testFileRoundTripsAndFollowsTheDocumentedLayout() throws {
         var data = try interactions(rowsWithRepeats())
         data.itemNames = (0..<30).map { $0 % 3 == 0 ? "" : "Artist é\($0)" }
