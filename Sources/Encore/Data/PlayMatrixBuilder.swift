@@ -119,7 +119,8 @@ private struct RowPlacement {
     let offsets: [Int]
     /// Bounds of the slices of coordinate rows.
     private let bounds: [Int]
-    /// places[s·rowCount + r]: where slice s writes its first entry of matrix row r.
+    /// places[s·rowCount + r]: where slice s writes its first entry of matrix row r; empty for
+    /// one slice, whose places are `offsets`.
     private let places: [Int]
     private let rowCount: Int
 
@@ -149,13 +150,13 @@ private struct RowPlacement {
         } }
         self.offsets = offsets
         self.bounds = bounds
-        self.places = places
+        self.places = slices == 1 ? [] : places
         self.rowCount = rowCount
     }
 
     /// `source[p]` to the next free place of matrix row `rows[p]` in `target`.
     func scatter<T>(_ source: [T], by rows: [UInt32], into target: inout [T]) {
-        var cursors = places
+        var cursors = places.isEmpty ? offsets : places
         let rowCount = rowCount, bounds = bounds
         source.withUnsafeBufferPointer { source in
         rows.withUnsafeBufferPointer { rows in
