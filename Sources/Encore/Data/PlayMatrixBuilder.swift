@@ -129,7 +129,7 @@ private struct RowPlacement {
         let slices = (rowCount + 1) * 4 * max(1, threads) <= n ? max(1, threads) : 1
         let bounds = (0...slices).map { n * $0 / slices }
         var places = [Int](repeating: 0, count: slices * rowCount)
-        var offsets = [Int](repeating: 0, count: rowCount + 1)
+        var offsets: [Int] = []
         rows.withUnsafeBufferPointer { rows in
         places.withUnsafeMutableBufferPointer { places in
             Parallel.forEachChunk(count: slices, chunkSize: 1, threads: slices) { chunk, _ in
@@ -138,15 +138,7 @@ private struct RowPlacement {
                     for p in bounds[slice]..<bounds[slice + 1] { counts[Int(rows[p])] += 1 }
                 }
             }
-            for row in 0..<rowCount {
-                var next = offsets[row]
-                for slice in 0..<slices {
-                    let entries = places[slice * rowCount + row]
-                    places[slice * rowCount + row] = next
-                    next += entries
-                }
-                offsets[row + 1] = next
-            }
+            offsets = SparseMatrix.placeSlices(places, slices: slices, buckets: rowCount)
         } }
         self.offsets = offsets
         self.bounds = bounds

@@ -217,7 +217,7 @@ package struct SparseMatrix: Sendable, Equatable {
         let rowBounds = (0...slices).map { rowCount * $0 / slices }
         // places[s·columnCount + c]: entries of column c in slice s; then where slice s writes its next one.
         var places = [Int](repeating: 0, count: slices * columnCount)
-        var counts = [Int](repeating: 0, count: columnCount + 1)
+        var counts: [Int] = []
         var newIndices = [UInt32](repeating: 0, count: nonZeroCount)
         var newValues = [Float](repeating: 0, count: nonZeroCount)
         let columns = columnCount
@@ -226,7 +226,6 @@ package struct SparseMatrix: Sendable, Equatable {
         indices.withUnsafeBufferPointer { indices in
         values.withUnsafeBufferPointer { values in
         places.withUnsafeMutableBufferPointer { places in
-        counts.withUnsafeMutableBufferPointer { counts in
         newIndices.withUnsafeMutableBufferPointer { newIndices in
         newValues.withUnsafeMutableBufferPointer { newValues in
             Parallel.forEachChunk(count: slices, chunkSize: 1, threads: slices) { chunk, _ in
@@ -235,15 +234,7 @@ package struct SparseMatrix: Sendable, Equatable {
                     for p in offsets[rowBounds[slice]]..<offsets[rowBounds[slice + 1]] { own[Int(indices[p])] += 1 }
                 }
             }
-            for c in 0..<columns {
-                var next = counts[c]
-                for slice in 0..<slices {
-                    let entries = places[slice * columns + c]
-                    places[slice * columns + c] = next
-                    next += entries
-                }
-                counts[c + 1] = next
-            }
+            counts = SparseMatrix.placeSlices(places, slices: slices, buckets: columns)
             Parallel.forEachChunk(count: slices, chunkSize: 1, threads: slices) { chunk, _ in
                 for slice in chunk {
                     let cursor = places.baseAddress! + slice * columns
@@ -257,8 +248,27 @@ package struct SparseMatrix: Sendable, Equatable {
                     }
                 }
             }
-        } } } } } } }
+        } } } } } }
         return SparseMatrix(uncheckedRowCount: columnCount, columnCount: rowCount, offsets: counts, indices: newIndices, values: newValues)
+    }
+
+    /// A counting sort cut into slices, each counted and then scattered on its own thread: turns
+    /// the slices' counts (`places[s·buckets + b]`: slice s's entries of bucket b) into where
+    /// slice s writes its first entry of bucket b — buckets in order, and within a bucket slice
+    /// s after slice s − 1, so every bucket keeps the entries' order — and returns where each
+    /// bucket starts (buckets + 1 values). Shared by `transposed` and the play matrix builder.
+    static func placeSlices(_ places: UnsafeMutableBufferPointer<Int>, slices: Int, buckets: Int) -> [Int] {
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        for bucket in 0..<buckets {
+            var next = starts[bucket]
+            for slice in 0..<slices {
+                let entries = places[slice * buckets + bucket]
+                places[slice * buckets + bucket] = next
+                next += entries
+            }
+            starts[bucket + 1] = next
+        }
+        return starts
     }
 
     /// A matrix from arrays already known to be valid, wherever they live.
