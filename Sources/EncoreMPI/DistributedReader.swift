@@ -50,7 +50,7 @@ package enum DistributedReader {
         let start = try file.lineStart(atOrAfter: rank * file.size / size)
         let end = try file.lineStart(atOrAfter: (rank + 1) * file.size / size)
         let slice = try file.bytes(start..<end)
-        let lineBreaks = slice.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let lineBreaks = slice.withUnsafeBufferPointer(DelimitedReader.countLineBreaks)
         let firstLine = 1 + communicator.allGather(lineBreaks)[..<rank].reduce(0, +)
 
         var sliceLayout = layout

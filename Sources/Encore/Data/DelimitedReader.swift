@@ -147,7 +147,7 @@ package enum DelimitedReader {
     /// x86-64 has; NEON on arm64): each lane counts its line feeds in a byte for up to 255
     /// blocks. The byte-at-a-time loop this replaced was not vectorised by the compiler and
     /// was ~12% of the samples of reading the reference log.
-    static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    package static func countLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         guard let base = bytes.baseAddress else { return 0 }
         let lineFeed = SIMD16<UInt8>(repeating: UInt8(ascii: "\n")), one = SIMD16<UInt8>(repeating: 1), zero = SIMD16<UInt8>()
         var count = 0, position = 0
