@@ -23,6 +23,7 @@ enum ImportCommand: Command {
 
     static func run(_ arguments: CommandLineArguments) throws {
         guard let output = try arguments.value("--output") else { throw UsageError("--output LOG is required") }
+        MmapThreshold.fix()  // before the play log is read: its peak (docs/benchmarks.md)
         let quiet = try arguments.flag("--quiet")
         let data = try DataOptions(arguments)
         let file = try arguments.positionals(["FILE"])[0]

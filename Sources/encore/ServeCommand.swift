@@ -54,12 +54,10 @@ enum ServeCommand: Command {
         let indexOptions = try IndexOptions(arguments)
         let path = try arguments.positionals(["MODEL"])[0]
 
-        // A reload frees the old model's multi-megabyte matrices; glibc then raises its mmap
-        // threshold to their size, so the next models come from the heap arenas of whichever
-        // threads load and free them, and fragments pile up: the soak's RSS grew 42 → 84 MB over
-        // 160 reloads under load. A fixed threshold keeps every large buffer in its own mapping,
-        // returned to the system when freed (42 → 52 MB over 120; docs/reliability.md).
-        _ = glibcMallopt(glibcMmapThreshold, 128 * 1024)
+        // A reload frees the old model's multi-megabyte matrices; with glibc's mmap threshold
+        // left to rise to their size, the next models came from heap arenas that fragments
+        // piled up in (docs/reliability.md).
+        MmapThreshold.fix()
         let models = try ModelHolder(path: path, indexUse: indexOptions.exact ? .exact : indexOptions.approximate ? .approximate : .automatic)
         if let note = models.snapshot().indexNote { Console.err("note: \(note)") }
         let server = HTTPServer(router: APIRouter(models: models, adminToken: token, scoringThreads: threads))
@@ -97,9 +95,3 @@ enum ServeCommand: Command {
         withExtendedLifetime(sources) {}
     }
 }
-
-/// glibc's `mallopt`, which Swift's Glibc module does not bring in (it lives in malloc.h).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-/// malloc.h's `M_MMAP_THRESHOLD`.
-private let glibcMmapThreshold: Int32 = -3

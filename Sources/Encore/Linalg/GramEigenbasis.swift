@@ -26,8 +26,11 @@ package final class GramEigenbasis: @unchecked Sendable {
 
     /// Rows turned per task (Float, by RowTransform) or per BLAS call (Double: enough that
     /// packing, which every call does, costs little next to the product). In Double, a block
-    /// also needs two scratch arrays, kept small enough (64 KiB each) for the heap.
-    private static let floatBlock = 1024, doubleBlock = 128
+    /// also needs two scratch arrays (64 KiB each at k = 64, 128 KiB at k = 128), made once per
+    /// task of `doubleBlocksPerTask` blocks: made per block, at k = 128 they are as large as the
+    /// mmap threshold `encore` fixes (see `MemoryReturn`), and each pair became two fresh
+    /// mappings, thousands a turn.
+    private static let floatBlock = 1024, doubleBlock = 128, doubleBlocksPerTask = 32
 
     /// Diagonalises `gram` (k×k, full, = YᵀY for the factors Y or a sum of such over
     /// processes). Nil if the eigensolver fails.
@@ -82,19 +85,25 @@ package final class GramEigenbasis: @unchecked Sendable {
             }
             return
         }
+        let block = GramEigenbasis.doubleBlock
         matrix.withUnsafeBufferPointer { q in
-            Parallel.forEachChunk(count: input.rows, chunkSize: GramEigenbasis.doubleBlock, threads: threads) { rows, _ in
-                let before = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
-                let after = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * k)
+            Parallel.forEachChunk(count: input.rows, chunkSize: block * GramEigenbasis.doubleBlocksPerTask, threads: threads) { task, _ in
+                let before = UnsafeMutablePointer<Double>.allocate(capacity: block * k)
+                let after = UnsafeMutablePointer<Double>.allocate(capacity: block * k)
                 defer { before.deallocate(); after.deallocate() }
-                for (offset, row) in rows.enumerated() {
-                    let x = input.row(row)
-                    for j in 0..<k { before[offset * k + j] = Double(x[j]) }
-                }
-                BLAS.multiply(before, m: rows.count, k: k, q.baseAddress!, n: k, transposingB: transposed, into: after)
-                for (offset, row) in rows.enumerated() {
-                    let x = output.row(row)
-                    for j in 0..<k { x[j] = Float(after[offset * k + j]) }
+                // The same blocks of `block` rows as one task per block would make, so the same
+                // BLAS calls and the same bits.
+                for start in Swift.stride(from: task.lowerBound, to: task.upperBound, by: block) {
+                    let rows = start..<min(start + block, task.upperBound)
+                    for (offset, row) in rows.enumerated() {
+                        let x = input.row(row)
+                        for j in 0..<k { before[offset * k + j] = Double(x[j]) }
+                    }
+                    BLAS.multiply(before, m: rows.count, k: k, q.baseAddress!, n: k, transposingB: transposed, into: after)
+                    for (offset, row) in rows.enumerated() {
+                        let x = output.row(row)
+                        for j in 0..<k { x[j] = Float(after[offset * k + j]) }
+                    }
                 }
             }
         }
