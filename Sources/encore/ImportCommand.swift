@@ -23,7 +23,7 @@ enum ImportCommand: Command {
 
     static func run(_ arguments: CommandLineArguments) throws {
         guard let output = try arguments.value("--output") else { throw UsageError("--output LOG is required") }
-        MmapThreshold.fix()  // before the play log is read: its peak (docs/benchmarks.md)
+        GlibcMalloc.fixMmapThreshold()  // before the play log is read: its peak (GlibcMalloc)
         let quiet = try arguments.flag("--quiet")
         let data = try DataOptions(arguments)
         let file = try arguments.positionals(["FILE"])[0]

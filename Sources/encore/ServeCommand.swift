@@ -57,7 +57,7 @@ enum ServeCommand: Command {
         // A reload frees the old model's multi-megabyte matrices; with glibc's mmap threshold
         // left to rise to their size, the next models came from heap arenas that fragments
         // piled up in (docs/reliability.md).
-        MmapThreshold.fix()
+        GlibcMalloc.fixMmapThreshold()
         let models = try ModelHolder(path: path, indexUse: indexOptions.exact ? .exact : indexOptions.approximate ? .approximate : .automatic)
         if let note = models.snapshot().indexNote { Console.err("note: \(note)") }
         let server = HTTPServer(router: APIRouter(models: models, adminToken: token, scoringThreads: threads))

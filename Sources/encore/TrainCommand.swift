@@ -28,7 +28,7 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: CommandLineArguments) throws {
         guard let output = try arguments.value("--output") else { throw UsageError("--output MODEL is required") }
-        MmapThreshold.fix()  // before the play log is read: its peak (docs/benchmarks.md)
+        GlibcMalloc.fixMmapThreshold()  // before the play log is read: its peak (GlibcMalloc)
         let quiet = try arguments.flag("--quiet")
         let checkpointDirectory = try arguments.value("--checkpoint-dir")
         let checkpointEvery = try arguments.int("--checkpoint-every", default: 1, in: 1...1_000_000)

@@ -66,6 +66,16 @@ package enum DelimitedReader {
         _ bytes: UnsafeBufferPointer<UInt8>, bounds: [Int], fileName: String, layout: DelimitedReadOptions, firstLine: Int,
         headerInFirst: Bool, deferringIDs: Bool = false, progress: ((Double) -> Void)?
     ) throws -> (parts: [ParsedSlice], lineBreaks: Int) {
+        var nothingToReuse: [ParsedSlice?] = []
+        return try parseSlices(bytes, bounds: bounds, fileName: fileName, layout: layout, firstLine: firstLine, headerInFirst: headerInFirst,
+                               deferringIDs: deferringIDs, reusing: &nothingToReuse, progress: progress)
+    }
+
+    /// The same, slice i lent the arrays of `reusing[i]` (taken: left nil) when there is one.
+    static func parseSlices(
+        _ bytes: UnsafeBufferPointer<UInt8>, bounds: [Int], fileName: String, layout: DelimitedReadOptions, firstLine: Int,
+        headerInFirst: Bool, deferringIDs: Bool, reusing spare: inout [ParsedSlice?], progress: ((Double) -> Void)?
+    ) throws -> (parts: [ParsedSlice], lineBreaks: Int) {
         let count = bounds.count - 1
         var lineBreaks = [Int](repeating: 0, count: count)
         var outcomes = [Result<ParsedSlice, Error>?](repeating: nil, count: count)
@@ -78,18 +88,22 @@ package enum DelimitedReader {
         }
         let firstLines = lineBreaks.reduce(into: [firstLine]) { $0.append($0.last! + $1) }
         outcomes.withUnsafeMutableBufferPointer { outcomes in
+        spare.withUnsafeMutableBufferPointer { spare in
             Parallel.forEachChunk(count: count, chunkSize: 1, threads: count) { chunk, _ in
                 for slice in chunk {
                     var sliceLayout = layout
                     if slice > 0 || !headerInFirst { sliceLayout.header = .absent }
-                    outcomes[slice] = Result {
-                        try parseSlice(UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName,
-                                       options: sliceLayout, firstLine: firstLines[slice], deferringIDs: deferringIDs,
-                                       progress: slice == 0 ? progress : nil)
+                    var old = slice < spare.count ? spare[slice].take() : nil
+                    do {
+                        outcomes[slice] = .success(try parseSlice(
+                            UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName, options: sliceLayout,
+                            firstLine: firstLines[slice], deferringIDs: deferringIDs, reusing: old.take(), progress: slice == 0 ? progress : nil))
+                    } catch {
+                        outcomes[slice] = .failure(error)
                     }
                 }
             }
-        }
+        } }
         var parts: [ParsedSlice] = []
         for outcome in outcomes {
             switch outcome! {
@@ -178,11 +192,11 @@ package enum DelimitedReader {
     /// The rows of one piece of text, with IDs numbered within it.
     static func parseSlice(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, options: DelimitedReadOptions,
-        firstLine: Int, deferringIDs: Bool = false, progress: ((Double) -> Void)?
+        firstLine: Int, deferringIDs: Bool = false, reusing old: consuming ParsedSlice? = nil, progress: ((Double) -> Void)?
     ) throws -> ParsedSlice {
         let layout = try resolvedLayout(bytes, fileName: fileName, options: options)
         return try DelimitedSliceParser.parse(bytes, fileName: fileName, layout: layout, firstLine: firstLine, deferringIDs: deferringIDs,
-                                              progress: progress)
+                                              reusing: old.take(), progress: progress)
     }
 
     /// `options` with everything the text's first line decides made explicit: the delimiter

@@ -72,14 +72,32 @@ struct DelimitedSliceParser {
     /// With `deferringIDs` the IDs are not numbered here: the slice holds where each row's IDs lie
     /// in `bytes` (`ParsedSlice.spans`), for a caller that numbers every slice's IDs in one table
     /// and keeps `bytes` until then. The text must then have no quoted fields (which may be
-    /// rebuilt outside it).
+    /// rebuilt outside it). `reusing`, a slice parsed before and no longer needed, lends its
+    /// arrays, emptied, so that a read in windows fills the same memory window after window.
     static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, fileName: String, layout: DelimitedReadOptions, firstLine: Int, deferringIDs: Bool = false,
-        progress: ((Double) -> Void)?
+        reusing old: consuming ParsedSlice? = nil, progress: ((Double) -> Void)?
     ) throws -> ParsedSlice {
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
         var parser = DelimitedSliceParser(base: base, count: bytes.count, fileName: fileName, layout: layout, firstLine: firstLine, progress: progress)
-        if deferringIDs { parser.spans = (IDSpans(base: base), IDSpans(base: base)) }
+        if var old = old.take() {
+            // Moved and swapped, never copied: an array with a second owner would be emptied
+            // into a new allocation.
+            swap(&parser.users, &old.users)
+            swap(&parser.items, &old.items)
+            swap(&parser.weights, &old.weights)
+            if var stamps = old.timestamps.take() { swap(&parser.timestamps, &stamps) }
+            parser.users.removeAll(keepingCapacity: true)
+            parser.items.removeAll(keepingCapacity: true)
+            parser.weights.removeAll(keepingCapacity: true)
+            parser.timestamps.removeAll(keepingCapacity: true)
+            if deferringIDs, var spans = old.spans.take() {
+                spans.users.restart(base: base)
+                spans.items.restart(base: base)
+                parser.spans = spans
+            }
+        }
+        if deferringIDs && parser.spans == nil { parser.spans = (IDSpans(base: base), IDSpans(base: base)) }
         defer { parser.scanner.release() }
         return try parser.run()
     }

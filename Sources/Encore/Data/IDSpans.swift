@@ -3,11 +3,18 @@
 /// bytes a field, where a table per slice cost its own memory and a second lookup of every ID
 /// when the slices' tables were merged.
 struct IDSpans {
-    let base: UnsafePointer<UInt8>
+    private(set) var base: UnsafePointer<UInt8>
     private(set) var offsets: [UInt32] = []
     private(set) var lengths: [UInt32] = []
 
     init(base: UnsafePointer<UInt8>) { self.base = base }
+
+    /// Empties the spans, keeping their arrays' room, for fields of another piece of text.
+    mutating func restart(base: UnsafePointer<UInt8>) {
+        self.base = base
+        offsets.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+    }
 
     /// How many fields are held.
     var count: Int { offsets.count }

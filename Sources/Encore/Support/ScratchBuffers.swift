@@ -4,7 +4,7 @@ import Foundation
 /// whole-catalogue buffers a similar-items, recommendation or fold-in answer needs stay resident
 /// between requests instead of being allocated and freed each time.
 ///
-/// Why it matters: `encore serve` fixes glibc's mmap threshold at 128 KiB (`MmapThreshold` in the CLI, for
+/// Why it matters: `encore serve` fixes glibc's mmap threshold at 128 KiB (`GlibcMalloc` in the CLI, for
 /// the fragmentation a reload otherwise leaves), so every buffer above it is a fresh mapping,
 /// faulted in page by page and unmapped again, with a TLB shootdown across the server's threads
 /// — for the reference catalogue's 1.2 MB score vector that made similar items 0.60–0.63× as fast

@@ -33,6 +33,51 @@ final class WindowedReadTests: XCTestCase {
         }
     }
 
+    func testTimestampsAndWeightsKeepTheirRowsAcrossWindowsThatReuseArrays() throws {
+        // Each window's slices fill the arrays the last window's slices left: rows of
+        // different lengths, so a window that kept anything of the one before would show it.
+        var text = "user\titem\tplays\ttime\n"
+        var users: [UInt32] = [], weights: [Float] = [], times: [Int64] = []
+        for row in 0..<40 {
+            let user = row % 7, plays = row * 3 + 1, time = 1_000_000 + row * row
+            text += "listener-\(String(repeating: "x", count: user))\tartist\(row % 5)\t\(plays)\t\(time)\n"
+            users.append(UInt32(user))
+            weights.append(Float(plays))
+            times.append(Int64(time))
+        }
+        var options = DelimitedReadOptions()
+        options.timestampColumn = .index(3)
+        for (slices, size) in sizes + [(2, 200), (3, 90)] {
+            let data = try windowed(text, slices: slices, bytesPerSlice: size, options: options)
+            XCTAssertEqual(data.users, users, "\(slices) × \(size)")
+            XCTAssertEqual(data.items, (0..<40).map { UInt32($0 % 5) }, "\(slices) × \(size)")
+            XCTAssertEqual(data.weights, weights, "\(slices) × \(size)")
+            XCTAssertEqual(data.timestamps, times, "\(slices) × \(size)")
+        }
+    }
+
+    func testASliceParsedReusingAnotherFillsItsArraysInPlace() throws {
+        let first = Array("a\tx\t1\nbb\ty\t2\nc\tz\t5\n".utf8), second = Array("dd\tw\t3\n".utf8)
+        try first.withUnsafeBufferPointer { first in
+            try second.withUnsafeBufferPointer { second in
+                let old = try DelimitedReader.parseSlice(first, fileName: "a.tsv", options: DelimitedReadOptions(), firstLine: 1,
+                                                         deferringIDs: true, progress: nil)
+                let weights = old.weights.withUnsafeBufferPointer { $0.baseAddress }
+                let offsets = old.spans!.users.offsets.withUnsafeBufferPointer { $0.baseAddress }
+                let new = try DelimitedReader.parseSlice(second, fileName: "b.tsv", options: DelimitedReadOptions(), firstLine: 4,
+                                                         deferringIDs: true, reusing: consume old, progress: nil)
+                XCTAssertEqual(new.weights, [3])
+                XCTAssertEqual(new.spans!.users.offsets, [0])
+                XCTAssertEqual(new.spans!.users.lengths, [2])
+                XCTAssertEqual(new.spans!.items.offsets, [3])
+                XCTAssertTrue(new.spans!.users.base == second.baseAddress!)
+                // The same memory, not a copy emptied into a new allocation.
+                XCTAssertEqual(new.weights.withUnsafeBufferPointer { $0.baseAddress }, weights)
+                XCTAssertEqual(new.spans!.users.offsets.withUnsafeBufferPointer { $0.baseAddress }, offsets)
+            }
+        }
+    }
+
     func testABadRowInALaterWindowNamesItsFileLine() throws {
         // Line 7 is the bad one: a header, a CRLF row, a blank line and three good rows before it.
         let text = "user\titem\tplays\r\nu1\ti1\t1\r\n\nu2\ti2\t2\nu1\ti2\t3\nu3\ti1\t1\nu2\ti1\tlots\nu4\ti3\t1\n"
