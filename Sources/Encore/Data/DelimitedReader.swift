@@ -93,11 +93,12 @@ package enum DelimitedReader {
                 for slice in chunk {
                     var sliceLayout = layout
                     if slice > 0 || !headerInFirst { sliceLayout.header = .absent }
-                    var old = slice < spare.count ? spare[slice].take() : nil
                     do {
+                        // Taken out of `spare`, not copied: see `DelimitedSliceParser.parse`.
                         outcomes[slice] = .success(try parseSlice(
                             UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName, options: sliceLayout,
-                            firstLine: firstLines[slice], deferringIDs: deferringIDs, reusing: old.take(), progress: slice == 0 ? progress : nil))
+                            firstLine: firstLines[slice], deferringIDs: deferringIDs, reusing: slice < spare.count ? spare[slice].take() : nil,
+                            progress: slice == 0 ? progress : nil))
                     } catch {
                         outcomes[slice] = .failure(error)
                     }

@@ -80,26 +80,29 @@ struct DelimitedSliceParser {
     ) throws -> ParsedSlice {
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw EncoreError.emptyInput(file: fileName) }
         var parser = DelimitedSliceParser(base: base, count: bytes.count, fileName: fileName, layout: layout, firstLine: firstLine, progress: progress)
-        if var old = old.take() {
-            // Moved and swapped, never copied: an array with a second owner would be emptied
-            // into a new allocation.
-            swap(&parser.users, &old.users)
-            swap(&parser.items, &old.items)
-            swap(&parser.weights, &old.weights)
-            if var stamps = old.timestamps.take() { swap(&parser.timestamps, &stamps) }
-            parser.users.removeAll(keepingCapacity: true)
-            parser.items.removeAll(keepingCapacity: true)
-            parser.weights.removeAll(keepingCapacity: true)
-            parser.timestamps.removeAll(keepingCapacity: true)
-            if deferringIDs, var spans = old.spans.take() {
-                spans.users.restart(base: base)
-                spans.items.restart(base: base)
-                parser.spans = spans
-            }
-        }
+        if old != nil { parser.takeArrays(of: old.take()!, spansOn: deferringIDs ? base : nil) }
         if deferringIDs && parser.spans == nil { parser.spans = (IDSpans(base: base), IDSpans(base: base)) }
         defer { parser.scanner.release() }
         return try parser.run()
+    }
+
+    /// Makes `old`'s arrays, emptied, this parser's, and with `spansOn` its spans too, restarted
+    /// on the text there. Moved and swapped, never copied: an array with a second owner would be
+    /// emptied into a new allocation (a test checks the memory is the same).
+    private mutating func takeArrays(of old: consuming ParsedSlice, spansOn base: UnsafePointer<UInt8>?) {
+        swap(&users, &old.users)
+        swap(&items, &old.items)
+        swap(&weights, &old.weights)
+        if var stamps = old.timestamps.take() { swap(&timestamps, &stamps) }
+        users.removeAll(keepingCapacity: true)
+        items.removeAll(keepingCapacity: true)
+        weights.removeAll(keepingCapacity: true)
+        timestamps.removeAll(keepingCapacity: true)
+        if let base, var spans = old.spans.take() {
+            spans.users.restart(base: base)
+            spans.items.restart(base: base)
+            self.spans = spans
+        }
     }
 
     private init(

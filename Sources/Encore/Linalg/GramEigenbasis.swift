@@ -28,7 +28,7 @@ package final class GramEigenbasis: @unchecked Sendable {
     /// packing, which every call does, costs little next to the product). In Double, a block
     /// also needs two scratch arrays (64 KiB each at k = 64, 128 KiB at k = 128), made once per
     /// task of `doubleBlocksPerTask` blocks: made per block, at k = 128 they are as large as the
-    /// mmap threshold `encore` fixes (see `MemoryReturn`), and each pair became two fresh
+    /// mmap threshold the CLI fixes (`GlibcMalloc`), and each pair became two fresh
     /// mappings, thousands a turn.
     private static let floatBlock = 1024, doubleBlock = 128, doubleBlocksPerTask = 32
 
