@@ -94,7 +94,7 @@ package enum DelimitedReader {
                     var sliceLayout = layout
                     if slice > 0 || !headerInFirst { sliceLayout.header = .absent }
                     do {
-                        // Taken out of `spare`, not copied: see `DelimitedSliceParser.parse`.
+                        // Taken out of `spare`, not copied: see `DelimitedSliceParser.takeArrays`.
                         outcomes[slice] = .success(try parseSlice(
                             UnsafeBufferPointer(rebasing: bytes[bounds[slice]..<bounds[slice + 1]]), fileName: fileName, options: sliceLayout,
                             firstLine: firstLines[slice], deferringIDs: deferringIDs, reusing: slice < spare.count ? spare[slice].take() : nil,
